@@ -1,0 +1,42 @@
+"""Instants as the metadata stores them: UTC, second precision, ``YYYY-MM-DDTHH:MM:SSZ``.
+
+One textual form keeps files byte-stable and makes string order equal time order.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+__all__ = ["format_instant", "parse_date", "parse_instant", "utc_now"]
+
+
+def parse_instant(text: str) -> datetime:
+    """Parse an ISO 8601 instant (``Z`` or an offset, or a bare date) into an aware UTC datetime.
+
+    Raises ``ValueError`` for anything else, including naive date-times: an instant without
+    a zone is ambiguous and never written by this project.
+    """
+    if len(text) == 10:
+        return datetime.combine(parse_date(text), datetime.min.time(), tzinfo=timezone.utc)
+    value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    if value.tzinfo is None:
+        raise ValueError(f"instant {text!r} has no time zone")
+    return value.astimezone(timezone.utc)
+
+
+def parse_date(text: str) -> date:
+    """Parse exactly ``YYYY-MM-DD`` (what Python 3.10's ``date.fromisoformat`` accepts)."""
+    if len(text) != 10:
+        raise ValueError(f"date {text!r} is not YYYY-MM-DD")
+    return date.fromisoformat(text)
+
+
+def format_instant(value: datetime) -> str:
+    """The canonical text of an instant: UTC, whole seconds, trailing ``Z``."""
+    if value.tzinfo is None:
+        raise ValueError("refusing to format a naive datetime as an instant")
+    return value.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)

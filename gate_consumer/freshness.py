@@ -1,0 +1,81 @@
+"""Freshness: how far a fact can be trusted today, computed from dates, never stored.
+
+A fact's status is derived from its source type's policy (``metadata/sources.json``), the
+time its source last confirmed it, and "now". Recomputing it at read time is the point: a
+stored "fresh" that nobody recomputes is a lie.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+__all__ = ["SOURCE_TYPES", "Freshness", "FreshnessPolicy", "compute_freshness"]
+
+#: Source types in precedence order, strongest first (DESIGN.md, "Facts, provenance and freshness").
+#: ``aggregator-offer`` and ``observed-usage`` are evidence only: they never override a list price.
+SOURCE_TYPES: tuple[str, ...] = (
+    "manual-review",
+    "provider-api",
+    "provider-docs",
+    "community-catalog",
+    "aggregator-offer",
+    "observed-usage",
+)
+
+
+class Freshness(str, Enum):
+    FRESH = "fresh"
+    AGING = "aging"
+    STALE = "stale"
+    UNTRACKED = "untracked"
+    CONFLICT = "conflict"
+    MANUAL = "manual"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class FreshnessPolicy:
+    """Maximum ages for one source type. ``fresh_days=None`` means the type is not tracked."""
+
+    fresh_days: int | None
+    stale_days: int | None
+
+    def __post_init__(self) -> None:
+        if (self.fresh_days is None) != (self.stale_days is None):
+            raise ValueError("fresh_days and stale_days are both set or both None")
+        if self.fresh_days is not None and not 0 <= self.fresh_days <= self.stale_days:  # type: ignore[operator]
+            raise ValueError(f"need 0 <= fresh_days <= stale_days, got {self.fresh_days}, {self.stale_days}")
+
+
+def compute_freshness(
+    *,
+    source_type: str,
+    confirmed_at: datetime,
+    now: datetime,
+    policy: FreshnessPolicy | None,
+    expires: datetime | None = None,
+    conflict: bool = False,
+) -> Freshness:
+    """The freshness of one fact at ``now``.
+
+    Order of rules: an unexpired manual review is ``manual`` (a human decided, disagreement
+    included); a recorded disagreement is ``conflict``; a source type without a policy is
+    ``untracked``; otherwise the age since ``confirmed_at`` gives ``fresh`` (≤ fresh_days),
+    ``aging`` (≤ stale_days) or ``stale``. An expired manual review ages like any other fact.
+    """
+    if source_type == "manual-review" and expires is not None and now < expires:
+        return Freshness.MANUAL
+    if conflict:
+        return Freshness.CONFLICT
+    if policy is None or policy.fresh_days is None or policy.stale_days is None:
+        return Freshness.UNTRACKED
+    age = now - confirmed_at
+    if age <= timedelta(days=policy.fresh_days):
+        return Freshness.FRESH
+    if age <= timedelta(days=policy.stale_days):
+        return Freshness.AGING
+    return Freshness.STALE

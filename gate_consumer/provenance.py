@@ -1,0 +1,79 @@
+"""Compact, canonical encoding of per-fact provenance.
+
+A record stores one default provenance and exceptions for the facts whose provenance differs::
+
+    {"source": "modelsdev", "as_of": "2026-07-01T16:40:28Z",
+     "fields": {"price.input": {"source": "openrouter", "as_of": "2026-07-17T18:02:00Z"}}}
+
+The default is the most common provenance among the record's facts (ties broken by sort
+order), so the encoding of a given fact → provenance map is unique: same facts, same bytes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["FactProvenance", "decode_provenance", "encode_provenance"]
+
+
+@dataclass(frozen=True, order=True)
+class FactProvenance:
+    """Where one fact came from: the source id, when it was first observed there, and a reference.
+
+    ``expires`` is set only for manual reviews: the review pins the value until then.
+    """
+
+    source: str
+    as_of: str
+    ref: str | None = None
+    expires: str | None = None
+
+    def to_json(self) -> dict[str, str]:
+        out = {"source": self.source, "as_of": self.as_of}
+        if self.ref is not None:
+            out["ref"] = self.ref
+        if self.expires is not None:
+            out["expires"] = self.expires
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FactProvenance:
+        return cls(data["source"], data["as_of"], data.get("ref"), data.get("expires"))
+
+
+def _sort_key(p: FactProvenance) -> tuple[str, str, str, str]:
+    return (p.source, p.as_of, p.ref or "", p.expires or "")
+
+
+def encode_provenance(facts: Mapping[str, FactProvenance]) -> dict[str, Any]:
+    """Encode a non-empty map of fact path → provenance canonically."""
+    if not facts:
+        raise ValueError("a record with no facts has no provenance to encode")
+    counts = Counter(facts.values())
+    default = min(counts, key=lambda p: (-counts[p], _sort_key(p)))
+    out: dict[str, Any] = default.to_json()
+    exceptions = {path: p.to_json() for path, p in sorted(facts.items()) if p != default}
+    if exceptions:
+        out["fields"] = exceptions
+    return out
+
+
+def decode_provenance(encoded: Mapping[str, Any], paths: Iterable[str]) -> dict[str, FactProvenance]:
+    """The provenance of each of ``paths`` (the facts the record holds).
+
+    Raises ``KeyError`` naming an exception path that is not one of the record's facts: a
+    dangling exception means the record and its provenance disagree.
+    """
+    default = FactProvenance.from_json(encoded)
+    fields = encoded.get("fields", {})
+    path_list = list(paths)
+    dangling = set(fields) - set(path_list)
+    if dangling:
+        raise KeyError(f"provenance for absent fact(s): {', '.join(sorted(dangling))}")
+    return {
+        path: FactProvenance.from_json(fields[path]) if path in fields else default
+        for path in path_list
+    }

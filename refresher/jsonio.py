@@ -1,0 +1,90 @@
+"""Reading and writing JSON the way the metadata needs it.
+
+* :func:`dumps` is the one deterministic writer: sorted keys, two-space indent, UTF-8, integral
+  floats written as integers (``3.0`` → ``3``, so a source that sends ``"0.000003"`` and one that
+  sends ``3`` give the same bytes), a trailing newline.
+* :func:`loads_strict` rejects duplicate keys (``json.loads`` silently keeps the last one),
+  NaN/Infinity and non-finite numbers, and names where it found the problem.
+* :func:`write_atomic` never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+__all__ = ["JsonProblem", "dumps", "loads_strict", "write_atomic"]
+
+
+class JsonProblem(ValueError):
+    """A file that is not the JSON we accept; ``str()`` names the file and the place."""
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"refusing to write the non-finite number {value!r}")
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def dumps(value: Any) -> str:
+    """The canonical text of ``value``: same data, same bytes."""
+    return json.dumps(_canonical(value), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def loads_strict(text: str, *, origin: str) -> Any:
+    """Parse ``text``; raise :class:`JsonProblem` naming ``origin`` on any duplicate key or bad JSON."""
+    duplicates: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                # Name the object by a key that identifies it where one exists.
+                where = next((str(v) for k, v in items if k in ("id", "vendor") and isinstance(v, str)), None)
+                duplicates.append(f"{key!r}" + (f" (in object {where!r})" if where else ""))
+            out[key] = value
+        return out
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant)
+    except (json.JSONDecodeError, ValueError) as exc:
+        raise JsonProblem(f"{origin}: invalid JSON: {exc}") from None
+    if duplicates:
+        raise JsonProblem(f"{origin}: duplicate key {', '.join(duplicates)}")
+    return data
+
+
+def write_atomic(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` via a temporary file and rename; return False if unchanged."""
+    data = text.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True

@@ -1,0 +1,287 @@
+"""The metadata's file formats as pydantic models: the single definition behind validation and
+the committed JSON Schema (``schema/``).
+
+These are the edge of the system: files are checked against them when read and written.
+The consumer's hot path never sees them (``gate_consumer`` uses plain data).
+
+Units: token prices are USD per 1M tokens; ``image`` is USD per input image, ``request`` USD
+per request, ``web_search`` USD per search. A missing price is absent, never 0; 0 means free.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from gate_consumer._time import parse_date, parse_instant
+from gate_consumer.freshness import SOURCE_TYPES
+
+SCHEMA_BASE = "https://fusionaize.github.io/metadata/v1/schema/"
+
+
+def _check_instant(value: str) -> str:
+    parse_instant(value)
+    return value
+
+
+def _check_date(value: str) -> str:
+    parse_date(value)
+    return value
+
+
+def _check_partial_date(value: str) -> str:
+    parse_date(value if len(value) == 10 else value + "-01")
+    return value
+
+
+Instant = Annotated[
+    str,
+    StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"),
+    AfterValidator(_check_instant),
+    Field(description="UTC instant, YYYY-MM-DDTHH:MM:SSZ"),
+]
+IsoDate = Annotated[
+    str,
+    StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"),
+    AfterValidator(_check_date),
+    Field(description="calendar date, YYYY-MM-DD"),
+]
+PartialDate = Annotated[
+    str,
+    StringConstraints(pattern=r"^\d{4}-\d{2}(-\d{2})?$"),
+    AfterValidator(_check_partial_date),
+    Field(description="YYYY-MM or YYYY-MM-DD"),
+]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+ModelSlug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._+-]*$", max_length=200)]
+ModelId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9._+-]*$", max_length=265),
+    Field(description="canonical model id, <vendor>/<model>"),
+]
+FactPath = Annotated[str, StringConstraints(pattern=r"^[a-z_]+(\.[a-z0-9_]+)?$")]
+Usd = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+TokenCount = Annotated[int, Field(ge=1)]
+SourceType = Literal[
+    "manual-review", "provider-api", "provider-docs", "community-catalog", "aggregator-offer", "observed-usage"
+]
+assert set(SourceType.__args__) == set(SOURCE_TYPES)  # type: ignore[attr-defined]
+Lifecycle = Literal["active", "preview", "deprecated", "retired"]
+Modality = Literal["text", "image", "audio", "video", "pdf", "file", "embeddings"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Provenance(_Strict):
+    """Where a fact came from. ``as_of``: first observed with this value from this source."""
+
+    source: Slug
+    as_of: Instant
+    ref: str | None = Field(None, description="URL or endpoint more specific than the source's")
+    expires: Instant | None = Field(None, description="manual reviews only: pinned until then")
+
+
+class RecordProvenance(Provenance):
+    """The default provenance of a record's facts, with exceptions per fact path."""
+
+    fields: dict[FactPath, Provenance] = Field(default_factory=dict)
+
+
+class TokenPrices(_Strict):
+    """Per-token components, USD per 1M tokens. ``cache_write`` is the 5-minute cache."""
+
+    input: Usd | None = None
+    output: Usd | None = None
+    cache_read: Usd | None = None
+    cache_write: Usd | None = None
+    cache_write_1h: Usd | None = None
+    reasoning: Usd | None = None
+    input_audio: Usd | None = None
+    output_audio: Usd | None = None
+    image_output: Usd | None = None
+
+
+class PriceTier(TokenPrices):
+    """Prices that replace the base ones when the whole prompt is larger than the threshold."""
+
+    above_input_tokens: Annotated[int, Field(ge=0, description="exclusive: applies when prompt > this")]
+
+
+class Price(TokenPrices):
+    image: Usd | None = Field(None, description="USD per input image")
+    request: Usd | None = Field(None, description="USD per request")
+    web_search: Usd | None = Field(None, description="USD per web search")
+    tiers: list[PriceTier] | None = None
+    batch: TokenPrices | None = Field(None, description="batch API prices, if different")
+
+
+class PriceChange(_Strict):
+    """A price that held from ``as_of`` until ``until``, kept when it was replaced."""
+
+    price: Price
+    source: Slug
+    as_of: Instant
+    until: Instant
+
+
+class Limits(_Strict):
+    context: TokenCount | None = None
+    input: TokenCount | None = None
+    output: TokenCount | None = None
+
+
+class Capabilities(_Strict):
+    tools: bool | None = None
+    reasoning: bool | None = None
+    structured_output: bool | None = None
+    attachments: bool | None = None
+    temperature: bool | None = None
+
+
+class Modalities(_Strict):
+    input: list[Modality] | None = None
+    output: list[Modality] | None = None
+
+
+class Disagreement(_Strict):
+    """Another source's different value for a fact: recorded, never hidden."""
+
+    source: Slug
+    value: Any
+    as_of: Instant
+
+
+class Offering(_Strict):
+    """One provider serving one model, keyed in its provider file by the provider's own id."""
+
+    model: ModelId
+    name: str | None = None
+    status: Lifecycle = "active"
+    retired_at: Instant | None = None
+    price: Price | None = None
+    limits: Limits | None = None
+    capabilities: Capabilities | None = None
+    modalities: Modalities | None = None
+    provenance: RecordProvenance
+    price_history: list[PriceChange] = Field(default_factory=list)
+    disagreements: dict[FactPath, list[Disagreement]] = Field(default_factory=dict)
+
+
+class ProviderFile(_Strict):
+    """``metadata/providers/<id>.json``: a provider and all its offerings."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_extra={"$id": SCHEMA_BASE + "provider.schema.json"}
+    )
+
+    id: Slug
+    name: str
+    route_type: Literal["direct", "aggregator", "cloud", "local", "subscription"]
+    api_style: Literal[
+        "openai-chat", "openai-responses", "anthropic-messages", "gemini", "bedrock", "other"
+    ]
+    base_url: str | None = None
+    api_key_env: list[str] | None = None
+    docs_url: str | None = None
+    pricing_url: str | None = None
+    billing_mode: Literal["metered", "subscription", "free", "prepaid", "local"]
+    quota_group: str | None = None
+    provenance: RecordProvenance
+    offerings: dict[Annotated[str, StringConstraints(min_length=1, max_length=256)], Offering]
+
+
+class Model(_Strict):
+    """A canonical model, whoever serves it."""
+
+    name: str
+    family: str | None = None
+    release_date: IsoDate | None = None
+    knowledge_cutoff: PartialDate | None = None
+    open_weights: bool | None = None
+    status: Lifecycle = "active"
+    limits: Limits | None = None
+    modalities: Modalities | None = None
+    aliases: list[str] = Field(default_factory=list, description="other names; each names one model only")
+    provenance: RecordProvenance
+
+
+class VendorFile(_Strict):
+    """``metadata/models/<vendor>.json``: the canonical models of one vendor, keyed by slug."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_extra={"$id": SCHEMA_BASE + "models.schema.json"}
+    )
+
+    vendor: Slug
+    models: dict[ModelSlug, Model]
+
+
+class FreshnessPolicyModel(_Strict):
+    fresh_days: Annotated[int, Field(ge=0)] | None
+    stale_days: Annotated[int, Field(ge=0)] | None
+
+
+class Source(_Strict):
+    name: str
+    type: SourceType = Field(description="the type for the offerings of `provider`; others' are aggregator-offer")
+    provider: Slug | None = Field(None, description="set when the source is that provider's own API")
+    url: str
+    docs_url: str | None = None
+    api_key_env: str | None = None
+
+
+class Guards(_Strict):
+    """Limits on what one refresh may do before a human looks."""
+
+    retire_after_absences: Annotated[int, Field(ge=1)] = Field(
+        3, description="consecutive successful refreshes an offering must be missing before it is retired"
+    )
+    max_shrink_share: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.2, description="a source listing more than this share fewer offerings than before retires nothing"
+    )
+    max_price_ratio: Annotated[float, Field(gt=1)] = Field(
+        5.0, description="a price moving by more than this factor (up or down) is flagged for review"
+    )
+
+
+class SourcesFile(_Strict):
+    """``metadata/sources.json``: the source registry and the freshness policy per source type."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_extra={"$id": SCHEMA_BASE + "sources.schema.json"}
+    )
+
+    freshness_policy: dict[SourceType, FreshnessPolicyModel]
+    guards: Guards = Guards()
+    sources: dict[Slug, Source]
+
+
+class LedgerEntry(_Strict):
+    checked_at: Instant
+    succeeded_at: Instant | None = None
+    listed: dict[Slug, list[str]] = Field(default_factory=dict, description="provider → upstream ids seen")
+    absences: dict[Slug, dict[str, int]] = Field(
+        default_factory=dict, description="provider → upstream id → consecutive successful checks without it"
+    )
+
+
+class LedgerFile(_Strict):
+    """``metadata/ledger.json``: when each source was last checked and what it listed."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_extra={"$id": SCHEMA_BASE + "ledger.schema.json"}
+    )
+
+    sources: dict[Slug, LedgerEntry]
+
+
+#: Each file kind, its schema file name, and where it lives under ``metadata/``.
+FILE_KINDS: dict[str, type[BaseModel]] = {
+    "provider": ProviderFile,
+    "models": VendorFile,
+    "sources": SourcesFile,
+    "ledger": LedgerFile,
+}

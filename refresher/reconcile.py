@@ -1,0 +1,431 @@
+"""Reconcile a source's observations with the metadata tree.
+
+The rules (DESIGN.md, "Facts, provenance and freshness"):
+
+* A new offering is added with every observed fact attributed to the source and its
+  observation time; its canonical model is linked by :mod:`refresher.canonical` and created
+  if missing.
+* A fact the source states differently replaces the current value only if the source is at
+  least as strong as the one that set it (manual-review until it expires > provider-api >
+  provider-docs > community-catalog > aggregator-offer > observed-usage). A weaker source's
+  different value is recorded as a disagreement, never hidden and never applied.
+* A replaced price moves, whole, into ``price_history`` (valid from its ``as_of`` until now).
+* An unchanged fact changes nothing in the record: its confirmation lives in the ledger.
+* An offering a source stopped listing is retired (never deleted) after
+  ``guards.retire_after_absences`` consecutive successful checks, if no other source lists
+  it, unless the source shrank suspiciously; local providers are never retired.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from gate_consumer._time import parse_instant
+from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, PROVIDER_FACTS, FactSpec, iter_facts
+from gate_consumer.freshness import SOURCE_TYPES
+from gate_consumer.provenance import FactProvenance, decode_provenance, encode_provenance
+from refresher.canonical import VendorRules
+from refresher.classify import classify
+from refresher.sources.base import OfferingObservation, Skipped, Snapshot
+from refresher.store import Tree
+
+__all__ = ["Summary", "reconcile", "source_type"]
+
+_MODEL_SECTIONS = ("limits.", "modalities.")
+_DATED = re.compile(r"^(?P<base>.+)-(?P<y>20\d\d)-?(?P<m>[01]\d)-?(?P<d>[0-3]\d)$")
+
+
+@dataclass
+class Summary:
+    """What one source's observations did to the tree."""
+
+    source: str
+    observed_at: str
+    fetched: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    retired: int = 0
+    revived: int = 0
+    models_added: int = 0
+    flagged: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "observed_at": self.observed_at,
+            "fetched": self.fetched,
+            "skipped": [{"record": s.record, "reason": s.reason} for s in self.skipped],
+            "added": self.added,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "retired": self.retired,
+            "revived": self.revived,
+            "models_added": self.models_added,
+            "flagged": self.flagged,
+            "warnings": self.warnings,
+        }
+
+
+def source_type(tree: Tree, source: str, provider: str) -> str:
+    """A source's type for one provider's offerings: a provider's own API is ``provider-api`` for
+    that provider only; what it says of other sellers is ``aggregator-offer`` evidence."""
+    info = tree.sources["sources"].get(source)
+    if info is None:
+        return "observed-usage"  # an unregistered source is the weakest evidence there is
+    own = info.get("provider")
+    return info["type"] if own is None or own == provider else "aggregator-offer"
+
+
+def _rank(tree: Tree, p: FactProvenance, provider: str, now: str) -> int:
+    kind = source_type(tree, p.source, provider)
+    if kind == "manual-review" and p.expires is not None and p.expires <= now:
+        return len(SOURCE_TYPES)  # an expired review no longer pins anything
+    return SOURCE_TYPES.index(kind)
+
+
+def _get(record: dict[str, Any], path: str) -> Any:
+    section, _, name = path.partition(".")
+    return (record.get(section) or {}).get(name) if name else record.get(section)
+
+
+def _set(record: dict[str, Any], path: str, value: Any) -> None:
+    section, _, name = path.partition(".")
+    if name:
+        record.setdefault(section, {})[name] = value
+    else:
+        record[section] = value
+
+
+def _delete(record: dict[str, Any], path: str) -> None:
+    section, _, name = path.partition(".")
+    if not name:
+        record.pop(section, None)
+        return
+    part = record.get(section) or {}
+    part.pop(name, None)
+    if not part:
+        record.pop(section, None)
+
+
+def _provenance(record: dict[str, Any], spec: FactSpec) -> dict[str, FactProvenance]:
+    if "provenance" not in record:
+        return {}
+    return decode_provenance(record["provenance"], [path for path, _ in iter_facts(record, spec)])
+
+
+def _store_provenance(record: dict[str, Any], facts: dict[str, FactProvenance]) -> None:
+    if facts:
+        record["provenance"] = encode_provenance(facts)
+    else:
+        record.pop("provenance", None)
+
+
+class _Reconciler:
+    def __init__(self, tree: Tree, snapshot: Snapshot):
+        self.tree = tree
+        self.snap = snapshot
+        self.now = snapshot.observed_at
+        self.rules = VendorRules(tree.vendor_rules["vendors"])
+        guards = tree.sources.get("guards", {})
+        self.retire_after = guards.get("retire_after_absences", 3)
+        self.max_shrink = guards.get("max_shrink_share", 0.2)
+        self.max_ratio = guards.get("max_price_ratio", 5.0)
+        self.summary = Summary(snapshot.source, snapshot.observed_at, fetched=len(snapshot.offerings))
+        self.summary.skipped = list(snapshot.skipped)
+        self.alias_owner = {
+            alias.lower(): f"{vendor}/{slug}"
+            for vendor, vf in tree.vendors.items()
+            for slug, model in vf["models"].items()
+            for alias in model.get("aliases", [])
+        }
+
+    # -- providers ---------------------------------------------------------------------------
+
+    def provider(self, slug: str, facts: dict[str, Any], api_package: str | None) -> None:
+        record = self.tree.providers.get(slug)
+        if record is None:
+            record = {"id": slug, **classify(slug, api_package), "offerings": {}}
+            self.tree.providers[slug] = record
+        self._merge_facts(record, PROVIDER_FACTS, facts, slug, slug)
+
+    # -- facts -------------------------------------------------------------------------------
+
+    def _merge_facts(
+        self, record: dict[str, Any], spec: FactSpec, observed: dict[str, Any], provider: str, label: str
+    ) -> bool:
+        """Apply one source's facts to a record; return whether the record changed."""
+        source, now = self.snap.source, self.now
+        facts = _provenance(record, spec)
+        old_facts, old_price = dict(facts), copy.deepcopy(record.get("price"))
+        # Only the source that set a price can change it over time; another source taking over
+        # is a disagreement between sources, not history.
+        owns_price = any(p.source == source for k, p in facts.items() if k.startswith("price."))
+        mine = FactProvenance(source, now)
+        new_rank = _rank(self.tree, mine, provider, now)
+        disagreements: dict[str, list[dict[str, Any]]] = record.get("disagreements", {})
+        changed = price_moved = False
+        for path, value in observed.items():
+            current, current_prov = _get(record, path), facts.get(path)
+            if current == value:
+                changed |= _drop_disagreement(disagreements, path, source)
+                continue
+            if current_prov is None or new_rank <= _rank(self.tree, current_prov, provider, now):
+                _set(record, path, value)
+                facts[path] = mine
+                changed = True
+                _drop_disagreement(disagreements, path, source)
+                if current_prov is not None and current_prov.source != source:
+                    # A stronger source took over: the other source's value is a disagreement,
+                    # not a price change over time.
+                    _note_disagreement(disagreements, path, current_prov.source, current, current_prov.as_of)
+                    self._flag_jump(label, path, current, value, "sources disagree")
+                elif path.startswith("price.") and (current_prov is not None or owns_price):
+                    price_moved = True
+            else:
+                changed |= _note_disagreement(disagreements, path, source, value, now)
+                self._flag_jump(label, path, current, value, "sources disagree")
+        for path, prov in list(facts.items()):
+            if prov.source == source and path not in observed:
+                _delete(record, path)  # the source that stated it no longer does: unknown again
+                del facts[path]
+                changed = True
+                price_moved |= path.startswith("price.")
+        if disagreements:
+            record["disagreements"] = disagreements
+        else:
+            record.pop("disagreements", None)
+        if old_price and price_moved:
+            self._remember_price(record, label, old_price, old_facts)
+        _store_provenance(record, facts)
+        return changed
+
+    def _flag_jump(self, label: str, path: str, old: Any, new: Any, why: str) -> None:
+        """Flag a token price that moves by more than ``guards.max_price_ratio`` either way."""
+        if path not in ("price.input", "price.output") or not old or not new:
+            return
+        if isinstance(old, (int, float)) and isinstance(new, (int, float)) and max(new / old, old / new) > self.max_ratio:
+            self.summary.flagged.append(f"{label}: {path} {old} → {new} ({why}, more than ×{self.max_ratio:g})")
+
+    def _remember_price(
+        self, record: dict[str, Any], label: str, old_price: dict[str, Any], old_facts: dict[str, FactProvenance]
+    ) -> None:
+        """Keep the replaced price, valid from its first observation until now."""
+        anchor = old_facts.get("price.input") or min(p for k, p in old_facts.items() if k.startswith("price."))
+        record.setdefault("price_history", []).append(
+            {"price": old_price, "source": anchor.source, "as_of": anchor.as_of, "until": self.now}
+        )
+        record["price_history"].sort(key=lambda h: (h["as_of"], h["until"]))
+        for path in ("price.input", "price.output"):
+            self._flag_jump(label, path, old_price.get(path[6:]), _get(record, path), "price changed")
+
+    # -- offerings and models ----------------------------------------------------------------
+
+    def offering(self, obs: OfferingObservation) -> None:
+        provider = self.tree.providers.get(obs.provider)
+        if provider is None:
+            self.summary.skipped.append(Skipped(f"{obs.provider}/{obs.upstream_id}", "provider not described by the source"))
+            return
+        offerings = provider["offerings"]
+        record = offerings.get(obs.upstream_id)
+        if record is None:
+            record = {"model": self._link(obs)}
+            offerings[obs.upstream_id] = record
+            self.summary.added += 1
+            changed = None
+        else:
+            changed = False
+        was_retired = record.get("status") == "retired"
+        label = f"{obs.provider}/{obs.upstream_id}"
+        changed_now = self._merge_facts(record, OFFERING_FACTS, obs.facts, obs.provider, label)
+        if record.get("status") != "retired":
+            record.pop("retired_at", None)
+        if changed is not None:
+            if was_retired and record.get("status") != "retired":
+                self.summary.revived += 1
+            elif changed_now:
+                self.summary.changed += 1
+            else:
+                self.summary.unchanged += 1
+        self.model(record["model"], obs)
+
+    def _link(self, obs: OfferingObservation) -> str:
+        """The canonical model of a new offering.
+
+        A dated id (``claude-sonnet-4-5-20250929``) is the model released that day when the
+        undated model exists and was released on that date; then it links there and the dated
+        id becomes an alias. Otherwise (``gpt-4o-2024-08-06``, a later snapshot with its own
+        prices) it is a model of its own.
+        """
+        model_id = self.rules.canonical_model_id(obs.provider, obs.upstream_id)
+        dated = _DATED.match(model_id)
+        if dated:
+            vendor, base = dated.group("base").split("/", 1)
+            base_record = self.tree.vendors.get(vendor, {}).get("models", {}).get(base)
+            released = "{}-{}-{}".format(*dated.group("y", "m", "d"))
+            if base_record is not None and base_record.get("release_date") == released:
+                self._add_alias(base_record, f"{vendor}/{base}", model_id)
+                return f"{vendor}/{base}"
+        return model_id
+
+    def _add_alias(self, record: dict[str, Any], model_id: str, alias: str) -> None:
+        owner = self.alias_owner.setdefault(alias.lower(), model_id)
+        if owner != model_id:
+            self.summary.warnings.append(f"alias {alias!r} of {model_id} already names {owner}; not added")
+        elif alias not in record.get("aliases", []):
+            record["aliases"] = sorted([*record.get("aliases", []), alias])
+
+    def model(self, model_id: str, obs: OfferingObservation) -> None:
+        vendor, slug = model_id.split("/", 1)
+        vendor_file = self.tree.vendors.setdefault(vendor, {"vendor": vendor, "models": {}})
+        record = vendor_file["models"].get(slug)
+        if record is None:
+            record = {"name": obs.model_facts.get("name") or obs.facts.get("name") or slug}
+            vendor_file["models"][slug] = record
+            self.summary.models_added += 1
+        observed = dict(obs.model_facts)
+        observed.update({p: v for p, v in obs.facts.items() if p.startswith(_MODEL_SECTIONS)})
+        ref = f"{obs.provider}/{obs.upstream_id}"
+        facts = _provenance(record, MODEL_FACTS)
+        mine = FactProvenance(self.snap.source, self.now, ref)
+        strength = self._model_strength(mine, vendor)
+        for path, value in observed.items():
+            current, current_prov = _get(record, path), facts.get(path)
+            if current == value:
+                continue
+            if current_prov is None and "." in path:
+                # Limits and modalities come as a set: a weaker offering (a reseller's cap) does
+                # not fill a gap beside the stronger source's values.
+                section = path.split(".", 1)[0] + "."
+                current_prov = min(
+                    (p for k, p in facts.items() if k.startswith(section)),
+                    key=lambda p: self._model_strength(p, vendor),
+                    default=None,
+                )
+            if (
+                current_prov is None
+                or strength < self._model_strength(current_prov, vendor)
+                or (current_prov.source, current_prov.ref) == (mine.source, mine.ref)
+            ):
+                _set(record, path, value)
+                facts[path] = mine
+        _store_provenance(record, facts)
+        for alias in obs.aliases:
+            self._add_alias(record, model_id, alias)
+
+    def _model_strength(self, p: FactProvenance, vendor: str) -> tuple[int, int]:
+        provider = (p.ref or "").split("/", 1)[0]
+        first_party = self.rules.vendors.get(vendor, {}).get("first_party_providers", ())
+        return (0 if provider in first_party else 1, _rank(self.tree, p, provider, self.now))
+
+    # -- ledger and retirement ----------------------------------------------------------------
+
+    def ledger(self) -> None:
+        source = self.snap.source
+        entries = self.tree.ledger.setdefault("sources", {})
+        before = entries.get(source, {})
+        listed: dict[str, set[str]] = {}
+        for obs in self.snap.offerings:
+            listed.setdefault(obs.provider, set()).add(obs.upstream_id)
+        previous = {p: set(ids) for p, ids in before.get("listed", {}).items()}
+        count_before = sum(len(v) for v in previous.values())
+        count_now = sum(len(v) for v in listed.values())
+        shrunk = count_before and (count_now == 0 or (count_before - count_now) / count_before > self.max_shrink)
+        absences = {p: dict(v) for p, v in before.get("absences", {}).items()}
+        if shrunk:
+            self.summary.warnings.append(
+                f"{source} listed {count_now} offerings, {count_before} before: more than "
+                f"{self.max_shrink:.0%} fewer, so nothing is retired this run"
+            )
+        else:
+            for provider, ids in previous.items():
+                for upstream_id in ids - listed.get(provider, set()):
+                    absences.setdefault(provider, {})[upstream_id] = absences.get(provider, {}).get(upstream_id, 0) + 1
+        for provider, ids in listed.items():
+            for upstream_id in ids:
+                absences.get(provider, {}).pop(upstream_id, None)
+        absences = {p: dict(sorted(v.items())) for p, v in sorted(absences.items()) if v}
+        # An absent offering stays "listed" until retired, so its absences keep counting.
+        still_tracked = {p: set(ids) for p, ids in listed.items()}
+        for provider, ids in absences.items():
+            still_tracked.setdefault(provider, set()).update(ids)
+        entries[source] = {
+            "checked_at": self.now,
+            "succeeded_at": self.now,
+            "listed": {p: sorted(ids) for p, ids in sorted(still_tracked.items())},
+            **({"absences": absences} if absences else {}),
+        }
+        self._retire(source, absences)
+
+    def _retire(self, source: str, absences: dict[str, dict[str, int]]) -> None:
+        entries = self.tree.ledger["sources"]
+        for provider, ids in absences.items():
+            record_provider = self.tree.providers.get(provider)
+            if record_provider is None or record_provider.get("route_type") == "local":
+                continue
+            for upstream_id, count in ids.items():
+                offering = record_provider["offerings"].get(upstream_id)
+                if offering is None or count < self.retire_after or offering.get("status") == "retired":
+                    continue
+                if any(
+                    upstream_id in entry.get("listed", {}).get(provider, ())
+                    and upstream_id not in entry.get("absences", {}).get(provider, {})
+                    for other, entry in entries.items()
+                    if other != source
+                ):
+                    continue  # another source still lists it
+                facts = _provenance(offering, OFFERING_FACTS)
+                offering["status"] = "retired"
+                offering["retired_at"] = self.now
+                facts["status"] = FactProvenance(source, self.now)
+                _store_provenance(offering, facts)
+                self.summary.retired += 1
+
+
+def _drop_disagreement(disagreements: dict[str, list[dict[str, Any]]], path: str, source: str) -> bool:
+    entries = disagreements.get(path, [])
+    kept = [d for d in entries if d["source"] != source]
+    if len(kept) == len(entries):
+        return False
+    if kept:
+        disagreements[path] = kept
+    else:
+        del disagreements[path]
+    return True
+
+
+def _note_disagreement(
+    disagreements: dict[str, list[dict[str, Any]]], path: str, source: str, value: Any, now: str
+) -> bool:
+    entries = disagreements.setdefault(path, [])
+    for entry in entries:
+        if entry["source"] == source:
+            if entry["value"] == value:
+                return False  # same disagreement as before: its first sighting stays
+            entry.update(value=value, as_of=now)
+            return True
+    entries.append({"source": source, "value": value, "as_of": now})
+    entries.sort(key=lambda d: d["source"])
+    return True
+
+
+def reconcile(tree: Tree, snapshot: Snapshot) -> Summary:
+    """Apply one source's snapshot to ``tree`` in place; return what it did."""
+    parse_instant(snapshot.observed_at)  # refuse a malformed observation time before touching anything
+    work = _Reconciler(tree, snapshot)
+    for obs in snapshot.providers:
+        work.provider(obs.provider, obs.facts, obs.api_package)
+    first_party = work.rules.by_first_party_provider
+    ordered = sorted(
+        snapshot.offerings,
+        key=lambda o: (first_party.get(o.provider) is None, o.provider, o.upstream_id),
+    )
+    for obs in ordered:
+        work.offering(obs)
+    work.ledger()
+    return work.summary

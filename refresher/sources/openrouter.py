@@ -1,0 +1,171 @@
+"""OpenRouter (``GET https://openrouter.ai/api/v1/models``): OpenRouter's own offerings.
+
+Prices are USD **per token as strings** (``"0.000003"`` = $3 per 1M); ``"-1"`` means unknown.
+``pricing.overrides[]`` with ``min_prompt_tokens: N`` are context tiers. N is the vendor's own
+threshold (Anthropic's and Google's "prompts over 200K tokens"), so it is stored as
+``above_input_tokens: N`` with the vendor's exclusive boundary; reading it as inclusive would
+disagree with every other source by one token.
+``image``, ``request`` and ``web_search`` are USD per unit, not per token.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gate_consumer._time import parse_date
+from gate_consumer.ids import check_upstream_id
+from refresher.sources.base import (
+    OfferingObservation,
+    ProviderObservation,
+    Snapshot,
+    SourceError,
+    Upstream,
+    clean_modalities,
+    drop_none,
+    parse_records,
+    per_million,
+)
+
+SOURCE_ID = "openrouter"
+PROVIDER = "openrouter"
+URL = "https://openrouter.ai/api/v1/models"
+PROVIDER_FACTS = {
+    "name": "OpenRouter",
+    "base_url": "https://openrouter.ai/api/v1",
+    "api_key_env": ["OPENROUTER_API_KEY"],
+    "docs_url": "https://openrouter.ai/docs",
+    "pricing_url": "https://openrouter.ai/models",
+}
+
+# upstream pricing key → our price component (per-token keys are scaled to per 1M)
+_PER_TOKEN = {
+    "prompt": "input",
+    "completion": "output",
+    "input_cache_read": "cache_read",
+    "input_cache_write": "cache_write",
+    "input_cache_write_1h": "cache_write_1h",
+    "internal_reasoning": "reasoning",
+    "audio": "input_audio",
+    "audio_output": "output_audio",
+    "image_output": "image_output",
+}
+_PER_UNIT = {"image": "image", "request": "request", "web_search": "web_search"}
+_TIER_KEYS = ("prompt", "completion", "input_cache_read", "input_cache_write", "input_cache_write_1h", "internal_reasoning")
+
+
+class Override(Upstream):
+    model_config = Upstream.model_config | {"extra": "allow"}
+    min_prompt_tokens: int
+
+
+class Pricing(Upstream):
+    model_config = Upstream.model_config | {"extra": "allow"}
+    prompt: str
+    completion: str
+    overrides: list[Override] | None = None
+
+
+class Architecture(Upstream):
+    input_modalities: list[str] | None = None
+    output_modalities: list[str] | None = None
+
+
+class TopProvider(Upstream):
+    context_length: int | None = None
+    max_completion_tokens: int | None = None
+
+
+class ORModel(Upstream):
+    id: str
+    canonical_slug: str | None = None
+    hugging_face_id: str | None = None
+    name: str
+    context_length: int | None = None
+    architecture: Architecture | None = None
+    pricing: Pricing
+    top_provider: TopProvider | None = None
+    supported_parameters: list[str] | None = None
+    knowledge_cutoff: str | None = None
+    expiration_date: str | None = None
+
+
+def _price_value(raw: Any, key: str, *, per_token: bool) -> float | None:
+    if raw is not None and not isinstance(raw, (str, int, float)):
+        raise ValueError(f"pricing.{key}: {raw!r} is not a price")
+    return per_million(raw, per_token=per_token, field_name=f"pricing.{key}")
+
+
+def _price_facts(pricing: Pricing) -> dict[str, Any]:
+    raw = pricing.model_dump()
+    facts = {f"price.{ours}": _price_value(raw.get(k), k, per_token=True) for k, ours in _PER_TOKEN.items()}
+    facts |= {f"price.{ours}": _price_value(raw.get(k), k, per_token=False) for k, ours in _PER_UNIT.items()}
+    if pricing.overrides:
+        tiers = []
+        for i, override in enumerate(sorted(pricing.overrides, key=lambda o: o.min_prompt_tokens)):
+            extra = override.model_dump()
+            tier = {
+                _PER_TOKEN[k]: _price_value(extra.get(k), f"overrides[{i}].{k}", per_token=True) for k in _TIER_KEYS
+            }
+            tiers.append({"above_input_tokens": override.min_prompt_tokens, **drop_none(tier)})
+        facts["price.tiers"] = tiers
+    return facts
+
+
+def _model_name(name: str) -> str:
+    """``"MoonshotAI: Kimi K3"`` → ``"Kimi K3"``: OpenRouter prefixes the vendor's name."""
+    return name.split(": ", 1)[1] if ": " in name else name
+
+
+def _offering(m: ORModel) -> OfferingObservation:
+    upstream_id = check_upstream_id(m.id)
+    params = set(m.supported_parameters or ())
+    top = m.top_provider or TopProvider()
+    arch = m.architecture or Architecture()
+    facts: dict[str, Any] = {
+        "name": m.name,
+        "status": "deprecated" if m.expiration_date else "active",
+        **_price_facts(m.pricing),
+        "limits.context": m.context_length or top.context_length or None,
+        "limits.output": top.max_completion_tokens or None,
+        "modalities.input": clean_modalities(arch.input_modalities),
+        "modalities.output": clean_modalities(arch.output_modalities),
+    }
+    if m.supported_parameters is not None:
+        facts |= {
+            "capabilities.tools": "tools" in params,
+            "capabilities.reasoning": bool(params & {"reasoning", "include_reasoning"}),
+            "capabilities.structured_output": "structured_outputs" in params,
+            "capabilities.temperature": "temperature" in params,
+        }
+    cutoff = m.knowledge_cutoff
+    if cutoff is not None:
+        try:
+            parse_date(cutoff if len(cutoff) == 10 else cutoff + "-01")
+        except ValueError:
+            cutoff = None
+    aliases = tuple(sorted({a for a in (m.canonical_slug, m.hugging_face_id) if a and a != m.id}))
+    return OfferingObservation(
+        PROVIDER,
+        upstream_id,
+        drop_none(facts),
+        drop_none({"name": _model_name(m.name), "knowledge_cutoff": cutoff}),
+        aliases,
+    )
+
+
+def parse(payload: bytes, observed_at: str) -> Snapshot:
+    """Parse an OpenRouter ``/models`` body. Raises :class:`SourceError` if it is not one."""
+    try:
+        data = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{SOURCE_ID}: response is not JSON ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+        raise SourceError(f"{SOURCE_ID}: expected {{\"data\": [...]}}")
+    snapshot = Snapshot(SOURCE_ID, observed_at, providers=[ProviderObservation(PROVIDER, dict(PROVIDER_FACTS))])
+    records = (
+        (f"{PROVIDER}/{raw.get('id') if isinstance(raw, dict) else '#' + str(i)}", raw)
+        for i, raw in enumerate(data["data"])
+    )
+    snapshot.offerings = parse_records(records, ORModel, snapshot.skipped, _offering)
+    return snapshot

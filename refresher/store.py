@@ -1,0 +1,99 @@
+"""The metadata tree on disk: loading it strictly, writing it deterministically.
+
+Layout (``metadata/``)::
+
+    providers/<provider>.json   a provider and all its offerings
+    models/<vendor>.json        the canonical models of one vendor
+    sources.json                the source registry and freshness policy
+    vendors.json                the vendor rules that link offerings to models
+    ledger.json                 when each source was last checked and what it listed
+
+Records are kept as plain dicts (the JSON shape); :mod:`refresher.validate` checks them
+against the pydantic models and the JSON Schema. Only slugs become file names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gate_consumer.ids import SLUG_RE
+from refresher.jsonio import JsonProblem, dumps, loads_strict, write_atomic
+
+__all__ = ["Tree", "TreeProblem", "load_tree", "write_tree"]
+
+
+class TreeProblem(Exception):
+    """The tree cannot be read; ``problems`` lists every file that failed, each named."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Tree:
+    providers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    vendors: dict[str, dict[str, Any]] = field(default_factory=dict)  # vendor → models file
+    sources: dict[str, Any] = field(default_factory=dict)
+    vendor_rules: dict[str, Any] = field(default_factory=dict)
+    ledger: dict[str, Any] = field(default_factory=lambda: {"sources": {}})
+    #: file path (relative to the root) → the record id it holds, for error messages
+    files: dict[str, str] = field(default_factory=dict)
+
+
+def _read(path: Path, root: Path, problems: list[str]) -> Any:
+    rel = path.relative_to(root.parent).as_posix() if root.parent in path.parents else str(path)
+    try:
+        return loads_strict(path.read_text(encoding="utf-8"), origin=rel)
+    except JsonProblem as exc:
+        problems.append(str(exc))
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{rel}: cannot read: {exc}")
+    return None
+
+
+def load_tree(root: Path) -> Tree:
+    """Read every file under ``root``; raise :class:`TreeProblem` listing all that fail to parse."""
+    problems: list[str] = []
+    tree = Tree()
+    if not root.is_dir():
+        raise TreeProblem([f"{root}: no metadata folder here"])
+    for name, attr in (("sources.json", "sources"), ("vendors.json", "vendor_rules"), ("ledger.json", "ledger")):
+        path = root / name
+        if path.exists():
+            data = _read(path, root, problems)
+            if data is not None:
+                setattr(tree, attr, data)
+        elif name != "ledger.json":
+            problems.append(f"{root.name}/{name}: missing")
+    for folder, target in (("providers", tree.providers), ("models", tree.vendors)):
+        for path in sorted((root / folder).glob("*.json")):
+            data = _read(path, root, problems)
+            if data is not None:
+                target[path.stem] = data
+                tree.files[f"{folder}/{path.name}"] = path.stem
+    if problems:
+        raise TreeProblem(problems)
+    return tree
+
+
+def _rendered(tree: Tree) -> dict[str, str]:
+    out = {"ledger.json": dumps(tree.ledger)}
+    for folder, records in (("providers", tree.providers), ("models", tree.vendors)):
+        for slug, record in records.items():
+            if not SLUG_RE.match(slug):  # ids never become paths beyond a checked slug
+                raise ValueError(f"refusing to write {folder}/{slug!r}.json: not a slug")
+            out[f"{folder}/{slug}.json"] = dumps(record)
+    return out
+
+
+def write_tree(tree: Tree, root: Path) -> list[str]:
+    """Write the records and ledger (sources.json and vendors.json are hand-edited and left alone).
+
+    Every file is rendered before the first is written, so a rendering error writes nothing;
+    each write is atomic. Returns the relative paths that changed.
+    """
+    rendered = _rendered(tree)
+    return [rel for rel, text in sorted(rendered.items()) if write_atomic(root / rel, text)]
