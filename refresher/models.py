@@ -190,6 +190,7 @@ class ProviderFile(_Strict):
     billing_mode: Literal["metered", "subscription", "free", "prepaid", "local"]
     quota_group: str | None = None
     provenance: RecordProvenance
+    disagreements: dict[FactPath, list[Disagreement]] = Field(default_factory=dict)
     offerings: dict[Annotated[str, StringConstraints(min_length=1, max_length=256)], Offering]
 
 
@@ -220,8 +221,10 @@ class VendorFile(_Strict):
 
 
 class FreshnessPolicyModel(_Strict):
-    fresh_days: Annotated[int, Field(ge=0)] | None
-    stale_days: Annotated[int, Field(ge=0)] | None
+    """Ages in days; a source type without a policy is ``untracked``."""
+
+    fresh_days: Annotated[int, Field(ge=0)]
+    stale_days: Annotated[int, Field(ge=0)]
 
 
 class Source(_Strict):

@@ -55,6 +55,10 @@ class Summary:
     flagged: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "source": self.source,
@@ -127,8 +131,9 @@ def _store_provenance(record: dict[str, Any], facts: dict[str, FactProvenance]) 
 
 
 class _Reconciler:
-    def __init__(self, tree: Tree, snapshot: Snapshot):
+    def __init__(self, tree: Tree, snapshot: Snapshot, partial: set[str] | None):
         self.tree = tree
+        self.partial = partial
         self.snap = snapshot
         self.now = snapshot.observed_at
         self.rules = VendorRules(tree.vendor_rules["vendors"])
@@ -174,6 +179,9 @@ class _Reconciler:
             current, current_prov = _get(record, path), facts.get(path)
             if current == value:
                 changed |= _drop_disagreement(disagreements, path, source)
+                if current_prov is not None and new_rank < _rank(self.tree, current_prov, provider, now):
+                    facts[path] = mine  # the stronger source now vouches for the same value
+                    changed = True
                 continue
             if current_prov is None or new_rank <= _rank(self.tree, current_prov, provider, now):
                 _set(record, path, value)
@@ -263,6 +271,8 @@ class _Reconciler:
         prices) it is a model of its own.
         """
         model_id = self.rules.canonical_model_id(obs.provider, obs.upstream_id)
+        if not self._model_exists(model_id) and model_id.lower() in self.alias_owner:
+            return self.alias_owner[model_id.lower()]  # another name of a known model
         dated = _DATED.match(model_id)
         if dated:
             vendor, base = dated.group("base").split("/", 1)
@@ -273,10 +283,17 @@ class _Reconciler:
                 return f"{vendor}/{base}"
         return model_id
 
+    def _model_exists(self, model_id: str) -> bool:
+        vendor, _, slug = model_id.partition("/")
+        return slug in self.tree.vendors.get(vendor, {}).get("models", {})
+
     def _add_alias(self, record: dict[str, Any], model_id: str, alias: str) -> None:
+        if alias.lower() != model_id.lower() and self._model_exists(alias.lower()):
+            self.summary.warn(f"alias {alias!r} of {model_id} is a model of its own; not added")
+            return
         owner = self.alias_owner.setdefault(alias.lower(), model_id)
         if owner != model_id:
-            self.summary.warnings.append(f"alias {alias!r} of {model_id} already names {owner}; not added")
+            self.summary.warn(f"alias {alias!r} of {model_id} already names {owner}; not added")
         elif alias not in record.get("aliases", []):
             record["aliases"] = sorted([*record.get("aliases", []), alias])
 
@@ -333,12 +350,18 @@ class _Reconciler:
         for obs in self.snap.offerings:
             listed.setdefault(obs.provider, set()).add(obs.upstream_id)
         previous = {p: set(ids) for p, ids in before.get("listed", {}).items()}
+        untouched: dict[str, set[str]] = {}
+        if self.partial:  # a --provider run says nothing about the other providers
+            untouched = {p: ids for p, ids in previous.items() if p not in self.partial}
+            previous = {p: ids for p, ids in previous.items() if p in self.partial}
         count_before = sum(len(v) for v in previous.values())
         count_now = sum(len(v) for v in listed.values())
         shrunk = count_before and (count_now == 0 or (count_before - count_now) / count_before > self.max_shrink)
         absences = {p: dict(v) for p, v in before.get("absences", {}).items()}
+        kept_absences = {p: v for p, v in absences.items() if p in untouched}
+        absences = {p: v for p, v in absences.items() if p not in untouched}
         if shrunk:
-            self.summary.warnings.append(
+            self.summary.warn(
                 f"{source} listed {count_now} offerings, {count_before} before: more than "
                 f"{self.max_shrink:.0%} fewer, so nothing is retired this run"
             )
@@ -349,14 +372,16 @@ class _Reconciler:
         for provider, ids in listed.items():
             for upstream_id in ids:
                 absences.get(provider, {}).pop(upstream_id, None)
-        absences = {p: dict(sorted(v.items())) for p, v in sorted(absences.items()) if v}
+        absences = {p: dict(sorted(v.items())) for p, v in sorted({**absences, **kept_absences}.items()) if v}
         # An absent offering stays "listed" until retired, so its absences keep counting.
-        still_tracked = {p: set(ids) for p, ids in listed.items()}
+        still_tracked = {p: set(ids) for p, ids in {**untouched, **listed}.items()}
         for provider, ids in absences.items():
             still_tracked.setdefault(provider, set()).update(ids)
         entries[source] = {
             "checked_at": self.now,
-            "succeeded_at": self.now,
+            # A partial run confirms nothing for the providers it skipped, so it does not
+            # advance the confirmation time of the whole source.
+            "succeeded_at": before.get("succeeded_at", self.now) if self.partial else self.now,
             "listed": {p: sorted(ids) for p, ids in sorted(still_tracked.items())},
             **({"absences": absences} if absences else {}),
         }
@@ -414,10 +439,14 @@ def _note_disagreement(
     return True
 
 
-def reconcile(tree: Tree, snapshot: Snapshot) -> Summary:
-    """Apply one source's snapshot to ``tree`` in place; return what it did."""
+def reconcile(tree: Tree, snapshot: Snapshot, *, only_providers: set[str] | None = None) -> Summary:
+    """Apply one source's snapshot to ``tree`` in place; return what it did.
+
+    ``only_providers``: the snapshot was cut down to these providers (``--provider``); the
+    ledger then keeps what it knew of the others.
+    """
     parse_instant(snapshot.observed_at)  # refuse a malformed observation time before touching anything
-    work = _Reconciler(tree, snapshot)
+    work = _Reconciler(tree, snapshot, only_providers)
     for obs in snapshot.providers:
         work.provider(obs.provider, obs.facts, obs.api_package)
     first_party = work.rules.by_first_party_provider

@@ -1,0 +1,228 @@
+"""``faimeta``: the command line of fusionAIze metadata."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from gate_consumer._time import format_instant, parse_instant, utc_now
+
+app = typer.Typer(
+    help="fusionAIze metadata: LLM provider and model facts with their source and age.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+RootOption = Annotated[
+    Path,
+    typer.Option("--root", envvar="FAIMETA_ROOT", help="The metadata/ folder.", show_default=True),
+]
+AtOption = Annotated[
+    Optional[str],
+    typer.Option("--at", help="Evaluate freshness at this instant or date instead of now (e.g. 2026-07-20)."),
+]
+
+
+def _now(at: str | None) -> datetime:
+    if at is None:
+        return utc_now()
+    try:
+        return parse_instant(at)
+    except ValueError:
+        raise typer.BadParameter(f"{at!r} is not a date (YYYY-MM-DD) or instant (YYYY-MM-DDTHH:MM:SSZ)") from None
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def _tree(root: Path):
+    from refresher.store import TreeProblem, load_tree
+
+    try:
+        return load_tree(root)
+    except TreeProblem as exc:
+        _fail("cannot read the metadata:\n" + "\n".join(f"  {p}" for p in exc.problems))
+
+
+@app.command()
+def validate(root: RootOption = Path("metadata"), strict: bool = typer.Option(False, help="Fail on warnings too.")):
+    """Check schema, referential integrity and sanity of every file.
+
+    Example: faimeta validate --root metadata
+    """
+    from refresher.validate import validate_tree
+
+    problems = validate_tree(root)
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    typer.echo(f"{len(errors)} error(s), {len(warnings)} warning(s) in {root}")
+    if errors or (strict and warnings):
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(
+    root: RootOption = Path("metadata"),
+    provider: Annotated[Optional[list[str]], typer.Option("--provider", "-p", help="Only these providers.")] = None,
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    at: AtOption = None,
+):
+    """The cost-truth view: per provider, how many prices are fresh, aging, stale or in conflict.
+
+    Example: faimeta status --provider anthropic --provider openrouter --at 2026-07-20
+    """
+    from refresher.inspect import provider_status
+
+    tree = _tree(root)
+    now = _now(at)
+    unknown = sorted(set(provider or ()) - set(tree.providers))
+    if unknown:
+        _fail(f"unknown provider(s): {', '.join(unknown)}")
+    rows = provider_status(tree, now, provider)
+    if as_json:
+        typer.echo(json.dumps({"evaluated_at": format_instant(now), "providers": rows}, indent=2))
+        return
+    columns = ("provider", "offerings", "priced", "fresh", "aging", "stale", "conflict", "manual", "untracked")
+    header = [*columns, "oldest price"]
+    table = [header] + [
+        [str(r[c]) for c in columns] + [f"{r['oldest_price_age_days']} days" if r["oldest_price_confirmed"] else "-"]
+        for r in rows
+    ]
+    totals = ["total", *(str(sum(r[c] for r in rows)) for c in columns[1:]), ""]
+    table.append(totals)
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    typer.echo(f"prices evaluated at {format_instant(now)}")
+    for n, row in enumerate(table):
+        if n in (1, len(table) - 1):
+            typer.echo("  ".join("-" * w for w in widths))
+        typer.echo("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))))
+
+
+@app.command()
+def show(
+    record_id: Annotated[str, typer.Argument(metavar="ID", help="A model id, alias, provider/upstream_id or upstream id.")],
+    root: RootOption = Path("metadata"),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    at: AtOption = None,
+):
+    """A model or offering with every fact: value, source, dates and freshness.
+
+    Examples: faimeta show anthropic/claude-sonnet-4.5 ;
+    faimeta show openrouter/anthropic/claude-sonnet-4.5 ;
+    faimeta show anthropic/claude-sonnet-4-5-20250929
+    """
+    from refresher.inspect import NotFound, find, record_facts
+
+    tree = _tree(root)
+    now = _now(at)
+    try:
+        hits = find(tree, record_id)
+    except NotFound as exc:
+        _fail(str(exc))
+    if len(hits) > 1:
+        names = [f"{'model' if k == 'model' else 'offering'} {a}/{b}" for k, a, b in hits]
+        _fail(f"{record_id!r} names {len(hits)} records; name one:\n" + "\n".join(f"  {n}" for n in names), 2)
+    view = record_facts(tree, hits[0], now)
+    if as_json:
+        typer.echo(json.dumps(view, indent=2, ensure_ascii=False))
+        return
+    title = view["id"] if view["kind"] == "model" else f"{view['provider']}/{view['upstream_id']} → {view['model']}"
+    typer.echo(f"{view['kind']} {title}  (freshness at {view['evaluated_at']})")
+    if view["kind"] == "model":
+        typer.echo(f"  aliases: {', '.join(view['aliases']) or '-'}")
+        typer.echo(f"  offered by {len(view['offerings'])}: {', '.join(view['offerings'][:12])}"
+                   + (" …" if len(view["offerings"]) > 12 else ""))
+    for path, fact in view["facts"].items():
+        value = json.dumps(fact["value"], ensure_ascii=False)
+        value = value if len(value) <= 60 else value[:57] + "..."
+        typer.echo(f"  {path:<26} {value:<40} {fact['freshness']:<9} {fact['source']} ({fact['source_type']}) "
+                   f"as of {fact['as_of'][:10]}, confirmed {fact['confirmed_at'][:10]}")
+        for other in fact.get("disagreements", ()):
+            typer.echo(f"  {'':<26} ≠ {json.dumps(other['value'])} says {other['source']} as of {other['as_of'][:10]}")
+    for entry in view.get("price_history", ()):
+        typer.echo(f"  history: {entry['as_of'][:10]} → {entry['until'][:10]} {json.dumps(entry['price'])} ({entry['source']})")
+
+
+@app.command()
+def refresh(
+    root: RootOption = Path("metadata"),
+    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only these sources (default: all).")] = None,
+    provider: Annotated[Optional[list[str]], typer.Option("--provider", "-p", help="Only these providers' offerings.")] = None,
+    replay: Annotated[
+        Optional[Path], typer.Option(help="Read recorded responses from this folder (with recordings.json) instead of the network.")
+    ] = None,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Reconcile and report, write nothing."),
+    report: Annotated[Optional[Path], typer.Option(help="Also write the run's summary as JSON here.")] = None,
+):
+    """Pull sources, reconcile with the tree, validate, and write what changed.
+
+    Examples: faimeta refresh --provider openrouter ;
+    faimeta refresh --replay ../shared/fixtures/upstream --source modelsdev --dry-run
+    """
+    from refresher.refresh import fetch_payloads, known_sources, replay_payloads, run_refresh
+    from refresher.sources.base import SourceError
+
+    tree = _tree(root)
+    sources = source or sorted(set(known_sources()) & set(tree.sources.get("sources", {})))
+    unknown = sorted(set(sources) - set(known_sources()))
+    if unknown:
+        _fail(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(known_sources())}")
+    say = lambda line: typer.echo(line, err=True)  # noqa: E731 - progress goes to stderr
+    try:
+        if replay is not None:
+            payloads, errors = replay_payloads(replay, sources)
+        else:
+            payloads, errors = fetch_payloads(tree, sources, say=say)
+    except SourceError as exc:
+        _fail(str(exc))
+    result = run_refresh(root, payloads, errors=errors, providers=set(provider) if provider else None,
+                         dry_run=dry_run, say=say)
+    for name, why in sorted(result.errors.items()):
+        typer.echo(f"{name}: FAILED: {why}", err=True)
+    for summary in result.summaries:
+        for line in summary.flagged:
+            typer.echo(f"{summary.source}: flagged: {line}", err=True)
+        for line in summary.warnings:
+            typer.echo(f"{summary.source}: warning: {line}", err=True)
+    for problem in result.problems:
+        if problem.severity == "error":
+            typer.echo(str(problem), err=True)
+    if report is not None:
+        from refresher.jsonio import write_atomic, dumps
+
+        write_atomic(report, dumps(result.to_json()))
+    action = "would change" if dry_run else "changed"
+    typer.echo(f"{action} {len(result.written)} file(s)" if not dry_run else "dry run: nothing written")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command("schema")
+def schema_command(out: Annotated[Path, typer.Option(help="Folder for the schema files.")] = Path("schema")):
+    """Regenerate the JSON Schemas from the pydantic models (commit the result).
+
+    Example: faimeta schema --out schema
+    """
+    from refresher import schema
+
+    changed = schema.write(out)
+    typer.echo(f"{len(changed)} schema file(s) changed in {out}")
+
+
+def main() -> None:  # pragma: no cover - the console script calls app directly
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

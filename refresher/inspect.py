@@ -1,0 +1,218 @@
+"""Reading the tree as facts with freshness: ``faimeta status`` and ``faimeta show``.
+
+Freshness needs, per fact: its source's type for that provider, the time the source last
+confirmed it (the ledger: a source that still lists the offering confirms the facts it owns
+at its last successful check), the policy for that type, and whether another source disagrees.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from gate_consumer._time import format_instant, parse_instant
+from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, PROVIDER_FACTS, FactSpec, iter_facts
+from gate_consumer.freshness import Freshness, FreshnessPolicy, compute_freshness
+from gate_consumer.ids import normalize_model_slug
+from gate_consumer.provenance import FactProvenance, decode_provenance
+from refresher.reconcile import source_type
+from refresher.store import Tree
+
+__all__ = ["FactView", "LookupError_", "find", "provider_status", "record_facts"]
+
+#: How an offering's price facts combine into one status, worst first.
+_PRICE_ORDER = (Freshness.CONFLICT, Freshness.STALE, Freshness.UNTRACKED, Freshness.AGING, Freshness.FRESH, Freshness.MANUAL)
+
+
+@dataclass(frozen=True)
+class FactView:
+    path: str
+    value: Any
+    source: str
+    source_type: str
+    reference: str
+    as_of: str
+    confirmed_at: str
+    freshness: Freshness
+    disagreements: tuple[dict[str, Any], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        out = {
+            "value": self.value,
+            "source": self.source,
+            "source_type": self.source_type,
+            "reference": self.reference,
+            "as_of": self.as_of,
+            "confirmed_at": self.confirmed_at,
+            "freshness": self.freshness.value,
+        }
+        if self.disagreements:
+            out["disagreements"] = list(self.disagreements)
+        return out
+
+
+class Facts:
+    """Freshness of facts in one tree, evaluated at ``now``."""
+
+    def __init__(self, tree: Tree, now: datetime):
+        self.tree = tree
+        self.now = now
+        self.policies = {
+            kind: FreshnessPolicy(p["fresh_days"], p["stale_days"])
+            for kind, p in tree.sources.get("freshness_policy", {}).items()
+        }
+        self.ledger = tree.ledger.get("sources", {})
+        self._listed = {
+            source: {p: set(ids) - set(entry.get("absences", {}).get(p, {})) for p, ids in entry.get("listed", {}).items()}
+            for source, entry in self.ledger.items()
+        }
+
+    def confirmed_at(self, prov: FactProvenance, provider: str, upstream_id: str | None) -> str:
+        entry = self.ledger.get(prov.source, {})
+        succeeded = entry.get("succeeded_at")
+        listed = upstream_id is None or upstream_id in self._listed.get(prov.source, {}).get(provider, ())
+        if succeeded and listed and succeeded > prov.as_of:
+            return succeeded
+        return prov.as_of
+
+    def of(self, record: dict[str, Any], spec: FactSpec, provider: str, upstream_id: str | None) -> list[FactView]:
+        paths = [(path, value) for path, value in iter_facts(record, spec)]
+        if not paths:
+            return []
+        provenance = decode_provenance(record["provenance"], [p for p, _ in paths])
+        disagreements = record.get("disagreements", {})
+        views = []
+        for path, value in paths:
+            prov = provenance[path]
+            kind = source_type(self.tree, prov.source, provider)
+            confirmed = self.confirmed_at(prov, provider, upstream_id)
+            freshness = compute_freshness(
+                source_type=kind,
+                confirmed_at=parse_instant(confirmed),
+                now=self.now,
+                policy=self.policies.get(kind),
+                expires=parse_instant(prov.expires) if prov.expires else None,
+                conflict=bool(disagreements.get(path)),
+            )
+            source_info = self.tree.sources.get("sources", {}).get(prov.source, {})
+            views.append(
+                FactView(path, value, prov.source, kind, prov.ref or source_info.get("url", ""), prov.as_of,
+                         confirmed, freshness, tuple(disagreements.get(path, ())))
+            )
+        return views
+
+
+def price_freshness(views: list[FactView]) -> Freshness | None:
+    """One status for an offering's price: the worst of its price facts; None if unpriced."""
+    statuses = {v.freshness for v in views if v.path.startswith("price.")}
+    return next((s for s in _PRICE_ORDER if s in statuses), None)
+
+
+def provider_status(tree: Tree, now: datetime, providers: list[str] | None = None) -> list[dict[str, Any]]:
+    """The "cost truth" view: per provider, offerings, priced, price freshness counts, oldest age."""
+    facts = Facts(tree, now)
+    rows = []
+    for slug in sorted(providers or tree.providers):
+        record = tree.providers[slug]
+        counts: Counter[str] = Counter()
+        offerings = priced = 0
+        oldest: str | None = None
+        for upstream_id, offering in sorted(record["offerings"].items()):
+            if offering.get("status") == "retired":
+                continue
+            offerings += 1
+            views = facts.of(offering, OFFERING_FACTS, slug, upstream_id)
+            status = price_freshness(views)
+            if status is None:
+                continue
+            priced += 1
+            counts[status.value] += 1
+            confirmed = min(v.confirmed_at for v in views if v.path.startswith("price."))
+            oldest = confirmed if oldest is None or confirmed < oldest else oldest
+        rows.append(
+            {
+                "provider": slug,
+                "offerings": offerings,
+                "priced": priced,
+                "unpriced": offerings - priced,
+                **{s.value: counts.get(s.value, 0) for s in Freshness},
+                "oldest_price_confirmed": oldest,
+                "oldest_price_age_days": (now - parse_instant(oldest)).days if oldest else None,
+            }
+        )
+    return rows
+
+
+class NotFound(LookupError):
+    """No record has that id; ``suggestions`` lists close ones."""
+
+    def __init__(self, query: str, suggestions: list[str]):
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"no model, offering or alias is called {query!r}.{hint}")
+        self.suggestions = suggestions
+
+
+def find(tree: Tree, query: str) -> list[tuple[str, str, str | None]]:
+    """Records named by ``query``: ``("model", vendor, slug)`` or ``("offering", provider, upstream_id)``.
+
+    Accepts a canonical model id, an alias, ``provider/upstream_id``, or an upstream id alone
+    (every provider's offering with that id). Raises :class:`NotFound` with suggestions.
+    """
+    hits: list[tuple[str, str, str | None]] = []
+    lowered = query.strip().lower()
+    for vendor, data in tree.vendors.items():
+        for slug, model in data["models"].items():
+            if f"{vendor}/{slug}" == lowered or lowered in (a.lower() for a in model.get("aliases", ())):
+                hits.append(("model", vendor, slug))
+    if not hits and "/" in lowered:
+        vendor, _, name = lowered.partition("/")
+        slug = normalize_model_slug(name) if name else ""
+        if slug in tree.vendors.get(vendor, {}).get("models", {}):
+            hits.append(("model", vendor, slug))
+    provider, _, rest = query.partition("/")
+    if provider in tree.providers and rest in tree.providers[provider]["offerings"]:
+        hits.append(("offering", provider, rest))
+    for slug, record in sorted(tree.providers.items()):
+        if query in record["offerings"]:
+            hits.append(("offering", slug, query))
+    if not hits:
+        raise NotFound(query, _suggest(tree, lowered))
+    return sorted(set(hits))
+
+
+def _suggest(tree: Tree, lowered: str) -> list[str]:
+    import difflib
+
+    names = [f"{vendor}/{slug}" for vendor, data in tree.vendors.items() for slug in data["models"]]
+    return difflib.get_close_matches(lowered, names, n=5, cutoff=0.6)
+
+
+def record_facts(tree: Tree, hit: tuple[str, str, str | None], now: datetime) -> dict[str, Any]:
+    """A record with every fact's value, source, dates and freshness, for ``show``."""
+    facts = Facts(tree, now)
+    kind, owner, key = hit
+    if kind == "model":
+        record = tree.vendors[owner]["models"][key]
+        views = facts.of(record, MODEL_FACTS, "", None)
+        offerings = sorted(
+            f"{p}/{uid}"
+            for p, data in tree.providers.items()
+            for uid, o in data["offerings"].items()
+            if o["model"] == f"{owner}/{key}"
+        )
+        head = {"kind": "model", "id": f"{owner}/{key}", "aliases": record.get("aliases", []), "offerings": offerings}
+    else:
+        provider = tree.providers[owner]
+        record = provider["offerings"][key]
+        views = facts.of(record, OFFERING_FACTS, owner, key)
+        head = {"kind": "offering", "provider": owner, "upstream_id": key, "model": record["model"],
+                "route_type": provider["route_type"]}
+        if record.get("price_history"):
+            head["price_history"] = record["price_history"]
+    return {**head, "evaluated_at": format_instant(now), "facts": {v.path: v.to_json() for v in views}}
+
+
+def provider_facts(tree: Tree, slug: str, now: datetime) -> list[FactView]:
+    return Facts(tree, now).of(tree.providers[slug], PROVIDER_FACTS, slug, None)

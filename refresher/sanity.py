@@ -1,0 +1,25 @@
+"""Plausibility bounds for values, shared by ``validate`` and the refresher's guards."""
+
+from __future__ import annotations
+
+#: A real per-1M-token price is 0 (free) or between these. Below, it is almost certainly a
+#: per-token price stored as per-million ($3/M is 0.000003 per token); above, per-1K or worse.
+#: The cheapest real price in the seeded catalog is $0.001/M and the dearest $600/M.
+MIN_TOKEN_PRICE = 1e-4
+MAX_TOKEN_PRICE = 5_000.0
+
+TOKEN_PRICE_FIELDS = (
+    "input", "output", "cache_read", "cache_write", "cache_write_1h", "reasoning",
+    "input_audio", "output_audio", "image_output",
+)
+
+
+def token_price_problem(value: float) -> str | None:
+    """Why a USD-per-1M-token price is implausible, or None."""
+    if value != value or value < 0:  # NaN or negative
+        return f"{value!r} is not a valid price"
+    if 0 < value < MIN_TOKEN_PRICE:
+        return f"{value!r} USD per 1M tokens is implausibly small: a per-token price stored as per-million?"
+    if value > MAX_TOKEN_PRICE:
+        return f"{value!r} USD per 1M tokens is implausibly large: a per-1K or per-token unit mix-up?"
+    return None

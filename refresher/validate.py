@@ -1,0 +1,183 @@
+"""``faimeta validate``: is the metadata tree correct, consistent and plausible?
+
+Checks, each problem naming the file, the record and the field:
+
+1. every file parses as strict JSON (no duplicate keys, no NaN);
+2. every file matches its JSON Schema (jsonschema, draft 2020-12) and its pydantic model
+   (dates that match the pattern but do not exist, such as 2026-02-30);
+3. referential integrity: file name ↔ id, offering → model, alias → exactly one model,
+   provenance → a registered source and a present fact, ledger → registered sources;
+4. sanity: token prices within plausible magnitudes (unit mix-ups); output cheaper than input
+   is a warning, not an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from pydantic import BaseModel, ValidationError
+
+from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, PROVIDER_FACTS, FactSpec, iter_facts
+from gate_consumer.provenance import decode_provenance
+from refresher import schema
+from refresher.models import FILE_KINDS
+from refresher.sanity import TOKEN_PRICE_FIELDS, token_price_problem
+from refresher.store import Tree, TreeProblem, load_tree
+
+__all__ = ["Problem", "validate_tree"]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    record: str
+    field: str
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = ": ".join(part for part in (self.file, self.record, self.field) if part)
+        return f"{self.severity}: {where}: {self.message}"
+
+
+@cache
+def _validator(kind: str) -> Draft202012Validator:
+    return Draft202012Validator(schema.generate()[f"{kind}.schema.json"])
+
+
+def _record_and_field(kind: str, path: list[Any]) -> tuple[str, str]:
+    """Split a JSON path into the record it is in and the field within it."""
+    parts = [str(p) for p in path]
+    if kind == "provider" and parts[:1] == ["offerings"] and len(parts) > 1:
+        return f"offering {parts[1]!r}", ".".join(parts[2:])
+    if kind == "models" and parts[:1] == ["models"] and len(parts) > 1:
+        return f"model {parts[1]!r}", ".".join(parts[2:])
+    if kind == "ledger" and parts[:1] == ["sources"] and len(parts) > 1:
+        return f"source {parts[1]!r}", ".".join(parts[2:])
+    return "", ".".join(parts)
+
+
+def _shape(file: str, kind: str, data: Any) -> list[Problem]:
+    problems = []
+    for error in sorted(_validator(kind).iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        record, field = _record_and_field(kind, list(error.absolute_path))
+        problems.append(Problem(file, record, field, error.message))
+    if problems:
+        return problems
+    model: type[BaseModel] = FILE_KINDS[kind]
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            record, field = _record_and_field(kind, [p for p in err["loc"] if not str(p).startswith("function-")])
+            problems.append(Problem(file, record, field, err["msg"]))
+    return problems
+
+
+def _files(tree: Tree) -> Iterator[tuple[str, str, Any]]:
+    yield "metadata/sources.json", "sources", tree.sources
+    yield "metadata/ledger.json", "ledger", tree.ledger
+    for slug, data in sorted(tree.providers.items()):
+        yield f"metadata/providers/{slug}.json", "provider", data
+    for slug, data in sorted(tree.vendors.items()):
+        yield f"metadata/models/{slug}.json", "models", data
+
+
+def _provenance_problems(
+    file: str, record: str, data: dict[str, Any], spec: FactSpec, sources: dict[str, Any]
+) -> Iterator[Problem]:
+    paths = [path for path, _ in iter_facts(data, spec)]
+    if not paths:
+        return
+    try:
+        facts = decode_provenance(data["provenance"], paths)
+    except KeyError as exc:
+        yield Problem(file, record, "provenance.fields", str(exc.args[0]))
+        return
+    for path, prov in facts.items():
+        if prov.source not in sources:
+            yield Problem(file, record, path, f"source {prov.source!r} is not in metadata/sources.json")
+    for path, entries in data.get("disagreements", {}).items():
+        for entry in entries:
+            if entry["source"] not in sources:
+                yield Problem(file, record, f"disagreements.{path}", f"source {entry['source']!r} is not registered")
+
+
+def _price_problems(file: str, record: str, price: dict[str, Any], where: str = "price") -> Iterator[Problem]:
+    for name in TOKEN_PRICE_FIELDS:
+        if name in price and (message := token_price_problem(price[name])):
+            yield Problem(file, record, f"{where}.{name}", message)
+    for i, tier in enumerate(price.get("tiers") or ()):
+        yield from _price_problems(file, record, tier, f"{where}.tiers[{i}]")
+    # Output at 0 is normal (embeddings, rerankers); cheaper-but-paid output is worth a look.
+    if where == "price" and 0 < price.get("output", 0) < price.get("input", 0):
+        yield Problem(
+            file, record, "price.output", f"output {price['output']} is cheaper than input {price['input']}", "warning"
+        )
+
+
+def _integrity(tree: Tree) -> Iterator[Problem]:
+    sources = tree.sources.get("sources", {})
+    model_ids: dict[str, str] = {}
+    alias_owner: dict[str, str] = {}
+    for vendor, data in sorted(tree.vendors.items()):
+        file = f"metadata/models/{vendor}.json"
+        if data.get("vendor") != vendor:
+            yield Problem(file, "", "vendor", f"file is named {vendor!r} but holds vendor {data.get('vendor')!r}")
+        for slug in data.get("models", {}):
+            model_ids[f"{vendor}/{slug}".lower()] = f"{vendor}/{slug}"
+    for vendor, data in sorted(tree.vendors.items()):
+        file = f"metadata/models/{vendor}.json"
+        for slug, model in sorted(data.get("models", {}).items()):
+            model_id, record = f"{vendor}/{slug}", f"model {slug!r}"
+            yield from _provenance_problems(file, record, model, MODEL_FACTS, sources)
+            for alias in model.get("aliases", []):
+                key = alias.lower()
+                if key in model_ids and model_ids[key] != model_id:
+                    yield Problem(file, record, "aliases", f"alias {alias!r} is the id of model {model_ids[key]}")
+                elif key in alias_owner and alias_owner[key] != model_id:
+                    yield Problem(
+                        file, record, "aliases", f"alias {alias!r} also names {alias_owner[key]}: ambiguous"
+                    )
+                alias_owner.setdefault(key, model_id)
+    for slug, data in sorted(tree.providers.items()):
+        file = f"metadata/providers/{slug}.json"
+        if data.get("id") != slug:
+            yield Problem(file, "", "id", f"file is named {slug!r} but holds provider {data.get('id')!r}")
+        yield from _provenance_problems(file, "", data, PROVIDER_FACTS, sources)
+        for upstream_id, offering in sorted(data.get("offerings", {}).items()):
+            record = f"offering {upstream_id!r}"
+            if offering.get("model", "").lower() not in model_ids:
+                yield Problem(file, record, "model", f"model {offering.get('model')!r} is not in metadata/models/")
+            yield from _provenance_problems(file, record, offering, OFFERING_FACTS, sources)
+            if offering.get("price"):
+                yield from _price_problems(file, record, offering["price"])
+            for i, entry in enumerate(offering.get("price_history", [])):
+                yield from (p for p in _price_problems(file, record, entry["price"], f"price_history[{i}].price")
+                            if p.severity == "error")
+                if entry["until"] < entry["as_of"]:
+                    yield Problem(file, record, f"price_history[{i}]", "until is before as_of")
+    for source, entry in sorted(tree.ledger.get("sources", {}).items()):
+        if source not in sources:
+            yield Problem("metadata/ledger.json", f"source {source!r}", "", "not in metadata/sources.json")
+        for provider in entry.get("listed", {}):
+            if provider not in tree.providers:
+                yield Problem("metadata/ledger.json", f"source {source!r}", f"listed.{provider}", "no such provider")
+
+
+def validate_tree(root: Path) -> list[Problem]:
+    """Every problem in the tree at ``root`` (``metadata/``), errors and warnings, sorted."""
+    try:
+        tree = load_tree(root)
+    except TreeProblem as exc:
+        return [Problem(p.split(": ", 1)[0], "", "", p.split(": ", 1)[-1]) for p in exc.problems]
+    problems = [p for file, kind, data in _files(tree) for p in _shape(file, kind, data)]
+    if any(p.severity == "error" for p in problems):
+        return sorted(problems)  # integrity checks assume well-formed records
+    problems.extend(_integrity(tree))
+    return sorted(problems)
