@@ -145,11 +145,11 @@ def show(
                    + (" …" if len(view["offerings"]) > 12 else ""))
     for path, fact in view["facts"].items():
         value = json.dumps(fact["value"], ensure_ascii=False)
-        value = value if len(value) <= 60 else value[:57] + "..."
-        typer.echo(f"  {path:<26} {value:<40} {fact['freshness']:<9} {fact['source']} ({fact['source_type']}) "
+        value = value if len(value) <= 40 else value[:37] + "..."
+        typer.echo(f"  {path:<30} {value:<40} {fact['freshness']:<9} {fact['source']} ({fact['source_type']}) "
                    f"as of {fact['as_of'][:10]}, confirmed {fact['confirmed_at'][:10]}")
         for other in fact.get("disagreements", ()):
-            typer.echo(f"  {'':<26} ≠ {json.dumps(other['value'])} says {other['source']} as of {other['as_of'][:10]}")
+            typer.echo(f"  {'':<30} ≠ {json.dumps(other['value'])} says {other['source']} as of {other['as_of'][:10]}")
     for entry in view.get("price_history", ()):
         typer.echo(f"  history: {entry['as_of'][:10]} → {entry['until'][:10]} {json.dumps(entry['price'])} ({entry['source']})")
 
