@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -25,7 +24,7 @@ RootOption = Annotated[
     typer.Option("--root", envvar="FAIMETA_ROOT", help="The metadata/ folder.", show_default=True),
 ]
 AtOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--at", help="Evaluate freshness at this instant or date instead of now (e.g. 2026-07-20)."),
 ]
 
@@ -74,7 +73,7 @@ def validate(root: RootOption = Path("metadata"), strict: bool = typer.Option(Fa
 @app.command()
 def status(
     root: RootOption = Path("metadata"),
-    provider: Annotated[Optional[list[str]], typer.Option("--provider", "-p", help="Only these providers.")] = None,
+    provider: Annotated[list[str] | None, typer.Option("--provider", "-p", help="Only these providers.")] = None,
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     at: AtOption = None,
 ):
@@ -106,7 +105,7 @@ def status(
     for n, row in enumerate(table):
         if n in (1, len(table) - 1):
             typer.echo("  ".join("-" * w for w in widths))
-        typer.echo("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))))
+        typer.echo("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
 
 
 @app.command()
@@ -157,13 +156,13 @@ def show(
 @app.command()
 def refresh(
     root: RootOption = Path("metadata"),
-    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only these sources (default: all).")] = None,
-    provider: Annotated[Optional[list[str]], typer.Option("--provider", "-p", help="Only these providers' offerings.")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only these sources (default: all).")] = None,
+    provider: Annotated[list[str] | None, typer.Option("--provider", "-p", help="Only these providers' offerings.")] = None,
     replay: Annotated[
-        Optional[Path], typer.Option(help="Read recorded responses from this folder (with recordings.json) instead of the network.")
+        Path | None, typer.Option(help="Read recorded responses from this folder (with recordings.json) instead of the network.")
     ] = None,
     dry_run: bool = typer.Option(False, "--dry-run", help="Reconcile and report, write nothing."),
-    report: Annotated[Optional[Path], typer.Option(help="Also write the run's summary as JSON here.")] = None,
+    report: Annotated[Path | None, typer.Option(help="Also write the run's summary as JSON here.")] = None,
 ):
     """Pull sources, reconcile with the tree, validate, and write what changed.
 
@@ -199,7 +198,7 @@ def refresh(
         if problem.severity == "error":
             typer.echo(str(problem), err=True)
     if report is not None:
-        from refresher.jsonio import write_atomic, dumps
+        from refresher.jsonio import dumps, write_atomic
 
         write_atomic(report, dumps(result.to_json()))
     action = "would change" if dry_run else "changed"

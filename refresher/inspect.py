@@ -20,7 +20,7 @@ from gate_consumer.provenance import FactProvenance, decode_provenance
 from refresher.reconcile import source_type
 from refresher.store import Tree
 
-__all__ = ["FactView", "LookupError_", "find", "provider_status", "record_facts"]
+__all__ = ["FactView", "NotFound", "find", "provider_status", "record_facts"]
 
 #: How an offering's price facts combine into one status, worst first.
 _PRICE_ORDER = (Freshness.CONFLICT, Freshness.STALE, Freshness.UNTRACKED, Freshness.AGING, Freshness.FRESH, Freshness.MANUAL)
@@ -157,8 +157,9 @@ class NotFound(LookupError):
 def find(tree: Tree, query: str) -> list[tuple[str, str, str | None]]:
     """Records named by ``query``: ``("model", vendor, slug)`` or ``("offering", provider, upstream_id)``.
 
-    Accepts a canonical model id, an alias, ``provider/upstream_id``, or an upstream id alone
-    (every provider's offering with that id). Raises :class:`NotFound` with suggestions.
+    Tried in order, the first that matches wins: a canonical model id or alias (any case, dots
+    or dashes), ``provider/upstream_id``, an upstream id alone (every provider's offering with
+    that id: several hits are ambiguous). Raises :class:`NotFound` with suggestions.
     """
     hits: list[tuple[str, str, str | None]] = []
     lowered = query.strip().lower()
@@ -171,9 +172,11 @@ def find(tree: Tree, query: str) -> list[tuple[str, str, str | None]]:
         slug = normalize_model_slug(name) if name else ""
         if slug in tree.vendors.get(vendor, {}).get("models", {}):
             hits.append(("model", vendor, slug))
+    if hits:
+        return sorted(set(hits))  # a model's view lists its offerings
     provider, _, rest = query.partition("/")
     if provider in tree.providers and rest in tree.providers[provider]["offerings"]:
-        hits.append(("offering", provider, rest))
+        return [("offering", provider, rest)]
     for slug, record in sorted(tree.providers.items()):
         if query in record["offerings"]:
             hits.append(("offering", slug, query))

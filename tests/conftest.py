@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from refresher.refresh import replay_payloads, run_refresh
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+UPSTREAM = FIXTURES / "upstream"
+
+
+@pytest.fixture
+def empty_tree(tmp_path: Path) -> Path:
+    """A metadata/ folder with the committed registries and no records."""
+    root = tmp_path / "metadata"
+    root.mkdir()
+    for name in ("sources.json", "vendors.json"):
+        shutil.copy(REPO / "metadata" / name, root / name)
+    return root
+
+
+@pytest.fixture
+def seeded_tree(empty_tree: Path) -> Path:
+    """``empty_tree`` after replaying the trimmed Models.dev and OpenRouter recordings."""
+    payloads, errors = replay_payloads(UPSTREAM, ["modelsdev", "openrouter"])
+    assert not errors
+    result = run_refresh(empty_tree, payloads, say=lambda _: None)
+    assert result.ok, result.to_json()
+    return empty_tree

@@ -1,0 +1,109 @@
+"""Seeding and refreshing through the same code: ``faimeta refresh --replay``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from refresher.cli import app
+from refresher.store import load_tree
+from tests.conftest import UPSTREAM
+
+runner = CliRunner()
+
+
+def _hashes(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*.json"))}
+
+
+def test_seed_covers_every_record_with_honest_provenance(seeded_tree: Path) -> None:
+    modelsdev = json.loads((UPSTREAM / "modelsdev/api.json").read_text())
+    openrouter = json.loads((UPSTREAM / "openrouter/models.json").read_text())["data"]
+    tree = load_tree(seeded_tree)
+    assert set(tree.providers) == {"amazon-bedrock", "anthropic", "lmstudio", "openrouter", "wafer-ai"}
+    for provider_id, provider in modelsdev.items():
+        slug = provider_id.replace(".", "-")
+        assert set(provider["models"]) <= set(tree.providers[slug]["offerings"])
+    assert {m["id"] for m in openrouter} <= set(tree.providers["openrouter"]["offerings"])
+    # every offering links to an existing model
+    models = {f"{v}/{s}" for v, f in tree.vendors.items() for s in f["models"]}
+    assert all(o["model"] in models for p in tree.providers.values() for o in p["offerings"].values())
+    # as_of is the recording time, never the day the test ran
+    as_ofs = set()
+    for provider in tree.providers.values():
+        for offering in provider["offerings"].values():
+            prov = offering["provenance"]
+            as_ofs |= {prov["as_of"], *(f["as_of"] for f in prov.get("fields", {}).values())}
+    assert as_ofs == {"2026-07-01T16:40:28Z", "2026-07-17T18:02:00Z"}
+
+
+def test_dated_snapshot_links_to_the_model_released_that_day(seeded_tree: Path) -> None:
+    tree = load_tree(seeded_tree)
+    assert tree.providers["anthropic"]["offerings"]["claude-sonnet-4-5-20250929"]["model"] == "anthropic/claude-sonnet-4.5"
+    bedrock = tree.providers["amazon-bedrock"]["offerings"]
+    assert bedrock["us.anthropic.claude-sonnet-4-5-20250929-v1:0"]["model"] == "anthropic/claude-sonnet-4.5"
+    assert "anthropic/claude-sonnet-4.5-20250929" in tree.vendors["anthropic"]["models"]["claude-sonnet-4.5"]["aliases"]
+
+
+def test_the_stronger_source_wins_and_the_other_is_recorded(seeded_tree: Path) -> None:
+    offering = load_tree(seeded_tree).providers["openrouter"]["offerings"]["anthropic/claude-sonnet-4.5"]
+    assert offering["provenance"]["source"] == "openrouter"  # provider-api for its own offerings
+    assert offering["price"]["input"] == 3
+    assert offering["disagreements"]["price.tiers"][0]["source"] == "modelsdev"
+    assert "price_history" not in offering  # two sources disagreeing is not a price change
+
+
+def test_a_refresh_that_learns_nothing_changes_nothing(seeded_tree: Path) -> None:
+    before = _hashes(seeded_tree)
+    result = runner.invoke(app, ["refresh", "--root", str(seeded_tree), "--replay", str(UPSTREAM)])
+    assert result.exit_code == 0, result.output
+    assert "changed 0 file(s)" in result.output
+    assert _hashes(seeded_tree) == before
+
+
+def test_a_newer_recording_changes_only_what_changed(seeded_tree: Path, tmp_path: Path) -> None:
+    replay = tmp_path / "replay"
+    shutil.copytree(UPSTREAM, replay)
+    data = json.loads((replay / "modelsdev/api.json").read_text())
+    data["anthropic"]["models"]["claude-sonnet-4-5-20250929"]["cost"]["input"] = 2.5
+    (replay / "modelsdev/api.json").write_text(json.dumps(data))
+    index = json.loads((replay / "recordings.json").read_text())
+    index["modelsdev/api.json"]["recorded_at"] = "2026-08-01T00:00:00Z"
+    (replay / "recordings.json").write_text(json.dumps(index))
+    before = _hashes(seeded_tree)
+
+    result = runner.invoke(app, ["refresh", "--root", str(seeded_tree), "--replay", str(replay), "--source", "modelsdev"])
+
+    assert result.exit_code == 0, result.output
+    after = _hashes(seeded_tree)
+    assert sorted(k for k in after if after[k] != before[k]) == ["ledger.json", "providers/anthropic.json"]
+    offering = load_tree(seeded_tree).providers["anthropic"]["offerings"]["claude-sonnet-4-5-20250929"]
+    assert offering["price"]["input"] == 2.5
+    assert offering["provenance"]["fields"]["price.input"]["as_of"] == "2026-08-01T00:00:00Z"
+    assert offering["price_history"] == [{
+        "price": {"cache_read": 0.3, "cache_write": 3.75, "input": 3, "output": 15},
+        "source": "modelsdev", "as_of": "2026-07-01T16:40:28Z", "until": "2026-08-01T00:00:00Z",
+    }]
+
+
+def test_a_malformed_recording_fails_that_source_only_and_writes_nothing_for_it(seeded_tree: Path, tmp_path: Path) -> None:
+    replay = tmp_path / "replay"
+    shutil.copytree(UPSTREAM, replay)
+    (replay / "openrouter/models.json").write_text("<html>502 Bad Gateway</html>")
+    before = _hashes(seeded_tree)
+    result = runner.invoke(app, ["refresh", "--root", str(seeded_tree), "--replay", str(replay)])
+    assert result.exit_code == 1
+    assert "openrouter: FAILED: openrouter: response is not JSON" in result.output
+    assert _hashes(seeded_tree) == before  # modelsdev learned nothing new; openrouter failed
+
+
+def test_dry_run_writes_nothing(empty_tree: Path) -> None:
+    before = _hashes(empty_tree)
+    result = runner.invoke(app, ["refresh", "--root", str(empty_tree), "--replay", str(UPSTREAM), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert _hashes(empty_tree) == before

@@ -1,0 +1,86 @@
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from refresher.cli import app
+
+runner = CliRunner()
+
+
+def _status(root: Path, *args: str) -> dict:
+    result = runner.invoke(app, ["status", "--root", str(root), "--json", *args])
+    assert result.exit_code == 0, result.output
+    return {row["provider"]: row for row in json.loads(result.output)["providers"]}
+
+
+def test_july_prices_are_stale_today(seeded_tree: Path) -> None:
+    rows = _status(seeded_tree, "--at", "2026-11-23")
+    assert rows["anthropic"]["priced"] == rows["anthropic"]["stale"] == 24
+    assert rows["anthropic"]["fresh"] == rows["anthropic"]["aging"] == 0
+    assert rows["anthropic"]["oldest_price_age_days"] == 144
+
+
+def test_the_same_prices_are_fresh_inside_the_policy_window(seeded_tree: Path) -> None:
+    # Models.dev is a community catalog: fresh for 14 days after its 2026-07-01 recording.
+    assert _status(seeded_tree, "--at", "2026-07-10", "--provider", "anthropic")["anthropic"]["fresh"] == 24
+    assert _status(seeded_tree, "--at", "2026-07-20", "--provider", "anthropic")["anthropic"]["aging"] == 24
+    # OpenRouter's own API (provider-api, 7 days) confirmed its prices on 2026-07-17.
+    row = _status(seeded_tree, "--at", "2026-07-20", "--provider", "openrouter")["openrouter"]
+    assert row["fresh"] > 0 and row["stale"] == 0
+
+
+def test_status_table_for_people(seeded_tree: Path) -> None:
+    result = runner.invoke(app, ["status", "--root", str(seeded_tree), "--provider", "anthropic", "--at", "2026-11-23"])
+    assert result.exit_code == 0
+    assert "anthropic" in result.output and "144 days" in result.output
+
+
+def test_status_unknown_provider(seeded_tree: Path) -> None:
+    result = runner.invoke(app, ["status", "--root", str(seeded_tree), "--provider", "nope"])
+    assert result.exit_code == 1 and "unknown provider(s): nope" in result.output
+
+
+def test_show_a_model_by_alias_with_every_fact(seeded_tree: Path) -> None:
+    result = runner.invoke(app, ["show", "anthropic/claude-sonnet-4.5-20250929", "--root", str(seeded_tree), "--json", "--at", "2026-11-23"])
+    assert result.exit_code == 0, result.output
+    view = json.loads(result.output)
+    assert view["id"] == "anthropic/claude-sonnet-4.5"
+    assert "anthropic/claude-sonnet-4-5-20250929" in view["offerings"]
+    assert view["facts"]["release_date"]["value"] == "2025-09-29"
+
+
+def test_show_an_offering_with_source_dates_and_freshness(seeded_tree: Path) -> None:
+    result = runner.invoke(app, ["show", "openrouter/anthropic/claude-sonnet-4.5", "--root", str(seeded_tree), "--json", "--at", "2026-07-20"])
+    fact = json.loads(result.output)["facts"]["price.input"]
+    assert fact == {
+        "value": 3, "source": "openrouter", "source_type": "provider-api",
+        "reference": "https://openrouter.ai/api/v1/models", "as_of": "2026-07-17T18:02:00Z",
+        "confirmed_at": "2026-07-17T18:02:00Z", "freshness": "fresh",
+    }
+
+
+def test_show_dots_dashes_and_case(seeded_tree: Path) -> None:
+    for query in ("anthropic/claude-sonnet-4-5", "Anthropic/Claude-Sonnet-4.5"):
+        result = runner.invoke(app, ["show", query, "--root", str(seeded_tree), "--json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["id"] == "anthropic/claude-sonnet-4.5"
+
+
+def test_show_unknown_id_suggests(seeded_tree: Path) -> None:
+    result = runner.invoke(app, ["show", "anthropic/claude-sonet-4.5", "--root", str(seeded_tree)])
+    assert result.exit_code == 1
+    assert "Did you mean: anthropic/claude-sonnet-4.5" in result.output
+
+
+def test_show_ambiguous_id_lists_candidates(seeded_tree: Path) -> None:
+    # Two providers serving the same upstream id: a bare id names both.
+    path = seeded_tree / "providers/amazon-bedrock.json"
+    data = json.loads(path.read_text())
+    data["offerings"]["claude-sonnet-4-5-20250929"] = json.loads(
+        (seeded_tree / "providers/anthropic.json").read_text())["offerings"]["claude-sonnet-4-5-20250929"]
+    path.write_text(json.dumps(data))
+    result = runner.invoke(app, ["show", "claude-sonnet-4-5-20250929", "--root", str(seeded_tree)])
+    assert result.exit_code == 2
+    assert "offering amazon-bedrock/claude-sonnet-4-5-20250929" in result.output
+    assert "offering anthropic/claude-sonnet-4-5-20250929" in result.output

@@ -1,0 +1,110 @@
+"""``faimeta validate``: each kind of bad input gets an error naming file, record and field."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from refresher.cli import app
+from refresher.validate import validate_tree
+from tests.conftest import REPO
+
+runner = CliRunner()
+SONNET = "claude-sonnet-4-5-20250929"
+
+
+def test_the_committed_catalog_validates() -> None:
+    problems = validate_tree(REPO / "metadata")
+    assert [p for p in problems if p.severity == "error"] == []
+
+
+def test_the_seeded_tree_validates(seeded_tree: Path) -> None:
+    result = runner.invoke(app, ["validate", "--root", str(seeded_tree)])
+    assert result.exit_code == 0, result.output
+    assert "0 error(s)" in result.output
+
+
+def _edit(root: Path, rel: str, change: Callable[[dict], None]) -> None:
+    path = root / rel
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data, indent=2))
+
+
+def _offering(data: dict) -> dict:
+    return data["offerings"][SONNET]
+
+
+CASES: list[tuple[str, str, Callable[[dict], None], str]] = [
+    ("negative price", "providers/anthropic.json",
+     lambda d: _offering(d)["price"].update(input=-3), "price.input"),
+    ("per-token price stored as per-million", "providers/anthropic.json",
+     lambda d: _offering(d)["price"].update(input=0.000003), "per-token price stored as per-million"),
+    ("per-1K price far too large", "providers/anthropic.json",
+     lambda d: _offering(d)["price"].update(output=15000), "implausibly large"),
+    ("date that does not exist", "providers/anthropic.json",
+     lambda d: _offering(d)["provenance"].update(as_of="2026-02-30T00:00:00Z"), "provenance.as_of"),
+    ("string price", "providers/anthropic.json",
+     lambda d: _offering(d)["price"].update(input="3.0"), "'3.0' is not of type 'number'"),
+    ("null instead of absent", "providers/anthropic.json",
+     lambda d: _offering(d)["price"].update(cache_read=None), "None is not of type 'number'"),
+    ("offering of a model that does not exist", "providers/anthropic.json",
+     lambda d: _offering(d).update(model="anthropic/claude-nonexistent"), "is not in metadata/models/"),
+    ("file name and id disagree", "providers/anthropic.json",
+     lambda d: d.update(id="anthropic-two"), "file is named 'anthropic'"),
+    ("unregistered source", "providers/anthropic.json",
+     lambda d: _offering(d)["provenance"].update(source="somewhere"), "not in metadata/sources.json"),
+    ("provenance for a fact that is not there", "providers/anthropic.json",
+     lambda d: _offering(d)["provenance"].setdefault("fields", {}).update(
+         {"price.reasoning": {"source": "modelsdev", "as_of": "2026-07-01T16:40:28Z"}}), "price.reasoning"),
+    ("ambiguous alias", "models/anthropic.json",
+     lambda d: d["models"]["claude-3-haiku"].setdefault("aliases", []).append(
+         d["models"]["claude-sonnet-4.5"]["aliases"][0]), "ambiguous"),
+    ("alias that is another model's id", "models/anthropic.json",
+     lambda d: d["models"]["claude-3-haiku"].setdefault("aliases", []).append("anthropic/claude-sonnet-4.5"),
+     "is the id of model"),
+]
+
+
+@pytest.mark.parametrize(("case", "rel", "change", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_an_error_naming_file_record_and_field(
+    seeded_tree: Path, case: str, rel: str, change: Callable[[dict], None], expected: str
+) -> None:
+    _edit(seeded_tree, rel, change)
+    result = runner.invoke(app, ["validate", "--root", str(seeded_tree)])
+    assert result.exit_code == 1, result.output
+    assert f"metadata/{rel}" in result.output
+    assert expected in result.output
+    if rel.startswith("providers/") and case not in ("file name and id disagree",):
+        assert f"offering {SONNET!r}" in result.output
+
+
+def test_duplicate_keys_are_an_error(seeded_tree: Path) -> None:
+    path = seeded_tree / "providers/anthropic.json"
+    text = path.read_text().replace('"model": "anthropic/claude-sonnet-4.5"',
+                                    '"model": "anthropic/claude-sonnet-4.5", "model": "anthropic/claude-3.5-haiku"', 1)
+    path.write_text(text)
+    result = runner.invoke(app, ["validate", "--root", str(seeded_tree)])
+    assert result.exit_code == 1
+    assert "metadata/providers/anthropic.json: duplicate key 'model'" in result.output
+
+
+def test_truncated_file_is_an_error(seeded_tree: Path) -> None:
+    path = seeded_tree / "models/anthropic.json"
+    path.write_text(path.read_text()[:500])
+    result = runner.invoke(app, ["validate", "--root", str(seeded_tree)])
+    assert result.exit_code == 1
+    assert "metadata/models/anthropic.json: invalid JSON" in result.output
+
+
+def test_output_cheaper_than_input_is_a_warning_not_an_error(seeded_tree: Path) -> None:
+    _edit(seeded_tree, "providers/anthropic.json", lambda d: _offering(d)["price"].update(output=1))
+    result = runner.invoke(app, ["validate", "--root", str(seeded_tree)])
+    assert result.exit_code == 0
+    assert "warning: metadata/providers/anthropic.json: offering" in result.output
+    strict = runner.invoke(app, ["validate", "--root", str(seeded_tree), "--strict"])
+    assert strict.exit_code == 1
