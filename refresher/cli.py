@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -218,10 +217,3 @@ def schema_command(out: Annotated[Path, typer.Option(help="Folder for the schema
     changed = schema.write(out)
     typer.echo(f"{len(changed)} schema file(s) changed in {out}")
 
-
-def main() -> None:  # pragma: no cover - the console script calls app directly
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

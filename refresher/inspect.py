@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from gate_consumer._time import format_instant, parse_instant
-from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, PROVIDER_FACTS, FactSpec, iter_facts
+from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, FactSpec, iter_facts
 from gate_consumer.freshness import Freshness, FreshnessPolicy, compute_freshness
 from gate_consumer.ids import normalize_model_slug
 from gate_consumer.provenance import FactProvenance, decode_provenance
@@ -216,6 +216,3 @@ def record_facts(tree: Tree, hit: tuple[str, str, str | None], now: datetime) ->
             head["price_history"] = record["price_history"]
     return {**head, "evaluated_at": format_instant(now), "facts": {v.path: v.to_json() for v in views}}
 
-
-def provider_facts(tree: Tree, slug: str, now: datetime) -> list[FactView]:
-    return Facts(tree, now).of(tree.providers[slug], PROVIDER_FACTS, slug, None)

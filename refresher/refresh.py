@@ -154,9 +154,9 @@ def run_refresh(
     # Validate the result in a scratch copy before touching the real tree.
     with tempfile.TemporaryDirectory(prefix="faimeta-") as scratch:
         scratch_root = Path(scratch) / "metadata"
-        for name in ("sources.json", "vendors.json"):
-            scratch_root.mkdir(parents=True, exist_ok=True)
-            (scratch_root / name).write_text(dumps(getattr(work, "sources" if name == "sources.json" else "vendor_rules")))
+        scratch_root.mkdir(parents=True)
+        (scratch_root / "sources.json").write_text(dumps(work.sources))
+        (scratch_root / "vendors.json").write_text(dumps(work.vendor_rules))
         write_tree(work, scratch_root)
         result.problems = validate_tree(scratch_root)
     if any(p.severity == "error" for p in result.problems):
