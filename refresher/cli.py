@@ -155,55 +155,92 @@ def show(
 @app.command()
 def refresh(
     root: RootOption = Path("metadata"),
-    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only these sources (default: all).")] = None,
-    provider: Annotated[list[str] | None, typer.Option("--provider", "-p", help="Only these providers' offerings.")] = None,
-    replay: Annotated[
-        Path | None, typer.Option(help="Read recorded responses from this folder (with recordings.json) instead of the network.")
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable; default: all).")
     ] = None,
-    dry_run: bool = typer.Option(False, "--dry-run", help="Reconcile and report, write nothing."),
-    report: Annotated[Path | None, typer.Option(help="Also write the run's summary as JSON here.")] = None,
+    provider: Annotated[
+        list[str] | None, typer.Option("--provider", "-p", help="Only this provider's offerings (repeatable).")
+    ] = None,
+    replay: Annotated[
+        Path | None,
+        typer.Option(help="Read recorded responses from this folder (with recordings.json) instead of the network."),
+    ] = None,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Reconcile, validate and report; write nothing."),
+    report: Annotated[Path | None, typer.Option(help="Also write the run's summary as JSON to this file.")] = None,
 ):
-    """Pull sources, reconcile with the tree, validate, and write what changed.
+    """Pull sources, reconcile them with the tree, validate, and write what changed.
 
-    Examples: faimeta refresh --provider openrouter ;
-    faimeta refresh --replay ../shared/fixtures/upstream --source modelsdev --dry-run
+    Progress goes to stderr, the per-source summary to stdout. One failing source does not stop
+    the others; the exit code is 1 if any source failed or the result would not validate (then
+    nothing is written). A source whose API key is not set is skipped with one line.
+    Source URLs can be overridden with FAIMETA_<SOURCE>_URL (e.g. FAIMETA_OPENROUTER_URL).
+
+    \b
+    Examples:
+      faimeta refresh --provider openrouter
+      faimeta refresh --source modelsdev --dry-run --report /tmp/refresh.json
+      faimeta refresh --replay ../shared/fixtures/upstream
     """
-    from refresher.refresh import fetch_payloads, known_sources, replay_payloads, run_refresh
+    from refresher.refresh import fetch_payloads, replay_payloads, run_refresh, select_sources
     from refresher.sources.base import SourceError
 
     tree = _tree(root)
-    sources = source or sorted(set(known_sources()) & set(tree.sources.get("sources", {})))
-    unknown = sorted(set(sources) - set(known_sources()))
-    if unknown:
-        _fail(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(known_sources())}")
+    providers = set(provider) if provider else None
+    unknown_providers = sorted((providers or set()) - set(tree.providers))
+    if unknown_providers and replay is None:
+        typer.echo(f"note: no provider {', '.join(unknown_providers)} in {root} yet; it is added if a source lists it",
+                   err=True)
+    try:
+        sources, left_out = select_sources(tree, source, providers)
+    except KeyError as exc:
+        _fail(exc.args[0], 2)
     say = lambda line: typer.echo(line, err=True)  # noqa: E731 - progress goes to stderr
+    for name, why in left_out.items():
+        say(f"{name}: not used: {why}")
+    not_run: dict[str, str] = {}
     try:
         if replay is not None:
             payloads, errors = replay_payloads(replay, sources)
         else:
-            payloads, errors = fetch_payloads(tree, sources, say=say)
+            payloads, errors, not_run = fetch_payloads(tree, sources, say=say)
     except SourceError as exc:
         _fail(str(exc))
-    result = run_refresh(root, payloads, errors=errors, providers=set(provider) if provider else None,
-                         dry_run=dry_run, say=say)
-    for name, why in sorted(result.errors.items()):
-        typer.echo(f"{name}: FAILED: {why}", err=True)
-    for summary in result.summaries:
-        for line in summary.flagged:
-            typer.echo(f"{summary.source}: flagged: {line}", err=True)
-        for line in summary.warnings:
-            typer.echo(f"{summary.source}: warning: {line}", err=True)
-    for problem in result.problems:
-        if problem.severity == "error":
-            typer.echo(str(problem), err=True)
+    result = run_refresh(root, payloads, errors=errors, not_run=not_run, providers=providers, dry_run=dry_run, say=say)
+    _print_refresh(result, dry_run)
     if report is not None:
         from refresher.jsonio import dumps, write_atomic
 
         write_atomic(report, dumps(result.to_json()))
-    action = "would change" if dry_run else "changed"
-    typer.echo(f"{action} {len(result.written)} file(s)" if not dry_run else "dry run: nothing written")
     if not result.ok:
         raise typer.Exit(1)
+
+
+def _print_refresh(result, dry_run: bool) -> None:
+    for summary in result.summaries:
+        typer.echo(f"{summary.source}: {summary.line()}")
+        for skipped in summary.skipped[:20]:
+            typer.echo(f"  skipped {skipped.record}: {skipped.reason}")
+        if len(summary.skipped) > 20:
+            typer.echo(f"  … and {len(summary.skipped) - 20} more skipped (see --report)")
+        for line in summary.retired_ids[:20]:
+            typer.echo(f"  retired {line}")
+        for line in summary.flagged:
+            typer.echo(f"  flagged {line}")
+        for line in summary.warnings:
+            typer.echo(f"  warning: {line}")
+    for name, why in sorted(result.not_run.items()):
+        typer.echo(f"{name}: skipped: {why}")
+    for name, why in sorted(result.errors.items()):
+        typer.echo(f"{name}: FAILED: {why.removeprefix(name + ': ')}")
+    for problem in result.problems:
+        if problem.severity == "error":
+            typer.echo(f"invalid result: {problem}")
+    if result.invalid:
+        typer.echo("the result does not validate: nothing was written")
+    elif dry_run:
+        typer.echo("dry run: nothing written")
+    else:
+        typer.echo(f"changed {len(result.written)} file(s)")
 
 
 @app.command("schema")

@@ -71,7 +71,7 @@ class Facts:
 
     def confirmed_at(self, prov: FactProvenance, provider: str, upstream_id: str | None) -> str:
         entry = self.ledger.get(prov.source, {})
-        succeeded = entry.get("succeeded_at")
+        succeeded = max(entry.get("succeeded_at") or "", entry.get("confirmed_at", {}).get(provider) or "")
         listed = upstream_id is None or upstream_id in self._listed.get(prov.source, {}).get(provider, ())
         if succeeded and listed and succeeded > prov.as_of:
             return succeeded

@@ -263,8 +263,13 @@ class SourcesFile(_Strict):
 
 
 class LedgerEntry(_Strict):
-    checked_at: Instant
-    succeeded_at: Instant | None = None
+    checked_at: Instant = Field(description="the last run that fetched this source")
+    succeeded_at: Instant | None = Field(
+        None, description="the last complete listing: it confirms every fact of the offerings it listed"
+    )
+    confirmed_at: dict[Slug, Instant] = Field(
+        default_factory=dict, description="provider → last listing limited to it (a --provider run)"
+    )
     listed: dict[Slug, list[str]] = Field(default_factory=dict, description="provider → upstream ids seen")
     absences: dict[Slug, dict[str, int]] = Field(
         default_factory=dict, description="provider → upstream id → consecutive successful checks without it"

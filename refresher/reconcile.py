@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +33,7 @@ from refresher.classify import classify
 from refresher.sources.base import OfferingObservation, Skipped, Snapshot
 from refresher.store import Tree
 
-__all__ = ["Summary", "reconcile", "source_type"]
+__all__ = ["Summary", "reconcile", "release_dates", "source_type"]
 
 _MODEL_SECTIONS = ("limits.", "modalities.")
 _DATED = re.compile(r"^(?P<base>.+)-(?P<y>20\d\d)-?(?P<m>[01]\d)-?(?P<d>[0-3]\d)$")
@@ -44,7 +45,8 @@ class Summary:
 
     source: str
     observed_at: str
-    fetched: int = 0
+    fetched: int = 0  # records in the response, valid or not
+    parsed: int = 0  # offerings that passed validation
     skipped: list[Skipped] = field(default_factory=list)
     added: int = 0
     changed: int = 0
@@ -52,8 +54,17 @@ class Summary:
     retired: int = 0
     revived: int = 0
     models_added: int = 0
+    retired_ids: list[str] = field(default_factory=list)
     flagged: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        """The one-line summary printed after each source."""
+        return (
+            f"{self.fetched} fetched, {self.parsed} parsed, {len(self.skipped)} skipped, {self.added} added, "
+            f"{self.changed} changed, {self.unchanged} unchanged, {self.retired} retired, "
+            f"{len(self.flagged)} flagged"
+        )
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -64,11 +75,13 @@ class Summary:
             "source": self.source,
             "observed_at": self.observed_at,
             "fetched": self.fetched,
+            "parsed": self.parsed,
             "skipped": [{"record": s.record, "reason": s.reason} for s in self.skipped],
             "added": self.added,
             "changed": self.changed,
             "unchanged": self.unchanged,
             "retired": self.retired,
+            "retired_ids": self.retired_ids,
             "revived": self.revived,
             "models_added": self.models_added,
             "flagged": self.flagged,
@@ -131,8 +144,11 @@ def _store_provenance(record: dict[str, Any], facts: dict[str, FactProvenance]) 
 
 
 class _Reconciler:
-    def __init__(self, tree: Tree, snapshot: Snapshot, partial: set[str] | None):
+    def __init__(
+        self, tree: Tree, snapshot: Snapshot, partial: set[str] | None, release_dates: Mapping[str, str]
+    ):
         self.tree = tree
+        self.release_dates = release_dates
         self.partial = partial
         self.snap = snapshot
         self.now = snapshot.observed_at
@@ -141,7 +157,9 @@ class _Reconciler:
         self.retire_after = guards.get("retire_after_absences", 3)
         self.max_shrink = guards.get("max_shrink_share", 0.2)
         self.max_ratio = guards.get("max_price_ratio", 5.0)
-        self.summary = Summary(snapshot.source, snapshot.observed_at, fetched=len(snapshot.offerings))
+        self.summary = Summary(
+            snapshot.source, snapshot.observed_at, fetched=snapshot.records, parsed=len(snapshot.offerings)
+        )
         self.summary.skipped = list(snapshot.skipped)
         self.alias_owner = {
             alias.lower(): f"{vendor}/{slug}"
@@ -195,8 +213,8 @@ class _Reconciler:
                     self._flag_jump(label, path, current, value, "sources disagree")
                 elif path.startswith("price.") and (current_prov is not None or owns_price):
                     price_moved = True
-            else:
-                changed |= _note_disagreement(disagreements, path, source, value, now)
+            elif _note_disagreement(disagreements, path, source, value, now):
+                changed = True  # a new or different disagreement: flag it once, not every run
                 self._flag_jump(label, path, current, value, "sources disagree")
         for path, prov in list(facts.items()):
             if prov.source == source and path not in observed:
@@ -276,11 +294,17 @@ class _Reconciler:
         dated = _DATED.match(model_id)
         if dated:
             vendor, base = dated.group("base").split("/", 1)
+            base_id = f"{vendor}/{base}"
             base_record = self.tree.vendors.get(vendor, {}).get("models", {}).get(base)
             released = "{}-{}-{}".format(*dated.group("y", "m", "d"))
-            if base_record is not None and base_record.get("release_date") == released:
-                self._add_alias(base_record, f"{vendor}/{base}", model_id)
-                return f"{vendor}/{base}"
+            base_released = (base_record or {}).get("release_date") or self.release_dates.get(base_id)
+            if base_released == released:
+                if base_record is None:
+                    base_record = self.tree.vendors.setdefault(vendor, {"vendor": vendor, "models": {}})
+                    base_record = base_record["models"].setdefault(base, {})
+                    self.summary.models_added += 1
+                self._add_alias(base_record, base_id, model_id)
+                return base_id
         return model_id
 
     def _model_exists(self, model_id: str) -> bool:
@@ -301,11 +325,13 @@ class _Reconciler:
         vendor, slug = model_id.split("/", 1)
         vendor_file = self.tree.vendors.setdefault(vendor, {"vendor": vendor, "models": {}})
         record = vendor_file["models"].get(slug)
+        observed = dict(obs.model_facts)
         if record is None:
-            record = {"name": obs.model_facts.get("name") or obs.facts.get("name") or slug}
+            record = {}
             vendor_file["models"][slug] = record
             self.summary.models_added += 1
-        observed = dict(obs.model_facts)
+            # A listing of bare ids still names the model: by the id the source listed.
+            observed.setdefault("name", obs.facts.get("name") or slug)
         observed.update({p: v for p, v in obs.facts.items() if p.startswith(_MODEL_SECTIONS)})
         ref = f"{obs.provider}/{obs.upstream_id}"
         facts = _provenance(record, MODEL_FACTS)
@@ -314,6 +340,8 @@ class _Reconciler:
         for path, value in observed.items():
             current, current_prov = _get(record, path), facts.get(path)
             if current == value:
+                if current_prov is not None and strength < self._model_strength(current_prov, vendor):
+                    facts[path] = mine  # the stronger offering vouches for the same value
                 continue
             if current_prov is None and "." in path:
                 # Limits and modalities come as a set: a weaker offering (a reseller's cap) does
@@ -343,57 +371,69 @@ class _Reconciler:
     # -- ledger and retirement ----------------------------------------------------------------
 
     def ledger(self) -> None:
-        source = self.snap.source
-        entries = self.tree.ledger.setdefault("sources", {})
-        before = entries.get(source, {})
+        """Record what the source listed, count absences, retire what stayed absent.
+
+        The ledger keeps, per source, the offerings it lists (``listed``), how many successful
+        checks in a row each tracked offering was missing (``absences``), when a whole listing
+        last succeeded (``succeeded_at``) and, for ``--provider`` runs, when each provider was
+        last confirmed (``confirmed_at``). An absent offering stays tracked until it is retired.
+        """
+        source, now = self.snap.source, self.now
+        before = self.tree.ledger.setdefault("sources", {}).get(source, {})
         listed: dict[str, set[str]] = {}
         for obs in self.snap.offerings:
             listed.setdefault(obs.provider, set()).add(obs.upstream_id)
-        previous = {p: set(ids) for p, ids in before.get("listed", {}).items()}
-        untouched: dict[str, set[str]] = {}
-        if self.partial:  # a --provider run says nothing about the other providers
-            untouched = {p: ids for p, ids in previous.items() if p not in self.partial}
-            previous = {p: ids for p, ids in previous.items() if p in self.partial}
-        count_before = sum(len(v) for v in previous.values())
-        count_now = sum(len(v) for v in listed.values())
-        shrunk = count_before and (count_now == 0 or (count_before - count_now) / count_before > self.max_shrink)
+        tracked = {p: set(ids) for p, ids in before.get("listed", {}).items()}
         absences = {p: dict(v) for p, v in before.get("absences", {}).items()}
-        kept_absences = {p: v for p, v in absences.items() if p in untouched}
-        absences = {p: v for p, v in absences.items() if p not in untouched}
+        in_scope = (lambda p: p in self.partial) if self.partial else (lambda p: True)
+        count_before = sum(len(ids) for p, ids in tracked.items() if in_scope(p))
+        count_now = sum(len(ids) for ids in listed.values())
+        entry: dict[str, Any] = {"checked_at": now}
+        if count_now == 0 and count_before:
+            self.summary.warn(f"{source} listed nothing ({count_before} before): nothing is confirmed or retired")
+            self.tree.ledger["sources"][source] = {**before, **entry}
+            return
+        if not self.snap.complete:
+            self.summary.warn(f"{source}'s listing is incomplete: absences are not counted and nothing is retired")
+        else:
+            for provider, ids in tracked.items():
+                if in_scope(provider):
+                    for upstream_id in ids - listed.get(provider, set()):
+                        counts = absences.setdefault(provider, {})
+                        counts[upstream_id] = counts.get(upstream_id, 0) + 1
+        for provider, ids in listed.items():
+            tracked.setdefault(provider, set()).update(ids)
+            for upstream_id in ids:
+                absences.get(provider, {}).pop(upstream_id, None)
+        dropped = count_before - sum(len(ids) for p, ids in listed.items() if in_scope(p))
+        shrunk = self.snap.complete and count_before and dropped / count_before > self.max_shrink
         if shrunk:
             self.summary.warn(
                 f"{source} listed {count_now} offerings, {count_before} before: more than "
                 f"{self.max_shrink:.0%} fewer, so nothing is retired this run"
             )
-        else:
-            for provider, ids in previous.items():
-                for upstream_id in ids - listed.get(provider, set()):
-                    absences.setdefault(provider, {})[upstream_id] = absences.get(provider, {}).get(upstream_id, 0) + 1
-        for provider, ids in listed.items():
-            for upstream_id in ids:
-                absences.get(provider, {}).pop(upstream_id, None)
-        absences = {p: dict(sorted(v.items())) for p, v in sorted({**absences, **kept_absences}.items()) if v}
-        # An absent offering stays "listed" until retired, so its absences keep counting.
-        still_tracked = {p: set(ids) for p, ids in {**untouched, **listed}.items()}
-        for provider, ids in absences.items():
-            still_tracked.setdefault(provider, set()).update(ids)
-        entries[source] = {
-            "checked_at": self.now,
-            # A partial run confirms nothing for the providers it skipped, so it does not
-            # advance the confirmation time of the whole source.
-            "succeeded_at": before.get("succeeded_at", self.now) if self.partial else self.now,
-            "listed": {p: sorted(ids) for p, ids in sorted(still_tracked.items())},
-            **({"absences": absences} if absences else {}),
+        succeeded_at, confirmed_at = before.get("succeeded_at"), dict(before.get("confirmed_at", {}))
+        if self.snap.complete and not self.partial:
+            succeeded_at, confirmed_at = now, {}
+        elif self.snap.complete:
+            confirmed_at |= {p: now for p in listed}
+        entry |= {
+            "succeeded_at": succeeded_at,
+            "confirmed_at": dict(sorted(confirmed_at.items())),
+            "listed": {p: sorted(ids) for p, ids in sorted(tracked.items()) if ids},
+            "absences": {p: dict(sorted(v.items())) for p, v in sorted(absences.items()) if v},
         }
-        self._retire(source, absences)
+        self.tree.ledger["sources"][source] = {k: v for k, v in entry.items() if v}
+        if self.snap.complete and not shrunk:
+            self._retire(source, absences)
 
     def _retire(self, source: str, absences: dict[str, dict[str, int]]) -> None:
         entries = self.tree.ledger["sources"]
-        for provider, ids in absences.items():
+        for provider, ids in sorted(absences.items()):
             record_provider = self.tree.providers.get(provider)
             if record_provider is None or record_provider.get("route_type") == "local":
                 continue
-            for upstream_id, count in ids.items():
+            for upstream_id, count in sorted(ids.items()):
                 offering = record_provider["offerings"].get(upstream_id)
                 if offering is None or count < self.retire_after or offering.get("status") == "retired":
                     continue
@@ -410,6 +450,7 @@ class _Reconciler:
                 facts["status"] = FactProvenance(source, self.now)
                 _store_provenance(offering, facts)
                 self.summary.retired += 1
+                self.summary.retired_ids.append(f"{provider}/{upstream_id}")
 
 
 def _drop_disagreement(disagreements: dict[str, list[dict[str, Any]]], path: str, source: str) -> bool:
@@ -439,21 +480,46 @@ def _note_disagreement(
     return True
 
 
-def reconcile(tree: Tree, snapshot: Snapshot, *, only_providers: set[str] | None = None) -> Summary:
+def release_dates(tree: Tree, snapshots: Iterable[Snapshot]) -> dict[str, str]:
+    """Canonical model id → release date, as the snapshots of one run state them.
+
+    Linking a dated id to its undated model needs the model's release date; with this, the
+    answer does not depend on which source of the run happens to be reconciled first.
+    """
+    rules = VendorRules(tree.vendor_rules["vendors"])
+    dates: dict[str, str] = {}
+    for snapshot in snapshots:
+        for obs in snapshot.offerings:
+            released = obs.model_facts.get("release_date")
+            if released:
+                dates.setdefault(rules.canonical_model_id(obs.provider, obs.upstream_id), released)
+    return dates
+
+
+def reconcile(
+    tree: Tree,
+    snapshot: Snapshot,
+    *,
+    only_providers: set[str] | None = None,
+    release_dates: Mapping[str, str] | None = None,
+) -> Summary:
     """Apply one source's snapshot to ``tree`` in place; return what it did.
 
     ``only_providers``: the snapshot was cut down to these providers (``--provider``); the
-    ledger then keeps what it knew of the others.
+    ledger then keeps what it knew of the others. ``release_dates``: see :func:`release_dates`.
     """
     parse_instant(snapshot.observed_at)  # refuse a malformed observation time before touching anything
-    work = _Reconciler(tree, snapshot, only_providers)
+    work = _Reconciler(tree, snapshot, only_providers, release_dates or {})
     for obs in snapshot.providers:
         work.provider(obs.provider, obs.facts, obs.api_package)
-    first_party = work.rules.by_first_party_provider
-    ordered = sorted(
-        snapshot.offerings,
-        key=lambda o: (first_party.get(o.provider) is None, o.provider, o.upstream_id),
-    )
+    rules = work.rules
+
+    def first_party_first(o: OfferingObservation) -> tuple[bool, str, str]:
+        vendor = rules.canonical_model_id(o.provider, o.upstream_id).split("/", 1)[0]
+        own = o.provider in rules.vendors.get(vendor, {}).get("first_party_providers", ())
+        return (not own, o.provider, o.upstream_id)
+
+    ordered = sorted(snapshot.offerings, key=first_party_first)
     for obs in ordered:
         work.offering(obs)
     work.ledger()

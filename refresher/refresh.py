@@ -12,57 +12,104 @@ import copy
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from gate_consumer._time import format_instant, parse_instant, utc_now
+from refresher.fetch import Fetcher, redact_url
 from refresher.jsonio import dumps
-from refresher.reconcile import Summary, reconcile
-from refresher.sources.base import SourceError
-from refresher.sources.registry import ADAPTERS, parser
+from refresher.reconcile import Summary, reconcile, release_dates
+from refresher.sources.base import Snapshot, SourceError
+from refresher.sources.registry import ADAPTERS
 from refresher.store import Tree, load_tree, write_tree
 from refresher.validate import Problem, validate_tree
 
-__all__ = ["Payload", "RefreshResult", "fetch_payloads", "replay_payloads", "run_refresh"]
-
-USER_AGENT = "fusionaize-metadata-refresher/0.1 (+https://github.com/fusionAIze/metadata)"
+__all__ = [
+    "Payload",
+    "RefreshResult",
+    "fetch_payloads",
+    "known_sources",
+    "parse_payload",
+    "replay_payloads",
+    "run_refresh",
+    "select_sources",
+]
 
 
 @dataclass(frozen=True)
 class Payload:
+    """One source's response: its pages, when it was observed, and where it came from."""
+
     source: str
-    body: bytes
+    bodies: tuple[bytes, ...]
     observed_at: str
-    origin: str  # file or URL, for messages
+    origin: str  # file or URL (redacted), for messages
+    complete: bool = True
 
 
 @dataclass
 class RefreshResult:
     summaries: list[Summary] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)  # source → why it failed
+    not_run: dict[str, str] = field(default_factory=dict)  # source → why it was skipped (no key…)
     problems: list[Problem] = field(default_factory=list)  # validation of the result
     written: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.errors and not any(p.severity == "error" for p in self.problems)
+        return not self.errors and not self.invalid
+
+    @property
+    def invalid(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
 
     def to_json(self) -> dict[str, Any]:
+        by_source = {s.source: {"status": "ok", **s.to_json()} for s in self.summaries}
+        by_source |= {name: {"source": name, "status": "failed", "error": why} for name, why in self.errors.items()}
+        by_source |= {name: {"source": name, "status": "skipped", "reason": why} for name, why in self.not_run.items()}
         return {
             "ok": self.ok,
-            "sources": [s.to_json() for s in self.summaries],
-            "errors": self.errors,
+            "sources": [by_source[name] for name in sorted(by_source)],
             "validation": [str(p) for p in self.problems if p.severity == "error"],
             "written": self.written,
         }
 
 
+def known_sources() -> list[str]:
+    return sorted(ADAPTERS)
+
+
+def select_sources(
+    tree: Tree, requested: Iterable[str] | None, providers: set[str] | None
+) -> tuple[list[str], dict[str, str]]:
+    """The sources a run uses, and those it leaves out with the reason.
+
+    Default: every source registered in ``sources.json`` that has an adapter. With
+    ``providers``, a provider's own API that describes none of them is left out (Models.dev,
+    which describes everyone, stays). Raises ``KeyError`` for an unknown source.
+    """
+    registry = tree.sources.get("sources", {})
+    names = list(requested) if requested else sorted(set(ADAPTERS) & set(registry))
+    unknown = sorted({n for n in names if n not in ADAPTERS or n not in registry})
+    if unknown:
+        raise KeyError(
+            f"unknown source(s): {', '.join(unknown)}; known: {', '.join(sorted(set(ADAPTERS) & set(registry)))}"
+        )
+    chosen, left_out = [], {}
+    for name in dict.fromkeys(names):
+        own = registry[name].get("provider")
+        if providers and own is not None and own not in providers:
+            left_out[name] = f"describes only {own}"
+        else:
+            chosen.append(name)
+    return chosen, left_out
+
+
 def replay_payloads(directory: Path, sources: Iterable[str]) -> tuple[list[Payload], dict[str, str]]:
-    """The newest recording of each source in ``directory`` (see the module docstring)."""
+    """The newest complete recording of each source in ``directory`` (the newest partial one if
+    there is no complete one), observed at its recording time (see the module docstring)."""
     index_path = directory / "recordings.json"
     try:
         index = json.loads(index_path.read_text(encoding="utf-8"))
@@ -71,86 +118,125 @@ def replay_payloads(directory: Path, sources: Iterable[str]) -> tuple[list[Paylo
     payloads, errors = [], {}
     for source in sources:
         recordings = sorted(
-            ((meta["recorded_at"], name) for name, meta in index.items() if meta.get("source") == source),
+            (
+                (meta.get("complete", True), meta["recorded_at"], name)
+                for name, meta in index.items()
+                if meta.get("source") == source
+            ),
             reverse=True,
         )
         if not recordings:
             errors[source] = f"no recording of {source!r} in {index_path}"
             continue
-        recorded_at, name = recordings[0]
+        complete, recorded_at, name = recordings[0]
         path = directory / name
         try:
             body = path.read_bytes()
         except OSError as exc:
             errors[source] = f"{path}: {exc.strerror or exc}"
             continue
-        payloads.append(Payload(source, body, format_instant(parse_instant(recorded_at)), str(path)))
+        payloads.append(Payload(source, (body,), format_instant(parse_instant(recorded_at)), str(path), complete))
     return payloads, errors
+
+
+def source_url(tree: Tree, source: str, environ: Mapping[str, str]) -> str:
+    """``FAIMETA_<SOURCE>_URL`` if set, else the URL in ``sources.json``."""
+    return environ.get(f"FAIMETA_{source.upper().replace('-', '_')}_URL") or tree.sources["sources"][source]["url"]
 
 
 def fetch_payloads(
-    tree: Tree, sources: Iterable[str], *, client: httpx.Client | None = None, say: Callable[[str], None] = print
-) -> tuple[list[Payload], dict[str, str]]:
-    """GET each source's URL (``FAIMETA_<SOURCE>_URL`` overrides it). A source whose key is
-    missing is skipped with one line; errors name the source and never include a key."""
+    tree: Tree,
+    sources: Iterable[str],
+    *,
+    fetcher: Fetcher | None = None,
+    environ: Mapping[str, str] = os.environ,
+    say: Callable[[str], None] = print,
+) -> tuple[list[Payload], dict[str, str], dict[str, str]]:
+    """Fetch each source: ``(payloads, errors, not_run)``. A source whose key is required and
+    missing is not run (one line says which variable to set); a failing source does not stop
+    the others. No message contains a key."""
     registry = tree.sources["sources"]
-    payloads, errors = [], {}
-    owns_client = client is None
-    client = client or httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=True)
+    payloads, errors, not_run = [], {}, {}
+    owned = fetcher is None
+    fetcher = fetcher or Fetcher(say=say)
     try:
         for source in sources:
-            info = registry[source]
-            url = os.environ.get(f"FAIMETA_{source.upper().replace('-', '_')}_URL", info["url"])
-            headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-            key_env = info.get("api_key_env")
-            if key_env and os.environ.get(key_env):
-                headers["Authorization"] = f"Bearer {os.environ[key_env]}"
-            say(f"{source}: GET {url}")
+            adapter = ADAPTERS[source]
+            key_env = registry[source].get("api_key_env")
+            key = environ.get(key_env) if key_env else None
+            if getattr(adapter, "NEEDS_KEY", False) and not key:
+                not_run[source] = f"{key_env or 'an API key'} is not set"
+                say(f"{source}: skipped: set {key_env} to use it")
+                continue
+            url = source_url(tree, source, environ)
+            say(f"{source}: GET {redact_url(url)}")
             try:
-                response = client.get(url, headers=headers)
-                response.raise_for_status()
-            except httpx.HTTPStatusError as exc:
-                errors[source] = f"{url} answered HTTP {exc.response.status_code}"
+                fetched = fetcher.listing(adapter, url, key)
+            except SourceError as exc:
+                errors[source] = str(exc)
                 continue
-            except httpx.HTTPError as exc:
-                errors[source] = f"{url}: {type(exc).__name__}: {exc}"
-                continue
-            payloads.append(Payload(source, response.content, format_instant(utc_now()), url))
+            payloads.append(Payload(source, fetched.bodies, format_instant(utc_now()), fetched.url, fetched.complete))
     finally:
-        if owns_client:
-            client.close()
-    return payloads, errors
+        if owned:
+            fetcher.close()
+    return payloads, errors, not_run
+
+
+def parse_payload(payload: Payload) -> Snapshot:
+    """All pages of a payload as one snapshot. A single recorded page that points to a next
+    one (a replayed first page) is marked incomplete. Raises :class:`SourceError`."""
+    adapter = ADAPTERS[payload.source]
+    snapshot: Snapshot | None = None
+    for body in payload.bodies:
+        page = adapter.parse(body, payload.observed_at)
+        if snapshot is None:
+            snapshot = page
+        else:
+            snapshot.extend(page)
+    if snapshot is None:
+        raise SourceError(f"{payload.source}: no response")
+    snapshot.complete = snapshot.complete and payload.complete
+    next_page = getattr(adapter, "next_page", None)
+    if next_page is not None and len(payload.bodies) == 1 and next_page(json.loads(payload.bodies[-1])):
+        snapshot.complete = False
+    return snapshot
 
 
 def run_refresh(
     root: Path,
     payloads: list[Payload],
     *,
-    errors: dict[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+    not_run: Mapping[str, str] | None = None,
     providers: set[str] | None = None,
     dry_run: bool = False,
     say: Callable[[str], None] = print,
 ) -> RefreshResult:
-    """Reconcile ``payloads`` into the tree at ``root``; write only a result that validates."""
-    result = RefreshResult(errors=dict(errors or {}))
+    """Reconcile ``payloads`` into the tree at ``root``; write only a result that validates.
+
+    ``errors`` and ``not_run`` carry what happened while fetching into the result. Sources are
+    applied oldest observation first, so a newer observation wins over an older one.
+    """
+    result = RefreshResult(errors=dict(errors or {}), not_run=dict(not_run or {}))
     tree = load_tree(root)
     work = copy.deepcopy(tree)
+    snapshots = []
     for payload in sorted(payloads, key=lambda p: (p.observed_at, p.source)):
         say(f"{payload.source}: parsing {payload.origin}")
         try:
-            snapshot = parser(payload.source)(payload.body, payload.observed_at)
+            snapshot = parse_payload(payload)
         except SourceError as exc:
             result.errors[payload.source] = str(exc)
             continue
         if providers:
             snapshot.providers = [p for p in snapshot.providers if p.provider in providers]
             snapshot.offerings = [o for o in snapshot.offerings if o.provider in providers]
-        summary = reconcile(work, snapshot, only_providers=providers or None)
+        snapshots.append(snapshot)
+    dates = release_dates(work, snapshots)
+    for snapshot in snapshots:
+        summary = reconcile(work, snapshot, only_providers=providers or None, release_dates=dates)
         result.summaries.append(summary)
-        say(
-            f"{payload.source}: {summary.fetched} listed, {summary.added} added, {summary.changed} changed, "
-            f"{summary.unchanged} unchanged, {summary.retired} retired, {len(summary.skipped)} skipped"
-        )
+        say(f"{snapshot.source}: {summary.line()}")
     # Validate the result in a scratch copy before touching the real tree.
     with tempfile.TemporaryDirectory(prefix="faimeta-") as scratch:
         scratch_root = Path(scratch) / "metadata"
@@ -159,13 +245,9 @@ def run_refresh(
         (scratch_root / "vendors.json").write_text(dumps(work.vendor_rules))
         write_tree(work, scratch_root)
         result.problems = validate_tree(scratch_root)
-    if any(p.severity == "error" for p in result.problems):
+    if result.invalid:
         say("the refreshed tree does not validate; nothing was written")
         return result
     if not dry_run:
         result.written = write_tree(work, root)
     return result
-
-
-def known_sources() -> list[str]:
-    return sorted(ADAPTERS)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 from typer.testing import CliRunner
 
+from gate_consumer._time import format_instant, parse_instant
 from refresher.cli import app
 from refresher.store import load_tree
 from tests.conftest import UPSTREAM
@@ -58,12 +60,26 @@ def test_the_stronger_source_wins_and_the_other_is_recorded(seeded_tree: Path) -
     assert "price_history" not in offering  # two sources disagreeing is not a price change
 
 
-def test_a_refresh_that_learns_nothing_changes_nothing(seeded_tree: Path) -> None:
+def test_a_refresh_that_learns_nothing_changes_nothing(seeded_tree: Path, tmp_path: Path) -> None:
+    args = ["refresh", "--root", str(seeded_tree), "--replay", str(UPSTREAM)]
+    first = runner.invoke(app, args)  # every source, so the provider APIs come in too
+    assert first.exit_code == 0, first.output
     before = _hashes(seeded_tree)
-    result = runner.invoke(app, ["refresh", "--root", str(seeded_tree), "--replay", str(UPSTREAM)])
-    assert result.exit_code == 0, result.output
-    assert "changed 0 file(s)" in result.output
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert "changed 0 file(s)" in again.output
     assert _hashes(seeded_tree) == before
+    # The same responses observed 120 days later: only their confirmation advances, in the ledger.
+    later = tmp_path / "later"
+    shutil.copytree(UPSTREAM, later)
+    index = json.loads((later / "recordings.json").read_text())
+    for meta in index.values():
+        meta["recorded_at"] = format_instant(parse_instant(meta["recorded_at"]) + timedelta(days=120))
+    (later / "recordings.json").write_text(json.dumps(index))
+    result = runner.invoke(app, ["refresh", "--root", str(seeded_tree), "--replay", str(later)])
+    assert result.exit_code == 0, result.output
+    after = _hashes(seeded_tree)
+    assert sorted(k for k in after if after[k] != before[k]) == ["ledger.json"]
 
 
 def test_a_newer_recording_changes_only_what_changed(seeded_tree: Path, tmp_path: Path) -> None:
@@ -96,9 +112,11 @@ def test_a_malformed_recording_fails_that_source_only_and_writes_nothing_for_it(
     shutil.copytree(UPSTREAM, replay)
     (replay / "openrouter/models.json").write_text("<html>502 Bad Gateway</html>")
     before = _hashes(seeded_tree)
-    result = runner.invoke(app, ["refresh", "--root", str(seeded_tree), "--replay", str(replay)])
+    result = runner.invoke(
+        app, ["refresh", "--root", str(seeded_tree), "--replay", str(replay), "-s", "modelsdev", "-s", "openrouter"]
+    )
     assert result.exit_code == 1
-    assert "openrouter: FAILED: openrouter: response is not JSON" in result.output
+    assert "openrouter: FAILED: the response is HTML, not JSON" in result.output
     assert _hashes(seeded_tree) == before  # modelsdev learned nothing new; openrouter failed
 
 

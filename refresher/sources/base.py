@@ -7,23 +7,32 @@ skipped with a reason (``Snapshot.skipped``); only an unusable envelope fails th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from refresher.sanity import TOKEN_PRICE_FIELDS, token_price_problem
+
 __all__ = [
-    "Adapter",
     "OfferingObservation",
     "ProviderObservation",
     "Skipped",
     "Snapshot",
     "SourceError",
     "Upstream",
+    "bearer",
+    "clean_modalities",
+    "drop_none",
+    "list_of_records",
+    "load_json",
+    "parse_listing",
     "parse_records",
     "per_million",
+    "record_label",
 ]
 
 MODALITIES = frozenset({"text", "image", "audio", "video", "pdf", "file", "embeddings"})
@@ -66,17 +75,79 @@ class OfferingObservation:
 
 @dataclass
 class Snapshot:
+    """One source's observations. ``records`` counts the entries the response listed (valid or
+    not); ``complete`` is False when the listing is known to be partial (a page missing), in
+    which case an absent offering proves nothing."""
+
     source: str
     observed_at: str
     providers: list[ProviderObservation] = field(default_factory=list)
     offerings: list[OfferingObservation] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    records: int = 0
+    complete: bool = True
+
+    def extend(self, page: Snapshot) -> None:
+        """Add the next page of the same listing."""
+        known = {p.provider for p in self.providers}
+        self.providers.extend(p for p in page.providers if p.provider not in known)
+        self.offerings.extend(page.offerings)
+        self.skipped.extend(page.skipped)
+        self.records += page.records
+        self.complete = self.complete and page.complete
 
 
-class Adapter(Protocol):
-    source_id: str
+def bearer(key: str) -> dict[str, str]:
+    """The usual way to send an API key; adapters with another scheme define ``auth_headers``."""
+    return {"Authorization": f"Bearer {key}"}
 
-    def parse(self, payload: bytes, observed_at: str) -> Snapshot: ...
+
+def load_json(payload: bytes, source: str) -> Any:
+    """Decode a response body, or raise :class:`SourceError` saying what came instead: an empty
+    body, an HTML page (a proxy's or a login page), JSON cut off in the middle, or other bytes."""
+    if not payload.strip():
+        raise SourceError(f"{source}: the response body is empty")
+    try:
+        return json.loads(payload)
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{source}: the response is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        head = payload.lstrip()[:40]
+        if head[:1] == b"<":
+            raise SourceError(f"{source}: the response is HTML, not JSON (it starts {head[:20]!r})") from None
+        if exc.pos >= len(exc.doc.rstrip()):
+            raise SourceError(
+                f"{source}: the response is truncated: JSON ends early after {len(payload):,} bytes ({exc.msg})"
+            ) from None
+        raise SourceError(f"{source}: the response is not valid JSON: {exc.msg} at character {exc.pos:,}") from None
+
+
+def list_of_records(data: Any, source: str, key: str | None = "data") -> list[Any]:
+    """The record list of a listing envelope (``{"data": [...]}``; ``key=None`` for a bare array)."""
+    items = data if key is None else (data.get(key) if isinstance(data, dict) else None)
+    if not isinstance(items, list):
+        expected = "a JSON array" if key is None else f'{{"{key}": [...]}}'
+        raise SourceError(f"{source}: expected {expected}, got {_shape(data)}")
+    return items
+
+
+def _shape(data: Any) -> str:
+    if isinstance(data, dict):
+        keys = ", ".join(sorted(data)[:5])
+        return f"an object with keys {keys}" if keys else "an empty object"
+    return f"a JSON {type(data).__name__}"
+
+
+def record_label(provider: str, raw: Any, index: int, id_key: str = "id") -> str:
+    """How messages name a record: ``provider/id``, the id escaped and cut to a readable length
+    (a hostile id can be 10 kB of control characters), or ``provider/#index`` without one."""
+    upstream_id = raw.get(id_key) if isinstance(raw, Mapping) else None
+    if not isinstance(upstream_id, str):
+        return f"{provider}/#{index}"
+    shown = upstream_id.encode("unicode_escape").decode("ascii")
+    if len(shown) > 80:
+        shown = f"{shown[:60]}…({len(upstream_id):,} characters)"
+    return f"{provider}/{shown}"
 
 
 M = TypeVar("M", bound=Upstream)
@@ -99,12 +170,48 @@ def parse_records(
     out = []
     for label, raw in records:
         try:
-            out.append(convert(model.model_validate(raw)))
+            converted = convert(model.model_validate(raw))
+            if isinstance(converted, OfferingObservation):
+                check_prices(converted.facts)
+            out.append(converted)
         except ValidationError as exc:
             skipped.append(Skipped(label, describe_validation_error(exc)))
         except ValueError as exc:
             skipped.append(Skipped(label, str(exc)))
     return out
+
+
+def check_prices(facts: Mapping[str, Any]) -> None:
+    """Raise ``ValueError`` naming the field when a token price is implausible (unit guard)."""
+    for path, value in facts.items():
+        if path == "price.tiers":
+            for i, tier in enumerate(value):
+                for name, tier_value in tier.items():
+                    problem = name in TOKEN_PRICE_FIELDS and token_price_problem(tier_value)
+                    if problem:
+                        raise ValueError(f"price.tiers[{i}].{name}: {problem}")
+        elif path.startswith("price.") and path[6:] in TOKEN_PRICE_FIELDS:
+            problem = token_price_problem(value)
+            if problem:
+                raise ValueError(f"{path}: {problem}")
+
+
+def parse_listing(
+    payload: bytes,
+    observed_at: str,
+    *,
+    source: str,
+    provider: ProviderObservation,
+    model: type[M],
+    convert: Callable[[M], OfferingObservation],
+    key: str | None = "data",
+) -> Snapshot:
+    """The common case: a list of model records (under ``key``) of one provider."""
+    items = list_of_records(load_json(payload, source), source, key)
+    snapshot = Snapshot(source, observed_at, providers=[provider], records=len(items))
+    records = ((record_label(provider.provider, raw, i), raw) for i, raw in enumerate(items))
+    snapshot.offerings = parse_records(records, model, snapshot.skipped, convert)
+    return snapshot
 
 
 def per_million(value: str | float | int | None, *, per_token: bool, field_name: str) -> float | None:
@@ -124,7 +231,8 @@ def per_million(value: str | float | int | None, *, per_token: bool, field_name:
         return None
     if not number.is_finite() or number < 0:
         raise ValueError(f"{field_name}: {value!r} is not a valid price")
-    return float(number * 1_000_000 if per_token else number)
+    # 12 significant digits: an upstream float like 2.5999999999999996 is the price 2.6.
+    return float(format(number * 1_000_000 if per_token else number, ".12g"))
 
 
 def clean_modalities(values: Iterable[str] | None) -> list[str] | None:

@@ -7,7 +7,6 @@ Shape: ``{provider_id: {id, name, env, npm, api?, doc, models: {model_id: {...}}
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from gate_consumer._time import parse_date
@@ -21,8 +20,10 @@ from refresher.sources.base import (
     Upstream,
     clean_modalities,
     drop_none,
+    load_json,
     parse_records,
     per_million,
+    record_label,
 )
 
 SOURCE_ID = "modelsdev"
@@ -159,10 +160,7 @@ def _offering(provider: str, m: MDModel) -> OfferingObservation:
 
 def parse(payload: bytes, observed_at: str) -> Snapshot:
     """Parse a Models.dev ``api.json`` body. Raises :class:`SourceError` if it is not one."""
-    try:
-        data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SourceError(f"{SOURCE_ID}: response is not JSON ({exc})") from None
+    data = load_json(payload, SOURCE_ID)
     if not isinstance(data, dict):
         raise SourceError(f"{SOURCE_ID}: expected an object of providers, got {type(data).__name__}")
     snapshot = Snapshot(SOURCE_ID, observed_at)
@@ -184,7 +182,11 @@ def parse(payload: bytes, observed_at: str) -> Snapshot:
                 api_package=provider.npm,
             )
         )
-        records = ((f"{slug}/{model_id}", raw_model) for model_id, raw_model in sorted(provider.models.items()))
+        snapshot.records += len(provider.models)
+        records = (
+            (record_label(slug, {"id": model_id}, i), raw_model)
+            for i, (model_id, raw_model) in enumerate(sorted(provider.models.items()))
+        )
         snapshot.offerings.extend(
             parse_records(records, MDModel, snapshot.skipped, lambda m, slug=slug: _offering(slug, m))
         )

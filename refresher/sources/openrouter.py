@@ -10,7 +10,6 @@ disagree with every other source by one token.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from gate_consumer._time import parse_date
@@ -19,11 +18,10 @@ from refresher.sources.base import (
     OfferingObservation,
     ProviderObservation,
     Snapshot,
-    SourceError,
     Upstream,
     clean_modalities,
     drop_none,
-    parse_records,
+    parse_listing,
     per_million,
 )
 
@@ -156,16 +154,7 @@ def _offering(m: ORModel) -> OfferingObservation:
 
 def parse(payload: bytes, observed_at: str) -> Snapshot:
     """Parse an OpenRouter ``/models`` body. Raises :class:`SourceError` if it is not one."""
-    try:
-        data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SourceError(f"{SOURCE_ID}: response is not JSON ({exc})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
-        raise SourceError(f"{SOURCE_ID}: expected {{\"data\": [...]}}")
-    snapshot = Snapshot(SOURCE_ID, observed_at, providers=[ProviderObservation(PROVIDER, dict(PROVIDER_FACTS))])
-    records = (
-        (f"{PROVIDER}/{raw.get('id') if isinstance(raw, dict) else '#' + str(i)}", raw)
-        for i, raw in enumerate(data["data"])
+    return parse_listing(
+        payload, observed_at, source=SOURCE_ID, provider=ProviderObservation(PROVIDER, dict(PROVIDER_FACTS)),
+        model=ORModel, convert=_offering,
     )
-    snapshot.offerings = parse_records(records, ORModel, snapshot.skipped, _offering)
-    return snapshot

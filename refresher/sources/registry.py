@@ -3,19 +3,21 @@ one line here (and its entry in ``metadata/sources.json``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from types import ModuleType
 
-from refresher.sources import modelsdev, openrouter
-from refresher.sources.base import Snapshot
+from refresher.sources import (
+    anthropic,
+    deepinfra,
+    fireworks,
+    google,
+    groq,
+    mistral,
+    modelsdev,
+    openai,
+    openrouter,
+    together,
+)
 
-ADAPTERS: dict[str, ModuleType] = {module.SOURCE_ID: module for module in (modelsdev, openrouter)}
-
-Parser = Callable[[bytes, str], Snapshot]
-
-
-def parser(source: str) -> Parser:
-    try:
-        return ADAPTERS[source].parse
-    except KeyError:
-        raise KeyError(f"no adapter for source {source!r}; known: {', '.join(sorted(ADAPTERS))}") from None
+ADAPTERS: dict[str, ModuleType] = {module.SOURCE_ID: module for module in (
+    modelsdev, openrouter, openai, anthropic, google, groq, together, deepinfra, mistral, fireworks
+)}

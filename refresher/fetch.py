@@ -1,0 +1,194 @@
+"""Fetching a source's listing over HTTP: timeouts, retries, ``Retry-After``, pagination.
+
+The contract:
+
+* Each request has a connect and a read timeout (:class:`FetchPolicy`).
+* ``429`` and ``5xx`` answers and transport errors (refused connection, timeout, a body cut
+  off mid-transfer) are retried with exponential backoff. A ``Retry-After`` header (seconds
+  or an HTTP date) is honoured up to ``max_wait``; a server asking for longer fails the source
+  rather than stalling the whole run.
+* Any other ``4xx`` fails at once (retrying a ``401`` cannot help); the message names the
+  source, the URL and the status, and never a key: keys travel in headers only, and URLs are
+  shown with secret-looking query parameters redacted.
+* Paginated sources (an adapter with ``next_page(data)``) are followed page by page up to
+  ``max_pages``; a listing cut short is marked incomplete, so nothing is retired on its account.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from types import ModuleType
+from typing import Any
+
+import httpx
+
+from refresher.sources.base import SourceError, bearer
+
+__all__ = ["USER_AGENT", "FetchPolicy", "Fetched", "Fetcher", "redact_url", "retry_after_seconds"]
+
+USER_AGENT = "fusionaize-metadata-refresher/0.1 (+https://github.com/fusionAIze/metadata)"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_SECRET_PARAMS = frozenset({"key", "api_key", "apikey", "token", "access_token", "secret"})
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    timeout: float = 30.0
+    connect_timeout: float = 10.0
+    attempts: int = 4  # the first try and three retries
+    backoff: float = 1.0  # seconds before the first retry, doubled after each
+    max_wait: float = 60.0  # the longest Retry-After this run honours
+    max_pages: int = 100
+    max_bytes: int = 64 * 2**20
+
+
+@dataclass(frozen=True)
+class Fetched:
+    bodies: tuple[bytes, ...]  # one per page
+    url: str  # redacted, for messages
+    complete: bool = True
+
+
+def redact_url(url: httpx.URL | str) -> str:
+    """The URL with the values of secret-looking query parameters replaced by ``***``."""
+    parsed = httpx.URL(str(url))
+    if not any(k.lower() in _SECRET_PARAMS for k in parsed.params):
+        return str(parsed)
+    params = [(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in parsed.params.multi_items()]
+    return str(parsed.copy_with(params=params))
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (delta-seconds or HTTP date); None if absent
+    or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+class Fetcher:
+    """GETs listings with one shared client. ``sleep`` is injectable so tests need not wait."""
+
+    def __init__(
+        self,
+        client: httpx.Client | None = None,
+        policy: FetchPolicy = FetchPolicy(),
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        say: Callable[[str], None] = print,
+    ):
+        self.policy = policy
+        self.client = client or httpx.Client(
+            timeout=httpx.Timeout(policy.timeout, connect=policy.connect_timeout), follow_redirects=True
+        )
+        self.sleep = sleep
+        self.say = say
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def listing(self, adapter: ModuleType, url: str, key: str | None) -> Fetched:
+        """Every page of one source's listing. Raises :class:`SourceError`."""
+        source = adapter.SOURCE_ID
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        if key:
+            headers |= getattr(adapter, "auth_headers", bearer)(key)
+        next_page: Callable[[Any], dict[str, str] | None] | None = getattr(adapter, "next_page", None)
+        params: dict[str, str] = dict(getattr(adapter, "FIRST_PAGE", {}))
+        bodies: list[bytes] = []
+        while True:
+            body = self.get(source, url, params, headers)
+            bodies.append(body)
+            if next_page is None:
+                return Fetched(tuple(bodies), redact_url(url))
+            try:
+                following = next_page(json.loads(body))
+            except ValueError:
+                following = None  # the adapter's parser will say what is wrong with this page
+            if following is None:
+                return Fetched(tuple(bodies), redact_url(url))
+            if len(bodies) >= self.policy.max_pages:
+                self.say(f"{source}: stopped after {len(bodies)} pages; the listing is incomplete")
+                return Fetched(tuple(bodies), redact_url(url), complete=False)
+            params = following
+            self.say(f"{source}: page {len(bodies) + 1}")
+
+    def get(self, source: str, url: str, params: dict[str, str], headers: dict[str, str]) -> bytes:
+        """One GET with retries; the body, or :class:`SourceError` naming source, URL and cause."""
+        shown = redact_url(httpx.URL(url, params=params) if params else url)
+        delay = self.policy.backoff
+        for attempt in range(1, self.policy.attempts + 1):
+            last = attempt == self.policy.attempts
+            try:
+                status, body, retry_after = self._get_once(url, params, headers)
+            except _TooLarge:
+                raise SourceError(f"{source}: {shown}: the response is larger than {self.policy.max_bytes:,} bytes") from None
+            except httpx.TransportError as exc:
+                why = f"{type(exc).__name__}" + (f" ({exc})" if str(exc) else "")
+                if last:
+                    raise SourceError(f"{source}: {shown}: {why}, {attempt} attempts") from None
+                self.say(f"{source}: {why}; retrying in {delay:g} s (attempt {attempt + 1} of {self.policy.attempts})")
+                self.sleep(delay)
+                delay *= 2
+                continue
+            if status < 400:
+                return body
+            if status not in RETRY_STATUSES:
+                raise SourceError(f"{source}: {shown} answered HTTP {status}{_hint(status)}")
+            wait = retry_after if retry_after is not None else delay
+            if wait > self.policy.max_wait:
+                raise SourceError(
+                    f"{source}: {shown} answered HTTP {status} and asks to retry after {wait:g} s, "
+                    f"longer than the {self.policy.max_wait:g} s this run waits"
+                )
+            if last:
+                raise SourceError(f"{source}: {shown} answered HTTP {status}, {attempt} attempts")
+            self.say(f"{source}: HTTP {status}; retrying in {wait:g} s (attempt {attempt + 1} of {self.policy.attempts})")
+            self.sleep(wait)
+            delay *= 2
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def _get_once(self, url: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, bytes, float | None]:
+        with self.client.stream("GET", url, params=params, headers=headers) as response:
+            if response.status_code >= 400:
+                response.read()
+                return response.status_code, b"", retry_after_seconds(response.headers.get("Retry-After"))
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > self.policy.max_bytes:
+                    raise _TooLarge
+                chunks.append(chunk)
+            return response.status_code, b"".join(chunks), None
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _hint(status: int) -> str:
+    if status in (401, 403):
+        return " (is the API key valid and allowed to list models?)"
+    if status == 404:
+        return " (is the source URL right?)"
+    return ""
