@@ -384,6 +384,7 @@ class _Reconciler:
         for obs in self.snap.offerings:
             listed.setdefault(obs.provider, set()).add(obs.upstream_id)
         tracked = {p: set(ids) for p, ids in before.get("listed", {}).items()}
+        tracked_before = {p: set(ids) for p, ids in tracked.items()}
         absences = {p: dict(v) for p, v in before.get("absences", {}).items()}
         in_scope = (lambda p: p in self.partial) if self.partial else (lambda p: True)
         count_before = sum(len(ids) for p, ids in tracked.items() if in_scope(p))
@@ -405,11 +406,13 @@ class _Reconciler:
             tracked.setdefault(provider, set()).update(ids)
             for upstream_id in ids:
                 absences.get(provider, {}).pop(upstream_id, None)
-        dropped = count_before - sum(len(ids) for p, ids in listed.items() if in_scope(p))
+        # Share of what the source listed (or still tracks) that it no longer lists; additions
+        # do not offset removals.
+        dropped = sum(len(ids - listed.get(p, set())) for p, ids in tracked_before.items() if in_scope(p))
         shrunk = self.snap.complete and count_before and dropped / count_before > self.max_shrink
         if shrunk:
             self.summary.warn(
-                f"{source} listed {count_now} offerings, {count_before} before: more than "
+                f"{source} no longer lists {dropped} of the {count_before} offerings it listed: more than "
                 f"{self.max_shrink:.0%} fewer, so nothing is retired this run"
             )
         succeeded_at, confirmed_at = before.get("succeeded_at"), dict(before.get("confirmed_at", {}))
