@@ -364,3 +364,55 @@ def test_an_absurd_price_skips_that_record_by_name(
 
 def _hashes(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.json"))}
+
+
+# -- the command, end to end --------------------------------------------------------------------
+
+
+def test_refresh_command_over_http_reports_per_source_and_keeps_secrets(
+    httpserver: HTTPServer, seeded_tree: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from refresher.cli import app
+
+    httpserver.expect_request("/openrouter").respond_with_data((UPSTREAM / RECORDED["openrouter"]).read_bytes())
+    httpserver.expect_request("/modelsdev").respond_with_data(_modelsdev_body())
+    httpserver.expect_request("/groq").respond_with_data("gone", status=404)
+    env = _environ(httpserver, "openrouter", "modelsdev", "groq")
+    env["OPENAI_API_KEY"] = ""  # set but empty: not a key
+    report = tmp_path / "report.json"
+    result = CliRunner().invoke(
+        app,
+        ["refresh", "--root", str(seeded_tree), "-s", "modelsdev", "-s", "openrouter", "-s", "groq", "-s", "openai",
+         "--report", str(report)],
+        env=env,
+    )
+    assert result.exit_code == 1  # groq failed
+    output = result.output
+    assert f"groq: FAILED: {httpserver.url_for('/groq')} answered HTTP 404 (is the source URL right?)" in output
+    assert "openai: skipped: OPENAI_API_KEY is not set" in output
+    listed = len(json.loads((UPSTREAM / RECORDED["openrouter"]).read_text())["data"])
+    assert f"openrouter: {listed} fetched, {listed} parsed, 0 skipped, 0 added, 0 changed, {listed} unchanged" in output
+    assert "modelsdev: GET " in output  # progress
+    data = json.loads(report.read_text())
+    assert {s["source"]: s["status"] for s in data["sources"]} == {
+        "groq": "failed", "modelsdev": "ok", "openai": "skipped", "openrouter": "ok"}
+    assert data["ok"] is False
+    assert SECRET not in output and SECRET not in report.read_text()
+
+
+def test_a_provider_run_uses_only_the_sources_that_describe_it(
+    httpserver: HTTPServer, seeded_tree: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from refresher.cli import app
+
+    httpserver.expect_request("/openrouter").respond_with_data((UPSTREAM / RECORDED["openrouter"]).read_bytes())
+    httpserver.expect_request("/modelsdev").respond_with_data(_modelsdev_body())
+    env = _environ(httpserver, *RECORDED)
+    result = CliRunner().invoke(app, ["refresh", "--root", str(seeded_tree), "--provider", "openrouter"], env=env)
+    assert result.exit_code == 0, result.output
+    assert {req.path for req, _ in httpserver.log} == {"/openrouter", "/modelsdev"}
+    assert "openai: not used: describes only openai" in result.output
