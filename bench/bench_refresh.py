@@ -1,0 +1,145 @@
+"""Benchmark of the write side: a full refresh of every source from a local HTTP server serving
+the recorded responses, end to end, and ``validate`` of the whole tree — against the budgets of
+DESIGN.md, with genai-prices measured in the same run as the reference.
+
+    python -m pip install -e '.[bench]' && python bench/bench_refresh.py [--recordings DIR] [--runs N]
+
+genai-prices has no offline equivalent of a refresh (its ``UpdatePrices`` downloads a pre-built
+``data.json`` from GitHub), so its row is the closest whole-catalog operation it has: loading and
+checking its bundled catalog in a fresh interpreter. The ratio says how our whole-catalog
+operations compare to that, not that they do the same work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from refresher.refresh import fetch_payloads, run_refresh, select_sources  # noqa: E402
+from refresher.store import load_tree  # noqa: E402
+from refresher.validate import validate_tree  # noqa: E402
+
+BUDGET_REFRESH_S = 10.0
+BUDGET_VALIDATE_S = 3.0
+
+
+def newest_recordings(directory: Path) -> dict[str, Path]:
+    """source → its newest complete recording (as ``--replay`` picks)."""
+    index = json.loads((directory / "recordings.json").read_text())
+    best: dict[str, tuple[bool, str, str]] = {}
+    for name, meta in index.items():
+        candidate = (meta.get("complete", True), meta["recorded_at"], name)
+        if meta["source"] not in best or candidate > best[meta["source"]]:
+            best[meta["source"]] = candidate
+    return {source: directory / name for source, (_, _, name) in best.items()}
+
+
+class Server:
+    """Serves ``/<source>`` → the bytes of that source's recording, on 127.0.0.1."""
+
+    def __init__(self, files: dict[str, Path]):
+        bodies = {f"/{source}": path.read_bytes() for source, path in files.items()}
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                body = bodies.get(self.path.split("?", 1)[0])
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+
+
+def refresh_once(root: Path, server: Server, sources: list[str]) -> tuple[float, str]:
+    environ = {f"FAIMETA_{s.upper()}_URL": f"{server.url}/{s}" for s in sources}
+    tree = load_tree(root)
+    environ |= {info["api_key_env"]: "bench-key" for info in tree.sources["sources"].values() if info.get("api_key_env")}
+    start = time.perf_counter()
+    tree = load_tree(root)
+    chosen, _ = select_sources(tree, sources, None)
+    payloads, errors, not_run = fetch_payloads(tree, chosen, environ=environ, say=lambda _: None)
+    result = run_refresh(root, payloads, errors=errors, not_run=not_run, say=lambda _: None)
+    elapsed = time.perf_counter() - start
+    if not result.ok:
+        raise SystemExit(f"refresh failed: {json.dumps(result.to_json())[:2000]}")
+    return elapsed, f"{len(result.written)} files written"
+
+
+def peer_catalog_load() -> float:
+    """genai-prices: import and load its whole bundled catalog in a fresh interpreter."""
+    code = (
+        "import time; t = time.perf_counter(); "
+        "from genai_prices import data_snapshot; s = data_snapshot.get_snapshot(); "
+        "n = sum(len(p.models) for p in s.providers); "
+        "print(time.perf_counter() - t)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    return float(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--recordings", type=Path, default=REPO.parent / "shared/fixtures/upstream",
+                        help="folder with recordings.json (default: ../shared/fixtures/upstream)")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    if not (args.recordings / "recordings.json").exists():
+        args.recordings = REPO / "tests/fixtures/upstream"
+    files = newest_recordings(args.recordings)
+    sources = sorted(set(files) & set(json.loads((REPO / "metadata/sources.json").read_text())["sources"]))
+    server = Server(files)
+    rows = []
+    try:
+        seed, again = [], []
+        for _ in range(args.runs):
+            with tempfile.TemporaryDirectory() as scratch:
+                root = Path(scratch) / "metadata"
+                root.mkdir()
+                for name in ("sources.json", "vendors.json"):
+                    shutil.copy(REPO / "metadata" / name, root / name)
+                seed.append(refresh_once(root, server, sources))
+                again.append(refresh_once(root, server, sources))
+        rows.append(("full refresh, empty tree (seed)", [t for t, _ in seed], BUDGET_REFRESH_S, seed[0][1]))
+        rows.append(("full refresh, nothing new", [t for t, _ in again], BUDGET_REFRESH_S, again[0][1]))
+        validate_times = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            validate_tree(REPO / "metadata")
+            validate_times.append(time.perf_counter() - start)
+        rows.append(("validate metadata/", validate_times, BUDGET_VALIDATE_S, ""))
+    finally:
+        server.close()
+    peer = statistics.median(peer_catalog_load() for _ in range(args.runs))
+    print(f"sources: {', '.join(sources)} (from {args.recordings})")
+    print(f"reference: genai-prices import + load of its bundled catalog: {peer * 1000:.0f} ms\n")
+    print(f"{'operation':<34} {'median':>9} {'budget':>8} {'in budget':>10} {'÷ genai-prices load':>20}  note")
+    for name, times, budget, note in rows:
+        median = statistics.median(times)
+        print(f"{name:<34} {median:>8.2f}s {budget:>7.0f}s {'yes' if median <= budget else 'NO':>10} "
+              f"{median / peer:>19.1f}×  {note}")
+
+
+if __name__ == "__main__":
+    main()
