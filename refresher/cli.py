@@ -167,6 +167,9 @@ def refresh(
     ] = None,
     dry_run: bool = typer.Option(False, "--dry-run", help="Reconcile, validate and report; write nothing."),
     report: Annotated[Path | None, typer.Option(help="Also write the run's summary as JSON to this file.")] = None,
+    allow_shrink: bool = typer.Option(
+        False, "--allow-shrink", help="Retire even if a source shrank past guards.max_shrink_share (after checking)."
+    ),
 ):
     """Pull sources, reconcile them with the tree, validate, and write what changed.
 
@@ -205,7 +208,10 @@ def refresh(
             payloads, errors, not_run = fetch_payloads(tree, sources, say=say)
     except SourceError as exc:
         _fail(str(exc))
-    result = run_refresh(root, payloads, errors=errors, not_run=not_run, providers=providers, dry_run=dry_run, say=say)
+    result = run_refresh(
+        root, payloads, errors=errors, not_run=not_run, providers=providers, dry_run=dry_run,
+        allow_shrink=allow_shrink, say=say,
+    )
     _print_refresh(result, dry_run)
     if report is not None:
         from refresher.jsonio import dumps, write_atomic

@@ -145,9 +145,15 @@ def _store_provenance(record: dict[str, Any], facts: dict[str, FactProvenance]) 
 
 class _Reconciler:
     def __init__(
-        self, tree: Tree, snapshot: Snapshot, partial: set[str] | None, release_dates: Mapping[str, str]
+        self,
+        tree: Tree,
+        snapshot: Snapshot,
+        partial: set[str] | None,
+        release_dates: Mapping[str, str],
+        allow_shrink: bool,
     ):
         self.tree = tree
+        self.allow_shrink = allow_shrink
         self.release_dates = release_dates
         self.partial = partial
         self.snap = snapshot
@@ -206,7 +212,10 @@ class _Reconciler:
                 facts[path] = mine
                 changed = True
                 _drop_disagreement(disagreements, path, source)
-                if current_prov is not None and current_prov.source != source:
+                if current_prov is not None and current_prov.expires is not None and current_prov.expires <= now:
+                    # An expired manual review: its value held until now, so it is history.
+                    price_moved |= path.startswith("price.")
+                elif current_prov is not None and current_prov.source != source:
                     # A stronger source took over: the other source's value is a disagreement,
                     # not a price change over time.
                     _note_disagreement(disagreements, path, current_prov.source, current, current_prov.as_of)
@@ -410,7 +419,13 @@ class _Reconciler:
         # do not offset removals.
         dropped = sum(len(ids - listed.get(p, set())) for p, ids in tracked_before.items() if in_scope(p))
         shrunk = self.snap.complete and count_before and dropped / count_before > self.max_shrink
-        if shrunk:
+        if shrunk and self.allow_shrink:
+            self.summary.warn(
+                f"{source} no longer lists {dropped} of the {count_before} offerings it listed: more than "
+                f"{self.max_shrink:.0%} fewer, retiring anyway (--allow-shrink)"
+            )
+            shrunk = False
+        elif shrunk:
             self.summary.warn(
                 f"{source} no longer lists {dropped} of the {count_before} offerings it listed: more than "
                 f"{self.max_shrink:.0%} fewer, so nothing is retired this run"
@@ -505,14 +520,16 @@ def reconcile(
     *,
     only_providers: set[str] | None = None,
     release_dates: Mapping[str, str] | None = None,
+    allow_shrink: bool = False,
 ) -> Summary:
     """Apply one source's snapshot to ``tree`` in place; return what it did.
 
     ``only_providers``: the snapshot was cut down to these providers (``--provider``); the
     ledger then keeps what it knew of the others. ``release_dates``: see :func:`release_dates`.
+    ``allow_shrink``: a human checked the removals; retire even past the shrink guard.
     """
     parse_instant(snapshot.observed_at)  # refuse a malformed observation time before touching anything
-    work = _Reconciler(tree, snapshot, only_providers, release_dates or {})
+    work = _Reconciler(tree, snapshot, only_providers, release_dates or {}, allow_shrink)
     for obs in snapshot.providers:
         work.provider(obs.provider, obs.facts, obs.api_package)
     rules = work.rules

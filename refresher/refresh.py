@@ -210,6 +210,7 @@ def run_refresh(
     not_run: Mapping[str, str] | None = None,
     providers: set[str] | None = None,
     dry_run: bool = False,
+    allow_shrink: bool = False,
     say: Callable[[str], None] = print,
 ) -> RefreshResult:
     """Reconcile ``payloads`` into the tree at ``root``; write only a result that validates.
@@ -234,7 +235,9 @@ def run_refresh(
         snapshots.append(snapshot)
     dates = release_dates(work, snapshots)
     for snapshot in snapshots:
-        summary = reconcile(work, snapshot, only_providers=providers or None, release_dates=dates)
+        summary = reconcile(
+            work, snapshot, only_providers=providers or None, release_dates=dates, allow_shrink=allow_shrink
+        )
         result.summaries.append(summary)
         say(f"{snapshot.source}: {summary.line()}")
     # Validate the result in a scratch copy before touching the real tree.

@@ -169,3 +169,16 @@ def _copy_state(tree, registries: Path, dst: Path) -> None:
     for name in ("sources.json", "vendors.json"):
         (dst / name).write_bytes((registries / name).read_bytes())
     write_tree(tree, dst)
+
+
+def test_allow_shrink_retires_past_the_guard_and_says_so(two_states, tmp_path: Path) -> None:
+    root, (_, old_tree), _ = two_states
+    work = tmp_path / "metadata"
+    _copy_state(old_tree, root, work)
+    sources = json.loads((work / "sources.json").read_text())
+    sources["guards"].update(max_shrink_share=0.05, retire_after_absences=1)
+    (work / "sources.json").write_text(dumps(sources))
+    result = run_refresh(work, [_payload(NEW, NEW_AT)], allow_shrink=True, say=lambda _: None)
+    summary = result.summaries[0]
+    assert summary.retired > 400
+    assert any("retiring anyway (--allow-shrink)" in w for w in summary.warnings)

@@ -172,7 +172,7 @@ def parse_records(
         try:
             converted = convert(model.model_validate(raw))
             if isinstance(converted, OfferingObservation):
-                check_prices(converted.facts)
+                check_values(converted.facts)
             out.append(converted)
         except ValidationError as exc:
             skipped.append(Skipped(label, describe_validation_error(exc)))
@@ -181,9 +181,12 @@ def parse_records(
     return out
 
 
-def check_prices(facts: Mapping[str, Any]) -> None:
-    """Raise ``ValueError`` naming the field when a token price is implausible (unit guard)."""
+def check_values(facts: Mapping[str, Any]) -> None:
+    """Raise ``ValueError`` naming the field when a token price is implausible (the unit guard)
+    or a token limit is not a positive whole number."""
     for path, value in facts.items():
+        if path.startswith("limits.") and (type(value) is not int or value < 1):
+            raise ValueError(f"{path}: {value!r} is not a positive number of tokens")
         if path == "price.tiers":
             for i, tier in enumerate(value):
                 for name, tier_value in tier.items():
