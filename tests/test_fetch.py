@@ -352,12 +352,16 @@ def test_an_absurd_price_skips_that_record_by_name(
     sonnet["pricing"]["prompt"] = "3"  # per 1M written as per token: a million times too dear
     nan = next(m for m in data["data"] if m["id"] == "anthropic/claude-opus-4.1")
     nan["pricing"]["completion"] = "NaN"
+    negative = next(m for m in data["data"] if m["id"] == "moonshotai/kimi-k3")
+    negative["pricing"]["prompt"] = "-0.000001"
     httpserver.expect_request("/openrouter").respond_with_json(data)
     payloads, errors, _ = _fetch(seeded_tree, _environ(httpserver, "openrouter"), fetcher, rec, "openrouter")
     result = run_refresh(seeded_tree, payloads, errors=errors, say=rec.lines.append)
     skipped = {s.record: s.reason for s in result.summaries[0].skipped}
     assert skipped["openrouter/anthropic/claude-sonnet-4.5"].startswith("price.input: 3000000.0 USD per 1M tokens is implausibly large")
     assert skipped["openrouter/anthropic/claude-opus-4.1"] == "pricing.completion: 'NaN' is not a valid price"
+    assert skipped["openrouter/moonshotai/kimi-k3"] == "pricing.prompt: '-0.000001' is not a valid price"
+    assert result.summaries[0].parsed == result.summaries[0].fetched - 3  # the rest is applied
     offering = load_tree(seeded_tree).providers["openrouter"]["offerings"]["anthropic/claude-sonnet-4.5"]
     assert offering["price"]["input"] == 3  # the stored price is untouched
 
