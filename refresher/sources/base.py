@@ -32,6 +32,7 @@ __all__ = [
     "parse_listing",
     "parse_records",
     "per_million",
+    "per_token_prices",
     "record_label",
 ]
 
@@ -236,6 +237,23 @@ def per_million(value: str | float | int | None, *, per_token: bool, field_name:
         raise ValueError(f"{field_name}: {value!r} is not a valid price")
     # 12 significant digits: an upstream float like 2.5999999999999996 is the price 2.6.
     return float(format(number * 1_000_000 if per_token else number, ".12g"))
+
+
+def per_token_prices(
+    raw: Mapping[str, Any], per_token: Mapping[str, str], per_unit: Mapping[str, str], where: str = "pricing"
+) -> dict[str, float | None]:
+    """Price facts from an OpenRouter-style pricing object: USD per token (strings) for the
+    ``per_token`` keys, scaled to per 1M; USD per unit (image, request…) for ``per_unit``,
+    where 0 means "no such fee" and is left out. Keys map upstream name → our component."""
+    facts: dict[str, float | None] = {}
+    for keys, scaled in ((per_token, True), (per_unit, False)):
+        for key, ours in keys.items():
+            value = raw.get(key)
+            if value is not None and not isinstance(value, (str, int, float)):
+                raise ValueError(f"{where}.{key}: {value!r} is not a price")
+            price = per_million(value, per_token=scaled, field_name=f"{where}.{key}")
+            facts[f"price.{ours}"] = price if scaled else (price or None)
+    return facts
 
 
 def clean_modalities(values: Iterable[str] | None) -> list[str] | None:

@@ -19,7 +19,7 @@ from refresher.sources.base import (
     clean_modalities,
     drop_none,
     parse_listing,
-    per_million,
+    per_token_prices,
 )
 
 SOURCE_ID = "groq"
@@ -59,18 +59,6 @@ def _modalities(values: list[str] | None) -> list[str] | None:
     return clean_modalities(None if values is None else [_MODALITY.get(v, v) for v in values])
 
 
-def _prices(pricing: GroqPricing) -> dict[str, Any]:
-    facts = {
-        f"price.{ours}": per_million(getattr(pricing, key), per_token=True, field_name=f"pricing.{key}")
-        for key, ours in _PER_TOKEN.items()
-    }
-    facts |= {
-        f"price.{ours}": per_million(getattr(pricing, key), per_token=False, field_name=f"pricing.{key}") or None
-        for key, ours in _PER_UNIT.items()  # "0" here means "not charged per image / request"
-    }
-    return facts
-
-
 def _offering(m: GroqModel) -> OfferingObservation:
     upstream_id = check_upstream_id(m.id)
     facts: dict[str, Any] = {
@@ -89,7 +77,7 @@ def _offering(m: GroqModel) -> OfferingObservation:
             "capabilities.reasoning": "reasoning" in features,
         }
     if m.pricing is not None:
-        facts |= _prices(m.pricing)
+        facts |= per_token_prices(m.pricing.model_dump(), _PER_TOKEN, _PER_UNIT)
     return OfferingObservation(PROVIDER, upstream_id, drop_none(facts), drop_none({"name": m.name}))
 
 

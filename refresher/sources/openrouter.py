@@ -22,7 +22,7 @@ from refresher.sources.base import (
     clean_modalities,
     drop_none,
     parse_listing,
-    per_million,
+    per_token_prices,
 )
 
 SOURCE_ID = "openrouter"
@@ -88,24 +88,15 @@ class ORModel(Upstream):
     expiration_date: str | None = None
 
 
-def _price_value(raw: Any, key: str, *, per_token: bool) -> float | None:
-    if raw is not None and not isinstance(raw, (str, int, float)):
-        raise ValueError(f"pricing.{key}: {raw!r} is not a price")
-    return per_million(raw, per_token=per_token, field_name=f"pricing.{key}")
-
-
 def _price_facts(pricing: Pricing) -> dict[str, Any]:
-    raw = pricing.model_dump()
-    facts = {f"price.{ours}": _price_value(raw.get(k), k, per_token=True) for k, ours in _PER_TOKEN.items()}
-    facts |= {f"price.{ours}": _price_value(raw.get(k), k, per_token=False) for k, ours in _PER_UNIT.items()}
+    facts: dict[str, Any] = per_token_prices(pricing.model_dump(), _PER_TOKEN, _PER_UNIT)
     if pricing.overrides:
         tiers = []
         for i, override in enumerate(sorted(pricing.overrides, key=lambda o: o.min_prompt_tokens)):
-            extra = override.model_dump()
-            tier = {
-                _PER_TOKEN[k]: _price_value(extra.get(k), f"overrides[{i}].{k}", per_token=True) for k in _TIER_KEYS
-            }
-            tiers.append({"above_input_tokens": override.min_prompt_tokens, **drop_none(tier)})
+            tier = per_token_prices(override.model_dump(), {k: _PER_TOKEN[k] for k in _TIER_KEYS}, {},
+                                    f"pricing.overrides[{i}]")
+            tiers.append({"above_input_tokens": override.min_prompt_tokens,
+                          **{k.removeprefix("price."): v for k, v in drop_none(tier).items()}})
         facts["price.tiers"] = tiers
     return facts
 
