@@ -86,3 +86,24 @@ def test_a_result_that_would_not_validate_writes_nothing(seeded_tree: Path, brok
     assert not result.ok and result.invalid and not result.written
     assert any("providers/broken.json" in str(p) and "limits" in str(p) for p in result.problems)
     assert {p: p.read_bytes() for p in seeded_tree.rglob("*.json")} == before
+
+
+def test_local_providers_are_never_retired_and_other_sources_keep_an_offering_alive(seeded_tree: Path) -> None:
+    sources = json.loads((seeded_tree / "sources.json").read_text())
+    sources["guards"].update(retire_after_absences=1, max_shrink_share=1)
+    (seeded_tree / "sources.json").write_text(dumps(sources))
+    data = json.loads((UPSTREAM / "modelsdev/api.json").read_text())
+    local_ids = list(data["lmstudio"]["models"])
+    data["lmstudio"]["models"] = {}
+    del data[SONNET[0]]["models"][SONNET[1]]
+    openrouter_listed = next(iter(data["openrouter"]["models"]))
+    del data["openrouter"]["models"][openrouter_listed]  # OpenRouter's own API still lists it
+    payload = Payload("modelsdev", (json.dumps(data).encode(),), "2026-08-01T00:00:00Z", "modelsdev (edited)")
+    result = run_refresh(seeded_tree, [payload], say=lambda _: None)
+    assert result.ok, result.to_json()
+    assert result.summaries[0].retired_ids == [f"{SONNET[0]}/{SONNET[1]}"]
+    tree = load_tree(seeded_tree)
+    assert tree.providers[SONNET[0]]["offerings"][SONNET[1]]["status"] == "retired"
+    assert tree.providers[SONNET[0]]["offerings"][SONNET[1]]["retired_at"] == "2026-08-01T00:00:00Z"
+    assert all(tree.providers["lmstudio"]["offerings"][i].get("status") != "retired" for i in local_ids)
+    assert tree.providers["openrouter"]["offerings"][openrouter_listed].get("status") != "retired"
