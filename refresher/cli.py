@@ -249,6 +249,139 @@ def _print_refresh(result, dry_run: bool) -> None:
         typer.echo(f"changed {len(result.written)} file(s)")
 
 
+@app.command()
+def build(
+    root: RootOption = Path("metadata"),
+    out: Annotated[Path, typer.Option(help="Output folder for v1/ and compat/.")] = Path("dist"),
+    gate_routes: Annotated[
+        Path | None,
+        typer.Option(help="Operator route mapping (JSON: {\"routes\": {key: {provider, model}}}) for the Gate files."),
+    ] = None,
+    strict: bool = typer.Option(False, help="Fail if a Gate route cannot be resolved or priced."),
+    bundle: bool = typer.Option(True, help="Also refresh the snapshot bundled in gate_consumer."),
+):
+    """Publish the catalog as static JSON: v1/ (manifest, index, providers, catalog, schemas) and
+    the Gate compatibility files; refresh the snapshot bundled in gate_consumer.
+
+    Deterministic apart from the build time (set SOURCE_DATE_EPOCH to fix it).
+
+    \b
+    Examples:
+      faimeta build --out dist
+      faimeta build --gate-routes my-routes.json --strict
+    """
+    from gate_consumer._time import parse_instant
+    from gate_consumer.loading import load_directory
+    from refresher import build as builder
+    from refresher import gate_compat
+    from refresher.jsonio import dumps, write_atomic
+    from refresher.validate import validate_tree
+
+    errors = [p for p in validate_tree(root) if p.severity == "error"]
+    if errors:
+        _fail("the metadata does not validate; nothing built:\n" + "\n".join(f"  {p}" for p in errors))
+    tree = _tree(root)
+    repo = root.resolve().parent
+    result = builder.build(tree, out, schema_dir=repo / "schema", repo=repo)
+    manifest = result.manifest
+    typer.echo(f"v1: catalog {manifest['catalog_version']}, {len(manifest['files'])} files, "
+               f"{sum(f['size'] for f in manifest['files'].values()):,} bytes, {len(result.written)} changed")
+    if bundle:
+        changed = builder.write_bundle(out)
+        typer.echo(f"gate_consumer/_data/v1: {len(changed)} file(s) changed")
+    routes = dict(_load_routes(root / "gate_routes.json"))
+    if gate_routes is not None:
+        routes.update(_load_routes(gate_routes))
+    catalog = load_directory(out / "v1")
+    export = gate_compat.export(catalog, routes, parse_instant(manifest["built_at"]))
+    docs = gate_compat.documents(export, generated_at=manifest["built_at"],
+                                 source_repo=f"fusionAIze/metadata@{manifest.get('git_commit', 'unknown')}")
+    size = 0
+    for rel, doc in docs.items():
+        text = dumps(doc)
+        size += len(text.encode())
+        write_atomic(out / "compat" / "gate" / rel, text)
+    typer.echo(f"compat/gate: {len(export.providers)} route(s), {size:,} bytes")
+    for key, why in sorted(export.unresolved.items()):
+        typer.echo(f"  route {key}: not exported: {why}", err=True)
+    for key in export.unpriced:
+        typer.echo(f"  route {key}: no price (Gate would fill one in from its built-in list)", err=True)
+    if strict and (export.unresolved or export.unpriced):
+        raise typer.Exit(1)
+
+
+def _load_routes(path: Path) -> dict[str, dict[str, str]]:
+    from refresher.jsonio import JsonProblem, loads_strict
+
+    try:
+        data = loads_strict(path.read_text(encoding="utf-8"), origin=str(path))
+    except (OSError, JsonProblem) as exc:
+        _fail(f"cannot read the route mapping: {exc}")
+    routes = data.get("routes") if isinstance(data, dict) else None
+    if not isinstance(routes, dict) or not all(
+        isinstance(r, dict) and isinstance(r.get("provider"), str) and isinstance(r.get("model"), str)
+        for r in routes.values()
+    ):
+        _fail(f"{path}: expected {{\"routes\": {{\"<route key>\": {{\"provider\": ..., \"model\": ...}}}}}}")
+    return routes
+
+
+@app.command()
+def price(
+    model_id: Annotated[str, typer.Argument(metavar="ID", help="A model id, alias, or provider/upstream-id.")],
+    input_tokens: Annotated[int, typer.Option("--input", min=0, help="Prompt tokens, cached ones included.")] = 0,
+    output_tokens: Annotated[int, typer.Option("--output", min=0, help="Generated tokens, reasoning included.")] = 0,
+    cache_read: Annotated[int, typer.Option(min=0, help="Prompt tokens read from the cache.")] = 0,
+    cache_write: Annotated[int, typer.Option(min=0, help="Prompt tokens written to the 5-minute cache.")] = 0,
+    cache_write_1h: Annotated[int, typer.Option(min=0, help="Prompt tokens written to the 1-hour cache.")] = 0,
+    reasoning: Annotated[int, typer.Option(min=0, help="Output tokens spent on reasoning.")] = 0,
+    provider: Annotated[str | None, typer.Option(help="Price on this provider's offering.")] = None,
+    at: AtOption = None,
+    catalog_path: Annotated[
+        str | None, typer.Option("--catalog", help="A v1 folder or URL (default: the bundled snapshot).")
+    ] = None,
+    as_json: bool = typer.Option(False, "--json", help="Print the quote as JSON."),
+):
+    """Price one request, with the breakdown, the price's source and freshness.
+
+    \b
+    Examples:
+      faimeta price claude-sonnet-4-5 --input 12000 --output 800
+      faimeta price anthropic/claude-sonnet-4.5 --input 250000 --output 1000 --cache-read 200000
+      faimeta price openrouter/anthropic/claude-sonnet-4.5 --input 1000 --output 100 --at 2026-07-20
+    """
+    import gate_consumer
+    from gate_consumer.loading import load_directory
+
+    if catalog_path is None:
+        catalog = gate_consumer.Catalog.load()
+    elif catalog_path.startswith(("http://", "https://")):
+        catalog = gate_consumer.Catalog.load(catalog_path)
+    else:
+        catalog = load_directory(catalog_path)
+    usage = gate_consumer.Usage(input_tokens, output_tokens, cache_read, cache_write, cache_write_1h, reasoning)
+    try:
+        offering = catalog.pick_offering(model_id, provider)
+        quote = catalog.price(offering, usage, at=_now(at) if at else None)
+    except gate_consumer.CatalogError as exc:
+        _fail(str(exc), 2)
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    fact = catalog.freshness(offering, "price.input" if "input" in (offering.price or {}) else "price.output", _now(at))
+    if as_json:
+        typer.echo(json.dumps({**quote.as_dict(), "freshness": fact.freshness.value,
+                               "confirmed_at": fact.confirmed_at, "source_type": fact.source_type}, indent=2))
+        return
+    typer.echo(f"{offering.key} ({offering.model_id}), catalog {quote.catalog_version}")
+    for component, tokens, usd in quote.breakdown:
+        typer.echo(f"  {component:<15} {tokens:>12,}  ${usd:,.6f}")
+    tier = f", tier above {quote.tier:,} input tokens" if quote.tier is not None else ""
+    typer.echo(f"  {'total':<15} {'':>12}  ${quote.total_usd:,.6f}{tier}")
+    when = " (the price that held then)" if quote.historical else ""
+    typer.echo(f"price from {quote.price_source} ({fact.source_type}) as of {quote.price_as_of}{when}; "
+               f"confirmed {fact.confirmed_at}: {fact.freshness.value}")
+
+
 @app.command("schema")
 def schema_command(out: Annotated[Path, typer.Option(help="Folder for the schema files.")] = Path("schema")):
     """Regenerate the JSON Schemas from the pydantic models (commit the result).

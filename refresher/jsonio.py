@@ -36,8 +36,11 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def dumps(value: Any) -> str:
-    """The canonical text of ``value``: same data, same bytes."""
+def dumps(value: Any, *, compact: bool = False) -> str:
+    """The canonical text of ``value``: same data, same bytes. Indented for files people
+    review; ``compact`` for published files that programs read."""
+    if compact:
+        return json.dumps(_canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
     return json.dumps(_canonical(value), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
@@ -83,6 +86,7 @@ def write_atomic(path: Path, text: str) -> bool:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; these files are published
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -502,16 +503,23 @@ def release_dates(tree: Tree, snapshots: Iterable[Snapshot]) -> dict[str, str]:
     """Canonical model id → release date, as the snapshots of one run state them.
 
     Linking a dated id to its undated model needs the model's release date; with this, the
-    answer does not depend on which source of the run happens to be reconciled first.
+    answer does not depend on which source of the run happens to be reconciled first. The
+    vendor's own providers are believed first; otherwise the date most offerings state.
     """
     rules = VendorRules(tree.vendor_rules["vendors"])
-    dates: dict[str, str] = {}
+    votes: dict[str, Counter[tuple[bool, str]]] = {}
     for snapshot in snapshots:
         for obs in snapshot.offerings:
             released = obs.model_facts.get("release_date")
             if released:
-                dates.setdefault(rules.canonical_model_id(obs.provider, obs.upstream_id), released)
-    return dates
+                model_id = rules.canonical_model_id(obs.provider, obs.upstream_id)
+                vendor = model_id.split("/", 1)[0]
+                own = obs.provider in rules.vendors.get(vendor, {}).get("first_party_providers", ())
+                votes.setdefault(model_id, Counter())[own, released] += 1
+    return {
+        model_id: max(counter.items(), key=lambda item: (item[0][0], item[1], item[0][1]))[0][1]
+        for model_id, counter in votes.items()
+    }
 
 
 def reconcile(

@@ -1,0 +1,471 @@
+"""The catalog a gateway reads: models, offerings, prices, freshness.
+
+A :class:`Catalog` wraps one published ``v1`` tree (see ``refresher/build.py``): the small
+``index.json`` is read when the catalog is created; each provider's file is read the first
+time one of its offerings is asked for. Loading from a URL, a cache or the bundled snapshot is
+:mod:`gate_consumer.loading`'s job; this module only reads the files it is given.
+
+Contract: an id resolves to exactly one model, or raises (:class:`UnknownModelError` with
+suggestions, :class:`AmbiguousModelError` with the candidates). A price is computed from data
+or raises :class:`UnpricedError`; it is never 0 by default.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from gate_consumer._time import parse_instant, utc_now
+from gate_consumer.errors import AmbiguousModelError, UnknownModelError, UnpricedError
+from gate_consumer.facts import OFFERING_FACTS, iter_facts
+from gate_consumer.freshness import Freshness, FreshnessPolicy, compute_freshness
+from gate_consumer.pricing import PriceTable, Quote, Usage
+from gate_consumer.provenance import FactProvenance, decode_provenance
+
+__all__ = ["Catalog", "FactFreshness", "Model", "Offering", "ProviderFreshness", "Resolution"]
+
+Reader = Callable[[str], bytes]
+
+
+class Model:
+    """A canonical model (``vendor/slug``) and the keys of the offerings that serve it."""
+
+    __slots__ = ("id", "offering_keys", "record")
+
+    def __init__(self, model_id: str, record: Mapping[str, Any]):
+        self.id = model_id
+        self.record = record
+        self.offering_keys: tuple[str, ...] = tuple(record.get("offerings", ()))
+
+    @property
+    def name(self) -> str:
+        return self.record.get("name", self.id)
+
+    @property
+    def vendor(self) -> str:
+        return self.id.split("/", 1)[0]
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        return tuple(self.record.get("aliases", ()))
+
+    def __repr__(self) -> str:
+        return f"Model({self.id!r})"
+
+
+class Offering:
+    """One provider's way to call a model, with its facts as the catalog publishes them."""
+
+    __slots__ = ("_provenance", "_table", "provider", "record", "upstream_id")
+
+    def __init__(self, provider: str, upstream_id: str, record: Mapping[str, Any]):
+        self.provider = provider
+        self.upstream_id = upstream_id
+        self.record = record
+        self._table: PriceTable | None = None
+        self._provenance: dict[str, FactProvenance] | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.provider}/{self.upstream_id}"
+
+    @property
+    def model_id(self) -> str:
+        return self.record["model"]
+
+    @property
+    def status(self) -> str:
+        return self.record.get("status", "active")
+
+    @property
+    def price(self) -> Mapping[str, Any] | None:
+        return self.record.get("price")
+
+    def limit(self, name: str) -> int | None:
+        return (self.record.get("limits") or {}).get(name)
+
+    def capability(self, name: str) -> bool | None:
+        return (self.record.get("capabilities") or {}).get(name)
+
+    def modalities(self, direction: str) -> tuple[str, ...]:
+        return tuple((self.record.get("modalities") or {}).get(direction, ()))
+
+    def provenance(self, path: str) -> FactProvenance:
+        """Where the fact at ``path`` (``price.input``, ``limits.context``…) came from."""
+        if self._provenance is None:
+            paths = [p for p, _ in iter_facts(self.record, OFFERING_FACTS)]
+            self._provenance = decode_provenance(self.record["provenance"], paths) if paths else {}
+        try:
+            return self._provenance[path]
+        except KeyError:
+            raise KeyError(f"{self.key} has no fact {path!r}") from None
+
+    def table(self) -> PriceTable:
+        """The current price, compiled; raises :class:`UnpricedError` if there is none."""
+        if self._table is None:
+            price = self.price
+            if not price or ("input" not in price and "output" not in price):
+                raise UnpricedError(self.key, "no token price is known for this offering")
+            anchor = self.provenance("price.input" if "input" in price else "price.output")
+            self._table = PriceTable(price, anchor.source, anchor.as_of)
+        return self._table
+
+    def __repr__(self) -> str:
+        return f"Offering({self.key!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """What an id named: the model, its offerings, and how the id matched.
+
+    ``offering`` is set when the id named one offering (``provider/upstream-id`` or an upstream
+    id only one provider uses); ``matched_by`` is one of ``model``, ``alias``, ``offering``,
+    ``upstream-id`` (each possibly ``+normalized``, when only case, dots or dashes differed).
+    """
+
+    name: str
+    model: Model
+    offerings: tuple[Offering, ...]
+    offering: Offering | None
+    matched_by: str
+    named: tuple[Offering, ...] = ()  # the offerings whose upstream id the name is
+
+
+@dataclass(frozen=True, slots=True)
+class FactFreshness:
+    offering: str
+    path: str
+    value: Any
+    source: str
+    source_type: str
+    as_of: str
+    confirmed_at: str
+    freshness: Freshness
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderFreshness:
+    """The "cost truth" counts of one provider's price facts (one per priced offering)."""
+
+    provider: str
+    tracked: int
+    fresh: int
+    aging: int
+    stale: int
+    untracked: int
+    conflict: int
+    manual: int
+    unpriced: int
+
+
+_PRICE_ORDER = (Freshness.CONFLICT, Freshness.STALE, Freshness.AGING, Freshness.UNTRACKED, Freshness.FRESH,
+                Freshness.MANUAL)
+
+
+def _one(name: str, offerings: list[Offering], model: Model) -> Offering:
+    """The single offering of ``offerings``, or the one named like the model; else ambiguous."""
+    if len(offerings) == 1:
+        return offerings[0]
+    slug = _normalized(model.id.split("/", 1)[1])
+    same = [o for o in offerings if _normalized(o.upstream_id) == slug]
+    if len(same) == 1:
+        return same[0]
+    raise AmbiguousModelError(name, tuple(o.key for o in offerings))
+
+
+def _normalized(key: str) -> str:
+    """The form in which ids that differ only by case, dots, underscores or dashes are equal."""
+    return key.lower().replace(".", "-").replace("_", "-")
+
+
+class Catalog:
+    """A loaded catalog. Thread-safe for readers; see :mod:`gate_consumer.loading` for swaps."""
+
+    def __init__(self, reader: Reader, manifest: Mapping[str, Any], *, origin: str, location: str):
+        self._read = reader
+        self.manifest = manifest
+        self.origin = origin  # "bundled", "cache", "url" or "directory"
+        self.location = location
+        self.fallback_reason: str | None = None  # why a URL load fell back to this one
+        self._index = json.loads(reader("index.json"))
+        self._models: dict[str, Model] = {}
+        self._providers: dict[str, dict[str, Offering]] = {}
+        self._lock = threading.Lock()
+        self._exact: dict[str, dict[str, set[str | None]]] | None = None
+        self._loose: dict[str, dict[str, set[str | None]]] | None = None
+        self._resolved: dict[str, Resolution] = {}
+        sources = self._index.get("sources", {})
+        self._source_types = {name: info.get("type", "observed-usage") for name, info in sources.items()}
+        self._source_owner = {name: info.get("provider") for name, info in sources.items()}
+        self._policies = {
+            kind: FreshnessPolicy(p.get("fresh_days"), p.get("stale_days"))
+            for kind, p in self._index.get("freshness_policy", {}).items()
+        }
+
+    @classmethod
+    def load(cls, url: str | None = None, **options: Any) -> Catalog:
+        """The bundled snapshot, or the catalog published at ``url`` with a cache and fallbacks;
+        see :func:`gate_consumer.loading.load` for ``options`` (``cache_dir``, ``timeout``)."""
+        from gate_consumer.loading import load
+
+        return load(url, **options)
+
+    # -- identity ----------------------------------------------------------------------------
+
+    @property
+    def version(self) -> str:
+        return self.manifest["catalog_version"]
+
+    @property
+    def schema_version(self) -> str:
+        return self.manifest["schema_version"]
+
+    @property
+    def built_at(self) -> str:
+        return self.manifest["built_at"]
+
+    def age(self, now: datetime | None = None) -> timedelta:
+        """How long ago the catalog was built."""
+        return (now or utc_now()) - parse_instant(self.built_at)
+
+    def describe(self) -> str:
+        """One line for logs: which catalog is served, from where, and how old it is."""
+        days = self.age().total_seconds() / 86400
+        line = f"catalog {self.version} ({self.origin}: {self.location}), built {self.built_at}, {days:.1f} days ago"
+        return line + (f"; fell back because {self.fallback_reason}" if self.fallback_reason else "")
+
+    # -- records -----------------------------------------------------------------------------
+
+    @property
+    def model_ids(self) -> list[str]:
+        return sorted(self._index["models"])
+
+    @property
+    def provider_ids(self) -> list[str]:
+        return sorted(self._index["providers"])
+
+    def source_info(self, source: str) -> Mapping[str, Any]:
+        """A source's registry entry (``name``, ``type``, ``provider``, ``url``); empty if unknown."""
+        return self._index.get("sources", {}).get(source, {})
+
+    def provider_info(self, provider: str) -> Mapping[str, Any]:
+        try:
+            return self._index["providers"][provider]
+        except KeyError:
+            raise UnknownModelError(provider, tuple(difflib.get_close_matches(provider, self.provider_ids))) from None
+
+    def model(self, model_id: str) -> Model:
+        model = self._models.get(model_id)
+        if model is None:
+            record = self._index["models"].get(model_id)
+            if record is None:
+                return self.resolve(model_id).model
+            model = self._models.setdefault(model_id, Model(model_id, record))
+        return model
+
+    def _provider_offerings(self, provider: str) -> dict[str, Offering]:
+        offerings = self._providers.get(provider)
+        if offerings is None:
+            if provider not in self._index["providers"]:
+                self.provider_info(provider)  # raises with suggestions
+            data = json.loads(self._read(f"providers/{provider}.json"))
+            loaded = {uid: Offering(provider, uid, rec) for uid, rec in data["offerings"].items()}
+            with self._lock:  # two threads may both parse; only one result is kept
+                offerings = self._providers.setdefault(provider, loaded)
+        return offerings
+
+    def offering(self, provider: str, upstream_id: str) -> Offering:
+        offerings = self._provider_offerings(provider)
+        try:
+            return offerings[upstream_id]
+        except KeyError:
+            close = difflib.get_close_matches(upstream_id, list(offerings), n=5)
+            raise UnknownModelError(f"{provider}/{upstream_id}", tuple(f"{provider}/{c}" for c in close)) from None
+
+    def offerings_of(self, model: Model) -> tuple[Offering, ...]:
+        return tuple(self.offering(*key.split("/", 1)) for key in model.offering_keys)
+
+    def iter_offerings(self) -> Iterator[Offering]:
+        """Every offering of every provider (loads every provider file)."""
+        for provider in self.provider_ids:
+            yield from self._provider_offerings(provider).values()
+
+    # -- resolving ids -----------------------------------------------------------------------
+
+    def _names(self) -> dict[str, dict[str, set[str | None]]]:
+        """key (lower case) → model id → offering keys it names (None: the model itself)."""
+        if self._exact is None:
+            names: dict[str, dict[str, set[str | None]]] = {}
+
+            def add(key: str, model_id: str, offering: str | None) -> None:
+                names.setdefault(key.lower(), {}).setdefault(model_id, set()).add(offering)
+
+            for model_id, record in self._index["models"].items():
+                add(model_id, model_id, None)
+                add(model_id.split("/", 1)[1], model_id, None)
+                for alias in record.get("aliases", ()):
+                    add(alias, model_id, None)
+                    if "/" in alias:
+                        add(alias.split("/", 1)[1], model_id, None)
+                for key in record.get("offerings", ()):
+                    add(key, model_id, key)
+                    add(key.split("/", 1)[1], model_id, key)
+            self._exact = names
+        return self._exact
+
+    def _loose_names(self) -> dict[str, dict[str, set[str | None]]]:
+        if self._loose is None:
+            loose: dict[str, dict[str, set[str | None]]] = {}
+            for key, models in self._names().items():
+                target = loose.setdefault(_normalized(key), {})
+                for model_id, offerings in models.items():
+                    target.setdefault(model_id, set()).update(offerings)
+            self._loose = loose
+        return self._loose
+
+    def resolve(self, name: str) -> Resolution:
+        """Resolve any id a gateway meets to one model and its offerings (see :class:`Resolution`).
+
+        Tried in order: the id as given (case-insensitive) — a model id, an alias, a
+        ``provider/upstream-id`` or an upstream id — then the same ignoring dots, dashes and
+        underscores. Raises :class:`UnknownModelError` or :class:`AmbiguousModelError`.
+        """
+        cached = self._resolved.get(name)
+        if cached is not None:
+            return cached
+        if not isinstance(name, str) or not name.strip():
+            raise UnknownModelError(str(name))
+        key = name.strip().lower()
+        matches, how = self._names().get(key), ""
+        if matches is None:
+            matches, how = self._loose_names().get(_normalized(key)), "+normalized"
+        if matches is None:
+            close = difflib.get_close_matches(_normalized(key), list(self._loose_names()), n=5, cutoff=0.75)
+            suggestions = tuple(dict.fromkeys(m for c in close for m in sorted(self._loose_names()[c])))
+            raise UnknownModelError(name, suggestions[:5])
+        if len(matches) > 1:
+            raise AmbiguousModelError(name, tuple(sorted(matches)))
+        (model_id, named), = matches.items()
+        model = self.model(model_id)
+        offerings = self.offerings_of(model)
+        specific = sorted(k for k in named if k is not None)
+        direct = tuple(self.offering(*k.split("/", 1)) for k in specific)
+        if None in named:
+            kind = "alias" if key not in (model_id.lower(), model_id.split("/", 1)[1].lower()) else "model"
+            resolution = Resolution(name, model, offerings, None, kind + how, direct)
+        else:
+            one = direct[0] if len(direct) == 1 else None
+            kind = "offering" if "/" in key and one is not None and key == one.key.lower() else "upstream-id"
+            resolution = Resolution(name, model, offerings, one, kind + how, direct)
+        if len(self._resolved) < 100_000:  # a bound, so hostile ids cannot grow it forever
+            self._resolved[name] = resolution
+        return resolution
+
+    def pick_offering(self, name: str, provider: str | None = None) -> Offering:
+        """The offering ``name`` prices on. With ``provider``: that provider's offering with this
+        upstream id, else its offering of the model ``name`` resolves to. Without: the offering
+        the name is (``provider/upstream-id``), else — among the offerings whose upstream id the
+        name is, or else all of the model's — the vendor's own (``anthropic`` for a Claude
+        model), preferring the one whose id is the model's name. Never a silent guess: raises
+        :class:`AmbiguousModelError` listing the offerings when that leaves more than one."""
+        if provider is not None:
+            exact = self._provider_offerings(provider).get(name)
+            if exact is not None:
+                return exact
+            resolution = self.resolve(name)
+            mine = [o for o in resolution.offerings if o.provider == provider]
+            if not mine:
+                raise UnknownModelError(f"{provider}/{name}", tuple(o.key for o in resolution.offerings[:5]))
+            return _one(name, mine, resolution.model)
+        resolution = self.resolve(name)
+        if resolution.offering is not None:
+            return resolution.offering
+        by_model = resolution.matched_by.startswith(("model", "alias"))
+        pool = resolution.offerings if by_model or not resolution.named else resolution.named
+        own = [o for o in pool if o.provider == resolution.model.vendor] or list(pool)
+        return _one(name, own, resolution.model)
+
+    # -- pricing -----------------------------------------------------------------------------
+
+    def price(
+        self,
+        target: str | Offering,
+        usage: Usage | None = None,
+        *,
+        provider: str | None = None,
+        at: datetime | str | None = None,
+        **tokens: int,
+    ) -> Quote:
+        """Price one request. ``target`` is an :class:`Offering` or any id :meth:`resolve`
+        accepts (see :meth:`pick_offering` for which offering an id prices on). Pass a
+        :class:`Usage` or its fields as keywords (``input_tokens=…``). ``at`` prices at the
+        price that held at that instant (from the price history)."""
+        offering = target if isinstance(target, Offering) else self.pick_offering(target, provider)
+        if usage is None:
+            usage = Usage(**tokens)
+        if at is None:
+            return offering.table().quote(offering.key, usage, self.manifest["catalog_version"])
+        return self._price_at(offering, usage, at if isinstance(at, datetime) else parse_instant(at))
+
+    def _price_at(self, offering: Offering, usage: Usage, at: datetime) -> Quote:
+        table = offering.table()
+        if at >= parse_instant(table.as_of):
+            return table.quote(offering.key, usage, self.version)
+        for entry in reversed(offering.record.get("price_history", ())):
+            if parse_instant(entry["as_of"]) <= at < parse_instant(entry["until"]):
+                old = PriceTable(entry["price"], entry["source"], entry["as_of"])
+                return old.quote(offering.key, usage, self.version, historical=True)
+        raise UnpricedError(offering.key, f"no price is known for {at:%Y-%m-%dT%H:%M:%SZ} (the earliest is "
+                                          f"{min([table.as_of, *(e['as_of'] for e in offering.record.get('price_history', ()))])})")
+
+    # -- freshness ---------------------------------------------------------------------------
+
+    def source_type(self, source: str, provider: str) -> str:
+        """A source's type for one provider: its own API is provider-api only for itself."""
+        kind = self._source_types.get(source, "observed-usage")
+        owner = self._source_owner.get(source)
+        return kind if owner is None or owner == provider else "aggregator-offer"
+
+    def freshness(self, offering: Offering, path: str = "price.input", now: datetime | None = None) -> FactFreshness:
+        """How far the fact at ``path`` can be trusted at ``now`` (default: the current time)."""
+        prov = offering.provenance(path)
+        kind = self.source_type(prov.source, offering.provider)
+        confirmed = max(prov.as_of, offering.record.get("confirmed", {}).get(prov.source, ""))
+        status = compute_freshness(
+            source_type=kind,
+            confirmed_at=parse_instant(confirmed),
+            now=now or utc_now(),
+            policy=self._policies.get(kind),
+            expires=parse_instant(prov.expires) if prov.expires else None,
+            conflict=bool(offering.record.get("disagreements", {}).get(path)),
+        )
+        section, _, name = path.partition(".")
+        value = (offering.record.get(section) or {}).get(name) if name else offering.record.get(section)
+        return FactFreshness(offering.key, path, value, prov.source, kind, prov.as_of, confirmed, status)
+
+    def price_freshness(self, offering: Offering, now: datetime | None = None) -> Freshness | None:
+        """The worst freshness of an offering's token prices; None if it has none."""
+        price = offering.price or {}
+        paths = [f"price.{c}" for c in ("input", "output", "cache_read", "cache_write") if c in price]
+        states = {self.freshness(offering, p, now).freshness for p in paths}
+        return next((s for s in _PRICE_ORDER if s in states), None)
+
+    def freshness_report(self, now: datetime | None = None, providers: list[str] | None = None) -> list[ProviderFreshness]:
+        """Per provider: how many offerings' prices are fresh, aging, stale… (Gate's cost-truth panel)."""
+        now = now or utc_now()
+        report = []
+        for provider in providers or self.provider_ids:
+            counts = dict.fromkeys(("fresh", "aging", "stale", "untracked", "conflict", "manual", "unpriced"), 0)
+            for offering in self._provider_offerings(provider).values():
+                if offering.status == "retired":
+                    continue
+                state = self.price_freshness(offering, now)
+                counts["unpriced" if state is None else state.value] += 1
+            tracked = sum(v for k, v in counts.items() if k != "unpriced")
+            report.append(ProviderFreshness(provider, tracked, **counts))
+        return report

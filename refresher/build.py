@@ -1,0 +1,185 @@
+"""``faimeta build``: publish the catalog as static JSON.
+
+Layout of the output folder (``dist/``)::
+
+    v1/manifest.json          schema and catalog version, build time, git commit,
+                              sha256 and size of every other v1 file
+    v1/index.json             sources, freshness policy, providers, models and their offerings
+    v1/providers/<slug>.json  one provider with all its offerings (what the consumer loads lazily)
+    v1/catalog.json           index and every provider in one file
+    v1/schema/*.schema.json   the JSON Schemas of the metadata files
+    compat/gate/...           the two files today's Gate reads (see :mod:`refresher.gate_compat`)
+
+Everything is deterministic except ``built_at`` (and ``git_commit``) in the manifest:
+``catalog_version`` is derived from the content. The ledger is folded into each offering as
+``confirmed`` (source → when that source last listed it), so a consumer computes freshness
+without the ledger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from gate_consumer._time import format_instant, utc_now
+from refresher.jsonio import dumps, write_atomic
+from refresher.store import Tree
+
+__all__ = ["SCHEMA_VERSION", "BuildResult", "build", "build_files", "write_bundle"]
+
+SCHEMA_VERSION = "1.0"
+#: The files of v1/ the consumer needs, and so what is bundled inside gate_consumer.
+BUNDLED = ("manifest.json", "index.json", "providers/")
+BUNDLE_DIR = Path(__file__).resolve().parent.parent / "gate_consumer" / "_data" / "v1"
+
+_MODEL_KEYS = ("name", "aliases", "family", "release_date", "knowledge_cutoff", "open_weights", "limits",
+               "modalities", "capabilities")
+_PROVIDER_SUMMARY = ("name", "route_type", "api_style", "billing_mode", "base_url", "docs_url")
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    manifest: dict[str, Any]
+    written: list[str]
+
+
+def compact(value: Any) -> str:
+    return dumps(value, compact=True)
+
+
+def confirmations(tree: Tree) -> dict[tuple[str, str], dict[str, str]]:
+    """(provider, upstream id) → {source: when it last listed it}, from the ledger."""
+    out: dict[tuple[str, str], dict[str, str]] = {}
+    for source, entry in sorted(tree.ledger.get("sources", {}).items()):
+        for provider, ids in entry.get("listed", {}).items():
+            absent = entry.get("absences", {}).get(provider, {})
+            at = max(entry.get("succeeded_at") or "", entry.get("confirmed_at", {}).get(provider) or "")
+            if not at:
+                continue
+            for upstream_id in ids:
+                if upstream_id not in absent:
+                    out.setdefault((provider, upstream_id), {})[source] = at
+    return out
+
+
+def build_files(tree: Tree, schema_dir: Path) -> dict[str, str]:
+    """Every v1 file but the manifest: relative path → text."""
+    confirmed = confirmations(tree)
+    files: dict[str, str] = {}
+    providers_summary: dict[str, Any] = {}
+    providers_full: dict[str, Any] = {}
+    for slug, record in sorted(tree.providers.items()):
+        offerings = {}
+        for upstream_id, offering in record["offerings"].items():
+            seen = confirmed.get((slug, upstream_id))
+            offerings[upstream_id] = {**offering, **({"confirmed": seen} if seen else {})}
+        full = {**record, "offerings": offerings}
+        providers_full[slug] = full
+        files[f"providers/{slug}.json"] = compact(full)
+        providers_summary[slug] = {k: record[k] for k in _PROVIDER_SUMMARY if k in record} | {
+            "offerings": len(record["offerings"])}
+    models: dict[str, Any] = {}
+    for vendor, vendor_file in sorted(tree.vendors.items()):
+        for slug, model in vendor_file["models"].items():
+            models[f"{vendor}/{slug}"] = {k: model[k] for k in _MODEL_KEYS if k in model} | {"offerings": []}
+    for slug, record in sorted(tree.providers.items()):
+        for upstream_id, offering in sorted(record["offerings"].items()):
+            models[offering["model"]]["offerings"].append(f"{slug}/{upstream_id}")
+    index = {
+        "schema_version": SCHEMA_VERSION,
+        "sources": {
+            name: {k: info[k] for k in ("name", "type", "provider", "url") if k in info}
+            for name, info in sorted(tree.sources.get("sources", {}).items())
+        },
+        "freshness_policy": tree.sources.get("freshness_policy", {}),
+        "providers": providers_summary,
+        "models": models,
+    }
+    files["index.json"] = compact(index)
+    files["catalog.json"] = compact({**index, "providers": providers_full})
+    for path in sorted(schema_dir.glob("*.schema.json")):
+        files[f"schema/{path.name}"] = path.read_text(encoding="utf-8")
+    return files
+
+
+def catalog_version(files: Mapping[str, str], tree: Tree) -> str:
+    """``YYYY.MM.DD-<hash>``: the newest ledger check, and a hash of the content."""
+    digest = hashlib.sha256()
+    for rel in sorted(files):
+        if not rel.startswith("schema/"):
+            digest.update(rel.encode() + b"\0" + files[rel].encode() + b"\0")
+    checked = max((e.get("checked_at", "") for e in tree.ledger.get("sources", {}).values()), default="")
+    return f"{checked[:10].replace('-', '.') or '0000.00.00'}-{digest.hexdigest()[:12]}"
+
+
+def git_commit(root: Path) -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def build_time() -> str:
+    """Now, or ``SOURCE_DATE_EPOCH`` (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return format_instant(datetime.fromtimestamp(int(epoch), tz=timezone.utc))
+    return format_instant(utc_now())
+
+
+def manifest_for(files: Mapping[str, str], tree: Tree, *, built_at: str, commit: str | None) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "catalog_version": catalog_version(files, tree),
+        "built_at": built_at,
+        **({"git_commit": commit} if commit else {}),
+        "files": {
+            rel: {"sha256": hashlib.sha256(text.encode()).hexdigest(), "size": len(text.encode())}
+            for rel, text in sorted(files.items())
+        },
+    }
+
+
+def _replace_dir(target: Path, files: Mapping[str, str]) -> list[str]:
+    """Write ``files`` under ``target`` and remove files there that are no longer part of it."""
+    written = [rel for rel, text in sorted(files.items()) if write_atomic(target / rel, text)]
+    keep = {target / rel for rel in files}
+    for path in sorted(target.rglob("*"), reverse=True):
+        if path.is_file() and path not in keep:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return written
+
+
+def build(tree: Tree, out: Path, *, schema_dir: Path, built_at: str | None = None, repo: Path | None = None) -> BuildResult:
+    """Write ``out/v1`` (see the module docstring); return the manifest and what changed."""
+    files = build_files(tree, schema_dir)
+    manifest = manifest_for(files, tree, built_at=built_at or build_time(), commit=git_commit(repo or Path.cwd()))
+    written = _replace_dir(out / "v1", {**files, "manifest.json": dumps(manifest)})
+    return BuildResult(out, manifest, [f"v1/{rel}" for rel in written])
+
+
+def write_bundle(out: Path, bundle_dir: Path = BUNDLE_DIR) -> list[str]:
+    """Copy the consumer's files of a build (:data:`BUNDLED`) into ``gate_consumer/_data/v1``."""
+    source = out / "v1"
+    files = {
+        path.relative_to(source).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(source.rglob("*.json"))
+        if any(path.relative_to(source).as_posix().startswith(prefix) for prefix in BUNDLED)
+    }
+    bundle_dir.mkdir(parents=True, exist_ok=True)
+    return _replace_dir(bundle_dir, files)
+
+
+def clean(out: Path) -> None:
+    shutil.rmtree(out, ignore_errors=True)

@@ -1,0 +1,149 @@
+"""The two files today's Gate reads (``shared/contracts/GATE_COMPAT.md``), built from a catalog.
+
+``compat/gate/providers/catalog.v1.json`` has one entry per route (route key → one provider
+serving one model); ``compat/gate/offerings/catalog.v1.json`` the same routes keyed for Gate's
+``(model_id, provider_id)`` lookup. The route set is small on purpose (Gate re-reads the whole
+file on every lookup): the defaults in ``metadata/gate_routes.json`` plus an operator's mapping.
+
+Gate's hard rules, which every entry here keeps: ``recommended_model`` and ``last_reviewed``
+(exactly ``YYYY-MM-DD``) are always present; numbers are JSON numbers; an unknown value is left
+out, never ``null``; a missing price is absent, never 0, and each entry carries its own complete
+``pricing``. Freshness is computed against the build time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from gate_consumer import Catalog, CatalogError, Freshness, Offering
+
+__all__ = ["GateExport", "export", "route_key"]
+
+PROVIDERS_SCHEMA = "fusionaize-provider-catalog/v1.4"
+OFFERINGS_SCHEMA = "fusionaize-offering-catalog/v1"
+# our route_type → Gate's provider_type (which is also the offer track for these route types)
+_PROVIDER_TYPE = {"direct": "direct", "cloud": "direct", "aggregator": "aggregator", "local": "local",
+                  "subscription": "oauth"}
+_AUTH = {"local": ["none"], "subscription": ["oauth"]}
+_OFFICIAL = {"provider-api", "provider-docs", "manual-review"}
+_GATE_FRESHNESS = {Freshness.FRESH: "fresh", Freshness.MANUAL: "fresh", Freshness.AGING: "stale",
+                   Freshness.STALE: "stale"}
+_TIER_STATUS = {"active": "active", "deprecated": "deprecated", "preview": "preview", "retired": "expired"}
+
+
+@dataclass
+class GateExport:
+    providers: dict[str, Any]
+    offerings: dict[str, Any]
+    unpriced: list[str] = field(default_factory=list)  # route keys without a token price
+    unresolved: dict[str, str] = field(default_factory=dict)  # route key → why it was left out
+
+
+def route_key(provider: str, upstream_id: str) -> str:
+    """The predictable route key of an offering: ``provider-upstream-id`` in lower-case slug form."""
+    return re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9]+", "-", f"{provider}-{upstream_id}".lower())).strip("-")
+
+
+def _pricing(catalog: Catalog, offering: Offering, now: datetime) -> dict[str, Any] | None:
+    price = offering.price or {}
+    if "input" not in price or "output" not in price:
+        return None
+    fact = catalog.freshness(offering, "price.input", now)
+    source = catalog.source_info(fact.source)
+    return {
+        "input_cost_per_1m": price["input"],
+        "output_cost_per_1m": price["output"],
+        **({"cache_read_cost_per_1m": price["cache_read"]} if "cache_read" in price else {}),
+        "source_type": fact.source_type,
+        **({"source_url": source["url"]} if source.get("url") else {}),
+        "refreshed_at": fact.confirmed_at[:10],
+        "freshness_status": _GATE_FRESHNESS.get(catalog.price_freshness(offering, now), "unknown"),
+    }
+
+
+def _last_reviewed(offering: Offering) -> str:
+    dates = [*offering.record.get("confirmed", {}).values()]
+    provenance = offering.record.get("provenance", {})
+    dates.append(provenance.get("as_of", ""))
+    dates.extend(f.get("as_of", "") for f in provenance.get("fields", {}).values())
+    return max(d for d in dates if d)[:10]
+
+
+def _entry(catalog: Catalog, offering: Offering, now: datetime) -> dict[str, Any]:
+    model = catalog.model(offering.model_id)
+    info = catalog.provider_info(offering.provider)
+    route_type = info.get("route_type", "direct")
+    pricing = _pricing(catalog, offering, now)
+    status = offering.status
+    free = pricing is not None and pricing["input_cost_per_1m"] == 0 and pricing["output_cost_per_1m"] == 0
+    entry: dict[str, Any] = {
+        "recommended_model": offering.upstream_id,
+        "last_reviewed": _last_reviewed(offering),
+        "aliases": sorted({model.id, *model.aliases} - {offering.upstream_id}),
+        "vendor": model.vendor,
+        "model": model.id.split("/", 1)[1],
+        "provider_type": _PROVIDER_TYPE.get(route_type, "direct"),
+        "offer_track": _PROVIDER_TYPE.get(route_type, "direct"),
+        "track": "free" if free else ("experimental" if status == "preview" else "stable"),
+        "auth_modes": _AUTH.get(route_type, ["api_key"]),
+        "tier_status": _TIER_STATUS.get(status, "active"),
+        "notes": f"fusionAIze metadata {catalog.version}: {offering.key}",
+    }
+    if pricing is not None:
+        disputed = any(k.startswith("price.") for k in offering.record.get("disagreements", {}))
+        entry["evidence_level"] = "mixed" if disputed else (
+            "official" if pricing["source_type"] in _OFFICIAL else "unofficial")
+        entry["pricing"] = pricing
+    if info.get("docs_url"):
+        entry["official_source_url"] = info["docs_url"]
+    if offering.limit("context"):
+        entry["context_window"] = offering.limit("context")
+    if offering.limit("input"):
+        entry["limits"] = {"max_input_tokens": offering.limit("input")}
+    inputs = [m for m in offering.modalities("input") if m in ("text", "image", "audio")]
+    outputs = [m for m in offering.modalities("output") if m in ("text", "image")]
+    if inputs:
+        entry["input_modalities"] = inputs
+    if outputs:
+        entry["output_modalities"] = outputs
+    return entry
+
+
+def export(catalog: Catalog, routes: Mapping[str, Mapping[str, str]], now: datetime) -> GateExport:
+    """Entries for ``routes`` (route key → ``{"provider", "model"}``; ``model`` is any id the
+    catalog resolves on that provider)."""
+    result = GateExport({}, {})
+    for key, route in sorted(routes.items()):
+        try:
+            offering = catalog.pick_offering(route["model"], route["provider"])
+        except (CatalogError, KeyError) as exc:
+            result.unresolved[key] = str(exc)
+            continue
+        entry = _entry(catalog, offering, now)
+        result.providers[key] = entry
+        if "pricing" not in entry:
+            result.unpriced.append(key)
+        result.offerings[key] = {
+            "offering_id": key,
+            "model_id": offering.upstream_id,
+            "provider_id": key,
+            **({"pricing": entry["pricing"]} if "pricing" in entry else {}),
+        }
+    return result
+
+
+def documents(result: GateExport, *, generated_at: str, source_repo: str) -> dict[str, dict[str, Any]]:
+    """The two files, by their path under ``compat/gate/``."""
+    return {
+        "providers/catalog.v1.json": {
+            "schema_version": PROVIDERS_SCHEMA,
+            "generated_at": generated_at,
+            "source_repo": source_repo,
+            "providers": result.providers,
+        },
+        "offerings/catalog.v1.json": {"schema_version": OFFERINGS_SCHEMA, "offerings": result.offerings},
+    }
