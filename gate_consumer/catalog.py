@@ -356,12 +356,18 @@ class Catalog:
         specific = sorted(k for k in named if k is not None)
         direct = tuple(self.offering(*k.split("/", 1)) for k in specific)
         if None in named:
-            kind = "alias" if key not in (model_id.lower(), model_id.split("/", 1)[1].lower()) else "model"
+            own_names = {_normalized(model_id), _normalized(model_id.split("/", 1)[1])}
+            kind = "model" if _normalized(key) in own_names else "alias"
             resolution = Resolution(name, model, offerings, None, kind + how, direct)
         else:
-            one = direct[0] if len(direct) == 1 else None
-            kind = "offering" if "/" in key and one is not None and key == one.key.lower() else "upstream-id"
-            resolution = Resolution(name, model, offerings, one, kind + how, direct)
+            # "provider/upstream-id" names that offering, even if other providers use the
+            # same text as their upstream id.
+            exact = [o for o in direct if _normalized(o.key) == _normalized(key)]
+            if len(exact) == 1:
+                resolution = Resolution(name, model, offerings, exact[0], "offering" + how, direct)
+            else:
+                one = direct[0] if len(direct) == 1 else None
+                resolution = Resolution(name, model, offerings, one, "upstream-id" + how, direct)
         if len(self._resolved) < 100_000:  # a bound, so hostile ids cannot grow it forever
             self._resolved[name] = resolution
         return resolution

@@ -30,3 +30,18 @@ def seeded_tree(empty_tree: Path) -> Path:
     result = run_refresh(empty_tree, payloads, say=lambda _: None)
     assert result.ok, result.to_json()
     return empty_tree
+
+
+@pytest.fixture
+def build_catalog(tmp_path: Path):
+    """Build a metadata folder into ``tmp_path/dist`` and load it as a consumer would."""
+    from gate_consumer.loading import load_directory
+    from refresher.build import build
+    from refresher.store import load_tree
+
+    def _build(root: Path):
+        out = tmp_path / "dist"
+        build(load_tree(root), out, schema_dir=REPO / "schema", built_at="2026-08-01T00:00:00Z", repo=REPO)
+        return load_directory(out / "v1")
+
+    return _build

@@ -1,0 +1,108 @@
+"""Pricing requests: components, tier boundaries, history, and never a silent $0."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import gate_consumer
+from gate_consumer import Freshness, UnpricedError, Usage
+from refresher.refresh import Payload, run_refresh
+from tests.conftest import UPSTREAM
+
+
+@pytest.fixture(scope="module")
+def catalog() -> gate_consumer.Catalog:
+    return gate_consumer.Catalog.load()
+
+
+# google/gemini-2.5-pro: input 1.25, output 10, cache_read 0.125; above 200,000 input tokens 2.5 / 15 / 0.25
+@pytest.mark.parametrize(
+    ("input_tokens", "tier", "input_price", "output_price"),
+    [
+        (1, None, 1.25, 10),
+        (199_999, None, 1.25, 10),
+        (200_000, None, 1.25, 10),  # "above 200K": exactly 200,000 is still the base price
+        (200_001, 200_000, 2.5, 15),
+        (1_000_000, 200_000, 2.5, 15),
+    ],
+)
+def test_context_tier_boundaries(catalog, input_tokens: int, tier, input_price: float, output_price: float) -> None:
+    quote = catalog.price("google/gemini-2.5-pro", input_tokens=input_tokens, output_tokens=1000)
+    assert quote.tier == tier
+    assert quote.total_usd == pytest.approx(input_tokens * input_price / 1e6 + 1000 * output_price / 1e6)
+    assert quote.offering == "google/gemini-2.5-pro"
+
+
+def test_cached_tokens_count_towards_the_tier_and_are_charged_at_the_cache_price(catalog) -> None:
+    quote = catalog.price("gemini-2.5-pro", input_tokens=250_000, cache_read_tokens=240_000, output_tokens=0)
+    assert quote.tier == 200_000
+    assert quote.breakdown == (("input", 10_000, pytest.approx(0.025)), ("cache_read", 240_000, pytest.approx(0.06)))
+
+
+def test_every_component_of_a_claude_request(catalog) -> None:
+    usage = Usage(input_tokens=10_000, output_tokens=2_000, cache_read_tokens=4_000, cache_write_tokens=1_000,
+                  reasoning_tokens=500)
+    quote = catalog.price("claude-sonnet-4-5", usage)
+    # input 3, output 15, cache_read 0.3, cache_write 3.75; no reasoning price: reasoning is output
+    assert [(c, t) for c, t, _ in quote.breakdown] == [
+        ("input", 5_000), ("cache_read", 4_000), ("cache_write", 1_000), ("output", 2_000)]
+    assert quote.total_usd == pytest.approx((5_000 * 3 + 4_000 * 0.3 + 1_000 * 3.75 + 2_000 * 15) / 1e6)
+    assert (quote.price_source, quote.price_as_of) == ("modelsdev", "2026-07-01T16:40:28Z")
+    assert quote.catalog_version == catalog.version
+
+
+def test_a_component_without_a_price_is_an_error_not_zero(catalog) -> None:
+    with pytest.raises(UnpricedError, match="no cache_write_1h price, and the request has 10 cache_write_1h tokens"):
+        catalog.price("claude-sonnet-4-5", input_tokens=100, cache_write_1h_tokens=10)
+
+
+def test_an_offering_without_any_price_is_an_error(catalog) -> None:
+    unpriced = next(o for o in catalog.iter_offerings() if not o.price)
+    with pytest.raises(UnpricedError, match="no token price is known"):
+        catalog.price(unpriced, input_tokens=1)
+
+
+@pytest.mark.parametrize(
+    "usage",
+    [Usage(input_tokens=10, cache_read_tokens=11), Usage(output_tokens=1, reasoning_tokens=2), Usage(input_tokens=-1)],
+)
+def test_impossible_token_counts_are_refused(catalog, usage: Usage) -> None:
+    with pytest.raises(ValueError, match="token counts"):
+        catalog.price("claude-sonnet-4-5", usage)
+
+
+def test_a_free_model_costs_zero_because_the_data_says_so(catalog) -> None:
+    free = next(o for o in catalog.iter_offerings() if o.price and o.price.get("input") == 0 and o.price.get("output") == 0)
+    assert catalog.price(free, input_tokens=1000, output_tokens=1000).total_usd == 0
+
+
+def test_a_past_request_is_priced_at_the_price_that_held_then(seeded_tree: Path, build_catalog) -> None:
+    data = json.loads((UPSTREAM / "modelsdev/api.json").read_text())
+    data["anthropic"]["models"]["claude-sonnet-4-5-20250929"]["cost"]["input"] = 2.5
+    payload = Payload("modelsdev", (json.dumps(data).encode(),), "2026-08-01T00:00:00Z", "edited")
+    assert run_refresh(seeded_tree, [payload], say=lambda _: None).ok
+    catalog = build_catalog(seeded_tree)
+    target = "anthropic/claude-sonnet-4-5-20250929"
+    now = catalog.price(target, input_tokens=1_000_000)
+    before = catalog.price(target, input_tokens=1_000_000, at="2026-07-15T00:00:00Z")
+    assert (now.total_usd, now.historical) == (2.5, False)
+    assert (before.total_usd, before.historical, before.price_as_of) == (3, True, "2026-07-01T16:40:28Z")
+    assert catalog.price(target, input_tokens=1_000_000, at="2026-08-01T00:00:00Z").total_usd == 2.5  # from then on
+    with pytest.raises(UnpricedError, match="no price is known for 2026-06-01T00:00:00Z"):
+        catalog.price(target, input_tokens=1, at="2026-06-01T00:00:00Z")
+
+
+def test_freshness_of_a_price_against_now(catalog) -> None:
+    from datetime import datetime, timezone
+
+    offering = catalog.pick_offering("claude-sonnet-4-5")
+    fact = catalog.freshness(offering, "price.input", datetime(2026, 7, 10, tzinfo=timezone.utc))
+    assert (fact.source, fact.source_type, fact.freshness) == ("modelsdev", "community-catalog", Freshness.FRESH)
+    later = catalog.freshness(offering, "price.input", datetime(2026, 11, 23, tzinfo=timezone.utc))
+    assert later.freshness is Freshness.STALE
+    report = {r.provider: r for r in catalog.freshness_report(datetime(2026, 11, 23, tzinfo=timezone.utc),
+                                                              providers=["anthropic"])}
+    assert report["anthropic"].stale == report["anthropic"].tracked > 0

@@ -1,0 +1,98 @@
+"""Resolving the ids a gateway meets, against the bundled snapshot of the committed catalog."""
+
+from __future__ import annotations
+
+import pytest
+
+import gate_consumer
+from gate_consumer import AmbiguousModelError, UnknownModelError
+
+
+@pytest.fixture(scope="module")
+def catalog() -> gate_consumer.Catalog:
+    return gate_consumer.Catalog.load()
+
+
+@pytest.mark.parametrize(
+    ("name", "model", "matched_by", "offering"),
+    [
+        # the canonical id, and the model's own name without the vendor
+        ("anthropic/claude-sonnet-4.5", "anthropic/claude-sonnet-4.5", "model", None),
+        ("claude-sonnet-4.5", "anthropic/claude-sonnet-4.5", "model", None),
+        # dots vs dashes, and case
+        ("claude-sonnet-4-5", "anthropic/claude-sonnet-4.5", "upstream-id", None),
+        ("Claude-Sonnet-4.5", "anthropic/claude-sonnet-4.5", "model", None),
+        ("CLAUDE_SONNET_4_5", "anthropic/claude-sonnet-4.5", "model+normalized", None),
+        # a dated snapshot, folded into the model released that day
+        ("claude-sonnet-4-5-20250929", "anthropic/claude-sonnet-4.5", "upstream-id", None),
+        ("anthropic/claude-sonnet-4-5-20250929", "anthropic/claude-sonnet-4.5", "offering",
+         "anthropic/claude-sonnet-4-5-20250929"),
+        # provider prefixes
+        ("openai/gpt-4o", "openai/gpt-4o", "model", None),
+        ("openrouter/anthropic/claude-sonnet-4.5", "anthropic/claude-sonnet-4.5", "offering",
+         "openrouter/anthropic/claude-sonnet-4.5"),
+        # cloud ids
+        ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic/claude-sonnet-4.5", "upstream-id",
+         "amazon-bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+        ("claude-sonnet-4-5@20250929", "anthropic/claude-sonnet-4.5", "upstream-id", None),
+    ],
+)
+def test_every_id_form_resolves_to_one_model(catalog, name: str, model: str, matched_by: str, offering) -> None:
+    resolution = catalog.resolve(name)
+    assert resolution.model.id == model
+    assert resolution.matched_by == matched_by
+    assert (resolution.offering.key if resolution.offering else None) == offering
+    assert any(o.provider == "anthropic" or o.provider == "openai" for o in resolution.offerings)
+
+
+@pytest.mark.parametrize(
+    ("name", "offering"),
+    [
+        ("claude-sonnet-4-5", "anthropic/claude-sonnet-4-5"),
+        ("anthropic/claude-sonnet-4.5", "anthropic/claude-sonnet-4-5"),
+        ("claude-sonnet-4-5-20250929", "anthropic/claude-sonnet-4-5-20250929"),
+        ("gpt-4o", "openai/gpt-4o"),
+        ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "amazon-bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+    ],
+)
+def test_an_id_prices_on_the_offering_it_names_or_the_vendors_own(catalog, name: str, offering: str) -> None:
+    assert catalog.pick_offering(name).key == offering
+
+
+def test_a_provider_picks_that_providers_offering(catalog) -> None:
+    assert catalog.pick_offering("claude-sonnet-4.5", provider="openrouter").key == "openrouter/anthropic/claude-sonnet-4.5"
+    assert catalog.pick_offering("mistral-large-latest", provider="mistral").key == "mistral/mistral-large-latest"
+    with pytest.raises(UnknownModelError, match="no-such-provider"):
+        catalog.pick_offering("claude-sonnet-4.5", provider="no-such-provider")
+
+
+def test_an_unknown_id_raises_with_close_suggestions(catalog) -> None:
+    with pytest.raises(UnknownModelError) as err:
+        catalog.resolve("claude-sonet-4.5")
+    assert "anthropic/claude-sonnet-4.5" in err.value.suggestions
+    assert "did you mean" in str(err.value)
+    with pytest.raises(UnknownModelError):
+        catalog.resolve("")
+    with pytest.raises(UnknownModelError) as err:
+        catalog.resolve("zzzz-not-a-model-qqqq")
+    assert err.value.suggestions == ()
+
+
+def test_an_ambiguous_id_raises_listing_the_candidates(catalog) -> None:
+    with pytest.raises(AmbiguousModelError) as err:
+        catalog.resolve("mistral-large-latest")
+    assert err.value.candidates == ("mistral/mistral-large-2512", "mistral/mistral-large-latest")
+
+
+def test_resolving_again_is_cached_and_hostile_names_do_not_grow_it_unbounded(catalog) -> None:
+    first = catalog.resolve("claude-sonnet-4-5")
+    assert catalog.resolve("claude-sonnet-4-5") is first
+    with pytest.raises(UnknownModelError):
+        catalog.resolve("x" * 10_000)
+
+
+def test_pricing_a_model_only_resellers_offer_needs_a_provider(catalog) -> None:
+    with pytest.raises(AmbiguousModelError) as err:
+        catalog.pick_offering("ai21/jamba-large-1.7")
+    assert err.value.candidates == ("kilo/ai21/jamba-large-1.7", "openrouter/ai21/jamba-large-1.7")
+    assert catalog.pick_offering("ai21/jamba-large-1.7", provider="openrouter").provider == "openrouter"
