@@ -28,9 +28,11 @@ from gate_consumer.ids import normalize_model_slug
 from gate_consumer.loading import LiveCatalog
 from gate_consumer.pricing import Quote, Usage
 from gate_consumer.provenance import FactProvenance, decode_provenance, encode_provenance
+from gate_consumer.routing import Candidate, Requirement, candidates, intent_for_model, route
 
 __all__ = [
     "AmbiguousModelError",
+    "Candidate",
     "Catalog",
     "CatalogError",
     "CatalogLoadError",
@@ -43,12 +45,16 @@ __all__ = [
     "Offering",
     "ProviderFreshness",
     "Quote",
+    "Requirement",
     "Resolution",
     "UnknownModelError",
     "UnpricedError",
     "Usage",
+    "candidates",
     "compute_freshness",
     "decode_provenance",
     "encode_provenance",
+    "intent_for_model",
     "normalize_model_slug",
+    "route",
 ]
