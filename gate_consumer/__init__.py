@@ -25,10 +25,8 @@ from gate_consumer.errors import (
 )
 from gate_consumer.freshness import Freshness, FreshnessPolicy, compute_freshness
 from gate_consumer.ids import normalize_model_slug
-from gate_consumer.loading import LiveCatalog
 from gate_consumer.pricing import Quote, Usage
 from gate_consumer.provenance import FactProvenance, decode_provenance, encode_provenance
-from gate_consumer.routing import Candidate, Requirement, candidates, intent_for_model, route
 
 __all__ = [
     "AmbiguousModelError",
@@ -58,3 +56,23 @@ __all__ = [
     "normalize_model_slug",
     "route",
 ]
+
+# Loading from a URL and routing pull in more of the standard library (urllib, fnmatch…);
+# they are imported on first use, so ``import gate_consumer`` stays cheap.
+_LAZY = {
+    "LiveCatalog": "gate_consumer.loading",
+    "Candidate": "gate_consumer.routing",
+    "Requirement": "gate_consumer.routing",
+    "candidates": "gate_consumer.routing",
+    "intent_for_model": "gate_consumer.routing",
+    "route": "gate_consumer.routing",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gate_consumer' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

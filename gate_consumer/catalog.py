@@ -12,13 +12,11 @@ or raises :class:`UnpricedError`; it is never 0 by default.
 
 from __future__ import annotations
 
-import difflib
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from gate_consumer._time import parse_instant, utc_now
 from gate_consumer.errors import AmbiguousModelError, UnknownModelError, UnpricedError
@@ -119,25 +117,45 @@ class Offering:
         return f"Offering({self.key!r})"
 
 
-@dataclass(frozen=True, slots=True)
 class Resolution:
     """What an id named: the model, its offerings, and how the id matched.
 
     ``offering`` is set when the id named one offering (``provider/upstream-id`` or an upstream
-    id only one provider uses); ``matched_by`` is one of ``model``, ``alias``, ``offering``,
-    ``upstream-id`` (each possibly ``+normalized``, when only case, dots or dashes differed).
+    id only one provider uses); ``named`` are the offerings whose upstream id the name is;
+    ``matched_by`` is one of ``model``, ``alias``, ``offering``, ``upstream-id`` (each possibly
+    ``+normalized``, when only case, dots, underscores or dashes differed). Offerings are read
+    from their provider's file only when asked for.
     """
 
-    name: str
-    model: Model
-    offerings: tuple[Offering, ...]
-    offering: Offering | None
-    matched_by: str
-    named: tuple[Offering, ...] = ()  # the offerings whose upstream id the name is
+    __slots__ = ("_catalog", "matched_by", "model", "name", "named_keys", "offering_key", "offering_keys")
+
+    def __init__(self, catalog: Catalog, name: str, model: Model, matched_by: str, named_keys: tuple[str, ...],
+                 offering_key: str | None):
+        self._catalog = catalog
+        self.name = name
+        self.model = model
+        self.matched_by = matched_by
+        self.offering_keys = model.offering_keys
+        self.named_keys = named_keys
+        self.offering_key = offering_key
+
+    @property
+    def offerings(self) -> tuple[Offering, ...]:
+        return tuple(self._catalog.offering_by_key(k) for k in self.offering_keys)
+
+    @property
+    def named(self) -> tuple[Offering, ...]:
+        return tuple(self._catalog.offering_by_key(k) for k in self.named_keys)
+
+    @property
+    def offering(self) -> Offering | None:
+        return None if self.offering_key is None else self._catalog.offering_by_key(self.offering_key)
+
+    def __repr__(self) -> str:
+        return f"Resolution({self.name!r} → {self.model.id}, {self.matched_by})"
 
 
-@dataclass(frozen=True, slots=True)
-class FactFreshness:
+class FactFreshness(NamedTuple):
     offering: str
     path: str
     value: Any
@@ -148,8 +166,7 @@ class FactFreshness:
     freshness: Freshness
 
 
-@dataclass(frozen=True, slots=True)
-class ProviderFreshness:
+class ProviderFreshness(NamedTuple):
     """The "cost truth" counts of one provider's price facts (one per priced offering)."""
 
     provider: str
@@ -167,15 +184,21 @@ _PRICE_ORDER = (Freshness.CONFLICT, Freshness.STALE, Freshness.AGING, Freshness.
                 Freshness.MANUAL)
 
 
-def _one(name: str, offerings: list[Offering], model: Model) -> Offering:
-    """The single offering of ``offerings``, or the one named like the model; else ambiguous."""
-    if len(offerings) == 1:
-        return offerings[0]
+def _one(name: str, keys: list[str], model: Model) -> str:
+    """The single offering key of ``keys``, or the one named like the model; else ambiguous."""
+    if len(keys) == 1:
+        return keys[0]
     slug = _normalized(model.id.split("/", 1)[1])
-    same = [o for o in offerings if _normalized(o.upstream_id) == slug]
+    same = [k for k in keys if _normalized(k.partition("/")[2]) == slug]
     if len(same) == 1:
         return same[0]
-    raise AmbiguousModelError(name, tuple(o.key for o in offerings))
+    raise AmbiguousModelError(name, tuple(keys))
+
+
+def _close(word: str, candidates: list[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    import difflib  # only on the error path: not worth its import time at start-up
+
+    return difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff)
 
 
 def _normalized(key: str) -> str:
@@ -193,12 +216,14 @@ class Catalog:
         self.location = location
         self.fallback_reason: str | None = None  # why a URL load fell back to this one
         self._index = json.loads(reader("index.json"))
+        self._version: str = manifest["catalog_version"]
         self._models: dict[str, Model] = {}
         self._providers: dict[str, dict[str, Offering]] = {}
         self._lock = threading.Lock()
-        self._exact: dict[str, dict[str, set[str | None]]] | None = None
-        self._loose: dict[str, dict[str, set[str | None]]] | None = None
+        self._exact: dict[str, list[tuple[str, str | None]]] | None = None
+        self._loose: dict[str, list[tuple[str, str | None]]] | None = None
         self._resolved: dict[str, Resolution] = {}
+        self._picked: dict[tuple[str, str | None], Offering] = {}
         sources = self._index.get("sources", {})
         self._source_types = {name: info.get("type", "observed-usage") for name, info in sources.items()}
         self._source_owner = {name: info.get("provider") for name, info in sources.items()}
@@ -257,7 +282,7 @@ class Catalog:
         try:
             return self._index["providers"][provider]
         except KeyError:
-            raise UnknownModelError(provider, tuple(difflib.get_close_matches(provider, self.provider_ids))) from None
+            raise UnknownModelError(provider, tuple(_close(provider, self.provider_ids))) from None
 
     def model(self, model_id: str) -> Model:
         model = self._models.get(model_id)
@@ -284,11 +309,16 @@ class Catalog:
         try:
             return offerings[upstream_id]
         except KeyError:
-            close = difflib.get_close_matches(upstream_id, list(offerings), n=5)
+            close = _close(upstream_id, list(offerings), n=5)
             raise UnknownModelError(f"{provider}/{upstream_id}", tuple(f"{provider}/{c}" for c in close)) from None
 
+    def offering_by_key(self, key: str) -> Offering:
+        """An offering by ``provider/upstream-id`` exactly as the catalog lists it."""
+        provider, _, upstream_id = key.partition("/")
+        return self.offering(provider, upstream_id)
+
     def offerings_of(self, model: Model) -> tuple[Offering, ...]:
-        return tuple(self.offering(*key.split("/", 1)) for key in model.offering_keys)
+        return tuple(self.offering_by_key(key) for key in model.offering_keys)
 
     def iter_offerings(self) -> Iterator[Offering]:
         """Every offering of every provider (loads every provider file)."""
@@ -297,34 +327,42 @@ class Catalog:
 
     # -- resolving ids -----------------------------------------------------------------------
 
-    def _names(self) -> dict[str, dict[str, set[str | None]]]:
-        """key (lower case) → model id → offering keys it names (None: the model itself)."""
+    def _names(self) -> dict[str, list[tuple[str, str | None]]]:
+        """key (lower case) → [(model id, offering key it names, or None for the model itself)]."""
         if self._exact is None:
-            names: dict[str, dict[str, set[str | None]]] = {}
-
-            def add(key: str, model_id: str, offering: str | None) -> None:
-                names.setdefault(key.lower(), {}).setdefault(model_id, set()).add(offering)
-
+            names: dict[str, list[tuple[str, str | None]]] = {}
+            get = names.get
             for model_id, record in self._index["models"].items():
-                add(model_id, model_id, None)
-                add(model_id.split("/", 1)[1], model_id, None)
+                model_entry = (model_id, None)
+                keys = [model_id, model_id.partition("/")[2]]
                 for alias in record.get("aliases", ()):
-                    add(alias, model_id, None)
+                    keys.append(alias)
                     if "/" in alias:
-                        add(alias.split("/", 1)[1], model_id, None)
-                for key in record.get("offerings", ()):
-                    add(key, model_id, key)
-                    add(key.split("/", 1)[1], model_id, key)
+                        keys.append(alias.partition("/")[2])
+                for key in keys:
+                    key = key.lower()
+                    found = get(key)
+                    if found is None:
+                        names[key] = [model_entry]
+                    else:
+                        found.append(model_entry)
+                for offering_key in record.get("offerings", ()):
+                    entry = (model_id, offering_key)
+                    lowered = offering_key.lower()
+                    for key in (lowered, lowered.partition("/")[2]):
+                        found = get(key)
+                        if found is None:
+                            names[key] = [entry]
+                        else:
+                            found.append(entry)
             self._exact = names
         return self._exact
 
-    def _loose_names(self) -> dict[str, dict[str, set[str | None]]]:
+    def _loose_names(self) -> dict[str, list[tuple[str, str | None]]]:
         if self._loose is None:
-            loose: dict[str, dict[str, set[str | None]]] = {}
-            for key, models in self._names().items():
-                target = loose.setdefault(_normalized(key), {})
-                for model_id, offerings in models.items():
-                    target.setdefault(model_id, set()).update(offerings)
+            loose: dict[str, list[tuple[str, str | None]]] = {}
+            for key, entries in self._names().items():
+                loose.setdefault(_normalized(key), []).extend(entries)
             self._loose = loose
         return self._loose
 
@@ -341,33 +379,33 @@ class Catalog:
         if not isinstance(name, str) or not name.strip():
             raise UnknownModelError(str(name))
         key = name.strip().lower()
-        matches, how = self._names().get(key), ""
-        if matches is None:
-            matches, how = self._loose_names().get(_normalized(key)), "+normalized"
-        if matches is None:
-            close = difflib.get_close_matches(_normalized(key), list(self._loose_names()), n=5, cutoff=0.75)
-            suggestions = tuple(dict.fromkeys(m for c in close for m in sorted(self._loose_names()[c])))
+        entries, how = self._names().get(key), ""
+        if entries is None:
+            entries, how = self._loose_names().get(_normalized(key)), "+normalized"
+        if entries is None:
+            close = _close(_normalized(key), list(self._loose_names()), n=5, cutoff=0.75)
+            suggestions = tuple(dict.fromkeys(m for c in close for m in sorted({m for m, _ in self._loose_names()[c]})))
             raise UnknownModelError(name, suggestions[:5])
-        if len(matches) > 1:
-            raise AmbiguousModelError(name, tuple(sorted(matches)))
-        (model_id, named), = matches.items()
+        models = {model_id for model_id, _ in entries}
+        if len(models) > 1:
+            raise AmbiguousModelError(name, tuple(sorted(models)))
+        model_id = entries[0][0]
+        named = {offering for _, offering in entries}
         model = self.model(model_id)
-        offerings = self.offerings_of(model)
-        specific = sorted(k for k in named if k is not None)
-        direct = tuple(self.offering(*k.split("/", 1)) for k in specific)
+        specific = tuple(sorted(k for k in named if k is not None))
         if None in named:
             own_names = {_normalized(model_id), _normalized(model_id.split("/", 1)[1])}
             kind = "model" if _normalized(key) in own_names else "alias"
-            resolution = Resolution(name, model, offerings, None, kind + how, direct)
+            resolution = Resolution(self, name, model, kind + how, specific, None)
         else:
             # "provider/upstream-id" names that offering, even if other providers use the
             # same text as their upstream id.
-            exact = [o for o in direct if _normalized(o.key) == _normalized(key)]
+            exact = [k for k in specific if _normalized(k) == _normalized(key)]
             if len(exact) == 1:
-                resolution = Resolution(name, model, offerings, exact[0], "offering" + how, direct)
+                resolution = Resolution(self, name, model, "offering" + how, specific, exact[0])
             else:
-                one = direct[0] if len(direct) == 1 else None
-                resolution = Resolution(name, model, offerings, one, "upstream-id" + how, direct)
+                one = specific[0] if len(specific) == 1 else None
+                resolution = Resolution(self, name, model, "upstream-id" + how, specific, one)
         if len(self._resolved) < 100_000:  # a bound, so hostile ids cannot grow it forever
             self._resolved[name] = resolution
         return resolution
@@ -379,22 +417,29 @@ class Catalog:
         name is, or else all of the model's — the vendor's own (``anthropic`` for a Claude
         model), preferring the one whose id is the model's name. Never a silent guess: raises
         :class:`AmbiguousModelError` listing the offerings when that leaves more than one."""
+        picked = self._pick(name, provider)
+        if len(self._picked) < 100_000:
+            self._picked[name, provider] = picked
+        return picked
+
+    def _pick(self, name: str, provider: str | None) -> Offering:
         if provider is not None:
             exact = self._provider_offerings(provider).get(name)
             if exact is not None:
                 return exact
             resolution = self.resolve(name)
-            mine = [o for o in resolution.offerings if o.provider == provider]
+            mine = [k for k in resolution.offering_keys if k.partition("/")[0] == provider]
             if not mine:
-                raise UnknownModelError(f"{provider}/{name}", tuple(o.key for o in resolution.offerings[:5]))
-            return _one(name, mine, resolution.model)
+                raise UnknownModelError(f"{provider}/{name}", resolution.offering_keys[:5])
+            return self.offering_by_key(_one(name, mine, resolution.model))
         resolution = self.resolve(name)
-        if resolution.offering is not None:
-            return resolution.offering
+        if resolution.offering_key is not None:
+            return self.offering_by_key(resolution.offering_key)
         by_model = resolution.matched_by.startswith(("model", "alias"))
-        pool = resolution.offerings if by_model or not resolution.named else resolution.named
-        own = [o for o in pool if o.provider == resolution.model.vendor] or list(pool)
-        return _one(name, own, resolution.model)
+        pool = resolution.offering_keys if by_model or not resolution.named_keys else resolution.named_keys
+        vendor = resolution.model.vendor
+        own = [k for k in pool if k.partition("/")[0] == vendor] or list(pool)
+        return self.offering_by_key(_one(name, own, resolution.model))
 
     # -- pricing -----------------------------------------------------------------------------
 
@@ -411,11 +456,15 @@ class Catalog:
         accepts (see :meth:`pick_offering` for which offering an id prices on). Pass a
         :class:`Usage` or its fields as keywords (``input_tokens=…``). ``at`` prices at the
         price that held at that instant (from the price history)."""
-        offering = target if isinstance(target, Offering) else self.pick_offering(target, provider)
+        if type(target) is Offering:
+            offering = target
+        else:
+            offering = self._picked.get((target, provider)) or self.pick_offering(target, provider)  # type: ignore[arg-type]
         if usage is None:
             usage = Usage(**tokens)
         if at is None:
-            return offering.table().quote(offering.key, usage, self.manifest["catalog_version"])
+            table = offering._table or offering.table()
+            return table.quote(offering.key, usage, self._version)
         return self._price_at(offering, usage, at if isinstance(at, datetime) else parse_instant(at))
 
     def _price_at(self, offering: Offering, usage: Usage, at: datetime) -> Quote:

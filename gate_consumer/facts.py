@@ -8,14 +8,12 @@ A fact path is ``field`` for a top-level fact or ``section.field`` one level dow
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = ["MODEL_FACTS", "OFFERING_FACTS", "PROVIDER_FACTS", "FactSpec", "iter_facts"]
 
 
-@dataclass(frozen=True)
-class FactSpec:
+class FactSpec(NamedTuple):
     """The tracked fields of one kind of record."""
 
     scalars: tuple[str, ...]

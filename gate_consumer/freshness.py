@@ -7,9 +7,9 @@ stored "fresh" that nobody recomputes is a lie.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import NamedTuple
 
 __all__ = ["SOURCE_TYPES", "Freshness", "FreshnessPolicy", "compute_freshness"]
 
@@ -37,18 +37,22 @@ class Freshness(str, Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class FreshnessPolicy:
-    """Maximum ages for one source type. ``fresh_days=None`` means the type is not tracked."""
-
+class _Policy(NamedTuple):
     fresh_days: int | None
     stale_days: int | None
 
-    def __post_init__(self) -> None:
-        if (self.fresh_days is None) != (self.stale_days is None):
+
+class FreshnessPolicy(_Policy):
+    """Maximum ages for one source type. ``fresh_days=None`` means the type is not tracked."""
+
+    __slots__ = ()
+
+    def __new__(cls, fresh_days: int | None, stale_days: int | None) -> FreshnessPolicy:
+        if (fresh_days is None) != (stale_days is None):
             raise ValueError("fresh_days and stale_days are both set or both None")
-        if self.fresh_days is not None and not 0 <= self.fresh_days <= self.stale_days:  # type: ignore[operator]
-            raise ValueError(f"need 0 <= fresh_days <= stale_days, got {self.fresh_days}, {self.stale_days}")
+        if fresh_days is not None and not 0 <= fresh_days <= stale_days:  # type: ignore[operator]
+            raise ValueError(f"need 0 <= fresh_days <= stale_days, got {fresh_days}, {stale_days}")
+        return super().__new__(cls, fresh_days, stale_days)
 
 
 def compute_freshness(

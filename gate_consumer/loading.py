@@ -22,15 +22,10 @@ readers always see one whole catalog, old or new.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -68,11 +63,19 @@ def _needed(manifest: dict[str, Any]) -> list[str]:
     return sorted(rel for rel in manifest["files"] if rel.startswith(_NEEDED))
 
 
+_BUNDLED = os.path.join(os.path.dirname(__file__), "_data", "v1")
+
+
+def _read_file(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
 def load_bundled() -> Catalog:
     """The snapshot shipped inside this package."""
-    root = resources.files("gate_consumer") / "_data" / "v1"
-    manifest = _check_manifest(json.loads(root.joinpath("manifest.json").read_bytes()), "bundled manifest")
-    return Catalog(lambda rel: root.joinpath(rel).read_bytes(), manifest, origin="bundled", location="gate_consumer/_data/v1")
+    manifest = _check_manifest(json.loads(_read_file(os.path.join(_BUNDLED, "manifest.json"))), "bundled manifest")
+    return Catalog(lambda rel: _read_file(os.path.join(_BUNDLED, rel)), manifest, origin="bundled",
+                   location="gate_consumer/_data/v1")
 
 
 def load_directory(path: str | Path) -> Catalog:
@@ -127,6 +130,8 @@ class _Cache:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -139,6 +144,9 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def _get(url: str, timeout: float, etag: str | None = None) -> tuple[int, bytes, str | None]:
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
     if etag:
         request.add_header("If-None-Match", etag)
@@ -156,6 +164,8 @@ def _get(url: str, timeout: float, etag: str | None = None) -> tuple[int, bytes,
 
 def _download(base: str, cache: _Cache, timeout: float) -> dict[str, Any]:
     """Bring the cache up to date with ``base``; return the manifest it now serves."""
+    import hashlib
+
     if not base.startswith(("http://", "https://")):
         raise CatalogLoadError(f"{base}: only http(s) URLs are loaded")
     base = base if base.endswith("/") else base + "/"
@@ -192,6 +202,8 @@ def load(url: str | None = None, *, cache_dir: str | Path | None = None, timeout
     bundled snapshot cannot be read (a broken installation)."""
     if url is None:
         return load_bundled()
+    import hashlib
+
     directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     cache = _Cache(directory / hashlib.sha256(url.encode()).hexdigest()[:16])
     try:

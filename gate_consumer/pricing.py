@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gate_consumer.errors import UnpricedError
 
@@ -28,8 +27,7 @@ __all__ = ["PriceTable", "Quote", "Usage"]
 _PER_MILLION = 1_000_000.0
 
 
-@dataclass(frozen=True, slots=True)
-class Usage:
+class Usage(NamedTuple):
     """Token counts of one request (see the module docstring for what includes what)."""
 
     input_tokens: int = 0
@@ -41,8 +39,7 @@ class Usage:
     requests: int = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Quote:
+class Quote(NamedTuple):
     """The price of one request on one offering.
 
     ``breakdown`` is ``((component, tokens, usd), ...)`` for each component used; ``tier`` the
@@ -93,39 +90,61 @@ class PriceTable:
         self.as_of = as_of
 
     def quote(self, name: str, usage: Usage, catalog_version: str, historical: bool = False) -> Quote:
-        prompt = usage.input_tokens
-        # Index of the first threshold >= prompt = number of thresholds strictly below it.
-        n = bisect_left(self._thresholds, prompt)
-        prices, tier = (self._tiers[n - 1], self._thresholds[n - 1]) if n else (self._base, None)
-        p_in, p_out, p_cr, p_cw, p_cw1h, p_reason = prices
-        cached = usage.cache_read_tokens + usage.cache_write_tokens + usage.cache_write_1h_tokens
-        if cached > prompt or usage.reasoning_tokens > usage.output_tokens or min(
-            prompt, usage.output_tokens, usage.cache_read_tokens, usage.cache_write_tokens,
-            usage.cache_write_1h_tokens, usage.reasoning_tokens,
-        ) < 0:
+        # Written out component by component: this is the hot path (budget: 3 µs per request).
+        prompt, output, cache_read, cache_write, cache_write_1h, reasoning, requests = usage
+        cached = cache_read + cache_write + cache_write_1h
+        if cached > prompt or reasoning > output or min(usage) < 0:
             raise ValueError(
                 "token counts must be >= 0, cache tokens part of input_tokens, reasoning part of output_tokens"
             )
-        reasoning = usage.reasoning_tokens if p_reason is not None else 0
-        parts = (
-            ("input", prompt - cached, p_in),
-            ("cache_read", usage.cache_read_tokens, p_cr),
-            ("cache_write", usage.cache_write_tokens, p_cw),
-            ("cache_write_1h", usage.cache_write_1h_tokens, p_cw1h),
-            ("output", usage.output_tokens - reasoning, p_out),
-            ("reasoning", reasoning, p_reason),
-        )
+        thresholds = self._thresholds
+        if thresholds and prompt > thresholds[0]:
+            # Index of the first threshold >= prompt = number of thresholds strictly below it.
+            n = bisect_left(thresholds, prompt)
+            p_in, p_out, p_cr, p_cw, p_cw1h, p_reason = self._tiers[n - 1]
+            tier: int | None = thresholds[n - 1]
+        else:
+            p_in, p_out, p_cr, p_cw, p_cw1h, p_reason = self._base
+            tier = None
+        if p_reason is None:
+            reasoning = 0  # reasoning tokens are output tokens at the output price
         breakdown = []
         total = 0.0
-        for component, tokens, per_million in parts:
-            if tokens:
-                if per_million is None:
-                    raise UnpricedError(name, f"no {component} price, and the request has {tokens:,} {component} tokens")
-                usd = tokens * per_million / _PER_MILLION
-                total += usd
-                breakdown.append((component, tokens, usd))
-        if self.request and usage.requests:
-            usd = self.request * usage.requests
+        uncached = prompt - cached
+        if uncached:
+            if p_in is None:
+                raise _unpriced(name, "input", uncached)
+            usd = uncached * p_in / _PER_MILLION
             total += usd
-            breakdown.append(("request", usage.requests, usd))
+            breakdown.append(("input", uncached, usd))
+        if cached:
+            for component, tokens, per_million in (
+                ("cache_read", cache_read, p_cr), ("cache_write", cache_write, p_cw),
+                ("cache_write_1h", cache_write_1h, p_cw1h),
+            ):
+                if tokens:
+                    if per_million is None:
+                        raise _unpriced(name, component, tokens)
+                    usd = tokens * per_million / _PER_MILLION
+                    total += usd
+                    breakdown.append((component, tokens, usd))
+        generated = output - reasoning
+        if generated:
+            if p_out is None:
+                raise _unpriced(name, "output", generated)
+            usd = generated * p_out / _PER_MILLION
+            total += usd
+            breakdown.append(("output", generated, usd))
+        if reasoning:
+            usd = reasoning * p_reason / _PER_MILLION
+            total += usd
+            breakdown.append(("reasoning", reasoning, usd))
+        if self.request and requests:
+            usd = self.request * requests
+            total += usd
+            breakdown.append(("request", requests, usd))
         return Quote(name, total, tuple(breakdown), tier, self.source, self.as_of, historical, catalog_version)
+
+
+def _unpriced(name: str, component: str, tokens: int) -> UnpricedError:
+    return UnpricedError(name, f"no {component} price, and the request has {tokens:,} {component} tokens")

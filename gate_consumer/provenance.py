@@ -13,14 +13,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = ["FactProvenance", "decode_provenance", "encode_provenance"]
 
 
-@dataclass(frozen=True, order=True)
-class FactProvenance:
+class FactProvenance(NamedTuple):
     """Where one fact came from: the source id, when it was first observed there, and a reference.
 
     ``expires`` is set only for manual reviews: the review pins the value until then.

@@ -12,11 +12,11 @@ requirement; :func:`intent_for_model` maps a requested model to one (``claude-ha
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from fnmatch import fnmatchcase
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from gate_consumer.catalog import Catalog, Offering
@@ -157,7 +157,8 @@ def candidates(
 @lru_cache(maxsize=1)
 def intents() -> dict[str, Any]:
     """The intents data (``intents.json``)."""
-    return json.loads(resources.files("gate_consumer").joinpath("intents.json").read_bytes())
+    with open(os.path.join(os.path.dirname(__file__), "intents.json"), "rb") as handle:
+        return json.loads(handle.read())
 
 
 def intent_requirement(intent: str) -> Requirement:

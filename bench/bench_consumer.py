@@ -1,0 +1,158 @@
+"""Benchmark of the read side (gate_consumer) against genai-prices, both offline, in one run.
+
+    python -m pip install -e '.[bench]' && python bench/bench_consumer.py [--repeat N]
+
+Rows (DESIGN.md budgets):
+
+* import + load the bundled catalog + first price, in a fresh interpreter: time after the
+  interpreter started, and peak RSS (VmHWM) above a bare interpreter;
+* price one request (Claude Sonnet 4.5, with cache tokens), the offering already in hand, and
+  by id (the id's resolution cached), against genai-prices' ``calc_price`` for the same request;
+* resolve an id: cached (the same id again), and first time (ids not seen before), against
+  genai-prices' ``find_provider_model`` (which caches too; its first-time row uses a fresh
+  lookup cache each time).
+
+genai-prices' price includes its model lookup (there is no lookup-free entry point), so the
+"by id" row is the like-for-like one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import timeit
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+BUDGET_START_MS, BUDGET_START_MIB = 60.0, 30.0
+BUDGET_PRICE_US = 3.0
+BUDGET_RESOLVE_CACHED_US, BUDGET_RESOLVE_FIRST_US = 1.0, 20.0
+
+# Peak RSS of this process in KiB: VmHWM (reset by exec, unlike ru_maxrss, which keeps the
+# parent's peak from before the fork on Linux).
+_PEAK = (
+    "def peak():\n"
+    "    try:\n"
+    "        with open('/proc/self/status') as f:\n"
+    "            return next(int(l.split()[1]) for l in f if l.startswith('VmHWM'))\n"
+    "    except OSError:\n"
+    "        import resource; return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+)
+_CHILD_BARE = _PEAK + "print(0.0, peak())"
+_CHILD_OURS = _PEAK + """
+import time; t = time.perf_counter()
+import gate_consumer
+c = gate_consumer.Catalog.load()
+q = c.price("claude-sonnet-4-5", input_tokens=12000, output_tokens=800, cache_read_tokens=2000)
+elapsed = time.perf_counter() - t
+assert q.total_usd > 0
+print(elapsed, peak())
+"""
+_CHILD_PEER = _PEAK + """
+import time; t = time.perf_counter()
+from genai_prices import Usage, calc_price
+p = calc_price(Usage(input_tokens=12000, output_tokens=800, cache_read_tokens=2000), "claude-sonnet-4-5",
+               provider_id="anthropic")
+elapsed = time.perf_counter() - t
+assert p.total_price > 0
+print(elapsed, peak())
+"""
+
+
+def child(code: str, repeat: int) -> tuple[float, float]:
+    """Median seconds after interpreter start, and median peak RSS in MiB, over fresh processes."""
+    times, rss = [], []
+    for _ in range(repeat):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+        seconds, kib = out.stdout.split()
+        times.append(float(seconds))
+        rss.append(int(kib) / 1024)
+    return statistics.median(times), statistics.median(rss)
+
+
+def per_call_us(stmt, number: int) -> float:
+    """Best of 5 runs, per call, in microseconds."""
+    return min(timeit.repeat(stmt, number=number, repeat=5)) / number * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=5, help="fresh interpreters per start-up measurement")
+    args = parser.parse_args()
+
+    _, bare_mib = child(_CHILD_BARE, args.repeat)
+    ours_s, ours_mib = child(_CHILD_OURS, args.repeat)
+    peer_s, peer_mib = child(_CHILD_PEER, args.repeat)
+
+    import genai_prices
+    from genai_prices import data_snapshot
+
+    import gate_consumer
+
+    catalog = gate_consumer.Catalog.load()
+    usage = gate_consumer.Usage(input_tokens=12000, output_tokens=800, cache_read_tokens=2000)
+    offering = catalog.pick_offering("claude-sonnet-4-5")
+    catalog.price("claude-sonnet-4-5", usage)
+    peer_usage = genai_prices.Usage(input_tokens=12000, output_tokens=800, cache_read_tokens=2000)
+    genai_prices.calc_price(peer_usage, "claude-sonnet-4-5", provider_id="anthropic")
+
+    per_call_us(lambda: catalog.price(offering, usage), 50000)  # warm-up
+    price_offering = per_call_us(lambda: catalog.price(offering, usage), 20000)
+    price_by_id = per_call_us(lambda: catalog.price("claude-sonnet-4-5", usage), 20000)
+    peer_price = per_call_us(lambda: genai_prices.calc_price(peer_usage, "claude-sonnet-4-5", provider_id="anthropic"),
+                             2000)
+
+    catalog.resolve("claude-sonnet-4-5-20250929")
+    resolve_cached = per_call_us(lambda: catalog.resolve("claude-sonnet-4-5-20250929"), 100000)
+    snapshot = data_snapshot.get_snapshot()
+    snapshot.find_provider_model("claude-sonnet-4-5-20250929", None, "anthropic", None)
+    peer_cached = per_call_us(
+        lambda: snapshot.find_provider_model("claude-sonnet-4-5-20250929", None, "anthropic", None), 100000)
+
+    # First time: ids that are real but not yet resolved (each timed once, after the name index exists).
+    names = [key for model in catalog.model_ids[:400] for key in catalog.model(model).offering_keys[:1]]
+    first_times = []
+    import time
+
+    for name in names:
+        catalog._resolved.pop(name, None)  # noqa: SLF001 - measuring the uncached path
+        start = time.perf_counter()
+        catalog.resolve(name)
+        first_times.append((time.perf_counter() - start) * 1e6)
+    resolve_first = statistics.median(first_times)
+    peer_first_times = []
+    peer_names = [m.id for p in snapshot.providers if p.id == "anthropic" for m in p.models]
+    for name in peer_names:
+        snapshot._lookup_cache.clear()  # noqa: SLF001 - measuring the uncached path
+        start = time.perf_counter()
+        snapshot.find_provider_model(name, None, "anthropic", None)
+        peer_first_times.append((time.perf_counter() - start) * 1e6)
+    peer_first = statistics.median(peer_first_times)
+
+    print(f"gate_consumer {catalog.version} ({len(catalog.model_ids)} models) vs genai-prices "
+          f"{genai_prices.__version__ if hasattr(genai_prices, '__version__') else ''}, Python {sys.version.split()[0]}\n")
+    header = f"{'operation':<46} {'ours':>12} {'budget':>10} {'ok':>4} {'genai-prices':>13} {'ours ÷ peer':>12}"
+    print(header)
+    print("-" * len(header))
+
+    def row(name: str, ours: float, budget: float, peer: float | None, unit: str) -> None:
+        ok = "yes" if ours <= budget else "NO"
+        ratio = f"{ours / peer:.2f}×" if peer else "—"
+        peer_text = f"{peer:.2f} {unit}" if peer is not None else "—"
+        print(f"{name:<46} {ours:>9.2f} {unit:<2} {budget:>7.1f} {unit:<2} {ok:>4} {peer_text:>13} {ratio:>12}")
+
+    row("import + load + first price: time", ours_s * 1000, BUDGET_START_MS, peer_s * 1000, "ms")
+    row("import + load + first price: memory over bare", ours_mib - bare_mib, BUDGET_START_MIB,
+        peer_mib - bare_mib, "MiB")
+    row("price one request (offering in hand)", price_offering, BUDGET_PRICE_US, peer_price, "µs")
+    row("price one request (by id, resolution cached)", price_by_id, BUDGET_PRICE_US, peer_price, "µs")
+    row("resolve an id, cached", resolve_cached, BUDGET_RESOLVE_CACHED_US, peer_cached, "µs")
+    row("resolve an id, first time (median)", resolve_first, BUDGET_RESOLVE_FIRST_US, peer_first, "µs")
+
+
+if __name__ == "__main__":
+    main()
