@@ -53,7 +53,7 @@ class Server:
         bodies = {f"/{source}": path.read_bytes() for source, path in files.items()}
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 body = bodies.get(self.path.split("?", 1)[0])
                 self.send_response(200 if body is not None else 404)
                 self.send_header("Content-Type", "application/json")
