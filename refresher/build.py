@@ -19,6 +19,7 @@ without the ledger.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -178,6 +179,13 @@ def write_bundle(out: Path, bundle_dir: Path = BUNDLE_DIR) -> list[str]:
         if any(path.relative_to(source).as_posix().startswith(prefix) for prefix in BUNDLED)
     }
     bundle_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        current = json.loads((bundle_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        current = None
+    new = json.loads(files["manifest.json"])
+    if current is not None and (current["catalog_version"], current["files"]) == (new["catalog_version"], new["files"]):
+        files["manifest.json"] = (bundle_dir / "manifest.json").read_text(encoding="utf-8")  # same data: no churn
     return _replace_dir(bundle_dir, files)
 
 
