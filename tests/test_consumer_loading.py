@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,24 @@ def test_concurrent_readers_see_one_whole_catalog_during_swaps(site: Site, dist:
     assert len(seen) > 10
     assert all(versions[version] == price for version, price in seen)  # never a new version with an old price
     assert gate_consumer.Catalog is Catalog
+
+
+def test_live_catalog_refreshes_in_the_background(site: Site, dist: Path, tmp_path: Path) -> None:
+    errors: list[str] = []
+    live = LiveCatalog(site.url, cache_dir=tmp_path / "cache", interval=0.05, on_error=errors.append).start()
+    try:
+        first = live.current.version
+        provider = json.loads((dist / "providers/anthropic.json").read_text())
+        provider["offerings"]["claude-sonnet-4-5-20250929"]["price"]["input"] = 2.5
+        _replace(dist, "providers/anthropic.json", json.dumps(provider))
+        site.etag = '"two"'
+        deadline = time.monotonic() + 10
+        while live.current.version == first and time.monotonic() < deadline:
+            threading.Event().wait(0.02)
+        assert live.current.price(SONNET, input_tokens=1_000_000).total_usd == 2.5
+        site.overrides = {"manifest.json": Response("down", status=503)}
+        threading.Event().wait(0.2)
+        assert live.current.origin == "url"  # a failed refresh keeps the current catalog
+        assert any("HTTP 503" in e for e in errors)
+    finally:
+        live.stop()

@@ -106,3 +106,44 @@ def test_freshness_of_a_price_against_now(catalog) -> None:
     report = {r.provider: r for r in catalog.freshness_report(datetime(2026, 11, 23, tzinfo=timezone.utc),
                                                               providers=["anthropic"])}
     assert report["anthropic"].stale == report["anthropic"].tracked > 0
+
+
+def test_reasoning_tokens_at_their_own_price(catalog) -> None:
+    # alibaba/qwen-plus: input 0.4, output 1.2, reasoning 4
+    quote = catalog.price("alibaba/qwen-plus", provider="alibaba", input_tokens=1000, output_tokens=3000,
+                          reasoning_tokens=2000)
+    assert [(c, t) for c, t, _ in quote.breakdown] == [("input", 1000), ("output", 1000), ("reasoning", 2000)]
+    assert quote.total_usd == pytest.approx((1000 * 0.4 + 1000 * 1.2 + 2000 * 4) / 1e6)
+
+
+def test_a_per_request_fee_is_added_once_per_request() -> None:
+    from gate_consumer.pricing import PriceTable
+
+    table = PriceTable({"input": 1, "output": 2, "request": 0.01}, "openrouter", "2026-07-17T18:02:00Z")
+    quote = table.quote("x/y", Usage(input_tokens=1_000_000, requests=3), "v")
+    assert quote.breakdown[-1] == ("request", 3, pytest.approx(0.03))
+    assert quote.total_usd == pytest.approx(1.03)
+    assert quote.as_dict()["breakdown"][0] == {"component": "input", "tokens": 1_000_000, "usd": 1.0}
+
+
+def test_price_on_the_command_line() -> None:
+    from typer.testing import CliRunner
+
+    from refresher.cli import app
+
+    runner = CliRunner()
+    text = runner.invoke(app, ["price", "gemini-2.5-pro", "--input", "250000", "--output", "1000", "--cache-read",
+                               "200000", "--at", "2026-07-10"])
+    assert text.exit_code == 0, text.output
+    assert "google/gemini-2.5-pro (google/gemini-2.5-pro)" in text.output
+    assert "tier above 200,000 input tokens" in text.output
+    assert "price from modelsdev (community-catalog) as of 2026-07-01T16:40:28Z" in text.output
+    assert text.output.rstrip().endswith(": fresh")
+    as_json = runner.invoke(app, ["price", "claude-sonnet-4-5", "--input", "1000", "--output", "10", "--json"])
+    data = json.loads(as_json.output)
+    assert (data["offering"], data["total_usd"], data["source_type"]) == (
+        "anthropic/claude-sonnet-4-5", 0.00315, "community-catalog")
+    unknown = runner.invoke(app, ["price", "claude-sonet-9", "--input", "1"])
+    assert unknown.exit_code == 2 and "unknown model 'claude-sonet-9'" in unknown.output
+    bad = runner.invoke(app, ["price", "claude-sonnet-4-5", "--input", "10", "--cache-read", "20"])
+    assert bad.exit_code == 2 and "token counts" in bad.output
