@@ -382,6 +382,36 @@ def price(
                f"confirmed {fact.confirmed_at}: {fact.freshness.value}")
 
 
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="Before: a metadata folder or a git revision (HEAD~1, main).")],
+    new: Annotated[str, typer.Argument(help="After: a metadata folder or a git revision.")] = "metadata",
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the full report as JSON here.")] = None,
+    repo: Annotated[Path, typer.Option(help="The git repository for revisions.")] = Path("."),
+):
+    """The change report between two states of the metadata, as Markdown (a PR body): risky
+    items first, then price changes (old → new, %, source), added / retired offerings, limit,
+    capability and lifecycle changes, and a one-line count of provenance-only changes.
+
+    \b
+    Examples:
+      faimeta diff HEAD~1                    # the last commit's change to metadata/
+      faimeta diff main metadata --json /tmp/report.json
+      faimeta diff /tmp/old-metadata /tmp/new-metadata
+    """
+    from refresher.jsonio import dumps, write_atomic
+    from refresher.report import compare, load_state
+
+    try:
+        before, after = load_state(old, repo), load_state(new, repo)
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    report = compare(before, after)
+    typer.echo(report.markdown(f"Metadata changes {old} → {new}"))
+    if json_out is not None:
+        write_atomic(json_out, dumps(report.to_json()))
+
+
 @app.command("schema")
 def schema_command(out: Annotated[Path, typer.Option(help="Folder for the schema files.")] = Path("schema")):
     """Regenerate the JSON Schemas from the pydantic models (commit the result).

@@ -31,6 +31,7 @@ from gate_consumer.freshness import SOURCE_TYPES
 from gate_consumer.provenance import FactProvenance, decode_provenance, encode_provenance
 from refresher.canonical import VendorRules
 from refresher.classify import classify
+from refresher.sanity import TOKEN_PRICE_FIELDS
 from refresher.sources.base import OfferingObservation, Skipped, Snapshot
 from refresher.store import Tree
 
@@ -243,7 +244,7 @@ class _Reconciler:
 
     def _flag_jump(self, label: str, path: str, old: Any, new: Any, why: str) -> None:
         """Flag a token price that moves by more than ``guards.max_price_ratio`` either way."""
-        if path not in ("price.input", "price.output") or not old or not new:
+        if not path.startswith("price.") or path[6:] not in TOKEN_PRICE_FIELDS or not old or not new:
             return
         if isinstance(old, (int, float)) and isinstance(new, (int, float)) and max(new / old, old / new) > self.max_ratio:
             self.summary.flagged.append(f"{label}: {path} {old} → {new} ({why}, more than ×{self.max_ratio:g})")
@@ -257,8 +258,8 @@ class _Reconciler:
             {"price": old_price, "source": anchor.source, "as_of": anchor.as_of, "until": self.now}
         )
         record["price_history"].sort(key=lambda h: (h["as_of"], h["until"]))
-        for path in ("price.input", "price.output"):
-            self._flag_jump(label, path, old_price.get(path[6:]), _get(record, path), "price changed")
+        for name in TOKEN_PRICE_FIELDS:
+            self._flag_jump(label, f"price.{name}", old_price.get(name), _get(record, f"price.{name}"), "price changed")
 
     # -- offerings and models ----------------------------------------------------------------
 

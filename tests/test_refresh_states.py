@@ -49,7 +49,7 @@ def _normal(value: Any, key: str = "") -> Any:
         items = [_normal(v) for v in value]
         return sorted(items) if key in ("input", "output") and all(isinstance(i, str) for i in items) else items
     if isinstance(value, float):
-        return float(format(value, ".12g"))
+        return float(format(value, ".7g"))
     return value
 
 

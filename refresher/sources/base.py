@@ -235,8 +235,9 @@ def per_million(value: str | float | int | None, *, per_token: bool, field_name:
         return None
     if not number.is_finite() or number < 0:
         raise ValueError(f"{field_name}: {value!r} is not a valid price")
-    # 12 significant digits: an upstream float like 2.5999999999999996 is the price 2.6.
-    return float(format(number * 1_000_000 if per_token else number, ".12g"))
+    # 7 significant digits (what a float32 holds): upstream float noise — 2.5999999999999996, or float32's
+    # 0.0299999997 — is the price 2.6 or 0.03. No real price has more than 6.
+    return float(format(number * 1_000_000 if per_token else number, ".7g"))
 
 
 def per_token_prices(

@@ -1,0 +1,343 @@
+"""The change report between two states of ``metadata/``: what a reviewer reads in a refresh PR.
+
+Compared per offering, fact by fact (the tracked fact paths of :mod:`gate_consumer.facts`):
+
+* offerings added, retired (status turned ``retired``), revived, and removed outright (a file
+  edit, never the refresher: always risky);
+* price changes, old → new with the % change and the source of the new value;
+* other fact changes (limits, capabilities, modalities, lifecycle, names);
+* records whose only change is provenance or confirmation (one summary line);
+* risky items, listed first: price moves beyond ``guards.max_price_ratio``, removals, new
+  conflicts between sources, and — when the report is made for a refresh run — records the unit
+  guard rejected and removals the shrink guard blocked.
+
+Rendered as JSON (everything) and as Markdown for a PR body: risky items first, long sections
+collapsed, rows cut so the body stays under GitHub's 65,536-character limit (the JSON has all).
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from gate_consumer.facts import OFFERING_FACTS, iter_facts
+from gate_consumer.provenance import decode_provenance
+from refresher.store import Tree, load_tree
+
+__all__ = ["MARKDOWN_LIMIT", "ChangeReport", "compare", "load_state"]
+
+MARKDOWN_LIMIT = 65_536
+_BODY_BUDGET = 60_000  # room left for a title line and GitHub's own additions
+
+
+@dataclass
+class Change:
+    offering: str
+    path: str
+    old: Any
+    new: Any
+    source: str | None = None
+    pct: float | None = None  # for prices
+
+
+@dataclass
+class Risk:
+    kind: str  # price-jump, removed, retired, new-conflict, unit-guard, retirement-blocked, source-failed
+    subject: str
+    message: str
+
+
+@dataclass
+class ChangeReport:
+    added: list[dict[str, Any]] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    revived: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    models_added: list[str] = field(default_factory=list)
+    price_changes: list[Change] = field(default_factory=list)
+    fact_changes: list[Change] = field(default_factory=list)
+    new_conflicts: list[Change] = field(default_factory=list)
+    other_changes: list[Change] = field(default_factory=list)
+    provenance_only: int = 0
+    risks: list[Risk] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)  # per-source summary of a run
+
+    @property
+    def changed_offerings(self) -> int:
+        keys = {c.offering for c in (*self.price_changes, *self.fact_changes, *self.other_changes)}
+        return len(keys)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.retired or self.revived or self.removed or self.models_added
+                    or self.price_changes or self.fact_changes or self.new_conflicts or self.other_changes
+                    or self.provenance_only)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["counts"] = self.counts()
+        return data
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "added": len(self.added),
+            "retired": len(self.retired),
+            "revived": len(self.revived),
+            "removed": len(self.removed),
+            "models_added": len(self.models_added),
+            "changed": self.changed_offerings,
+            "price_changes": len(self.price_changes),
+            "fact_changes": len(self.fact_changes),
+            "new_conflicts": len(self.new_conflicts),
+            "provenance_only": self.provenance_only,
+            "risky": len(self.risks),
+        }
+
+    def markdown(self, title: str = "Metadata refresh", limit: int = _BODY_BUDGET) -> str:
+        """The PR body: under ``limit`` characters, cutting long tables first."""
+        rows = 200
+        while True:
+            text = _render(self, title, rows)
+            if len(text) <= limit or rows <= 5:
+                return text if len(text) <= limit else text[: limit - 80] + "\n\n… (cut; see the JSON report)\n"
+            rows //= 2
+
+
+# -- loading a state -------------------------------------------------------------------------
+
+
+def load_state(spec: str, repo: Path | None = None) -> Tree:
+    """A folder (``metadata/`` or a folder containing it), or a git revision of ``repo``'s
+    ``metadata/`` (``HEAD~1``, ``main``, a commit)."""
+    path = Path(spec)
+    for candidate in (path, path / "metadata"):
+        if (candidate / "sources.json").is_file():
+            return load_tree(candidate)
+    repo = repo or Path.cwd()
+    try:
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", spec, "metadata"], cwd=repo, capture_output=True, check=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        why = exc.stderr.decode(errors="replace").strip() if isinstance(exc, subprocess.CalledProcessError) else exc
+        raise ValueError(f"{spec!r} is neither a metadata folder nor a git revision of {repo} ({why})") from None
+    with tempfile.TemporaryDirectory(prefix="faimeta-state-") as scratch:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(scratch, filter="data")
+        return load_tree(Path(scratch) / "metadata")
+
+
+# -- comparing -------------------------------------------------------------------------------
+
+
+def _facts(record: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(iter_facts(record, OFFERING_FACTS))
+
+
+def _source_of(record: Mapping[str, Any], path: str) -> str | None:
+    facts = [p for p, _ in iter_facts(record, OFFERING_FACTS)]
+    if "provenance" not in record or path not in facts:
+        return None
+    return decode_provenance(record["provenance"], facts)[path].source
+
+
+def _pct(old: Any, new: Any) -> float | None:
+    if isinstance(old, (int, float)) and isinstance(new, (int, float)) and old:
+        return round((new - old) / old * 100, 1)
+    return None
+
+
+_REST = ("model", "aliases", "retired_at")  # non-fact fields a reviewer should still see
+
+
+def compare(old: Tree, new: Tree, *, run: Mapping[str, Any] | None = None) -> ChangeReport:
+    """The changes from ``old`` to ``new``; ``run`` is a refresh's ``RefreshResult.to_json()``,
+    whose guard hits and failures become risky items."""
+    report = ChangeReport()
+    ratio = float(new.sources.get("guards", {}).get("max_price_ratio", 5))
+    old_models = {f"{v}/{m}" for v, f in old.vendors.items() for m in f["models"]}
+    report.models_added = sorted({f"{v}/{m}" for v, f in new.vendors.items() for m in f["models"]} - old_models)
+    for provider in sorted(set(old.providers) | set(new.providers)):
+        before = old.providers.get(provider, {}).get("offerings", {})
+        after = new.providers.get(provider, {}).get("offerings", {})
+        for upstream_id in sorted(set(before) - set(after)):
+            key = f"{provider}/{upstream_id}"
+            report.removed.append(key)
+            report.risks.append(Risk("removed", key, "deleted from the metadata (the refresher never deletes)"))
+        for upstream_id in sorted(after):
+            key = f"{provider}/{upstream_id}"
+            record = after[upstream_id]
+            if upstream_id not in before:
+                price = record.get("price", {})
+                report.added.append({"offering": key, "model": record["model"],
+                                     **{k: price[k] for k in ("input", "output") if k in price}})
+                continue
+            _compare_offering(report, key, before[upstream_id], record, ratio)
+    _ledger_risks(report, new)
+    if run is not None:
+        _run_risks(report, run)
+    order = {"source-failed": 0, "unit-guard": 1, "price-jump": 2, "removed": 3, "retirement-blocked": 4,
+             "new-conflict": 5, "retired": 6}
+    report.risks.sort(key=lambda r: (order.get(r.kind, 9), r.subject))
+    report.price_changes.sort(key=lambda c: (-abs(c.pct or 0), c.offering, c.path))
+    return report
+
+
+def _compare_offering(report: ChangeReport, key: str, old: Mapping[str, Any], new: Mapping[str, Any],
+                      ratio: float) -> None:
+    was, now = _facts(old), _facts(new)
+    changed = False
+    for path in sorted(set(was) | set(now)):
+        if was.get(path) == now.get(path):
+            continue
+        changed = True
+        change = Change(key, path, was.get(path), now.get(path), _source_of(new, path) or _source_of(old, path))
+        if path == "status" and now.get(path) == "retired":
+            report.retired.append(key)
+            report.risks.append(Risk("retired", key, f"retired (was {was.get(path, 'active')})"))
+        elif path == "status" and was.get(path) == "retired":
+            report.revived.append(key)
+        elif path.startswith("price.") and path != "price.tiers":
+            change.pct = _pct(change.old, change.new)
+            report.price_changes.append(change)
+            if change.old and change.new and max(change.new / change.old, change.old / change.new) > ratio:
+                report.risks.append(Risk("price-jump", key, f"{path} {change.old} → {change.new} "
+                                                            f"({change.pct:+.0f}%, more than ×{ratio:g})"))
+        else:
+            report.fact_changes.append(change)
+    old_conflicts, new_conflicts = old.get("disagreements", {}), new.get("disagreements", {})
+    for path, entries in sorted(new_conflicts.items()):
+        for entry in entries:
+            if entry not in old_conflicts.get(path, []):
+                changed = True
+                conflict = Change(key, path, _facts(new).get(path), entry["value"], entry["source"])
+                report.new_conflicts.append(conflict)
+                if path.startswith("price."):
+                    report.risks.append(Risk("new-conflict", key, f"{path}: {entry['source']} says {entry['value']}, "
+                                                                  f"the catalog keeps {conflict.old}"))
+    rest_old = {k: old.get(k) for k in _REST}
+    rest_new = {k: new.get(k) for k in _REST}
+    if rest_old != rest_new:
+        changed = True
+        diff = DeepDiff(rest_old, rest_new, ignore_order=True, verbose_level=2)
+        for kind, items in diff.to_dict().items():
+            for where, value in (items.items() if isinstance(items, dict) else ((str(i), None) for i in items)):
+                report.other_changes.append(Change(key, where.replace("root", "", 1), kind, _plain(value)))
+    if not changed and (old.get("provenance") != new.get("provenance") or old.get("price_history") != new.get("price_history")):
+        report.provenance_only += 1
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"old_value", "new_value"}:
+        return f"{value['old_value']!r} → {value['new_value']!r}"
+    return value if isinstance(value, (str, int, float, bool, type(None), list, dict)) else str(value)
+
+
+def _ledger_risks(report: ChangeReport, new: Tree) -> None:
+    """Offerings absent long enough to retire that a guard kept (shrink guard, or another source)."""
+    retire_after = int(new.sources.get("guards", {}).get("retire_after_absences", 3))
+    for source, entry in sorted(new.ledger.get("sources", {}).items()):
+        for provider, ids in sorted(entry.get("absences", {}).items()):
+            offerings = new.providers.get(provider, {}).get("offerings", {})
+            blocked = [i for i, n in sorted(ids.items()) if n >= retire_after and offerings.get(i, {}).get("status") != "retired"]
+            for upstream_id in blocked:
+                report.risks.append(Risk("retirement-blocked", f"{provider}/{upstream_id}",
+                                         f"missing from {source} for {ids[upstream_id]} refreshes, not retired "
+                                         "(a guard or another source keeps it)"))
+
+
+def _run_risks(report: ChangeReport, run: Mapping[str, Any]) -> None:
+    for source in run.get("sources", []):
+        name = source["source"]
+        summary = {k: source.get(k) for k in ("status", "fetched", "parsed", "added", "changed", "unchanged",
+                                               "retired", "error", "reason")}
+        summary["skipped"] = len(source.get("skipped", []))
+        summary["flagged"] = len(source.get("flagged", []))
+        report.sources.append({"source": name, **{k: v for k, v in summary.items() if v is not None}})
+        if source.get("status") == "failed":
+            report.risks.append(Risk("source-failed", name, source.get("error", "failed")))
+        for skipped in source.get("skipped", []):
+            if "implausibly" in skipped["reason"]:
+                report.risks.append(Risk("unit-guard", skipped["record"], skipped["reason"]))
+        for warning in source.get("warnings", []):
+            if "nothing is retired" in warning or "listed nothing" in warning:
+                report.risks.append(Risk("retirement-blocked", name, warning))
+
+
+# -- Markdown --------------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    text = "—" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+    return text.replace("|", "\\|").replace("\n", " ")[:120]
+
+
+def _table(header: Iterable[str], rows: list[list[Any]], limit: int) -> str:
+    header = list(header)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows[:limit]]
+    if len(rows) > limit:
+        lines.append(f"\n… and {len(rows) - limit:,} more (see the JSON report)")
+    return "\n".join(lines)
+
+
+def _details(summary: str, body: str, open_: bool = False) -> str:
+    return f"<details{' open' if open_ else ''}><summary>{summary}</summary>\n\n{body}\n\n</details>\n"
+
+
+def _render(report: ChangeReport, title: str, rows: int) -> str:
+    c = report.counts()
+    out = [f"## {title}\n"]
+    verdict = f"**{c['risky']} item(s) need a careful look** (listed first)." if report.risks else \
+        "Nothing risky: no large price move, no removal, no new price conflict, no guard hit."
+    out.append(verdict + "\n")
+    out.append(_table(
+        ("added", "changed", "retired", "revived", "removed", "new models", "price changes", "new conflicts",
+         "provenance only"),
+        [[c["added"], c["changed"], c["retired"], c["revived"], c["removed"], c["models_added"], c["price_changes"],
+          c["new_conflicts"], c["provenance_only"]]], 1) + "\n")
+    if report.risks:
+        out.append("### Risky\n")
+        out.append(_table(("kind", "what", "why"), [[r.kind, r.subject, r.message] for r in report.risks], rows) + "\n")
+    if report.sources:
+        out.append(_details(f"Sources ({len(report.sources)})", _table(
+            ("source", "status", "fetched", "parsed", "skipped", "added", "changed", "retired", "flagged"),
+            [[s["source"], s.get("status"), s.get("fetched"), s.get("parsed"), s.get("skipped"), s.get("added"),
+              s.get("changed"), s.get("retired"), s.get("flagged")] for s in report.sources], rows), open_=True))
+    if report.price_changes:
+        out.append(_details(f"Price changes ({len(report.price_changes)})", _table(
+            ("offering", "price", "old → new", "change", "source"),
+            [[ch.offering, ch.path.removeprefix("price."), f"{_cell(ch.old)} → {_cell(ch.new)}",
+              f"{ch.pct:+.1f}%" if ch.pct is not None else "—", ch.source] for ch in report.price_changes], rows)))
+    if report.added:
+        out.append(_details(f"Added offerings ({len(report.added)})", _table(
+            ("offering", "model", "input", "output"),
+            [[a["offering"], a["model"], a.get("input"), a.get("output")] for a in report.added], rows)))
+    for name, keys in (("Retired", report.retired), ("Revived", report.revived), ("Removed", report.removed),
+                       ("New models", report.models_added)):
+        if keys:
+            out.append(_details(f"{name} ({len(keys)})", _table(("id",), [[k] for k in keys], rows)))
+    if report.fact_changes:
+        out.append(_details(f"Limit, capability and lifecycle changes ({len(report.fact_changes)})", _table(
+            ("offering", "fact", "old", "new", "source"),
+            [[ch.offering, ch.path, ch.old, ch.new, ch.source] for ch in report.fact_changes], rows)))
+    if report.new_conflicts:
+        out.append(_details(f"New disagreements between sources ({len(report.new_conflicts)})", _table(
+            ("offering", "fact", "catalog keeps", "other source says", "source"),
+            [[ch.offering, ch.path, ch.old, ch.new, ch.source] for ch in report.new_conflicts], rows)))
+    if report.other_changes:
+        out.append(_details(f"Other changes ({len(report.other_changes)})", _table(
+            ("offering", "where", "kind", "value"),
+            [[ch.offering, ch.path, ch.old, ch.new] for ch in report.other_changes], rows)))
+    if report.provenance_only:
+        out.append(f"{report.provenance_only:,} offering(s) changed only in provenance or price history "
+                   "(a source confirmed or took over an unchanged value).\n")
+    return "\n".join(out)
