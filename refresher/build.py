@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from gate_consumer._time import format_instant, utc_now
 from refresher.jsonio import dumps, write_atomic
 from refresher.store import Tree
 
-__all__ = ["SCHEMA_VERSION", "BuildResult", "build", "build_files", "write_bundle"]
+__all__ = ["SCHEMA_VERSION", "BuildResult", "build", "build_files", "refresh_bundle", "write_bundle"]
 
 SCHEMA_VERSION = "1.0"
 #: The files of v1/ the consumer needs, and so what is bundled inside gate_consumer.
@@ -189,5 +188,10 @@ def write_bundle(out: Path, bundle_dir: Path = BUNDLE_DIR) -> list[str]:
     return _replace_dir(bundle_dir, files)
 
 
-def clean(out: Path) -> None:
-    shutil.rmtree(out, ignore_errors=True)
+def refresh_bundle(tree: Tree, repo_dir: Path) -> list[str]:
+    """Rebuild the snapshot bundled in ``repo_dir/gate_consumer`` from ``tree``."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="faimeta-bundle-") as scratch:
+        build(tree, Path(scratch), schema_dir=repo_dir / "schema", repo=repo_dir)
+        return write_bundle(Path(scratch), repo_dir / "gate_consumer" / "_data" / "v1")

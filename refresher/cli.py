@@ -170,6 +170,11 @@ def refresh(
     allow_shrink: bool = typer.Option(
         False, "--allow-shrink", help="Retire even if a source shrank past guards.max_shrink_share (after checking)."
     ),
+    pr: bool = typer.Option(False, "--pr", help="Commit on refresh/<lane>, push, open or update its pull request."),
+    lane: Annotated[
+        str | None, typer.Option(help="The PR lane (default: 'all', or the sources and providers of this run).")
+    ] = None,
+    base: Annotated[str, typer.Option(help="The branch PRs target (the run must start on it).")] = "main",
 ):
     """Pull sources, reconcile them with the tree, validate, and write what changed.
 
@@ -183,6 +188,7 @@ def refresh(
       faimeta refresh --provider openrouter
       faimeta refresh --source modelsdev --dry-run --report /tmp/refresh.json
       faimeta refresh --replay ../shared/fixtures/upstream
+      GITHUB_TOKEN=… faimeta refresh --source openrouter --pr
     """
     from refresher.refresh import fetch_payloads, replay_payloads, run_refresh, select_sources
     from refresher.sources.base import SourceError
@@ -198,6 +204,11 @@ def refresh(
     except KeyError as exc:
         _fail(exc.args[0], 2)
     say = lambda line: typer.echo(line, err=True)  # noqa: E731 - progress goes to stderr
+    if pr:
+        if dry_run:
+            _fail("--pr and --dry-run exclude each other", 2)
+        lane = lane or _default_lane(source, provider)
+        before = _pr_preflight(root, base)
     for name, why in left_out.items():
         say(f"{name}: not used: {why}")
     not_run: dict[str, str] = {}
@@ -217,8 +228,71 @@ def refresh(
         from refresher.jsonio import dumps, write_atomic
 
         write_atomic(report, dumps(result.to_json()))
+    if pr and not result.invalid:
+        _open_pull_request(root, result, before, lane, base, say)
     if not result.ok:
         raise typer.Exit(1)
+
+
+def _default_lane(sources: list[str] | None, providers: list[str] | None) -> str:
+    parts = sorted(set(sources or ())) or ["all"]
+    return "-".join(parts + sorted(set(providers or ())))
+
+
+def _pr_preflight(root: Path, base: str):
+    """Check the repository before refreshing; return the tree as it is (the report's "before")."""
+    import os
+
+    from git import InvalidGitRepositoryError, Repo
+
+    if not os.environ.get("GITHUB_TOKEN"):
+        _fail("--pr needs GITHUB_TOKEN (a token that may push branches and open pull requests)")
+    try:
+        repo = Repo(root.resolve().parent)
+    except InvalidGitRepositoryError:
+        _fail(f"--pr needs {root.resolve().parent} to be a git repository")
+    if repo.head.is_detached or repo.active_branch.name != base:
+        _fail(f"--pr starts on the base branch {base!r}; check it out first (or pass --base)")
+    if repo.is_dirty(path=str(root.resolve())) or any(
+        p.startswith(root.name + "/") for p in repo.untracked_files
+    ):
+        _fail(f"{root} has uncommitted changes; commit or stash them before a --pr run")
+    return _tree(root)
+
+
+def _open_pull_request(root: Path, result, before, lane: str, base: str, say) -> None:
+    import os
+
+    from git import Repo
+
+    from refresher import build as builder
+    from refresher.jsonio import dumps, write_atomic
+    from refresher.pr import GitHub, PullRequestError, publish, repository_slug
+    from refresher.report import compare
+
+    if not result.written:
+        typer.echo("no change: no commit, no pull request")
+        return
+    repo_dir = root.resolve().parent
+    paths = [root.name]
+    bundle_dir = repo_dir / "gate_consumer" / "_data" / "v1"
+    if bundle_dir.is_dir():
+        builder.refresh_bundle(_tree(root), repo_dir)
+        paths.append("gate_consumer/_data/v1")
+    report = compare(before, _tree(root), run=result.to_json())
+    write_atomic(repo_dir / "reports" / f"{lane}.json", dumps(report.to_json()))
+    paths.append(f"reports/{lane}.json")
+    counts = report.counts()
+    title = (f"Metadata refresh ({lane}): {counts['added']} added, {counts['changed']} changed, "
+             f"{counts['retired']} retired" + (f", {counts['risky']} to review" if report.risks else ""))
+    body = report.markdown(title) + f"\nThe full report is `reports/{lane}.json` on this branch.\n"
+    try:
+        slug = repository_slug(Repo(repo_dir), os.environ)
+        github = GitHub(slug, os.environ["GITHUB_TOKEN"], api=os.environ.get("GITHUB_API_URL", "https://api.github.com"))
+        publish(repo_dir, lane=lane, base=base, paths=paths, title=title, body=body, risky=bool(report.risks),
+                github=github, say=say)
+    except PullRequestError as exc:
+        _fail(f"pull request: {exc}")
 
 
 def _print_refresh(result, dry_run: bool) -> None:
@@ -286,8 +360,9 @@ def build(
     manifest = result.manifest
     typer.echo(f"v1: catalog {manifest['catalog_version']}, {len(manifest['files'])} files, "
                f"{sum(f['size'] for f in manifest['files'].values()):,} bytes, {len(result.written)} changed")
-    if bundle:
-        changed = builder.write_bundle(out)
+    bundle_dir = repo / "gate_consumer" / "_data" / "v1"
+    if bundle and bundle_dir.is_dir():
+        changed = builder.write_bundle(out, bundle_dir)
         typer.echo(f"gate_consumer/_data/v1: {len(changed)} file(s) changed")
     routes = dict(_load_routes(root / "gate_routes.json"))
     if gate_routes is not None:

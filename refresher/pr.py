@@ -1,0 +1,187 @@
+"""``faimeta refresh --pr``: one branch and one pull request per refresh lane.
+
+The contract:
+
+* The refresh runs on the base branch's working tree; nothing changed → no commit, no PR.
+* The result is committed on ``refresh/<lane>`` (recreated from the base each run, so the PR
+  shows exactly this refresh), together with the refreshed snapshot bundled in
+  ``gate_consumer`` and the full JSON report (``reports/<lane>.json``), and force-pushed to
+  that branch only — never to the base branch. The working tree goes back to the base branch.
+* The PR for the lane is opened, or updated if one is open, through the GitHub REST API
+  (httpx; ``GITHUB_TOKEN``; the repository from ``GITHUB_REPOSITORY`` or the ``origin`` URL;
+  ``GITHUB_API_URL`` for GitHub Enterprise or tests). Labels: ``metadata-refresh``, plus
+  ``needs-review`` when the report has risky items (removed again when it no longer has).
+* A failing API call leaves the branch pushed and raises :class:`PullRequestError` saying so.
+  The token is sent in a header and appears in no message, commit or body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from git import GitCommandError, Repo
+
+__all__ = ["GitHub", "PullRequestError", "PullRequestResult", "publish", "repository_slug"]
+
+LABEL = "metadata-refresh"
+RISKY_LABEL = "needs-review"
+API_VERSION = "2022-11-28"
+_REMOTE = re.compile(r"github\.com[:/](?P<slug>[^/]+/[^/]+?)(?:\.git)?/?$")
+
+
+class PullRequestError(Exception):
+    """The PR step failed; the message says what was done before (e.g. the branch was pushed)."""
+
+
+@dataclass(frozen=True)
+class PullRequestResult:
+    branch: str
+    commit: str
+    number: int
+    url: str
+    created: bool
+
+
+def repository_slug(repo: Repo, environ: Mapping[str, str]) -> str:
+    """``owner/name``: ``GITHUB_REPOSITORY``, else parsed from the ``origin`` remote's URL."""
+    if environ.get("GITHUB_REPOSITORY"):
+        return environ["GITHUB_REPOSITORY"]
+    try:
+        url = repo.remote("origin").url
+    except ValueError:
+        raise PullRequestError("no GITHUB_REPOSITORY and no 'origin' remote to tell the repository") from None
+    match = _REMOTE.search(url)
+    if not match:
+        raise PullRequestError("cannot tell the GitHub repository from the origin URL; set GITHUB_REPOSITORY")
+    return match.group("slug")
+
+
+class GitHub:
+    """The few REST endpoints the refresh PR needs, as GitHub documents them."""
+
+    def __init__(self, slug: str, token: str, *, api: str = "https://api.github.com", client: httpx.Client | None = None):
+        self.slug = slug
+        self.client = client or httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0))
+        self.api = api.rstrip("/")
+        self.headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": API_VERSION,
+            "User-Agent": "fusionaize-metadata-refresher",
+        }
+
+    def _call(self, method: str, path: str, *, json: Any = None, params: Mapping[str, str] | None = None,
+              ok: tuple[int, ...] = ()) -> Any:
+        url = f"{self.api}{path}"
+        try:
+            response = self.client.request(method, url, json=json, params=params, headers=self.headers)
+        except httpx.HTTPError as exc:
+            raise PullRequestError(f"{method} {path}: {type(exc).__name__}") from None
+        if response.status_code in ok:
+            return None
+        if response.status_code >= 400:
+            try:
+                message = response.json().get("message", "")
+            except ValueError:
+                message = response.text[:200]
+            raise PullRequestError(f"{method} {path} answered HTTP {response.status_code}: {message}")
+        return response.json() if response.content else None
+
+    def open_pull(self, branch: str) -> dict[str, Any] | None:
+        owner = self.slug.split("/", 1)[0]
+        pulls = self._call("GET", f"/repos/{self.slug}/pulls", params={"state": "open", "head": f"{owner}:{branch}"})
+        return pulls[0] if pulls else None
+
+    def create_pull(self, *, title: str, head: str, base: str, body: str) -> dict[str, Any]:
+        return self._call("POST", f"/repos/{self.slug}/pulls",
+                          json={"title": title, "head": head, "base": base, "body": body})
+
+    def update_pull(self, number: int, *, title: str, body: str) -> dict[str, Any]:
+        return self._call("PATCH", f"/repos/{self.slug}/pulls/{number}", json={"title": title, "body": body})
+
+    def add_labels(self, number: int, labels: list[str]) -> None:
+        self._call("POST", f"/repos/{self.slug}/issues/{number}/labels", json={"labels": labels})
+
+    def remove_label(self, number: int, label: str) -> None:
+        self._call("DELETE", f"/repos/{self.slug}/issues/{number}/labels/{label}", ok=(404,))
+
+
+def publish(
+    repo_dir: Path,
+    *,
+    lane: str,
+    base: str,
+    paths: list[str],
+    title: str,
+    body: str,
+    risky: bool,
+    github: GitHub | None,
+    say: Callable[[str], None] = print,
+) -> PullRequestResult:
+    """Commit ``paths`` on ``refresh/<lane>``, force-push it, open or update its PR."""
+    branch = f"refresh/{lane}"
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", lane) or branch == base:
+        raise PullRequestError(f"lane {lane!r} is not a safe branch name")
+    repo = Repo(repo_dir)
+    if repo.active_branch.name != base:
+        raise PullRequestError(f"the refresh must start on {base!r}, not {repo.active_branch.name!r}")
+    try:
+        repo.git.checkout("-B", branch)  # from the base, carrying the refreshed files along
+        repo.git.add("--", *paths)
+        with repo.git.custom_environment(**_identity(repo)):
+            repo.git.commit("-m", title, "--no-verify")
+        commit = repo.head.commit.hexsha
+        if _remote_tree(repo, branch) == repo.head.commit.tree.hexsha:
+            say(f"{branch} on origin already has exactly this refresh: nothing pushed, the pull request is current")
+            return PullRequestResult(branch, commit, 0, "", False)
+        repo.git.push("--force", "origin", f"refs/heads/{branch}:refs/heads/{branch}")
+    except GitCommandError as exc:
+        raise PullRequestError(f"git {exc.command[1] if len(exc.command) > 1 else ''} failed: "
+                               f"{(exc.stderr or '').strip()[:300]}") from None
+    finally:
+        if repo.active_branch.name != base:
+            repo.git.checkout(base)
+    say(f"pushed {branch} ({commit[:12]})")
+    if github is None:
+        raise PullRequestError(f"{branch} is pushed, but GITHUB_TOKEN is not set: no pull request opened")
+    try:
+        existing = github.open_pull(branch)
+        if existing is None:
+            pull = github.create_pull(title=title, head=branch, base=base, body=body)
+            created = True
+        else:
+            pull = github.update_pull(existing["number"], title=title, body=body)
+            created = False
+        github.add_labels(pull["number"], [LABEL, RISKY_LABEL] if risky else [LABEL])
+        if not risky and not created:
+            github.remove_label(pull["number"], RISKY_LABEL)
+    except PullRequestError as exc:
+        raise PullRequestError(f"{branch} is pushed ({commit[:12]}), but the pull request step failed: {exc}") from None
+    say(f"{'opened' if created else 'updated'} pull request #{pull['number']}: {pull.get('html_url', '')}")
+    return PullRequestResult(branch, commit, pull["number"], pull.get("html_url", ""), created)
+
+
+def _remote_tree(repo: Repo, branch: str) -> str | None:
+    """The tree of ``origin``'s ``branch``, or None if it has none."""
+    try:
+        repo.git.fetch("origin", f"refs/heads/{branch}")
+        return repo.git.rev_parse("FETCH_HEAD^{tree}")
+    except GitCommandError:
+        return None
+
+
+BOT_NAME, BOT_EMAIL = "fusionAIze metadata bot", "metadata-bot@users.noreply.github.com"
+
+
+def _identity(repo: Repo) -> dict[str, str]:
+    """Commit as the configured user, else as the bot (CI runners often have no identity)."""
+    reader = repo.config_reader()
+    if reader.has_option("user", "name") and reader.has_option("user", "email"):
+        return {}
+    return {"GIT_AUTHOR_NAME": BOT_NAME, "GIT_AUTHOR_EMAIL": BOT_EMAIL,
+            "GIT_COMMITTER_NAME": BOT_NAME, "GIT_COMMITTER_EMAIL": BOT_EMAIL}
