@@ -21,29 +21,30 @@ __all__ = ["FactProvenance", "decode_provenance", "encode_provenance"]
 class FactProvenance(NamedTuple):
     """Where one fact came from: the source id, when it was first observed there, and a reference.
 
-    ``expires`` is set only for manual reviews: the review pins the value until then.
+    ``expires`` and ``by`` are set only for manual reviews: the review pins the value until then.
     """
 
     source: str
     as_of: str
     ref: str | None = None
     expires: str | None = None
+    by: str | None = None  # manual reviews: who reviewed
 
     def to_json(self) -> dict[str, str]:
         out = {"source": self.source, "as_of": self.as_of}
-        if self.ref is not None:
-            out["ref"] = self.ref
-        if self.expires is not None:
-            out["expires"] = self.expires
+        for key in ("ref", "expires", "by"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
         return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FactProvenance:
-        return cls(data["source"], data["as_of"], data.get("ref"), data.get("expires"))
+        return cls(data["source"], data["as_of"], data.get("ref"), data.get("expires"), data.get("by"))
 
 
-def _sort_key(p: FactProvenance) -> tuple[str, str, str, str]:
-    return (p.source, p.as_of, p.ref or "", p.expires or "")
+def _sort_key(p: FactProvenance) -> tuple[str, str, str, str, str]:
+    return (p.source, p.as_of, p.ref or "", p.expires or "", p.by or "")
 
 
 def encode_provenance(facts: Mapping[str, FactProvenance]) -> dict[str, Any]:

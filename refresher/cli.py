@@ -88,8 +88,12 @@ def status(
     if unknown:
         _fail(f"unknown provider(s): {', '.join(unknown)}")
     rows = provider_status(tree, now, provider)
+    from refresher.review import expiring_reviews
+
+    reviews = [r for r in expiring_reviews(tree, now) if not provider or r["offering"].split("/", 1)[0] in provider]
     if as_json:
-        typer.echo(json.dumps({"evaluated_at": format_instant(now), "providers": rows}, indent=2))
+        typer.echo(json.dumps({"evaluated_at": format_instant(now), "providers": rows,
+                               "reviews_expiring": reviews}, indent=2))
         return
     columns = ("provider", "offerings", "priced", "fresh", "aging", "stale", "conflict", "manual", "untracked")
     header = [*columns, "oldest price"]
@@ -105,6 +109,11 @@ def status(
         if n in (1, len(table) - 1):
             typer.echo("  ".join("-" * w for w in widths))
         typer.echo("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
+    if reviews:
+        typer.echo(f"\nmanual reviews expiring within 30 days ({len(reviews)}):")
+        for r in reviews:
+            state = "EXPIRED, automated sources apply again" if r["expired"] else "expires"
+            typer.echo(f"  {r['offering']} {r['fact']}: {state} {r['expires']} (reviewed by {r['by'] or 'unknown'})")
 
 
 @app.command()
@@ -485,6 +494,66 @@ def diff(
     typer.echo(report.markdown(f"Metadata changes {old} → {new}"))
     if json_out is not None:
         write_atomic(json_out, dumps(report.to_json()))
+
+
+@app.command()
+def review(
+    provider: Annotated[str, typer.Argument(help="The provider (e.g. anthropic).")],
+    model: Annotated[str, typer.Argument(help="The offering's upstream id, or the model id it links to.")],
+    field: Annotated[str, typer.Argument(help="The fact: price.input, limits.context, capabilities.tools, status…")],
+    value: Annotated[str, typer.Option("--value", help="The reviewed value (modalities: comma-separated).")],
+    source_url: Annotated[str, typer.Option("--source-url", help="Where the reviewer read it (the provider's page).")],
+    expires: Annotated[str, typer.Option(help="How long the review pins the value: 90d, 12w, or a date.")] = "90d",
+    root: RootOption = Path("metadata"),
+):
+    """Pin a fact by hand: a manual review beats every automated source until it expires.
+
+    The reviewer is your git identity (user.name, user.email). The value an automated source
+    stated stays visible as that source's disagreement. `faimeta status` lists reviews that
+    expire within 30 days.
+
+    \b
+    Examples:
+      faimeta review anthropic claude-sonnet-4-5 price.input --value 3 --source-url https://www.anthropic.com/pricing
+      faimeta review openrouter anthropic/claude-sonnet-4.5 limits.context --value 1000000 \\
+          --source-url https://openrouter.ai/anthropic/claude-sonnet-4.5 --expires 30d
+    """
+    from refresher.refresh import write_if_valid
+    from refresher.review import ReviewError, parse_expiry, parse_value, record_review
+
+    tree = _tree(root)
+    now = utc_now()
+    try:
+        reviewer = _git_identity(root)
+        pinned = record_review(tree, provider, model, field, parse_value(field, value), source_url=source_url,
+                               expires=parse_expiry(expires, now), reviewer=reviewer, now=now)
+    except ReviewError as exc:
+        _fail(str(exc), 2)
+    problems, written = write_if_valid(tree, root)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        _fail("the review would make the metadata invalid; nothing written:\n" + "\n".join(f"  {p}" for p in errors))
+    was = f"{pinned.old!r} from {pinned.old_source}" if pinned.old_source else "unset"
+    typer.echo(f"{pinned.provider}/{pinned.upstream_id} {pinned.path}: {pinned.new!r} (was {was}), "
+               f"pinned until {pinned.expires} by {reviewer}; {len(written)} file(s) changed")
+
+
+def _git_identity(root: Path) -> str:
+    import subprocess
+
+    from refresher.review import ReviewError
+
+    def read(key: str) -> str:
+        try:
+            out = subprocess.run(["git", "config", key], cwd=root.resolve().parent, capture_output=True, text=True)
+        except OSError:
+            return ""
+        return out.stdout.strip()
+
+    name, email = read("user.name"), read("user.email")
+    if not name or not email:
+        raise ReviewError("set your git identity first (git config user.name / user.email): it names the reviewer")
+    return f"{name} <{email}>"
 
 
 @app.command("schema")

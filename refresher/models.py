@@ -82,6 +82,7 @@ class Provenance(_Strict):
     as_of: Instant
     ref: str | None = Field(None, description="URL or endpoint more specific than the source's")
     expires: Instant | None = Field(None, description="manual reviews only: pinned until then")
+    by: str | None = Field(None, max_length=200, description="manual reviews only: the reviewer (git identity)")
 
 
 class RecordProvenance(Provenance):

@@ -35,6 +35,7 @@ __all__ = [
     "replay_payloads",
     "run_refresh",
     "select_sources",
+    "write_if_valid",
 ]
 
 
@@ -240,17 +241,22 @@ def run_refresh(
         )
         result.summaries.append(summary)
         say(f"{snapshot.source}: {summary.line()}")
-    # Validate the result in a scratch copy before touching the real tree.
+    result.problems, result.written = write_if_valid(work, root, dry_run=dry_run)
+    if result.invalid:
+        say("the refreshed tree does not validate; nothing was written")
+    return result
+
+
+def write_if_valid(tree: Tree, root: Path, *, dry_run: bool = False) -> tuple[list[Problem], list[str]]:
+    """Validate ``tree`` in a scratch copy; write it to ``root`` only if it has no error.
+    Returns the problems and the files written (none on error or ``dry_run``)."""
     with tempfile.TemporaryDirectory(prefix="faimeta-") as scratch:
         scratch_root = Path(scratch) / "metadata"
         scratch_root.mkdir(parents=True)
-        (scratch_root / "sources.json").write_text(dumps(work.sources))
-        (scratch_root / "vendors.json").write_text(dumps(work.vendor_rules))
-        write_tree(work, scratch_root)
-        result.problems = validate_tree(scratch_root)
-    if result.invalid:
-        say("the refreshed tree does not validate; nothing was written")
-        return result
-    if not dry_run:
-        result.written = write_tree(work, root)
-    return result
+        (scratch_root / "sources.json").write_text(dumps(tree.sources))
+        (scratch_root / "vendors.json").write_text(dumps(tree.vendor_rules))
+        write_tree(tree, scratch_root)
+        problems = validate_tree(scratch_root)
+    if dry_run or any(p.severity == "error" for p in problems):
+        return problems, []
+    return problems, write_tree(tree, root)

@@ -1,0 +1,166 @@
+"""``faimeta review``: a human pins a fact, with a source URL, a reviewer and an expiry.
+
+A manual review is the strongest evidence there is until it expires (DESIGN.md precedence):
+automated sources that say otherwise are recorded as disagreements, not applied. The value it
+replaces, if an automated source stated it, is kept as that source's disagreement — so the
+reviewer's PR shows both. After the expiry the fact ages like any other and the next refresh
+applies the automated value again (the reviewed price moves to the price history).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from gate_consumer._time import format_instant, parse_instant
+from gate_consumer.facts import OFFERING_FACTS, iter_facts
+from gate_consumer.provenance import FactProvenance, decode_provenance, encode_provenance
+from refresher.models import Offering
+from refresher.store import Tree
+
+__all__ = ["MANUAL_SOURCE", "Review", "ReviewError", "expiring_reviews", "parse_expiry", "parse_value", "record_review"]
+
+MANUAL_SOURCE = "manual"
+_DURATION = re.compile(r"^(?P<n>\d{1,4})(?P<unit>[dw])$")
+
+
+class ReviewError(ValueError):
+    """The review cannot be recorded; the message names what is wrong."""
+
+
+@dataclass(frozen=True)
+class Review:
+    provider: str
+    upstream_id: str
+    path: str
+    old: Any
+    new: Any
+    old_source: str | None
+    expires: str
+
+
+def parse_expiry(text: str, now: datetime) -> str:
+    """``90d``, ``12w`` or a date/instant → the expiry instant."""
+    match = _DURATION.match(text.strip())
+    if match:
+        days = int(match["n"]) * (7 if match["unit"] == "w" else 1)
+        if days < 1:
+            raise ReviewError(f"--expires {text!r}: a review must last at least a day")
+        return format_instant(now + timedelta(days=days))
+    try:
+        when = parse_instant(text.strip())
+    except ValueError:
+        raise ReviewError(f"--expires {text!r}: use a duration like 90d or 12w, or a date like 2027-03-01") from None
+    if when <= now:
+        raise ReviewError(f"--expires {text!r} is not in the future")
+    return format_instant(when)
+
+
+def _fact_names() -> dict[str, set[str]]:
+    """Section → the field names the offering schema allows (price, limits, capabilities, modalities)."""
+    names: dict[str, set[str]] = {}
+    for section in OFFERING_FACTS.sections:
+        annotation = Offering.model_fields[section].annotation
+        model = next(a for a in getattr(annotation, "__args__", (annotation,)) if hasattr(a, "model_fields"))
+        names[section] = set(model.model_fields)
+    return names
+
+
+def parse_value(path: str, text: str) -> Any:
+    """The value of ``path`` from the command line, in the field's type."""
+    section, _, name = path.partition(".")
+    if not name:
+        if path not in OFFERING_FACTS.scalars:
+            raise ReviewError(f"{path!r} is not a tracked fact; use one of {', '.join(OFFERING_FACTS.scalars)} "
+                              f"or section.field ({', '.join(OFFERING_FACTS.sections)})")
+        return text
+    allowed = _fact_names().get(section)
+    if allowed is None or name not in allowed:
+        raise ReviewError(f"{path!r} is not a tracked fact" + (f"; {section} has {', '.join(sorted(allowed))}" if allowed else ""))
+    if path == "price.tiers":
+        raise ReviewError("price.tiers is a table: edit it in the file and pin it in review")
+    try:
+        if section == "price":
+            value = float(text)
+            return int(value) if value.is_integer() else value
+        if section == "limits":
+            return int(text)
+    except ValueError:
+        raise ReviewError(f"{path}: {text!r} is not a number") from None
+    if section == "capabilities":
+        if text.lower() not in ("true", "false"):
+            raise ReviewError(f"{path}: {text!r} is not true or false")
+        return text.lower() == "true"
+    return sorted({m.strip() for m in text.split(",") if m.strip()})  # modalities
+
+
+def find_offering(tree: Tree, provider: str, model: str) -> str:
+    """The upstream id of ``provider``'s offering named ``model`` (its upstream id, or the
+    canonical model id it links to, if only one offering does)."""
+    record = tree.providers.get(provider)
+    if record is None:
+        raise ReviewError(f"no provider {provider!r} in the metadata")
+    offerings = record["offerings"]
+    if model in offerings:
+        return model
+    linked = sorted(uid for uid, o in offerings.items() if o["model"].lower() == model.lower())
+    if len(linked) == 1:
+        return linked[0]
+    if linked:
+        raise ReviewError(f"{provider} has {len(linked)} offerings of {model}: {', '.join(linked)}; name one")
+    raise ReviewError(f"{provider} has no offering {model!r}")
+
+
+def record_review(
+    tree: Tree, provider: str, model: str, path: str, value: Any, *, source_url: str, expires: str,
+    reviewer: str, now: datetime,
+) -> Review:
+    """Pin ``path`` of one offering to ``value`` in ``tree`` (in place)."""
+    if MANUAL_SOURCE not in tree.sources.get("sources", {}):
+        raise ReviewError(f"metadata/sources.json has no {MANUAL_SOURCE!r} source of type manual-review")
+    if not re.match(r"^https?://\S+$", source_url):
+        raise ReviewError(f"--source-url {source_url!r} is not an http(s) URL")
+    upstream_id = find_offering(tree, provider, model)
+    record = tree.providers[provider]["offerings"][upstream_id]
+    paths = [p for p, _ in iter_facts(record, OFFERING_FACTS)]
+    facts = decode_provenance(record["provenance"], paths) if paths else {}
+    section, _, name = path.partition(".")
+    old = (record.get(section) or {}).get(name) if name else record.get(section)
+    old_prov = facts.get(path)
+    if name:
+        record.setdefault(section, {})[name] = value
+    else:
+        record[section] = value
+    stamp = format_instant(now)
+    facts[path] = FactProvenance(MANUAL_SOURCE, stamp, source_url, expires, reviewer)
+    record["provenance"] = encode_provenance(facts)
+    disagreements = record.setdefault("disagreements", {})
+    entries = [d for d in disagreements.get(path, []) if d["source"] != MANUAL_SOURCE]
+    if old is not None and old != value and old_prov is not None and old_prov.source != MANUAL_SOURCE:
+        entries = [d for d in entries if d["source"] != old_prov.source]
+        entries.append({"source": old_prov.source, "value": old, "as_of": old_prov.as_of})
+    if entries:
+        disagreements[path] = sorted(entries, key=lambda d: d["source"])
+    else:
+        disagreements.pop(path, None)
+    if not disagreements:
+        record.pop("disagreements", None)
+    return Review(provider, upstream_id, path, old, value, old_prov.source if old_prov else None, expires)
+
+
+def expiring_reviews(tree: Tree, now: datetime, within_days: int = 30) -> list[dict[str, Any]]:
+    """Manual reviews that expire within ``within_days`` (or expired already), soonest first."""
+    horizon = format_instant(now + timedelta(days=within_days))
+    found = []
+    for provider, record in sorted(tree.providers.items()):
+        for upstream_id, offering in sorted(record["offerings"].items()):
+            paths = [p for p, _ in iter_facts(offering, OFFERING_FACTS)]
+            if not paths or "provenance" not in offering:
+                continue
+            for path, prov in decode_provenance(offering["provenance"], paths).items():
+                if prov.source == MANUAL_SOURCE and prov.expires and prov.expires <= horizon:
+                    found.append({"offering": f"{provider}/{upstream_id}", "fact": path, "expires": prov.expires,
+                                  "expired": prov.expires <= format_instant(now), "by": prov.by, "ref": prov.ref})
+    return sorted(found, key=lambda r: (r["expires"], r["offering"], r["fact"]))
