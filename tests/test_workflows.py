@@ -1,0 +1,50 @@
+"""The GitHub workflows: actionlint passes on each, and each keeps the promises the docs make."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
+
+
+def test_there_are_the_three_workflows() -> None:
+    assert [p.name for p in WORKFLOWS] == ["ci.yml", "publish.yml", "refresh.yml"]
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_actionlint_passes(workflow: Path) -> None:
+    actionlint = shutil.which("actionlint")
+    assert actionlint, "actionlint is installed with the test extra (pip install -e '.[test]')"
+    result = subprocess.run([actionlint, "-no-color", str(workflow)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_refresh_is_scheduled_dispatchable_serialized_and_least_privileged() -> None:
+    text = (REPO / ".github/workflows/refresh.yml").read_text()
+    assert "schedule:" in text and "workflow_dispatch:" in text
+    assert "source:" in text and "provider:" in text
+    assert "concurrency:" in text and "cancel-in-progress: false" in text
+    permissions = text.split("permissions:", 1)[1].split("\n\n", 1)[0]
+    assert {line.split(":")[0].strip() for line in permissions.strip().splitlines()} == {
+        "contents", "pull-requests", "issues"}
+    assert "METADATA_BOT_TOKEN" in text and "do not trigger other workflows" in text
+    assert "--pr" in text
+
+
+def test_publish_deploys_pages_from_main_only() -> None:
+    text = (REPO / ".github/workflows/publish.yml").read_text()
+    assert "branches: [main]" in text and "pull_request" not in text
+    assert "pages: write" in text and "id-token: write" in text
+    assert "faimeta build --out _site" in text and "mkdocs build --strict --site-dir _site/docs" in text
+
+
+def test_ci_runs_lint_validate_tests_docs_and_build() -> None:
+    text = (REPO / ".github/workflows/ci.yml").read_text()
+    for step in ("ruff check", "faimeta validate", "python -m pytest", "mkdocs build --strict", "faimeta build"):
+        assert step in text
