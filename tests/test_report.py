@@ -1,0 +1,114 @@
+"""The change report: Models.dev 2026-06-02 → 2026-07-01 as a reviewer reads it, and its edges."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from refresher.cli import app
+from refresher.refresh import run_refresh
+from refresher.report import MARKDOWN_LIMIT, compare, load_state
+from refresher.store import load_tree
+from tests.conftest import REPO
+from tests.test_refresh_states import NEW, NEW_AT, OLD, OLD_AT, _payload
+
+
+@pytest.fixture(scope="module")
+def month(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("month") / "metadata"
+    root.mkdir()
+    for name in ("sources.json", "vendors.json"):
+        shutil.copy(REPO / "metadata" / name, root / name)
+    assert run_refresh(root, [_payload(OLD, OLD_AT)], say=lambda _: None).ok
+    before = load_tree(root)
+    shutil.copytree(root, root.parent / "before")
+    result = run_refresh(root, [_payload(NEW, NEW_AT)], say=lambda _: None)
+    assert result.ok
+    return before, load_tree(root), result, root.parent
+
+
+def test_counts_match_the_refreshers_summary(month) -> None:
+    before, after, result, _ = month
+    report = compare(before, after, run=result.to_json())
+    summary = result.summaries[0]
+    counts = report.counts()
+    assert (counts["added"], counts["changed"], counts["retired"]) == (summary.added, summary.changed, summary.retired)
+    assert counts["models_added"] == summary.models_added
+    price_jumps = [r for r in report.risks if r.kind == "price-jump"]
+    assert len(price_jumps) == len([f for f in summary.flagged if "price changed" in f])
+    assert report.sources == [{"source": "modelsdev", "status": "ok", "fetched": 5276, "parsed": 5276, "added": 714,
+                               "changed": 608, "unchanged": 3954, "retired": 0, "skipped": 0,
+                               "flagged": len(summary.flagged)}]
+
+
+def test_the_pr_body_is_readable_under_the_limit_and_risky_first(month) -> None:
+    before, after, result, _ = month
+    body = compare(before, after, run=result.to_json()).markdown("Models.dev 2026-06-02 → 2026-07-01")
+    assert len(body) < MARKDOWN_LIMIT
+    lines = body.splitlines()
+    assert lines[0] == "## Models.dev 2026-06-02 → 2026-07-01"
+    assert "item(s) need a careful look" in lines[2]
+    assert body.index("### Risky") < body.index("<summary>Price changes")  # risky items first
+    assert body.index("<summary>Price changes") < body.index("<summary>Added offerings")
+    assert "| llmgateway/glm-5.1 | input | 6 → 0.931 | -84.5% | modelsdev |" in body
+    assert "… and " in body and "more (see the JSON report)" in body  # long sections are cut, not dropped silently
+
+
+def test_a_body_that_would_be_too_long_is_cut_to_fit(month) -> None:
+    before, after, _, _ = month
+    body = compare(before, after).markdown("x", limit=8_000)
+    assert len(body) <= 8_000 and "### Risky" in body
+
+
+def test_json_has_everything(month) -> None:
+    before, after, _, _ = month
+    data = compare(before, after).to_json()
+    assert len(data["price_changes"]) == data["counts"]["price_changes"] > 250
+    change = next(c for c in data["price_changes"] if c["offering"] == "llmgateway/glm-5.1" and c["path"] == "price.input")
+    assert change == {"offering": "llmgateway/glm-5.1", "path": "price.input", "old": 6, "new": 0.931,
+                      "source": "modelsdev", "pct": -84.5}
+    json.dumps(data)  # serializable as is
+
+
+def test_retirements_removals_conflicts_and_guards_are_risky(seeded_tree: Path, tmp_path: Path) -> None:
+    before = load_tree(seeded_tree)
+    after = load_tree(seeded_tree)
+    anthropic = after.providers["anthropic"]["offerings"]
+    anthropic["claude-3-haiku-20240307"]["status"] = "retired"
+    del anthropic["claude-3-opus-20240229"]
+    anthropic["claude-sonnet-4-5"]["disagreements"] = {
+        "price.input": [{"source": "openrouter", "value": 30, "as_of": "2026-07-17T18:02:00Z"}]}
+    run = {"sources": [
+        {"source": "openrouter", "status": "failed", "error": "openrouter: the response is HTML, not JSON"},
+        {"source": "modelsdev", "status": "ok", "skipped": [
+            {"record": "anthropic/x", "reason": "price.input: 3000000.0 USD per 1M tokens is implausibly large"}],
+         "warnings": ["modelsdev no longer lists 900 of the 1000 offerings it listed: more than 20% fewer, so "
+                      "nothing is retired this run"]}]}
+    report = compare(before, after, run=run)
+    kinds = [r.kind for r in report.risks]
+    assert kinds == ["source-failed", "unit-guard", "removed", "retirement-blocked", "new-conflict", "retired"]
+    assert report.retired == ["anthropic/claude-3-haiku-20240307"]
+    assert report.removed == ["anthropic/claude-3-opus-20240229"]
+
+
+def test_nothing_changed_is_an_empty_report(seeded_tree: Path) -> None:
+    report = compare(load_tree(seeded_tree), load_tree(seeded_tree))
+    assert report.empty and report.risks == []
+    assert "Nothing risky" in report.markdown()
+
+
+def test_diff_command_between_folders_and_git_revisions(month, tmp_path: Path) -> None:
+    root = month[3]
+    runner = CliRunner()
+    out = tmp_path / "report.json"
+    result = runner.invoke(app, ["diff", str(root / "before"), str(root / "metadata"), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("## Metadata changes")
+    assert json.loads(out.read_text())["counts"]["added"] == 714
+    bad = runner.invoke(app, ["diff", "no-such-rev", str(root / "metadata"), "--repo", str(REPO)])
+    assert bad.exit_code == 2 and "neither a metadata folder nor a git revision" in bad.output
+    assert load_state("HEAD", REPO).providers  # a git revision of this repository
