@@ -43,8 +43,9 @@ class FactProvenance(NamedTuple):
         return cls(data["source"], data["as_of"], data.get("ref"), data.get("expires"), data.get("by"))
 
 
-def _sort_key(p: FactProvenance) -> tuple[str, str, str, str, str]:
-    return (p.source, p.as_of, p.ref or "", p.expires or "", p.by or "")
+def _sort_key(p: FactProvenance) -> tuple[tuple[bool, str], ...]:
+    # A total order: None sorts apart from "" so ties cannot depend on the input's order.
+    return tuple((value is not None, value or "") for value in p)
 
 
 def encode_provenance(facts: Mapping[str, FactProvenance]) -> dict[str, Any]:

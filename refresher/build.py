@@ -192,6 +192,9 @@ def refresh_bundle(tree: Tree, repo_dir: Path) -> list[str]:
     """Rebuild the snapshot bundled in ``repo_dir/gate_consumer`` from ``tree``."""
     import tempfile
 
+    # Built "at" the newest check of a source, not the wall clock: the same refresh gives the
+    # same bundle, so a re-run that learns nothing new finds the refresh branch unchanged.
+    checked = max((e.get("checked_at", "") for e in tree.ledger.get("sources", {}).values()), default="")
     with tempfile.TemporaryDirectory(prefix="faimeta-bundle-") as scratch:
-        build(tree, Path(scratch), schema_dir=repo_dir / "schema", repo=repo_dir)
+        build(tree, Path(scratch), schema_dir=repo_dir / "schema", built_at=checked or None, repo=repo_dir)
         return write_bundle(Path(scratch), repo_dir / "gate_consumer" / "_data" / "v1")

@@ -10,6 +10,7 @@ provenances = st.builds(
     as_of=st.sampled_from(["2026-07-01T16:40:28Z", "2026-07-17T18:02:00Z"]),
     ref=st.none() | st.just("https://example.test/models"),
     expires=st.none() | st.just("2026-12-01T00:00:00Z"),
+    by=st.none() | st.just("") | st.just("Rita Reviewer <rita@example.test>"),
 )
 fact_maps = st.dictionaries(paths, provenances, min_size=1)
 
