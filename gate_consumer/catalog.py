@@ -21,7 +21,13 @@ from typing import Any, NamedTuple
 from gate_consumer._time import parse_instant, utc_now
 from gate_consumer.errors import AmbiguousModelError, UnknownModelError, UnpricedError
 from gate_consumer.facts import OFFERING_FACTS, iter_facts
-from gate_consumer.freshness import Freshness, FreshnessPolicy, compute_freshness
+from gate_consumer.freshness import (
+    Freshness,
+    FreshnessPolicy,
+    compute_freshness,
+    relative_source_type,
+    worst,
+)
 from gate_consumer.pricing import PriceTable, Quote, Usage
 from gate_consumer.provenance import FactProvenance, decode_provenance
 
@@ -179,9 +185,6 @@ class ProviderFreshness(NamedTuple):
     manual: int
     unpriced: int
 
-
-_PRICE_ORDER = (Freshness.CONFLICT, Freshness.STALE, Freshness.AGING, Freshness.UNTRACKED, Freshness.FRESH,
-                Freshness.MANUAL)
 
 
 def _one(name: str, keys: list[str], model: Model) -> str:
@@ -482,9 +485,7 @@ class Catalog:
 
     def source_type(self, source: str, provider: str) -> str:
         """A source's type for one provider: its own API is provider-api only for itself."""
-        kind = self._source_types.get(source, "observed-usage")
-        owner = self._source_owner.get(source)
-        return kind if owner is None or owner == provider else "aggregator-offer"
+        return relative_source_type(self._source_types.get(source), self._source_owner.get(source), provider)
 
     def freshness(self, offering: Offering, path: str = "price.input", now: datetime | None = None) -> FactFreshness:
         """How far the fact at ``path`` can be trusted at ``now`` (default: the current time)."""
@@ -504,11 +505,9 @@ class Catalog:
         return FactFreshness(offering.key, path, value, prov.source, kind, prov.as_of, confirmed, status)
 
     def price_freshness(self, offering: Offering, now: datetime | None = None) -> Freshness | None:
-        """The worst freshness of an offering's token prices; None if it has none."""
-        price = offering.price or {}
-        paths = [f"price.{c}" for c in ("input", "output", "cache_read", "cache_write") if c in price]
-        states = {self.freshness(offering, p, now).freshness for p in paths}
-        return next((s for s in _PRICE_ORDER if s in states), None)
+        """The worst freshness of an offering's price facts (tiers included); None if unpriced."""
+        paths = [p for p, _ in iter_facts(offering.record, OFFERING_FACTS) if p.startswith("price.")]
+        return worst(self.freshness(offering, p, now).freshness for p in paths)
 
     def freshness_report(self, now: datetime | None = None, providers: list[str] | None = None) -> list[ProviderFreshness]:
         """Per provider: how many offerings' prices are fresh, aging, stale… (Gate's cost-truth panel)."""

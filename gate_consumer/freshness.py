@@ -7,11 +7,12 @@ stored "fresh" that nobody recomputes is a lie.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import NamedTuple
 
-__all__ = ["SOURCE_TYPES", "Freshness", "FreshnessPolicy", "compute_freshness"]
+__all__ = ["SOURCE_TYPES", "WORST_FIRST", "Freshness", "FreshnessPolicy", "compute_freshness", "relative_source_type", "worst"]
 
 #: Source types in precedence order, strongest first (DESIGN.md, "Facts, provenance and freshness").
 #: ``aggregator-offer`` and ``observed-usage`` are evidence only: they never override a list price.
@@ -35,6 +36,28 @@ class Freshness(str, Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+#: How the statuses of several facts (an offering's prices) combine into one: the worst, in
+#: this order. Not knowing (untracked) is worse than aging; a human's review is the best.
+WORST_FIRST: tuple[Freshness, ...] = (
+    Freshness.CONFLICT, Freshness.STALE, Freshness.UNTRACKED, Freshness.AGING, Freshness.FRESH, Freshness.MANUAL,
+)
+
+
+def worst(statuses: Iterable[Freshness]) -> Freshness | None:
+    """The worst of ``statuses`` (see :data:`WORST_FIRST`); None if there are none."""
+    present = set(statuses)
+    return next((s for s in WORST_FIRST if s in present), None)
+
+
+def relative_source_type(kind: str | None, owner: str | None, provider: str) -> str:
+    """A source's type for one provider's offerings. A provider's own API (``owner``) is
+    ``provider-api`` for that provider only; what it says of other sellers is
+    ``aggregator-offer`` evidence. An unregistered source (``kind`` None) is the weakest."""
+    if kind is None:
+        return "observed-usage"
+    return kind if owner is None or owner == provider else "aggregator-offer"
 
 
 class _Policy(NamedTuple):

@@ -21,13 +21,12 @@ from typing import Any
 
 from gate_consumer.catalog import Catalog, Offering
 from gate_consumer.errors import CatalogError, UnpricedError
-from gate_consumer.freshness import Freshness
+from gate_consumer.freshness import WORST_FIRST, Freshness
 from gate_consumer.pricing import Usage
 
 __all__ = ["Candidate", "Requirement", "candidates", "intent_for_model", "intents", "route"]
 
-_FRESHNESS_RANK = {Freshness.MANUAL: 0, Freshness.FRESH: 1, Freshness.AGING: 2, Freshness.UNTRACKED: 3,
-                   Freshness.STALE: 4, Freshness.CONFLICT: 5}
+_FRESHNESS_RANK = {status: rank for rank, status in enumerate(reversed(WORST_FIRST))}
 
 
 @dataclass(frozen=True)

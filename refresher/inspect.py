@@ -14,16 +14,14 @@ from typing import Any
 
 from gate_consumer._time import format_instant, parse_instant
 from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, FactSpec, iter_facts
-from gate_consumer.freshness import Freshness, FreshnessPolicy, compute_freshness
+from gate_consumer.freshness import Freshness, FreshnessPolicy, compute_freshness, worst
 from gate_consumer.ids import normalize_model_slug
 from gate_consumer.provenance import FactProvenance, decode_provenance
+from refresher.build import confirmations
 from refresher.reconcile import source_type
 from refresher.store import Tree
 
 __all__ = ["FactView", "NotFound", "find", "provider_status", "record_facts"]
-
-#: How an offering's price facts combine into one status, worst first.
-_PRICE_ORDER = (Freshness.CONFLICT, Freshness.STALE, Freshness.UNTRACKED, Freshness.AGING, Freshness.FRESH, Freshness.MANUAL)
 
 
 @dataclass(frozen=True)
@@ -64,18 +62,16 @@ class Facts:
             for kind, p in tree.sources.get("freshness_policy", {}).items()
         }
         self.ledger = tree.ledger.get("sources", {})
-        self._listed = {
-            source: {p: set(ids) - set(entry.get("absences", {}).get(p, {})) for p, ids in entry.get("listed", {}).items()}
-            for source, entry in self.ledger.items()
-        }
+        self._confirmed = confirmations(tree)  # the same rule the published catalog carries
 
     def confirmed_at(self, prov: FactProvenance, provider: str, upstream_id: str | None) -> str:
-        entry = self.ledger.get(prov.source, {})
-        succeeded = max(entry.get("succeeded_at") or "", entry.get("confirmed_at", {}).get(provider) or "")
-        listed = upstream_id is None or upstream_id in self._listed.get(prov.source, {}).get(provider, ())
-        if succeeded and listed and succeeded > prov.as_of:
-            return succeeded
-        return prov.as_of
+        """When the fact's source last still said so: its last listing of the offering (a model's
+        facts: the source's last complete listing), never before the fact was first seen."""
+        if upstream_id is None:
+            seen = self.ledger.get(prov.source, {}).get("succeeded_at") or ""
+        else:
+            seen = self._confirmed.get((provider, upstream_id), {}).get(prov.source, "")
+        return max(prov.as_of, seen)
 
     def of(self, record: dict[str, Any], spec: FactSpec, provider: str, upstream_id: str | None) -> list[FactView]:
         paths = [(path, value) for path, value in iter_facts(record, spec)]
@@ -107,7 +103,7 @@ class Facts:
 def price_freshness(views: list[FactView]) -> Freshness | None:
     """One status for an offering's price: the worst of its price facts; None if unpriced."""
     statuses = {v.freshness for v in views if v.path.startswith("price.")}
-    return next((s for s in _PRICE_ORDER if s in statuses), None)
+    return worst(statuses)
 
 
 def provider_status(tree: Tree, now: datetime, providers: list[str] | None = None) -> list[dict[str, Any]]:

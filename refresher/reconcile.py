@@ -27,7 +27,7 @@ from typing import Any
 
 from gate_consumer._time import parse_instant
 from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, PROVIDER_FACTS, FactSpec, iter_facts
-from gate_consumer.freshness import SOURCE_TYPES
+from gate_consumer.freshness import SOURCE_TYPES, relative_source_type
 from gate_consumer.provenance import FactProvenance, decode_provenance, encode_provenance
 from refresher.canonical import VendorRules
 from refresher.classify import classify
@@ -94,11 +94,8 @@ class Summary:
 def source_type(tree: Tree, source: str, provider: str) -> str:
     """A source's type for one provider's offerings: a provider's own API is ``provider-api`` for
     that provider only; what it says of other sellers is ``aggregator-offer`` evidence."""
-    info = tree.sources["sources"].get(source)
-    if info is None:
-        return "observed-usage"  # an unregistered source is the weakest evidence there is
-    own = info.get("provider")
-    return info["type"] if own is None or own == provider else "aggregator-offer"
+    info = tree.sources["sources"].get(source) or {}
+    return relative_source_type(info.get("type"), info.get("provider"), provider)
 
 
 def _rank(tree: Tree, p: FactProvenance, provider: str, now: str) -> int:

@@ -1,9 +1,11 @@
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from refresher.cli import app
+from tests.conftest import REPO
 
 runner = CliRunner()
 
@@ -84,3 +86,20 @@ def test_show_ambiguous_id_lists_candidates(seeded_tree: Path) -> None:
     assert result.exit_code == 2
     assert "offering amazon-bedrock/claude-sonnet-4-5-20250929" in result.output
     assert "offering anthropic/claude-sonnet-4-5-20250929" in result.output
+
+
+@pytest.mark.parametrize("at", ["2026-07-10", "2026-07-20", "2026-11-23"])
+def test_status_and_the_consumers_report_agree(at: str) -> None:
+    """`faimeta status` (the repository) and Gate's cost-truth report (gate_consumer over the
+    bundled snapshot) count the same prices the same way."""
+    import gate_consumer
+    from gate_consumer._time import parse_instant
+
+    result = CliRunner().invoke(app, ["status", "--root", str(REPO / "metadata"), "--json", "--at", at])
+    rows = {r["provider"]: r for r in json.loads(result.output)["providers"]}
+    report = gate_consumer.Catalog.load().freshness_report(parse_instant(at))
+    assert len(report) == len(rows)
+    for entry in report:
+        row = rows[entry.provider]
+        for name in ("fresh", "aging", "stale", "untracked", "conflict", "manual", "unpriced"):
+            assert getattr(entry, name) == row[name], (entry.provider, name)
