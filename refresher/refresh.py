@@ -23,7 +23,7 @@ from refresher.jsonio import dumps
 from refresher.reconcile import Summary, reconcile, release_dates
 from refresher.sources.base import Snapshot, SourceError
 from refresher.sources.registry import ADAPTERS
-from refresher.store import Tree, load_tree, write_tree
+from refresher.store import Tree, load_tree, render_tree, write_tree
 from refresher.validate import Problem, validate_tree
 
 __all__ = [
@@ -255,8 +255,9 @@ def write_if_valid(tree: Tree, root: Path, *, dry_run: bool = False) -> tuple[li
         scratch_root.mkdir(parents=True)
         (scratch_root / "sources.json").write_text(dumps(tree.sources))
         (scratch_root / "vendors.json").write_text(dumps(tree.vendor_rules))
-        write_tree(tree, scratch_root)
+        rendered = render_tree(tree)  # once: the scratch copy and the real files are the same text
+        write_tree(tree, scratch_root, rendered)
         problems = validate_tree(scratch_root)
     if dry_run or any(p.severity == "error" for p in problems):
         return problems, []
-    return problems, write_tree(tree, root)
+    return problems, write_tree(tree, root, rendered)

@@ -21,7 +21,7 @@ from typing import Any
 from gate_consumer.ids import SLUG_RE
 from refresher.jsonio import JsonProblem, dumps, loads_strict, write_atomic
 
-__all__ = ["Tree", "TreeProblem", "load_tree", "write_tree"]
+__all__ = ["Tree", "TreeProblem", "load_tree", "render_tree", "write_tree"]
 
 
 class TreeProblem(Exception):
@@ -79,7 +79,8 @@ def load_tree(root: Path) -> Tree:
     return tree
 
 
-def _rendered(tree: Tree) -> dict[str, str]:
+def render_tree(tree: Tree) -> dict[str, str]:
+    """Every record file and the ledger as text, by path relative to the root."""
     out = {"ledger.json": dumps(tree.ledger)}
     for folder, records in (("providers", tree.providers), ("models", tree.vendors)):
         for slug, record in records.items():
@@ -89,11 +90,11 @@ def _rendered(tree: Tree) -> dict[str, str]:
     return out
 
 
-def write_tree(tree: Tree, root: Path) -> list[str]:
+def write_tree(tree: Tree, root: Path, rendered: dict[str, str] | None = None) -> list[str]:
     """Write the records and ledger (sources.json and vendors.json are hand-edited and left alone).
 
-    Every file is rendered before the first is written, so a rendering error writes nothing;
-    each write is atomic. Returns the relative paths that changed.
+    Every file is rendered before the first is written (or comes ``rendered`` already), so a
+    rendering error writes nothing; each write is atomic. Returns the relative paths that changed.
     """
-    rendered = _rendered(tree)
+    rendered = rendered if rendered is not None else render_tree(tree)
     return [rel for rel, text in sorted(rendered.items()) if write_atomic(root / rel, text)]
