@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +38,8 @@ __all__ = ["SUPPORTED_SCHEMA_MAJOR", "LiveCatalog", "default_cache_dir", "load",
 SUPPORTED_SCHEMA_MAJOR = 1
 USER_AGENT = "fusionaize-gate-consumer/0.1"
 _NEEDED = ("index.json", "providers/")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def default_cache_dir() -> Path:
@@ -56,6 +59,13 @@ def _check_manifest(manifest: Any, where: str) -> dict[str, Any]:
     for key in ("catalog_version", "built_at"):
         if not isinstance(manifest.get(key), str):
             raise CatalogLoadError(f"{where}: manifest has no {key}")
+    for rel, entry in manifest["files"].items():
+        # File names become URLs and hashes become cache file names: accept only what a build writes.
+        if not _SAFE_NAME.match(rel) or ".." in rel.split("/"):
+            raise CatalogLoadError(f"{where}: refusing the file name {rel[:80]!r}")
+        if not isinstance(entry, dict) or not _SHA256.match(str(entry.get("sha256", ""))) \
+                or not isinstance(entry.get("size"), int) or entry["size"] < 0:
+            raise CatalogLoadError(f"{where}: {rel}: needs a sha256 (64 hex digits) and a size")
     return manifest
 
 

@@ -131,11 +131,19 @@ FAILURES = {
     "truncated": lambda dist: {"providers/anthropic.json": Response(
         (dist / "providers/anthropic.json").read_bytes()[:1000])},
     "not json": lambda dist: {"manifest.json": Response("<html>maintenance</html>", headers={"ETag": '"x"'})},
+    "hostile manifest": lambda dist: {"manifest.json": Response(json.dumps(
+        {**json.loads((dist / "manifest.json").read_text()),
+         "files": {"../../escape.json": {"sha256": "0" * 64, "size": 1}}}), headers={"ETag": '"x"'})},
+    "hostile hash": lambda dist: {"manifest.json": Response(json.dumps(
+        {**json.loads((dist / "manifest.json").read_text()),
+         "files": {"index.json": {"sha256": "../../escape", "size": 1}}}), headers={"ETag": '"x"'})},
     "schema 2": lambda dist: {"manifest.json": Response(json.dumps(
         {**json.loads((dist / "manifest.json").read_text()), "schema_version": "2.0"}), headers={"ETag": '"x"'})},
 }
 REASONS = {"404": "answered HTTP 404", "500": "answered HTTP 500", "bad hash": "the manifest says",
-           "truncated": "truncated or changed", "not json": "not valid JSON", "schema 2": "schema version '2.0'"}
+           "truncated": "truncated or changed", "not json": "not valid JSON", "schema 2": "schema version '2.0'",
+           "hostile manifest": "refusing the file name '../../escape.json'",
+           "hostile hash": "index.json: needs a sha256"}
 
 
 @pytest.mark.parametrize("failure", sorted(FAILURES))
