@@ -37,14 +37,23 @@ Reader = Callable[[str], bytes]
 
 
 class Model:
-    """A canonical model (``vendor/slug``) and the keys of the offerings that serve it."""
+    """A canonical model (``vendor/slug``) and the keys of the offerings that serve it.
 
-    __slots__ = ("id", "offering_keys", "record")
+    ``record`` (name, dates, limits, modalities…) comes from ``models.json``, read the first
+    time any model's facts are asked for; ids, aliases and offerings come from ``index.json``.
+    """
 
-    def __init__(self, model_id: str, record: Mapping[str, Any]):
+    __slots__ = ("_catalog", "_entry", "id", "offering_keys")
+
+    def __init__(self, model_id: str, entry: Mapping[str, Any], catalog: Catalog):
         self.id = model_id
-        self.record = record
-        self.offering_keys: tuple[str, ...] = tuple(record.get("offerings", ()))
+        self._entry = entry
+        self._catalog = catalog
+        self.offering_keys: tuple[str, ...] = tuple(entry.get("offerings", ()))
+
+    @property
+    def record(self) -> Mapping[str, Any]:
+        return self._catalog._model_details().get(self.id, self._entry)
 
     @property
     def name(self) -> str:
@@ -56,7 +65,7 @@ class Model:
 
     @property
     def aliases(self) -> tuple[str, ...]:
-        return tuple(self.record.get("aliases", ()))
+        return tuple(self._entry.get("aliases", ()))
 
     def __repr__(self) -> str:
         return f"Model({self.id!r})"
@@ -221,6 +230,7 @@ class Catalog:
         self._index = json.loads(reader("index.json"))
         self._version: str = manifest["catalog_version"]
         self._models: dict[str, Model] = {}
+        self._details: Mapping[str, Mapping[str, Any]] | None = None
         self._providers: dict[str, dict[str, Offering]] = {}
         self._lock = threading.Lock()
         self._exact: dict[str, list[tuple[str, str | None]]] | None = None
@@ -293,8 +303,16 @@ class Catalog:
             record = self._index["models"].get(model_id)
             if record is None:
                 return self.resolve(model_id).model
-            model = self._models.setdefault(model_id, Model(model_id, record))
+            model = self._models.setdefault(model_id, Model(model_id, record, self))
         return model
+
+    def _model_details(self) -> Mapping[str, Mapping[str, Any]]:
+        """Every model's facts (``models.json``), read on first use."""
+        if self._details is None:
+            loaded = json.loads(self._read("models.json"))["models"]
+            with self._lock:
+                self._details = self._details or loaded
+        return self._details
 
     def _provider_offerings(self, provider: str) -> dict[str, Offering]:
         offerings = self._providers.get(provider)

@@ -6,7 +6,7 @@ With a URL (the published ``…/v1/`` folder) it:
 1. GETs ``manifest.json`` conditionally (``If-None-Match`` with the cached ETag; a 304 reuses
    the cached manifest);
 2. refuses a manifest whose major schema version is not the one this package reads;
-3. GETs each file the consumer needs that the cache does not already hold — the cache is
+3. GETs each file the consumer needs (index, models, providers) that the cache does not already hold — the cache is
    content-addressed by sha256, so an unchanged file is never downloaded twice — and checks its
    size and sha256 against the manifest;
 4. only then makes that manifest the cache's current one (atomic rename).
@@ -37,7 +37,7 @@ __all__ = ["SUPPORTED_SCHEMA_MAJOR", "LiveCatalog", "default_cache_dir", "load",
 
 SUPPORTED_SCHEMA_MAJOR = 1
 USER_AGENT = "fusionaize-gate-consumer/0.1"
-_NEEDED = ("index.json", "providers/")
+_NEEDED = ("index.json", "models.json", "providers/")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 

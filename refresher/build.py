@@ -4,7 +4,8 @@ Layout of the output folder (``dist/``)::
 
     v1/manifest.json          schema and catalog version, build time, git commit,
                               sha256 and size of every other v1 file
-    v1/index.json             sources, freshness policy, providers, models and their offerings
+    v1/index.json             sources, freshness policy, providers, model ids with aliases and offerings
+    v1/models.json            the canonical models' facts (name, dates, limits, modalities…)
     v1/providers/<slug>.json  one provider with all its offerings (what the consumer loads lazily)
     v1/catalog.json           index and every provider in one file
     v1/schema/*.schema.json   the JSON Schemas of the metadata files
@@ -36,7 +37,7 @@ __all__ = ["SCHEMA_VERSION", "BuildResult", "build", "build_files", "refresh_bun
 
 SCHEMA_VERSION = "1.0"
 #: The files of v1/ the consumer needs, and so what is bundled inside gate_consumer.
-BUNDLED = ("manifest.json", "index.json", "providers/")
+BUNDLED = ("manifest.json", "index.json", "models.json", "providers/")
 BUNDLE_DIR = Path(__file__).resolve().parent.parent / "gate_consumer" / "_data" / "v1"
 
 _MODEL_KEYS = ("name", "aliases", "family", "release_date", "knowledge_cutoff", "open_weights", "limits",
@@ -86,10 +87,14 @@ def build_files(tree: Tree, schema_dir: Path) -> dict[str, str]:
         files[f"providers/{slug}.json"] = compact(full)
         providers_summary[slug] = {k: record[k] for k in _PROVIDER_SUMMARY if k in record} | {
             "offerings": len(record["offerings"])}
+    # index.json holds what resolving ids needs (small, read at load); models.json the facts.
     models: dict[str, Any] = {}
+    details: dict[str, Any] = {}
     for vendor, vendor_file in sorted(tree.vendors.items()):
         for slug, model in vendor_file["models"].items():
-            models[f"{vendor}/{slug}"] = {k: model[k] for k in _MODEL_KEYS if k in model} | {"offerings": []}
+            model_id = f"{vendor}/{slug}"
+            models[model_id] = {"offerings": [], **({"aliases": model["aliases"]} if model.get("aliases") else {})}
+            details[model_id] = {k: model[k] for k in _MODEL_KEYS if k in model}
     for slug, record in sorted(tree.providers.items()):
         for upstream_id, offering in sorted(record["offerings"].items()):
             models[offering["model"]]["offerings"].append(f"{slug}/{upstream_id}")
@@ -104,7 +109,9 @@ def build_files(tree: Tree, schema_dir: Path) -> dict[str, str]:
         "models": models,
     }
     files["index.json"] = compact(index)
-    files["catalog.json"] = compact({**index, "providers": providers_full})
+    files["models.json"] = compact({"models": details})
+    full_models = {m: {**details[m], **entry} for m, entry in models.items()}
+    files["catalog.json"] = compact({**index, "models": full_models, "providers": providers_full})
     for path in sorted(schema_dir.glob("*.schema.json")):
         files[f"schema/{path.name}"] = path.read_text(encoding="utf-8")
     return files
