@@ -248,3 +248,43 @@ def test_pr_needs_a_token_and_a_clean_base(checkout: Path, tmp_path: Path) -> No
     git(checkout, "checkout", "-b", "topic")
     elsewhere = CliRunner().invoke(app, args, env={"GITHUB_TOKEN": TOKEN})
     assert elsewhere.exit_code == 1 and "starts on the base branch 'main'" in elsewhere.output
+
+
+@pytest.mark.parametrize(
+    ("url", "slug"),
+    [("git@github.com:acme/metadata.git", "acme/metadata"), ("https://github.com/acme/metadata", "acme/metadata"),
+     ("https://github.com/acme/metadata.git/", "acme/metadata"), ("ssh://git@github.com/acme/meta.data.git", "acme/meta.data")],
+)
+def test_the_repository_comes_from_the_origin_url(tmp_path: Path, url: str, slug: str) -> None:
+    from git import Repo
+
+    from refresher.pr import repository_slug
+
+    repo = Repo.init(tmp_path)
+    repo.create_remote("origin", url)
+    assert repository_slug(repo, {}) == slug
+    assert repository_slug(repo, {"GITHUB_REPOSITORY": "other/repo"}) == "other/repo"
+
+
+def test_an_origin_that_is_not_github_needs_github_repository(tmp_path: Path) -> None:
+    from git import Repo
+
+    from refresher.pr import PullRequestError, repository_slug
+
+    repo = Repo.init(tmp_path)
+    with pytest.raises(PullRequestError, match="no GITHUB_REPOSITORY and no 'origin' remote"):
+        repository_slug(repo, {})
+    repo.create_remote("origin", "https://gitlab.example/acme/metadata.git")
+    with pytest.raises(PullRequestError, match="set GITHUB_REPOSITORY"):
+        repository_slug(repo, {})
+
+
+def test_a_failed_push_is_reported_and_the_checkout_returns_to_main(checkout: Path, github: FakeGitHub,
+                                                                    tmp_path: Path) -> None:
+    git(checkout, "remote", "set-url", "origin", str(tmp_path / "gone.git"))
+    result = _run(checkout, github, _replay(tmp_path, "r1", 2.5, "2026-08-01T00:00:00Z"))
+    assert result.exit_code == 1
+    assert "pull request: git push failed" in result.output or "pull request: git fetch failed" in result.output
+    assert TOKEN not in result.output
+    assert git(checkout, "rev-parse", "--abbrev-ref", "HEAD") == "main"
+    assert github.requests == []
