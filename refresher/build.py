@@ -30,10 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from gate_consumer._time import format_instant, utc_now
+from gate_consumer.catalog import Catalog
 from refresher.jsonio import dumps, write_atomic
 from refresher.store import Tree
 
-__all__ = ["SCHEMA_VERSION", "BuildResult", "build", "build_files", "refresh_bundle", "write_bundle"]
+__all__ = [
+    "SCHEMA_VERSION", "BuildResult", "build", "build_files", "catalog_of", "confirmations", "refresh_bundle",
+    "write_bundle",
+]
 
 SCHEMA_VERSION = "1.0"
 #: The files of v1/ the consumer needs, and so what is bundled inside gate_consumer.
@@ -71,23 +75,19 @@ def confirmations(tree: Tree) -> dict[tuple[str, str], dict[str, str]]:
     return out
 
 
-def build_files(tree: Tree, schema_dir: Path) -> dict[str, str]:
-    """Every v1 file but the manifest: relative path → text."""
-    confirmed = confirmations(tree)
-    files: dict[str, str] = {}
-    providers_summary: dict[str, Any] = {}
-    providers_full: dict[str, Any] = {}
-    for slug, record in sorted(tree.providers.items()):
-        offerings = {}
-        for upstream_id, offering in record["offerings"].items():
-            seen = confirmed.get((slug, upstream_id))
-            offerings[upstream_id] = {**offering, **({"confirmed": seen} if seen else {})}
-        full = {**record, "offerings": offerings}
-        providers_full[slug] = full
-        files[f"providers/{slug}.json"] = compact(full)
-        providers_summary[slug] = {k: record[k] for k in _PROVIDER_SUMMARY if k in record} | {
-            "offerings": len(record["offerings"])}
-    # index.json holds what resolving ids needs (small, read at load); models.json the facts.
+def provider_document(tree: Tree, slug: str, confirmed: Mapping[tuple[str, str], dict[str, str]]) -> dict[str, Any]:
+    """``providers/<slug>.json``: the provider with its offerings, each with ``confirmed``."""
+    record = tree.providers[slug]
+    offerings = {}
+    for upstream_id, offering in record["offerings"].items():
+        seen = confirmed.get((slug, upstream_id))
+        offerings[upstream_id] = {**offering, **({"confirmed": seen} if seen else {})}
+    return {**record, "offerings": offerings}
+
+
+def index_documents(tree: Tree) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``index.json`` (what resolving ids needs: small, read at load) and ``models.json`` (the
+    models' facts, read on first use)."""
     models: dict[str, Any] = {}
     details: dict[str, Any] = {}
     for vendor, vendor_file in sorted(tree.vendors.items()):
@@ -105,16 +105,47 @@ def build_files(tree: Tree, schema_dir: Path) -> dict[str, str]:
             for name, info in sorted(tree.sources.get("sources", {}).items())
         },
         "freshness_policy": tree.sources.get("freshness_policy", {}),
-        "providers": providers_summary,
+        "providers": {
+            slug: {k: record[k] for k in _PROVIDER_SUMMARY if k in record} | {"offerings": len(record["offerings"])}
+            for slug, record in sorted(tree.providers.items())
+        },
         "models": models,
     }
+    return index, {"models": details}
+
+
+def build_files(tree: Tree, schema_dir: Path) -> dict[str, str]:
+    """Every v1 file but the manifest: relative path → text."""
+    confirmed = confirmations(tree)
+    providers = {slug: provider_document(tree, slug, confirmed) for slug in sorted(tree.providers)}
+    index, details = index_documents(tree)
+    files = {f"providers/{slug}.json": compact(doc) for slug, doc in providers.items()}
     files["index.json"] = compact(index)
-    files["models.json"] = compact({"models": details})
-    full_models = {m: {**details[m], **entry} for m, entry in models.items()}
-    files["catalog.json"] = compact({**index, "models": full_models, "providers": providers_full})
+    files["models.json"] = compact(details)
+    full_models = {m: {**details["models"][m], **entry} for m, entry in index["models"].items()}
+    files["catalog.json"] = compact({**index, "models": full_models, "providers": providers})
     for path in sorted(schema_dir.glob("*.schema.json")):
         files[f"schema/{path.name}"] = path.read_text(encoding="utf-8")
     return files
+
+
+def catalog_of(tree: Tree, location: str) -> Catalog:
+    """The tree as gate_consumer sees it, built in memory (provider files only when read): the
+    one way ``faimeta show`` and the consumer resolve ids and judge freshness."""
+    confirmed = confirmations(tree)
+    index, details = index_documents(tree)
+
+    def read(rel: str) -> bytes:
+        if rel == "index.json":
+            return json.dumps(index).encode()
+        if rel == "models.json":
+            return json.dumps(details).encode()
+        slug = rel.removeprefix("providers/").removesuffix(".json")
+        return json.dumps(provider_document(tree, slug, confirmed)).encode()
+
+    manifest = {"schema_version": SCHEMA_VERSION, "catalog_version": "working-tree", "built_at": build_time(),
+                "files": {}}
+    return Catalog(read, manifest, origin="directory", location=location)
 
 
 def catalog_version(files: Mapping[str, str], tree: Tree) -> str:

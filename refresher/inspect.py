@@ -13,11 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from gate_consumer._time import format_instant, parse_instant
+from gate_consumer.errors import AmbiguousModelError, UnknownModelError
 from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, FactSpec, iter_facts
 from gate_consumer.freshness import Freshness, FreshnessPolicy, compute_freshness, worst
-from gate_consumer.ids import normalize_model_slug
 from gate_consumer.provenance import FactProvenance, decode_provenance
-from refresher.build import confirmations
+from refresher.build import catalog_of, confirmations
 from refresher.reconcile import source_type
 from refresher.store import Tree
 
@@ -153,39 +153,22 @@ class NotFound(LookupError):
 def find(tree: Tree, query: str) -> list[tuple[str, str, str | None]]:
     """Records named by ``query``: ``("model", vendor, slug)`` or ``("offering", provider, upstream_id)``.
 
-    Tried in order, the first that matches wins: a canonical model id or alias (any case, dots
-    or dashes), ``provider/upstream_id``, an upstream id alone (every provider's offering with
-    that id: several hits are ambiguous). Raises :class:`NotFound` with suggestions.
+    Resolved exactly as gate_consumer resolves ids (:meth:`gate_consumer.Catalog.resolve`): a
+    model id or alias, ``provider/upstream_id`` or an upstream id, then the same ignoring case,
+    dots and dashes. Several hits are ambiguous. Raises :class:`NotFound` with suggestions.
     """
-    hits: list[tuple[str, str, str | None]] = []
-    lowered = query.strip().lower()
-    for vendor, data in tree.vendors.items():
-        for slug, model in data["models"].items():
-            if f"{vendor}/{slug}" == lowered or lowered in (a.lower() for a in model.get("aliases", ())):
-                hits.append(("model", vendor, slug))
-    if not hits and "/" in lowered:
-        vendor, _, name = lowered.partition("/")
-        slug = normalize_model_slug(name) if name else ""
-        if slug in tree.vendors.get(vendor, {}).get("models", {}):
-            hits.append(("model", vendor, slug))
-    if hits:
-        return sorted(set(hits))  # a model's view lists its offerings
-    provider, _, rest = query.partition("/")
-    if provider in tree.providers and rest in tree.providers[provider]["offerings"]:
-        return [("offering", provider, rest)]
-    for slug, record in sorted(tree.providers.items()):
-        if query in record["offerings"]:
-            hits.append(("offering", slug, query))
-    if not hits:
-        raise NotFound(query, _suggest(tree, lowered))
-    return sorted(set(hits))
-
-
-def _suggest(tree: Tree, lowered: str) -> list[str]:
-    import difflib
-
-    names = [f"{vendor}/{slug}" for vendor, data in tree.vendors.items() for slug in data["models"]]
-    return difflib.get_close_matches(lowered, names, n=5, cutoff=0.6)
+    catalog = catalog_of(tree, "metadata")
+    try:
+        resolution = catalog.resolve(query)
+    except UnknownModelError as exc:
+        raise NotFound(query, list(exc.suggestions)) from None
+    except AmbiguousModelError as exc:
+        return [("model", *model_id.split("/", 1)) for model_id in exc.candidates]  # type: ignore[misc]
+    if resolution.offering_key is not None:
+        return [("offering", *resolution.offering_key.split("/", 1))]  # type: ignore[list-item]
+    if resolution.matched_by.startswith(("model", "alias")):
+        return [("model", *resolution.model.id.split("/", 1))]  # type: ignore[list-item]
+    return [("offering", *key.split("/", 1)) for key in resolution.named_keys]  # type: ignore[misc]
 
 
 def record_facts(tree: Tree, hit: tuple[str, str, str | None], now: datetime) -> dict[str, Any]:

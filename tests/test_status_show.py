@@ -62,11 +62,22 @@ def test_show_an_offering_with_source_dates_and_freshness(seeded_tree: Path) -> 
     }
 
 
-def test_show_dots_dashes_and_case(seeded_tree: Path) -> None:
-    for query in ("anthropic/claude-sonnet-4-5", "Anthropic/Claude-Sonnet-4.5"):
-        result = runner.invoke(app, ["show", query, "--root", str(seeded_tree), "--json"])
-        assert result.exit_code == 0, result.output
-        assert json.loads(result.output)["id"] == "anthropic/claude-sonnet-4.5"
+@pytest.mark.parametrize(
+    ("query", "kind", "model"),
+    [
+        ("Anthropic/Claude-Sonnet-4.5", "model", "anthropic/claude-sonnet-4.5"),
+        ("claude_sonnet_4.5", "model", "anthropic/claude-sonnet-4.5"),
+        # the same text is also Anthropic's own offering id: shown as that offering, of the same model
+        ("anthropic/claude-sonnet-4-5", "offering", "anthropic/claude-sonnet-4.5"),
+    ],
+)
+def test_show_dots_dashes_and_case(seeded_tree: Path, query: str, kind: str, model: str) -> None:
+    """show finds records exactly as gate_consumer resolves ids."""
+    result = runner.invoke(app, ["show", query, "--root", str(seeded_tree), "--json"])
+    assert result.exit_code == 0, result.output
+    view = json.loads(result.output)
+    assert view["kind"] == kind
+    assert (view["id"] if kind == "model" else view["model"]) == model
 
 
 def test_show_unknown_id_suggests(seeded_tree: Path) -> None:
