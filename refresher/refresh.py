@@ -166,8 +166,7 @@ def fetch_payloads(
             key_env = registry[source].get("api_key_env")
             key = environ.get(key_env) if key_env else None
             if getattr(adapter, "NEEDS_KEY", False) and not key:
-                not_run[source] = f"{key_env or 'an API key'} is not set"
-                say(f"{source}: skipped: set {key_env} to use it")
+                not_run[source] = f"{key_env or 'its API key'} is not set (set it to use this source)"
                 continue
             url = source_url(tree, source, environ)
             say(f"{source}: GET {redact_url(url)}")
