@@ -91,8 +91,9 @@ def status(
     from refresher.review import expiring_reviews
 
     reviews = [r for r in expiring_reviews(tree, now) if not provider or r["offering"].split("/", 1)[0] in provider]
+    sources = _source_ages(tree, now)
     if as_json:
-        typer.echo(json.dumps({"evaluated_at": format_instant(now), "providers": rows,
+        typer.echo(json.dumps({"evaluated_at": format_instant(now), "providers": rows, "sources": sources,
                                "reviews_expiring": reviews}, indent=2))
         return
     columns = ("provider", "offerings", "priced", "fresh", "aging", "stale", "conflict", "manual", "untracked")
@@ -109,11 +110,30 @@ def status(
         if n in (1, len(table) - 1):
             typer.echo("  ".join("-" * w for w in widths))
         typer.echo("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
+    typer.echo("\nsources (last complete listing):")
+    for src in sources:
+        age = f"{src['age_days']} days ago" if src["age_days"] is not None else "never"
+        typer.echo(f"  {src['source']:<12} {src['type']:<18} {src['succeeded_at'] or '-':<21} {age}")
     if reviews:
         typer.echo(f"\nmanual reviews expiring within 30 days ({len(reviews)}):")
         for r in reviews:
             state = "EXPIRED, automated sources apply again" if r["expired"] else "expires"
             typer.echo(f"  {r['offering']} {r['fact']}: {state} {r['expires']} (reviewed by {r['by'] or 'unknown'})")
+
+
+def _source_ages(tree, now: datetime) -> list[dict]:
+    """Per registered source: its type, when it was last checked and last listed completely."""
+    ledger = tree.ledger.get("sources", {})
+    out = []
+    for name, info in sorted(tree.sources.get("sources", {}).items()):
+        if info["type"] == "manual-review":
+            continue  # reviews are not fetched; `status` lists the expiring ones
+        entry = ledger.get(name, {})
+        succeeded = entry.get("succeeded_at")
+        out.append({"source": name, "type": info["type"], "checked_at": entry.get("checked_at"),
+                    "succeeded_at": succeeded,
+                    "age_days": (now - parse_instant(succeeded)).days if succeeded else None})
+    return out
 
 
 @app.command()

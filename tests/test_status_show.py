@@ -114,3 +114,13 @@ def test_status_and_the_consumers_report_agree(at: str) -> None:
         row = rows[entry.provider]
         for name in ("fresh", "aging", "stale", "untracked", "conflict", "manual", "unpriced"):
             assert getattr(entry, name) == row[name], (entry.provider, name)
+
+
+def test_status_shows_each_sources_last_complete_listing(seeded_tree: Path) -> None:
+    result = runner.invoke(app, ["status", "--root", str(seeded_tree), "--json", "--at", "2026-07-27"])
+    sources = {s["source"]: s for s in json.loads(result.output)["sources"]}
+    assert sources["openrouter"] == {"source": "openrouter", "type": "provider-api", "checked_at": "2026-07-17T18:02:00Z",
+                                     "succeeded_at": "2026-07-17T18:02:00Z", "age_days": 9}
+    assert sources["openai"]["succeeded_at"] is None and "manual" not in sources
+    text = runner.invoke(app, ["status", "--root", str(seeded_tree), "--at", "2026-07-27"]).output
+    assert "sources (last complete listing):" in text
