@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from gate_consumer._time import parse_instant, utc_now
 from gate_consumer.errors import AmbiguousModelError, UnknownModelError, UnpricedError
-from gate_consumer.facts import OFFERING_FACTS, iter_facts
+from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, iter_facts
 from gate_consumer.freshness import (
     Freshness,
     FreshnessPolicy,
@@ -171,7 +171,11 @@ class Resolution:
 
 
 class FactFreshness(NamedTuple):
-    offering: str
+    """One fact of an offering or a model, judged at a moment: ``subject`` is the offering key
+    or the model id; ``ref`` the provenance's reference (a URL, or the offering a model fact
+    came from)."""
+
+    subject: str
     path: str
     value: Any
     source: str
@@ -179,6 +183,7 @@ class FactFreshness(NamedTuple):
     as_of: str
     confirmed_at: str
     freshness: Freshness
+    ref: str | None = None
 
 
 class ProviderFreshness(NamedTuple):
@@ -340,6 +345,10 @@ class Catalog:
 
     def offerings_of(self, model: Model) -> tuple[Offering, ...]:
         return tuple(self.offering_by_key(key) for key in model.offering_keys)
+
+    def provider_offerings(self, provider: str) -> tuple[Offering, ...]:
+        """Every offering of one provider (reads that provider's file)."""
+        return tuple(self._provider_offerings(provider).values())
 
     def iter_offerings(self) -> Iterator[Offering]:
         """Every offering of every provider (loads every provider file)."""
@@ -505,22 +514,35 @@ class Catalog:
         """A source's type for one provider: its own API is provider-api only for itself."""
         return relative_source_type(self._source_types.get(source), self._source_owner.get(source), provider)
 
-    def freshness(self, offering: Offering, path: str = "price.input", now: datetime | None = None) -> FactFreshness:
-        """How far the fact at ``path`` can be trusted at ``now`` (default: the current time)."""
-        prov = offering.provenance(path)
-        kind = self.source_type(prov.source, offering.provider)
-        confirmed = max(prov.as_of, offering.record.get("confirmed", {}).get(prov.source, ""))
+    def freshness(self, target: Offering | Model, path: str = "price.input", now: datetime | None = None) -> FactFreshness:
+        """How far the fact at ``path`` of an offering or a model can be trusted at ``now``
+        (default: the current time). An offering's fact is confirmed when its source last listed
+        the offering; a model's when its source last listed completely."""
+        if isinstance(target, Offering):
+            record, prov, provider = target.record, target.provenance(path), target.provider
+            confirmed = max(prov.as_of, record.get("confirmed", {}).get(prov.source, ""))
+            subject = target.key
+        else:
+            record = target.record
+            paths = [p for p, _ in iter_facts(record, MODEL_FACTS)]
+            if path not in paths:
+                raise KeyError(f"{target.id} has no fact {path!r}")
+            prov = decode_provenance(record["provenance"], paths)[path]
+            provider = (prov.ref or "").partition("/")[0]
+            confirmed = max(prov.as_of, self.source_info(prov.source).get("succeeded_at", ""))
+            subject = target.id
+        kind = self.source_type(prov.source, provider)
         status = compute_freshness(
             source_type=kind,
             confirmed_at=parse_instant(confirmed),
             now=now or utc_now(),
             policy=self._policies.get(kind),
             expires=parse_instant(prov.expires) if prov.expires else None,
-            conflict=bool(offering.record.get("disagreements", {}).get(path)),
+            conflict=bool(record.get("disagreements", {}).get(path)),
         )
         section, _, name = path.partition(".")
-        value = (offering.record.get(section) or {}).get(name) if name else offering.record.get(section)
-        return FactFreshness(offering.key, path, value, prov.source, kind, prov.as_of, confirmed, status)
+        value = (record.get(section) or {}).get(name) if name else record.get(section)
+        return FactFreshness(subject, path, value, prov.source, kind, prov.as_of, confirmed, status, prov.ref)
 
     def price_freshness(self, offering: Offering, now: datetime | None = None) -> Freshness | None:
         """The worst freshness of an offering's price facts (tiers included); None if unpriced."""

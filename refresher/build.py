@@ -44,8 +44,8 @@ SCHEMA_VERSION = "1.0"
 BUNDLED = ("manifest.json", "index.json", "models.json", "providers/")
 BUNDLE_DIR = Path(__file__).resolve().parent.parent / "gate_consumer" / "_data" / "v1"
 
-_MODEL_KEYS = ("name", "aliases", "family", "release_date", "knowledge_cutoff", "open_weights", "limits",
-               "modalities", "capabilities")
+_MODEL_KEYS = ("name", "aliases", "family", "release_date", "knowledge_cutoff", "open_weights", "status", "limits",
+               "modalities", "capabilities", "provenance")
 _PROVIDER_SUMMARY = ("name", "route_type", "api_style", "billing_mode", "base_url", "docs_url")
 
 
@@ -85,6 +85,12 @@ def provider_document(tree: Tree, slug: str, confirmed: Mapping[tuple[str, str],
     return {**record, "offerings": offerings}
 
 
+def _succeeded(tree: Tree, source: str) -> dict[str, str]:
+    """The source's last complete listing: it confirms the model facts the source stated."""
+    at = tree.ledger.get("sources", {}).get(source, {}).get("succeeded_at")
+    return {"succeeded_at": at} if at else {}
+
+
 def index_documents(tree: Tree) -> tuple[dict[str, Any], dict[str, Any]]:
     """``index.json`` (what resolving ids needs: small, read at load) and ``models.json`` (the
     models' facts, read on first use)."""
@@ -102,6 +108,7 @@ def index_documents(tree: Tree) -> tuple[dict[str, Any], dict[str, Any]]:
         "schema_version": SCHEMA_VERSION,
         "sources": {
             name: {k: info[k] for k in ("name", "type", "provider", "url") if k in info}
+            | _succeeded(tree, name)
             for name, info in sorted(tree.sources.get("sources", {}).items())
         },
         "freshness_policy": tree.sources.get("freshness_policy", {}),

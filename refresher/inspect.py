@@ -1,8 +1,9 @@
 """Reading the tree as facts with freshness: ``faimeta status`` and ``faimeta show``.
 
-Freshness needs, per fact: its source's type for that provider, the time the source last
-confirmed it (the ledger: a source that still lists the offering confirms the facts it owns
-at its last successful check), the policy for that type, and whether another source disagrees.
+Both look at the working tree through gate_consumer (:func:`refresher.build.catalog_of`), so
+they resolve ids and judge freshness exactly as Gate does with the published catalog: per
+fact, its source's type for that provider, when the source last confirmed it (the ledger,
+folded into the catalog), the policy for that type, and whether another source disagrees.
 """
 
 from __future__ import annotations
@@ -14,11 +15,9 @@ from typing import Any
 
 from gate_consumer._time import format_instant, parse_instant
 from gate_consumer.errors import AmbiguousModelError, UnknownModelError
-from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, FactSpec, iter_facts
-from gate_consumer.freshness import Freshness, FreshnessPolicy, compute_freshness, worst
-from gate_consumer.provenance import FactProvenance, decode_provenance
-from refresher.build import catalog_of, confirmations
-from refresher.reconcile import source_type
+from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, iter_facts
+from gate_consumer.freshness import Freshness, worst
+from refresher.build import catalog_of
 from refresher.store import Tree
 
 __all__ = ["FactView", "NotFound", "find", "provider_status", "record_facts"]
@@ -51,81 +50,27 @@ class FactView:
         return out
 
 
-class Facts:
-    """Freshness of facts in one tree, evaluated at ``now``."""
-
-    def __init__(self, tree: Tree, now: datetime):
-        self.tree = tree
-        self.now = now
-        self.policies = {
-            kind: FreshnessPolicy(p["fresh_days"], p["stale_days"])
-            for kind, p in tree.sources.get("freshness_policy", {}).items()
-        }
-        self.ledger = tree.ledger.get("sources", {})
-        self._confirmed = confirmations(tree)  # the same rule the published catalog carries
-
-    def confirmed_at(self, prov: FactProvenance, provider: str, upstream_id: str | None) -> str:
-        """When the fact's source last still said so: its last listing of the offering (a model's
-        facts: the source's last complete listing), never before the fact was first seen."""
-        if upstream_id is None:
-            seen = self.ledger.get(prov.source, {}).get("succeeded_at") or ""
-        else:
-            seen = self._confirmed.get((provider, upstream_id), {}).get(prov.source, "")
-        return max(prov.as_of, seen)
-
-    def of(self, record: dict[str, Any], spec: FactSpec, provider: str, upstream_id: str | None) -> list[FactView]:
-        paths = [(path, value) for path, value in iter_facts(record, spec)]
-        if not paths:
-            return []
-        provenance = decode_provenance(record["provenance"], [p for p, _ in paths])
-        disagreements = record.get("disagreements", {})
-        views = []
-        for path, value in paths:
-            prov = provenance[path]
-            kind = source_type(self.tree, prov.source, provider)
-            confirmed = self.confirmed_at(prov, provider, upstream_id)
-            freshness = compute_freshness(
-                source_type=kind,
-                confirmed_at=parse_instant(confirmed),
-                now=self.now,
-                policy=self.policies.get(kind),
-                expires=parse_instant(prov.expires) if prov.expires else None,
-                conflict=bool(disagreements.get(path)),
-            )
-            source_info = self.tree.sources.get("sources", {}).get(prov.source, {})
-            views.append(
-                FactView(path, value, prov.source, kind, prov.ref or source_info.get("url", ""), prov.as_of,
-                         confirmed, freshness, tuple(disagreements.get(path, ())))
-            )
-        return views
-
-
-def price_freshness(views: list[FactView]) -> Freshness | None:
-    """One status for an offering's price: the worst of its price facts; None if unpriced."""
-    statuses = {v.freshness for v in views if v.path.startswith("price.")}
-    return worst(statuses)
-
-
 def provider_status(tree: Tree, now: datetime, providers: list[str] | None = None) -> list[dict[str, Any]]:
-    """The "cost truth" view: per provider, offerings, priced, price freshness counts, oldest age."""
-    facts = Facts(tree, now)
+    """The "cost truth" view: per provider, offerings, priced, price freshness counts, oldest age.
+
+    Judged by gate_consumer over the working tree, so it says what Gate's report says."""
+    catalog = catalog_of(tree, "metadata")
     rows = []
     for slug in sorted(providers or tree.providers):
-        record = tree.providers[slug]
         counts: Counter[str] = Counter()
         offerings = priced = 0
         oldest: str | None = None
-        for upstream_id, offering in sorted(record["offerings"].items()):
-            if offering.get("status") == "retired":
+        for offering in sorted(catalog.provider_offerings(slug), key=lambda o: o.upstream_id):
+            if offering.status == "retired":
                 continue
             offerings += 1
-            views = facts.of(offering, OFFERING_FACTS, slug, upstream_id)
-            status = price_freshness(views)
-            if status is None:
+            price_paths = [p for p, _ in iter_facts(offering.record, OFFERING_FACTS) if p.startswith("price.")]
+            if not price_paths:
                 continue
+            facts = [catalog.freshness(offering, path, now) for path in price_paths]
             priced += 1
-            counts[status.value] += 1
-            confirmed = min(v.confirmed_at for v in views if v.path.startswith("price."))
+            counts[worst(f.freshness for f in facts).value] += 1  # type: ignore[union-attr]
+            confirmed = min(f.confirmed_at for f in facts)
             oldest = confirmed if oldest is None or confirmed < oldest else oldest
         rows.append(
             {
@@ -173,25 +118,27 @@ def find(tree: Tree, query: str) -> list[tuple[str, str, str | None]]:
 
 def record_facts(tree: Tree, hit: tuple[str, str, str | None], now: datetime) -> dict[str, Any]:
     """A record with every fact's value, source, dates and freshness, for ``show``."""
-    facts = Facts(tree, now)
+    catalog = catalog_of(tree, "metadata")
     kind, owner, key = hit
     if kind == "model":
-        record = tree.vendors[owner]["models"][key]
-        views = facts.of(record, MODEL_FACTS, "", None)
-        offerings = sorted(
-            f"{p}/{uid}"
-            for p, data in tree.providers.items()
-            for uid, o in data["offerings"].items()
-            if o["model"] == f"{owner}/{key}"
-        )
-        head = {"kind": "model", "id": f"{owner}/{key}", "aliases": record.get("aliases", []), "offerings": offerings}
+        target = catalog.model(f"{owner}/{key}")
+        record = target.record
+        spec = MODEL_FACTS
+        head = {"kind": "model", "id": target.id, "aliases": list(target.aliases),
+                "offerings": sorted(target.offering_keys)}
     else:
-        provider = tree.providers[owner]
-        record = provider["offerings"][key]
-        views = facts.of(record, OFFERING_FACTS, owner, key)
+        target = catalog.offering(owner, key or "")
+        record = target.record
+        spec = OFFERING_FACTS
         head = {"kind": "offering", "provider": owner, "upstream_id": key, "model": record["model"],
-                "route_type": provider["route_type"]}
+                "route_type": tree.providers[owner]["route_type"]}
         if record.get("price_history"):
             head["price_history"] = record["price_history"]
-    return {**head, "evaluated_at": format_instant(now), "facts": {v.path: v.to_json() for v in views}}
-
+    facts = {}
+    for path, _ in iter_facts(record, spec):
+        fact = catalog.freshness(target, path, now)
+        view = FactView(path, fact.value, fact.source, fact.source_type,
+                        fact.ref or catalog.source_info(fact.source).get("url", ""), fact.as_of, fact.confirmed_at,
+                        fact.freshness, tuple(record.get("disagreements", {}).get(path, ())))
+        facts[path] = view.to_json()
+    return {**head, "evaluated_at": format_instant(now), "facts": facts}
