@@ -80,7 +80,7 @@ def status(
 
     Example: faimeta status --provider anthropic --provider openrouter --at 2026-07-20
     """
-    from refresher.inspect import provider_status
+    from refresher.inspect import provider_status, source_ages
 
     tree = _tree(root)
     now = _now(at)
@@ -91,7 +91,7 @@ def status(
     from refresher.review import expiring_reviews
 
     reviews = [r for r in expiring_reviews(tree, now) if not provider or r["offering"].split("/", 1)[0] in provider]
-    sources = _source_ages(tree, now)
+    sources = source_ages(tree, now)
     if as_json:
         typer.echo(json.dumps({"evaluated_at": format_instant(now), "providers": rows, "sources": sources,
                                "reviews_expiring": reviews}, indent=2))
@@ -119,21 +119,6 @@ def status(
         for r in reviews:
             state = "EXPIRED, automated sources apply again" if r["expired"] else "expires"
             typer.echo(f"  {r['offering']} {r['fact']}: {state} {r['expires']} (reviewed by {r['by'] or 'unknown'})")
-
-
-def _source_ages(tree, now: datetime) -> list[dict]:
-    """Per registered source: its type, when it was last checked and last listed completely."""
-    ledger = tree.ledger.get("sources", {})
-    out = []
-    for name, info in sorted(tree.sources.get("sources", {}).items()):
-        if info["type"] == "manual-review":
-            continue  # reviews are not fetched; `status` lists the expiring ones
-        entry = ledger.get(name, {})
-        succeeded = entry.get("succeeded_at")
-        out.append({"source": name, "type": info["type"], "checked_at": entry.get("checked_at"),
-                    "succeeded_at": succeeded,
-                    "age_days": (now - parse_instant(succeeded)).days if succeeded else None})
-    return out
 
 
 @app.command()
@@ -219,6 +204,9 @@ def refresh(
       faimeta refresh --replay ../shared/fixtures/upstream
       GITHUB_TOKEN=… faimeta refresh --source openrouter --pr
     """
+    import os
+
+    from refresher.pr import PullRequestError, default_lane, open_refresh_pr, preflight
     from refresher.refresh import fetch_payloads, replay_payloads, run_refresh, select_sources
     from refresher.sources.base import SourceError
 
@@ -236,8 +224,12 @@ def refresh(
     if pr:
         if dry_run:
             _fail("--pr and --dry-run exclude each other", 2)
-        lane = lane or _default_lane(source, provider)
-        before = _pr_preflight(root, base)
+        lane = lane or default_lane(source, provider)
+        try:
+            preflight(root, base, os.environ)
+        except PullRequestError as exc:
+            _fail(str(exc))
+        before = _tree(root)
     for name, why in left_out.items():
         say(f"{name}: not used: {why}")
     not_run: dict[str, str] = {}
@@ -257,71 +249,15 @@ def refresh(
         from refresher.jsonio import dumps, write_atomic
 
         write_atomic(report, dumps(result.to_json()))
-    if pr and not result.invalid:
-        _open_pull_request(root, result, before, lane, base, say)
+    if pr and not result.invalid and not result.written:
+        typer.echo("no change: no commit, no pull request")
+    elif pr and not result.invalid:
+        try:
+            open_refresh_pr(root, result.to_json(), before, lane=lane, base=base, environ=os.environ, say=say)
+        except PullRequestError as exc:
+            _fail(f"pull request: {exc}")
     if not result.ok:
         raise typer.Exit(1)
-
-
-def _default_lane(sources: list[str] | None, providers: list[str] | None) -> str:
-    parts = sorted(set(sources or ())) or ["all"]
-    return "-".join(parts + sorted(set(providers or ())))
-
-
-def _pr_preflight(root: Path, base: str):
-    """Check the repository before refreshing; return the tree as it is (the report's "before")."""
-    import os
-
-    from git import InvalidGitRepositoryError, Repo
-
-    if not os.environ.get("GITHUB_TOKEN"):
-        _fail("--pr needs GITHUB_TOKEN (a token that may push branches and open pull requests)")
-    try:
-        repo = Repo(root.resolve().parent)
-    except InvalidGitRepositoryError:
-        _fail(f"--pr needs {root.resolve().parent} to be a git repository")
-    if repo.head.is_detached or repo.active_branch.name != base:
-        _fail(f"--pr starts on the base branch {base!r}; check it out first (or pass --base)")
-    if repo.is_dirty(path=str(root.resolve())) or any(
-        p.startswith(root.name + "/") for p in repo.untracked_files
-    ):
-        _fail(f"{root} has uncommitted changes; commit or stash them before a --pr run")
-    return _tree(root)
-
-
-def _open_pull_request(root: Path, result, before, lane: str, base: str, say) -> None:
-    import os
-
-    from git import Repo
-
-    from refresher import build as builder
-    from refresher.jsonio import dumps, write_atomic
-    from refresher.pr import GitHub, PullRequestError, publish, repository_slug
-    from refresher.report import compare
-
-    if not result.written:
-        typer.echo("no change: no commit, no pull request")
-        return
-    repo_dir = root.resolve().parent
-    paths = [root.name]
-    bundle_dir = repo_dir / "gate_consumer" / "_data" / "v1"
-    if bundle_dir.is_dir():
-        builder.refresh_bundle(_tree(root), repo_dir)
-        paths.append("gate_consumer/_data/v1")
-    report = compare(before, _tree(root), run=result.to_json())
-    write_atomic(repo_dir / "reports" / f"{lane}.json", dumps(report.to_json()))
-    paths.append(f"reports/{lane}.json")
-    counts = report.counts()
-    title = (f"Metadata refresh ({lane}): {counts['added']} added, {counts['changed']} changed, "
-             f"{counts['retired']} retired" + (f", {counts['risky']} to review" if report.risks else ""))
-    body = report.markdown(title) + f"\nThe full report is `reports/{lane}.json` on this branch.\n"
-    try:
-        slug = repository_slug(Repo(repo_dir), os.environ)
-        github = GitHub(slug, os.environ["GITHUB_TOKEN"], api=os.environ.get("GITHUB_API_URL", "https://api.github.com"))
-        publish(repo_dir, lane=lane, base=base, paths=paths, title=title, body=body, risky=bool(report.risks),
-                github=github, say=say)
-    except PullRequestError as exc:
-        _fail(f"pull request: {exc}")
 
 
 def _print_refresh(result, dry_run: bool) -> None:
@@ -393,9 +329,12 @@ def build(
     if bundle and bundle_dir.is_dir():
         changed = builder.write_bundle(out, bundle_dir)
         typer.echo(f"gate_consumer/_data/v1: {len(changed)} file(s) changed")
-    routes = dict(_load_routes(root / "gate_routes.json"))
-    if gate_routes is not None:
-        routes.update(_load_routes(gate_routes))
+    try:
+        routes = dict(gate_compat.load_routes(root / "gate_routes.json"))
+        if gate_routes is not None:
+            routes.update(gate_compat.load_routes(gate_routes))
+    except ValueError as exc:
+        _fail(str(exc))
     catalog = load_directory(out / "v1")
     export = gate_compat.export(catalog, routes, parse_instant(manifest["built_at"]))
     docs = gate_compat.documents(export, generated_at=manifest["built_at"],
@@ -412,22 +351,6 @@ def build(
         typer.echo(f"  route {key}: no price (Gate would fill one in from its built-in list)", err=True)
     if strict and (export.unresolved or export.unpriced):
         raise typer.Exit(1)
-
-
-def _load_routes(path: Path) -> dict[str, dict[str, str]]:
-    from refresher.jsonio import JsonProblem, loads_strict
-
-    try:
-        data = loads_strict(path.read_text(encoding="utf-8"), origin=str(path))
-    except (OSError, JsonProblem) as exc:
-        _fail(f"cannot read the route mapping: {exc}")
-    routes = data.get("routes") if isinstance(data, dict) else None
-    if not isinstance(routes, dict) or not all(
-        isinstance(r, dict) and isinstance(r.get("provider"), str) and isinstance(r.get("model"), str)
-        for r in routes.values()
-    ):
-        _fail(f"{path}: expected {{\"routes\": {{\"<route key>\": {{\"provider\": ..., \"model\": ...}}}}}}")
-    return routes
 
 
 @app.command()
@@ -539,12 +462,12 @@ def review(
           --source-url https://openrouter.ai/anthropic/claude-sonnet-4.5 --expires 30d
     """
     from refresher.refresh import write_if_valid
-    from refresher.review import ReviewError, parse_expiry, parse_value, record_review
+    from refresher.review import ReviewError, git_identity, parse_expiry, parse_value, record_review
 
     tree = _tree(root)
     now = utc_now()
     try:
-        reviewer = _git_identity(root)
+        reviewer = git_identity(root.resolve().parent)
         pinned = record_review(tree, provider, model, field, parse_value(field, value), source_url=source_url,
                                expires=parse_expiry(expires, now), reviewer=reviewer, now=now)
     except ReviewError as exc:
@@ -556,24 +479,6 @@ def review(
     was = f"{pinned.old!r} from {pinned.old_source}" if pinned.old_source else "unset"
     typer.echo(f"{pinned.provider}/{pinned.upstream_id} {pinned.path}: {pinned.new!r} (was {was}), "
                f"pinned until {pinned.expires} by {reviewer}; {len(written)} file(s) changed")
-
-
-def _git_identity(root: Path) -> str:
-    import subprocess
-
-    from refresher.review import ReviewError
-
-    def read(key: str) -> str:
-        try:
-            out = subprocess.run(["git", "config", key], cwd=root.resolve().parent, capture_output=True, text=True)
-        except OSError:
-            return ""
-        return out.stdout.strip()
-
-    name, email = read("user.name"), read("user.email")
-    if not name or not email:
-        raise ReviewError("set your git identity first (git config user.name / user.email): it names the reviewer")
-    return f"{name} <{email}>"
 
 
 @app.command("schema")

@@ -17,11 +17,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from gate_consumer import Catalog, CatalogError, Freshness, Offering
 
-__all__ = ["GateExport", "export", "route_key"]
+__all__ = ["GateExport", "documents", "export", "load_routes", "route_key"]
 
 PROVIDERS_SCHEMA = "fusionaize-provider-catalog/v1.4"
 OFFERINGS_SCHEMA = "fusionaize-offering-catalog/v1"
@@ -147,3 +148,21 @@ def documents(result: GateExport, *, generated_at: str, source_repo: str) -> dic
         },
         "offerings/catalog.v1.json": {"schema_version": OFFERINGS_SCHEMA, "offerings": result.offerings},
     }
+
+
+def load_routes(path: Path) -> dict[str, dict[str, str]]:
+    """A route mapping file: ``{"routes": {"<route key>": {"provider": …, "model": …}}}``.
+    Raises ``ValueError`` naming the file and what is wrong."""
+    from refresher.jsonio import JsonProblem, loads_strict
+
+    try:
+        data = loads_strict(path.read_text(encoding="utf-8"), origin=str(path))
+    except (OSError, JsonProblem) as exc:
+        raise ValueError(f"cannot read the route mapping: {exc}") from None
+    routes = data.get("routes") if isinstance(data, dict) else None
+    if not isinstance(routes, dict) or not all(
+        isinstance(r, dict) and isinstance(r.get("provider"), str) and isinstance(r.get("model"), str)
+        for r in routes.values()
+    ):
+        raise ValueError(f'{path}: expected {{"routes": {{"<route key>": {{"provider": ..., "model": ...}}}}}}')
+    return routes

@@ -20,7 +20,7 @@ from gate_consumer.freshness import Freshness, worst
 from refresher.build import catalog_of
 from refresher.store import Tree
 
-__all__ = ["FactView", "NotFound", "find", "provider_status", "record_facts"]
+__all__ = ["FactView", "NotFound", "find", "provider_status", "record_facts", "source_ages"]
 
 
 @dataclass(frozen=True)
@@ -142,3 +142,18 @@ def record_facts(tree: Tree, hit: tuple[str, str, str | None], now: datetime) ->
                         fact.freshness, tuple(record.get("disagreements", {}).get(path, ())))
         facts[path] = view.to_json()
     return {**head, "evaluated_at": format_instant(now), "facts": facts}
+
+
+def source_ages(tree: Tree, now: datetime) -> list[dict[str, Any]]:
+    """Per registered source: its type, when it was last checked and last listed completely."""
+    ledger = tree.ledger.get("sources", {})
+    out = []
+    for name, info in sorted(tree.sources.get("sources", {}).items()):
+        if info["type"] == "manual-review":
+            continue  # reviews are not fetched; `status` lists the expiring ones
+        entry = ledger.get(name, {})
+        succeeded = entry.get("succeeded_at")
+        out.append({"source": name, "type": info["type"], "checked_at": entry.get("checked_at"),
+                    "succeeded_at": succeeded,
+                    "age_days": (now - parse_instant(succeeded)).days if succeeded else None})
+    return out

@@ -26,7 +26,10 @@ from typing import Any
 import httpx
 from git import GitCommandError, Repo
 
-__all__ = ["GitHub", "PullRequestError", "PullRequestResult", "publish", "repository_slug"]
+__all__ = [
+    "GitHub", "PullRequestError", "PullRequestResult", "default_lane", "open_refresh_pr", "preflight", "publish",
+    "repository_slug",
+]
 
 LABEL = "metadata-refresh"
 RISKY_LABEL = "needs-review"
@@ -185,3 +188,56 @@ def _identity(repo: Repo) -> dict[str, str]:
         return {}
     return {"GIT_AUTHOR_NAME": BOT_NAME, "GIT_AUTHOR_EMAIL": BOT_EMAIL,
             "GIT_COMMITTER_NAME": BOT_NAME, "GIT_COMMITTER_EMAIL": BOT_EMAIL}
+
+
+# -- the refresh command's side -------------------------------------------------------------
+
+
+def default_lane(sources: list[str] | None, providers: list[str] | None) -> str:
+    """``all``, or the run's sources (and providers) joined: one PR per kind of run."""
+    parts = sorted(set(sources or ())) or ["all"]
+    return "-".join(parts + sorted(set(providers or ())))
+
+
+def preflight(root: Path, base: str, environ: Mapping[str, str]) -> None:
+    """Refuse a --pr run that could not end in a clean PR, before anything is fetched."""
+    from git import InvalidGitRepositoryError
+
+    if not environ.get("GITHUB_TOKEN"):
+        raise PullRequestError("--pr needs GITHUB_TOKEN (a token that may push branches and open pull requests)")
+    try:
+        repo = Repo(root.resolve().parent)
+    except InvalidGitRepositoryError:
+        raise PullRequestError(f"--pr needs {root.resolve().parent} to be a git repository") from None
+    if repo.head.is_detached or repo.active_branch.name != base:
+        raise PullRequestError(f"--pr starts on the base branch {base!r}; check it out first (or pass --base)")
+    if repo.is_dirty(path=str(root.resolve())) or any(p.startswith(root.name + "/") for p in repo.untracked_files):
+        raise PullRequestError(f"{root} has uncommitted changes; commit or stash them before a --pr run")
+
+
+def open_refresh_pr(
+    root: Path, run: Mapping[str, Any], before: Any, *, lane: str, base: str, environ: Mapping[str, str],
+    say: Callable[[str], None] = print,
+) -> PullRequestResult:
+    """After a refresh that wrote files: refresh the bundle, write the report, and :func:`publish`."""
+    from refresher import build as builder
+    from refresher.jsonio import dumps, write_atomic
+    from refresher.report import compare
+    from refresher.store import load_tree
+
+    repo_dir = root.resolve().parent
+    paths = [root.name]
+    if (repo_dir / "gate_consumer" / "_data" / "v1").is_dir():
+        builder.refresh_bundle(load_tree(root), repo_dir)
+        paths.append("gate_consumer/_data/v1")
+    report = compare(before, load_tree(root), run=run)
+    write_atomic(repo_dir / "reports" / f"{lane}.json", dumps(report.to_json()))
+    paths.append(f"reports/{lane}.json")
+    counts = report.counts()
+    title = (f"Metadata refresh ({lane}): {counts['added']} added, {counts['changed']} changed, "
+             f"{counts['retired']} retired" + (f", {counts['risky']} to review" if report.risks else ""))
+    body = report.markdown(title) + f"\nThe full report is `reports/{lane}.json` on this branch.\n"
+    slug = repository_slug(Repo(repo_dir), environ)
+    github = GitHub(slug, environ["GITHUB_TOKEN"], api=environ.get("GITHUB_API_URL", "https://api.github.com"))
+    return publish(repo_dir, lane=lane, base=base, paths=paths, title=title, body=body, risky=bool(report.risks),
+                   github=github, say=say)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from gate_consumer._time import format_instant, parse_instant
@@ -20,7 +21,10 @@ from gate_consumer.provenance import FactProvenance, decode_provenance, encode_p
 from refresher.models import Offering
 from refresher.store import Tree
 
-__all__ = ["MANUAL_SOURCE", "Review", "ReviewError", "expiring_reviews", "parse_expiry", "parse_value", "record_review"]
+__all__ = [
+    "MANUAL_SOURCE", "Review", "ReviewError", "expiring_reviews", "git_identity", "parse_expiry", "parse_value",
+    "record_review",
+]
 
 MANUAL_SOURCE = "manual"
 _DURATION = re.compile(r"^(?P<n>\d{1,4})(?P<unit>[dw])$")
@@ -164,3 +168,20 @@ def expiring_reviews(tree: Tree, now: datetime, within_days: int = 30) -> list[d
                     found.append({"offering": f"{provider}/{upstream_id}", "fact": path, "expires": prov.expires,
                                   "expired": prov.expires <= format_instant(now), "by": prov.by, "ref": prov.ref})
     return sorted(found, key=lambda r: (r["expires"], r["offering"], r["fact"]))
+
+
+def git_identity(repo_dir: Path) -> str:
+    """``Name <email>`` from git config: who the reviewer is."""
+    import subprocess
+
+    def read(key: str) -> str:
+        try:
+            out = subprocess.run(["git", "config", key], cwd=repo_dir, capture_output=True, text=True)
+        except OSError:
+            return ""
+        return out.stdout.strip()
+
+    name, email = read("user.name"), read("user.email")
+    if not name or not email:
+        raise ReviewError("set your git identity first (git config user.name / user.email): it names the reviewer")
+    return f"{name} <{email}>"
