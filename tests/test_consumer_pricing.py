@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gate_consumer
 from gate_consumer import Freshness, UnpricedError, Usage
@@ -147,3 +149,42 @@ def test_price_on_the_command_line() -> None:
     assert unknown.exit_code == 2 and "unknown model 'claude-sonet-9'" in unknown.output
     bad = runner.invoke(app, ["price", "claude-sonnet-4-5", "--input", "10", "--cache-read", "20"])
     assert bad.exit_code == 2 and "token counts" in bad.output
+
+
+def _usage_strategy(with_cache_write: bool):
+
+    @st.composite
+    def usages(draw):
+        prompt = draw(st.integers(0, 2_000_000))
+        cache_read = draw(st.integers(0, prompt))
+        cache_write = draw(st.integers(0, prompt - cache_read)) if with_cache_write else 0
+        output = draw(st.integers(0, 200_000))
+        return Usage(input_tokens=prompt, output_tokens=output, cache_read_tokens=cache_read,
+                     cache_write_tokens=cache_write)
+
+    return usages()
+
+
+
+@settings(max_examples=300, deadline=None)
+@given(usage=_usage_strategy(with_cache_write=False))
+def test_a_quote_is_the_sum_of_its_parts_and_grows_with_tokens(catalog, usage: Usage) -> None:
+    # google/gemini-2.5-pro: a context tier above 200,000 input tokens, no cache-write price
+    quote = catalog.price("google/gemini-2.5-pro", usage)
+    assert quote.total_usd == pytest.approx(sum(usd for _, _, usd in quote.breakdown))
+    assert sum(tokens for c, tokens, _ in quote.breakdown if c != "output") == usage.input_tokens
+    more = catalog.price("google/gemini-2.5-pro", usage._replace(output_tokens=usage.output_tokens + 1))
+    assert more.total_usd > quote.total_usd
+    assert (quote.tier is None) == (usage.input_tokens <= 200_000)
+
+
+@settings(max_examples=300, deadline=None)
+@given(usage=_usage_strategy(with_cache_write=True))
+def test_caching_never_costs_more_than_it_saves_on_reads(catalog, usage: Usage) -> None:
+    # anthropic/claude-sonnet-4-5: cache reads at a tenth of the input price, writes at 1.25×
+    quote = catalog.price("claude-sonnet-4-5", usage)
+    assert quote.total_usd == pytest.approx(sum(usd for _, _, usd in quote.breakdown))
+    uncached = catalog.price("claude-sonnet-4-5", input_tokens=usage.input_tokens, output_tokens=usage.output_tokens)
+    reads, writes = usage.cache_read_tokens, usage.cache_write_tokens
+    expected = uncached.total_usd - reads * (3 - 0.3) / 1e6 + writes * (3.75 - 3) / 1e6
+    assert quote.total_usd == pytest.approx(expected)
