@@ -4,6 +4,8 @@ Compared per offering, fact by fact (the tracked fact paths of :mod:`gate_consum
 
 * offerings added, retired (status turned ``retired``), revived, and removed outright (a file
   edit, never the refresher: always risky);
+* offerings their source stopped listing (counted toward retirement), and providers that lost
+  more than ``guards.max_shrink_share`` of their listing at once (an early warning);
 * price changes, old → new with the % change and the source of the new value;
 * other fact changes (limits, capabilities, modalities, lifecycle, names);
 * records whose only change is provenance or confirmation (one summary line);
@@ -62,6 +64,7 @@ class ChangeReport:
     revived: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     models_added: list[str] = field(default_factory=list)
+    missing: list[dict[str, Any]] = field(default_factory=list)  # absent from their source, not yet retired
     price_changes: list[Change] = field(default_factory=list)
     fact_changes: list[Change] = field(default_factory=list)
     new_conflicts: list[Change] = field(default_factory=list)
@@ -77,7 +80,7 @@ class ChangeReport:
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.retired or self.revived or self.removed or self.models_added
+        return not (self.added or self.retired or self.revived or self.removed or self.models_added or self.missing
                     or self.price_changes or self.fact_changes or self.new_conflicts or self.other_changes
                     or self.provenance_only)
 
@@ -93,6 +96,7 @@ class ChangeReport:
             "revived": len(self.revived),
             "removed": len(self.removed),
             "models_added": len(self.models_added),
+            "missing": len(self.missing),
             "changed": self.changed_offerings,
             "price_changes": len(self.price_changes),
             "fact_changes": len(self.fact_changes),
@@ -181,11 +185,12 @@ def compare(old: Tree, new: Tree, *, run: Mapping[str, Any] | None = None) -> Ch
                                      **{k: price[k] for k in ("input", "output") if k in price}})
                 continue
             _compare_offering(report, key, before[upstream_id], record, ratio)
+    _missing(report, old, new)
     _ledger_risks(report, new)
     if run is not None:
         _run_risks(report, run)
-    order = {"source-failed": 0, "unit-guard": 1, "price-jump": 2, "removed": 3, "retirement-blocked": 4,
-             "new-conflict": 5, "retired": 6}
+    order = {"source-failed": 0, "unit-guard": 1, "price-jump": 2, "removed": 3, "mass-removal": 4,
+             "retirement-blocked": 5, "new-conflict": 6, "retired": 7}
     report.risks.sort(key=lambda r: (order.get(r.kind, 9), r.subject))
     report.price_changes.sort(key=lambda c: (-abs(c.pct or 0), c.offering, c.path))
     return report
@@ -239,6 +244,30 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict) and set(value) == {"old_value", "new_value"}:
         return f"{value['old_value']!r} → {value['new_value']!r}"
     return value if isinstance(value, (str, int, float, bool, type(None), list, dict)) else str(value)
+
+
+def _missing(report: ChangeReport, old: Tree, new: Tree) -> None:
+    """Offerings a source stopped listing since ``old`` (counted toward retirement), and — as an
+    early warning — a provider whose listing lost more than ``max_shrink_share`` at once."""
+    guards = new.sources.get("guards", {})
+    retire_after = int(guards.get("retire_after_absences", 3))
+    share = float(guards.get("max_shrink_share", 0.2))
+    before = old.ledger.get("sources", {})
+    for source, entry in sorted(new.ledger.get("sources", {}).items()):
+        was = before.get(source, {})
+        for provider, ids in sorted(entry.get("absences", {}).items()):
+            known = was.get("absences", {}).get(provider, {})
+            fresh = sorted(i for i, n in ids.items() if n > known.get(i, 0))
+            for upstream_id in fresh:
+                report.missing.append({"offering": f"{provider}/{upstream_id}", "source": source,
+                                       "absences": ids[upstream_id], "retire_after": retire_after})
+            listed = len(was.get("listed", {}).get(provider, ()))
+            newly = sum(1 for i in fresh if ids[i] == 1)
+            if listed >= 5 and newly / listed > share:
+                report.risks.append(Risk("mass-removal", f"{provider} ({source})",
+                                         f"{source} stopped listing {newly} of its {listed} {provider} offerings "
+                                         f"({newly / listed:.0%}); they retire after {retire_after} refreshes "
+                                         "unless listed again"))
 
 
 def _ledger_risks(report: ChangeReport, new: Tree) -> None:
@@ -300,10 +329,10 @@ def _render(report: ChangeReport, title: str, rows: int) -> str:
         "Nothing risky: no large price move, no removal, no new price conflict, no guard hit."
     out.append(verdict + "\n")
     out.append(_table(
-        ("added", "changed", "retired", "revived", "removed", "new models", "price changes", "new conflicts",
-         "provenance only"),
-        [[c["added"], c["changed"], c["retired"], c["revived"], c["removed"], c["models_added"], c["price_changes"],
-          c["new_conflicts"], c["provenance_only"]]], 1) + "\n")
+        ("added", "changed", "retired", "revived", "removed", "missing", "new models", "price changes",
+         "new conflicts", "provenance only"),
+        [[c["added"], c["changed"], c["retired"], c["revived"], c["removed"], c["missing"], c["models_added"],
+          c["price_changes"], c["new_conflicts"], c["provenance_only"]]], 1) + "\n")
     if report.risks:
         out.append("### Risky\n")
         out.append(_table(("kind", "what", "why"), [[r.kind, r.subject, r.message] for r in report.risks], rows) + "\n")
@@ -321,6 +350,10 @@ def _render(report: ChangeReport, title: str, rows: int) -> str:
         out.append(_details(f"Added offerings ({len(report.added)})", _table(
             ("offering", "model", "input", "output"),
             [[a["offering"], a["model"], a.get("input"), a.get("output")] for a in report.added], rows)))
+    if report.missing:
+        out.append(_details(f"No longer listed by their source ({len(report.missing)})", _table(
+            ("offering", "source", "absent", "retired at"),
+            [[m["offering"], m["source"], m["absences"], m["retire_after"]] for m in report.missing], rows)))
     for name, keys in (("Retired", report.retired), ("Revived", report.revived), ("Removed", report.removed),
                        ("New models", report.models_added)):
         if keys:

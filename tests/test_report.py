@@ -14,7 +14,7 @@ from refresher.refresh import run_refresh
 from refresher.report import MARKDOWN_LIMIT, compare, load_state
 from refresher.store import load_tree
 from tests.conftest import REPO
-from tests.test_refresh_states import NEW, NEW_AT, OLD, OLD_AT, _payload
+from tests.test_refresh_states import NEW, NEW_AT, OLD, OLD_AT, _entries, _payload
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +38,9 @@ def test_counts_match_the_refreshers_summary(month) -> None:
     counts = report.counts()
     assert (counts["added"], counts["changed"], counts["retired"]) == (summary.added, summary.changed, summary.retired)
     assert counts["models_added"] == summary.models_added
+    assert counts["missing"] == len(_entries(OLD).keys() - _entries(NEW).keys()) == 421
+    assert "modelsdev stopped listing 29 of its 39 chutes offerings (74%)" in " ".join(
+        r.message for r in report.risks if r.kind == "mass-removal")
     price_jumps = [r for r in report.risks if r.kind == "price-jump"]
     assert len(price_jumps) == len([f for f in summary.flagged if "price changed" in f])
     assert report.sources == [{"source": "modelsdev", "status": "ok", "fetched": 5276, "parsed": 5276, "added": 714,
