@@ -135,7 +135,12 @@ def load_state(spec: str, repo: Path | None = None) -> Tree:
         raise ValueError(f"{spec!r} is neither a metadata folder nor a git revision of {repo} ({why})") from None
     with tempfile.TemporaryDirectory(prefix="faimeta-state-") as scratch:
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(scratch, filter="data")
+            if hasattr(tarfile, "data_filter"):  # Python ≥ 3.10.12
+                tar.extractall(scratch, filter="data")
+            else:  # git archive of our own repository: plain files under metadata/ only
+                members = [m for m in tar.getmembers()
+                           if m.isfile() and m.name.startswith("metadata/") and ".." not in m.name.split("/")]
+                tar.extractall(scratch, members=members)  # noqa: S202 - members checked above
         return load_tree(Path(scratch) / "metadata")
 
 
