@@ -140,7 +140,7 @@ def load_state(spec: str, repo: Path | None = None) -> Tree:
             else:  # git archive of our own repository: plain files under metadata/ only
                 members = [m for m in tar.getmembers()
                            if m.isfile() and m.name.startswith("metadata/") and ".." not in m.name.split("/")]
-                tar.extractall(scratch, members=members)  # noqa: S202 - members checked above
+                tar.extractall(scratch, members=members)
         return load_tree(Path(scratch) / "metadata")
 
 
