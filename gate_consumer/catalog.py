@@ -28,6 +28,7 @@ from gate_consumer.freshness import (
     relative_source_type,
     worst,
 )
+from gate_consumer.ids import MAX_UPSTREAM_ID_LENGTH
 from gate_consumer.pricing import PriceTable, Quote, Usage
 from gate_consumer.provenance import FactProvenance, decode_provenance
 
@@ -242,6 +243,7 @@ class Catalog:
         self._loose: dict[str, list[tuple[str, str | None]]] | None = None
         self._resolved: dict[str, Resolution] = {}
         self._picked: dict[tuple[str, str | None], Offering] = {}
+        self._unknown: dict[str, tuple[str, ...]] = {}
         sources = self._index.get("sources", {})
         self._source_types = {name: info.get("type", "observed-usage") for name, info in sources.items()}
         self._source_owner = {name: info.get("provider") for name, info in sources.items()}
@@ -406,8 +408,11 @@ class Catalog:
         cached = self._resolved.get(name)
         if cached is not None:
             return cached
-        if not isinstance(name, str) or not name.strip():
-            raise UnknownModelError(str(name))
+        if not isinstance(name, str) or not name.strip() or len(name) > MAX_UPSTREAM_ID_LENGTH:
+            raise UnknownModelError(str(name)[:80])
+        unknown = self._unknown.get(name)
+        if unknown is not None:  # a client repeating a bad id does not pay for suggestions again
+            raise UnknownModelError(name, unknown)
         key = name.strip().lower()
         entries, how = self._names().get(key), ""
         if entries is None:
@@ -415,6 +420,8 @@ class Catalog:
         if entries is None:
             close = _close(_normalized(key), list(self._loose_names()), n=5, cutoff=0.75)
             suggestions = tuple(dict.fromkeys(m for c in close for m in sorted({m for m, _ in self._loose_names()[c]})))
+            if len(self._unknown) < 10_000:
+                self._unknown[name] = suggestions[:5]
             raise UnknownModelError(name, suggestions[:5])
         models = {model_id for model_id, _ in entries}
         if len(models) > 1:

@@ -96,3 +96,19 @@ def test_pricing_a_model_only_resellers_offer_needs_a_provider(catalog) -> None:
         catalog.pick_offering("ai21/jamba-large-1.7")
     assert err.value.candidates == ("kilo/ai21/jamba-large-1.7", "openrouter/ai21/jamba-large-1.7")
     assert catalog.pick_offering("ai21/jamba-large-1.7", provider="openrouter").provider == "openrouter"
+
+
+def test_a_repeated_unknown_id_gives_the_same_answer_from_memory(catalog) -> None:
+    with pytest.raises(UnknownModelError) as first:
+        catalog.resolve("gpt-4o-minii")
+    assert catalog._unknown["gpt-4o-minii"] == first.value.suggestions  # remembered, bounded
+    with pytest.raises(UnknownModelError) as again:
+        catalog.resolve("gpt-4o-minii")
+    assert again.value.suggestions == first.value.suggestions and "openai/gpt-4o-mini" in first.value.suggestions
+
+
+def test_an_overlong_id_is_unknown_without_searching(catalog) -> None:
+    with pytest.raises(UnknownModelError) as err:
+        catalog.resolve("claude-" * 100)
+    assert err.value.suggestions == () and len(err.value.name) == 80
+    assert "claude-" * 100 not in catalog._unknown
