@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from gate_consumer._time import parse_instant, utc_now
 from gate_consumer.errors import AmbiguousModelError, UnknownModelError, UnpricedError
-from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, iter_facts
+from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, get_fact, iter_facts
 from gate_consumer.freshness import (
     Freshness,
     FreshnessPolicy,
@@ -30,7 +30,7 @@ from gate_consumer.freshness import (
 )
 from gate_consumer.ids import MAX_UPSTREAM_ID_LENGTH
 from gate_consumer.pricing import PriceTable, Quote, Usage
-from gate_consumer.provenance import FactProvenance, decode_provenance
+from gate_consumer.provenance import FactProvenance, record_provenance
 
 __all__ = ["Catalog", "FactFreshness", "Model", "Offering", "ProviderFreshness", "Resolution"]
 
@@ -101,10 +101,10 @@ class Offering:
         return self.record.get("price")
 
     def limit(self, name: str) -> int | None:
-        return (self.record.get("limits") or {}).get(name)
+        return get_fact(self.record, f"limits.{name}")
 
     def capability(self, name: str) -> bool | None:
-        return (self.record.get("capabilities") or {}).get(name)
+        return get_fact(self.record, f"capabilities.{name}")
 
     def modalities(self, direction: str) -> tuple[str, ...]:
         return tuple((self.record.get("modalities") or {}).get(direction, ()))
@@ -112,8 +112,7 @@ class Offering:
     def provenance(self, path: str) -> FactProvenance:
         """Where the fact at ``path`` (``price.input``, ``limits.context``…) came from."""
         if self._provenance is None:
-            paths = [p for p, _ in iter_facts(self.record, OFFERING_FACTS)]
-            self._provenance = decode_provenance(self.record["provenance"], paths) if paths else {}
+            self._provenance = record_provenance(self.record, OFFERING_FACTS)
         try:
             return self._provenance[path]
         except KeyError:
@@ -531,10 +530,9 @@ class Catalog:
             subject = target.key
         else:
             record = target.record
-            paths = [p for p, _ in iter_facts(record, MODEL_FACTS)]
-            if path not in paths:
+            prov = record_provenance(record, MODEL_FACTS).get(path)
+            if prov is None:
                 raise KeyError(f"{target.id} has no fact {path!r}")
-            prov = decode_provenance(record["provenance"], paths)[path]
             provider = (prov.ref or "").partition("/")[0]
             confirmed = max(prov.as_of, self.source_info(prov.source).get("succeeded_at", ""))
             subject = target.id
@@ -547,9 +545,7 @@ class Catalog:
             expires=parse_instant(prov.expires) if prov.expires else None,
             conflict=bool(record.get("disagreements", {}).get(path)),
         )
-        section, _, name = path.partition(".")
-        value = (record.get(section) or {}).get(name) if name else record.get(section)
-        return FactFreshness(subject, path, value, prov.source, kind, prov.as_of, confirmed, status, prov.ref)
+        return FactFreshness(subject, path, get_fact(record, path), prov.source, kind, prov.as_of, confirmed, status, prov.ref)
 
     def price_freshness(self, offering: Offering, now: datetime | None = None) -> Freshness | None:
         """The worst freshness of an offering's price facts (tiers included); None if unpriced."""

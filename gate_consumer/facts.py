@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
-__all__ = ["MODEL_FACTS", "OFFERING_FACTS", "PROVIDER_FACTS", "FactSpec", "iter_facts"]
+__all__ = ["MODEL_FACTS", "OFFERING_FACTS", "PROVIDER_FACTS", "FactSpec", "get_fact", "iter_facts", "set_fact"]
 
 
 class FactSpec(NamedTuple):
@@ -42,3 +42,18 @@ def iter_facts(record: Mapping[str, Any], spec: FactSpec) -> Iterator[tuple[str,
                 found.append((f"{section}.{name}", value))
     found.sort(key=lambda item: item[0])
     yield from found
+
+
+def get_fact(record: Mapping[str, Any], path: str) -> Any:
+    """The value at a fact path (``name``, ``price.input``), or None."""
+    section, _, name = path.partition(".")
+    return (record.get(section) or {}).get(name) if name else record.get(section)
+
+
+def set_fact(record: dict[str, Any], path: str, value: Any) -> None:
+    """Set the value at a fact path, creating its section if needed."""
+    section, _, name = path.partition(".")
+    if name:
+        record.setdefault(section, {})[name] = value
+    else:
+        record[section] = value

@@ -15,7 +15,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-__all__ = ["FactProvenance", "decode_provenance", "encode_provenance"]
+from gate_consumer.facts import FactSpec, iter_facts
+
+__all__ = ["FactProvenance", "decode_provenance", "encode_provenance", "record_provenance"]
 
 
 class FactProvenance(NamedTuple):
@@ -77,3 +79,13 @@ def decode_provenance(encoded: Mapping[str, Any], paths: Iterable[str]) -> dict[
         path: FactProvenance.from_json(fields[path]) if path in fields else default
         for path in path_list
     }
+
+
+def record_provenance(record: Mapping[str, Any], spec: FactSpec) -> dict[str, FactProvenance]:
+    """The provenance of every fact ``record`` holds (``spec`` says which fields are facts);
+    empty for a record without facts or provenance. Raises ``KeyError`` like
+    :func:`decode_provenance`."""
+    paths = [path for path, _ in iter_facts(record, spec)]
+    if not paths or "provenance" not in record:
+        return {}
+    return decode_provenance(record["provenance"], paths)

@@ -21,6 +21,7 @@ from typing import Any
 
 from gate_consumer.catalog import Catalog, Offering
 from gate_consumer.errors import CatalogError, UnpricedError
+from gate_consumer.facts import get_fact
 from gate_consumer.freshness import WORST_FIRST, Freshness
 from gate_consumer.pricing import Usage
 
@@ -74,9 +75,9 @@ class Candidate:
 
 def _fact(catalog: Catalog, offering: Offering, section: str, name: str) -> Any:
     """The offering's value, else its model's (limits and modalities are often stated there)."""
-    value = (offering.record.get(section) or {}).get(name)
+    value = get_fact(offering.record, f"{section}.{name}")
     if value is None:
-        value = (catalog.model(offering.model_id).record.get(section) or {}).get(name)
+        value = get_fact(catalog.model(offering.model_id).record, f"{section}.{name}")
     return value
 
 

@@ -26,9 +26,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gate_consumer._time import parse_instant
-from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, PROVIDER_FACTS, FactSpec, iter_facts
+from gate_consumer.facts import (
+    MODEL_FACTS,
+    OFFERING_FACTS,
+    PROVIDER_FACTS,
+    FactSpec,
+    get_fact,
+    set_fact,
+)
 from gate_consumer.freshness import SOURCE_TYPES, relative_source_type
-from gate_consumer.provenance import FactProvenance, decode_provenance, encode_provenance
+from gate_consumer.provenance import FactProvenance, encode_provenance, record_provenance
 from refresher.canonical import VendorRules
 from refresher.classify import classify
 from refresher.sanity import TOKEN_PRICE_FIELDS
@@ -105,19 +112,6 @@ def _rank(tree: Tree, p: FactProvenance, provider: str, now: str) -> int:
     return SOURCE_TYPES.index(kind)
 
 
-def _get(record: dict[str, Any], path: str) -> Any:
-    section, _, name = path.partition(".")
-    return (record.get(section) or {}).get(name) if name else record.get(section)
-
-
-def _set(record: dict[str, Any], path: str, value: Any) -> None:
-    section, _, name = path.partition(".")
-    if name:
-        record.setdefault(section, {})[name] = value
-    else:
-        record[section] = value
-
-
 def _delete(record: dict[str, Any], path: str) -> None:
     section, _, name = path.partition(".")
     if not name:
@@ -127,12 +121,6 @@ def _delete(record: dict[str, Any], path: str) -> None:
     part.pop(name, None)
     if not part:
         record.pop(section, None)
-
-
-def _provenance(record: dict[str, Any], spec: FactSpec) -> dict[str, FactProvenance]:
-    if "provenance" not in record:
-        return {}
-    return decode_provenance(record["provenance"], [path for path, _ in iter_facts(record, spec)])
 
 
 def _store_provenance(record: dict[str, Any], facts: dict[str, FactProvenance]) -> None:
@@ -189,7 +177,7 @@ class _Reconciler:
     ) -> bool:
         """Apply one source's facts to a record; return whether the record changed."""
         source, now = self.snap.source, self.now
-        facts = _provenance(record, spec)
+        facts = record_provenance(record, spec)
         old_facts, old_price = dict(facts), copy.deepcopy(record.get("price"))
         # Only the source that set a price can change it over time; another source taking over
         # is a disagreement between sources, not history.
@@ -199,7 +187,7 @@ class _Reconciler:
         disagreements: dict[str, list[dict[str, Any]]] = record.get("disagreements", {})
         changed = price_moved = False
         for path, value in observed.items():
-            current, current_prov = _get(record, path), facts.get(path)
+            current, current_prov = get_fact(record, path), facts.get(path)
             if current == value:
                 changed |= _drop_disagreement(disagreements, path, source)
                 if current_prov is not None and new_rank < _rank(self.tree, current_prov, provider, now):
@@ -207,7 +195,7 @@ class _Reconciler:
                     changed = True
                 continue
             if current_prov is None or new_rank <= _rank(self.tree, current_prov, provider, now):
-                _set(record, path, value)
+                set_fact(record, path, value)
                 facts[path] = mine
                 changed = True
                 _drop_disagreement(disagreements, path, source)
@@ -256,7 +244,7 @@ class _Reconciler:
         )
         record["price_history"].sort(key=lambda h: (h["as_of"], h["until"]))
         for name in TOKEN_PRICE_FIELDS:
-            self._flag_jump(label, f"price.{name}", old_price.get(name), _get(record, f"price.{name}"), "price changed")
+            self._flag_jump(label, f"price.{name}", old_price.get(name), get_fact(record, f"price.{name}"), "price changed")
 
     # -- offerings and models ----------------------------------------------------------------
 
@@ -342,11 +330,11 @@ class _Reconciler:
             observed.setdefault("name", obs.facts.get("name") or slug)
         observed.update({p: v for p, v in obs.facts.items() if p.startswith(_MODEL_SECTIONS)})
         ref = f"{obs.provider}/{obs.upstream_id}"
-        facts = _provenance(record, MODEL_FACTS)
+        facts = record_provenance(record, MODEL_FACTS)
         mine = FactProvenance(self.snap.source, self.now, ref)
         strength = self._model_strength(mine, vendor)
         for path, value in observed.items():
-            current, current_prov = _get(record, path), facts.get(path)
+            current, current_prov = get_fact(record, path), facts.get(path)
             if current == value:
                 if current_prov is not None and strength < self._model_strength(current_prov, vendor):
                     facts[path] = mine  # the stronger offering vouches for the same value
@@ -365,7 +353,7 @@ class _Reconciler:
                 or strength < self._model_strength(current_prov, vendor)
                 or (current_prov.source, current_prov.ref) == (mine.source, mine.ref)
             ):
-                _set(record, path, value)
+                set_fact(record, path, value)
                 facts[path] = mine
         _store_provenance(record, facts)
         for alias in obs.aliases:
@@ -461,7 +449,7 @@ class _Reconciler:
                     if other != source
                 ):
                     continue  # another source still lists it
-                facts = _provenance(offering, OFFERING_FACTS)
+                facts = record_provenance(offering, OFFERING_FACTS)
                 offering["status"] = "retired"
                 offering["retired_at"] = self.now
                 facts["status"] = FactProvenance(source, self.now)

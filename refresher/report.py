@@ -31,7 +31,7 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from gate_consumer.facts import OFFERING_FACTS, iter_facts
-from gate_consumer.provenance import decode_provenance
+from gate_consumer.provenance import record_provenance
 from refresher.store import Tree, load_tree
 
 __all__ = ["MARKDOWN_LIMIT", "ChangeReport", "compare", "load_state"]
@@ -152,10 +152,8 @@ def _facts(record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _source_of(record: Mapping[str, Any], path: str) -> str | None:
-    facts = [p for p, _ in iter_facts(record, OFFERING_FACTS)]
-    if "provenance" not in record or path not in facts:
-        return None
-    return decode_provenance(record["provenance"], facts)[path].source
+    prov = record_provenance(record, OFFERING_FACTS).get(path)
+    return None if prov is None else prov.source
 
 
 def _pct(old: Any, new: Any) -> float | None:

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from gate_consumer._time import format_instant, parse_instant
-from gate_consumer.facts import OFFERING_FACTS, iter_facts
-from gate_consumer.provenance import FactProvenance, decode_provenance, encode_provenance
+from gate_consumer.facts import OFFERING_FACTS, get_fact, set_fact
+from gate_consumer.provenance import FactProvenance, encode_provenance, record_provenance
 from refresher.models import Offering
 from refresher.store import Tree
 
@@ -128,15 +128,10 @@ def record_review(
         raise ReviewError(f"--source-url {source_url!r} is not an http(s) URL")
     upstream_id = find_offering(tree, provider, model)
     record = tree.providers[provider]["offerings"][upstream_id]
-    paths = [p for p, _ in iter_facts(record, OFFERING_FACTS)]
-    facts = decode_provenance(record["provenance"], paths) if paths else {}
-    section, _, name = path.partition(".")
-    old = (record.get(section) or {}).get(name) if name else record.get(section)
+    facts = record_provenance(record, OFFERING_FACTS)
+    old = get_fact(record, path)
     old_prov = facts.get(path)
-    if name:
-        record.setdefault(section, {})[name] = value
-    else:
-        record[section] = value
+    set_fact(record, path, value)
     stamp = format_instant(now)
     facts[path] = FactProvenance(MANUAL_SOURCE, stamp, source_url, expires, reviewer)
     record["provenance"] = encode_provenance(facts)
@@ -160,10 +155,7 @@ def expiring_reviews(tree: Tree, now: datetime, within_days: int = 30) -> list[d
     found = []
     for provider, record in sorted(tree.providers.items()):
         for upstream_id, offering in sorted(record["offerings"].items()):
-            paths = [p for p, _ in iter_facts(offering, OFFERING_FACTS)]
-            if not paths or "provenance" not in offering:
-                continue
-            for path, prov in decode_provenance(offering["provenance"], paths).items():
+            for path, prov in record_provenance(offering, OFFERING_FACTS).items():
                 if prov.source == MANUAL_SOURCE and prov.expires and prov.expires <= horizon:
                     found.append({"offering": f"{provider}/{upstream_id}", "fact": path, "expires": prov.expires,
                                   "expired": prov.expires <= format_instant(now), "by": prov.by, "ref": prov.ref})
