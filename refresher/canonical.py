@@ -49,6 +49,10 @@ class VendorRules:
     def by_first_party_provider(self) -> dict[str, str]:
         return {p: vid for vid, v in self.vendors.items() for p in v["first_party_providers"]}
 
+    def is_first_party(self, provider: str, vendor: str) -> bool:
+        """Whether ``provider`` is the vendor's own API (Anthropic's for Claude models)."""
+        return provider in self.vendors.get(vendor, {}).get("first_party_providers", ())
+
     def vendor_for_name(self, slug: str) -> str | None:
         for prefix, vendor in self.name_prefixes:
             if slug.startswith(prefix) and not _NAME_BOUNDARY.match(slug[len(prefix) : len(prefix) + 1]):

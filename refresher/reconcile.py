@@ -295,11 +295,8 @@ class _Reconciler:
             released = "{}-{}-{}".format(*dated.group("y", "m", "d"))
             base_released = (base_record or {}).get("release_date") or self.release_dates.get(base_id)
             if base_released == released:
-                if base_record is None:
-                    base_record = self.tree.vendors.setdefault(vendor, {"vendor": vendor, "models": {}})
-                    base_record = base_record["models"].setdefault(base, {})
-                    self.summary.models_added += 1
-                self._add_alias(base_record, base_id, model_id)
+                self._add_alias(base_record if base_record is not None else self._model_record(base_id),
+                                base_id, model_id)
                 return base_id
         return model_id
 
@@ -317,15 +314,20 @@ class _Reconciler:
         elif alias not in record.get("aliases", []):
             record["aliases"] = sorted([*record.get("aliases", []), alias])
 
+    def _model_record(self, model_id: str) -> dict[str, Any]:
+        """The canonical model's record, created (and counted) if it is new."""
+        vendor, slug = model_id.split("/", 1)
+        models = self.tree.vendors.setdefault(vendor, {"vendor": vendor, "models": {}})["models"]
+        if slug not in models:
+            models[slug] = {}
+            self.summary.models_added += 1
+        return models[slug]
+
     def model(self, model_id: str, obs: OfferingObservation) -> None:
         vendor, slug = model_id.split("/", 1)
-        vendor_file = self.tree.vendors.setdefault(vendor, {"vendor": vendor, "models": {}})
-        record = vendor_file["models"].get(slug)
+        record = self._model_record(model_id)
         observed = dict(obs.model_facts)
-        if record is None:
-            record = {}
-            vendor_file["models"][slug] = record
-            self.summary.models_added += 1
+        if "name" not in record:
             # A listing of bare ids still names the model: by the id the source listed.
             observed.setdefault("name", obs.facts.get("name") or slug)
         observed.update({p: v for p, v in obs.facts.items() if p.startswith(_MODEL_SECTIONS)})
@@ -361,8 +363,7 @@ class _Reconciler:
 
     def _model_strength(self, p: FactProvenance, vendor: str) -> tuple[int, int]:
         provider = (p.ref or "").split("/", 1)[0]
-        first_party = self.rules.vendors.get(vendor, {}).get("first_party_providers", ())
-        return (0 if provider in first_party else 1, _rank(self.tree, p, provider, self.now))
+        return (0 if self.rules.is_first_party(provider, vendor) else 1, _rank(self.tree, p, provider, self.now))
 
     # -- ledger and retirement ----------------------------------------------------------------
 
@@ -406,17 +407,13 @@ class _Reconciler:
         # do not offset removals.
         dropped = sum(len(ids - listed.get(p, set())) for p, ids in tracked_before.items() if in_scope(p))
         shrunk = self.snap.complete and count_before and dropped / count_before > self.max_shrink
-        if shrunk and self.allow_shrink:
+        if shrunk:
+            outcome = "retiring anyway (--allow-shrink)" if self.allow_shrink else "so nothing is retired this run"
             self.summary.warn(
                 f"{source} no longer lists {dropped} of the {count_before} offerings it listed: more than "
-                f"{self.max_shrink:.0%} fewer, retiring anyway (--allow-shrink)"
+                f"{self.max_shrink:.0%} fewer, {outcome}"
             )
-            shrunk = False
-        elif shrunk:
-            self.summary.warn(
-                f"{source} no longer lists {dropped} of the {count_before} offerings it listed: more than "
-                f"{self.max_shrink:.0%} fewer, so nothing is retired this run"
-            )
+            shrunk = not self.allow_shrink
         succeeded_at, confirmed_at = before.get("succeeded_at"), dict(before.get("confirmed_at", {}))
         if self.snap.complete and not self.partial:
             succeeded_at, confirmed_at = now, {}
@@ -499,8 +496,7 @@ def release_dates(tree: Tree, snapshots: Iterable[Snapshot]) -> dict[str, str]:
             released = obs.model_facts.get("release_date")
             if released:
                 model_id = rules.canonical_model_id(obs.provider, obs.upstream_id)
-                vendor = model_id.split("/", 1)[0]
-                own = obs.provider in rules.vendors.get(vendor, {}).get("first_party_providers", ())
+                own = rules.is_first_party(obs.provider, model_id.split("/", 1)[0])
                 votes.setdefault(model_id, Counter())[own, released] += 1
     return {
         model_id: max(counter.items(), key=lambda item: (item[0][0], item[1], item[0][1]))[0][1]
@@ -530,8 +526,7 @@ def reconcile(
 
     def first_party_first(o: OfferingObservation) -> tuple[bool, str, str]:
         vendor = rules.canonical_model_id(o.provider, o.upstream_id).split("/", 1)[0]
-        own = o.provider in rules.vendors.get(vendor, {}).get("first_party_providers", ())
-        return (not own, o.provider, o.upstream_id)
+        return (not rules.is_first_party(o.provider, vendor), o.provider, o.upstream_id)
 
     ordered = sorted(snapshot.offerings, key=first_party_first)
     for obs in ordered:
