@@ -27,24 +27,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from refresher.refresh import fetch_payloads, run_refresh, select_sources  # noqa: E402
+from refresher.refresh import fetch_payloads, newest_recordings, run_refresh, select_sources  # noqa: E402
 from refresher.store import load_tree  # noqa: E402
 from refresher.validate import validate_tree  # noqa: E402
 
 BUDGET_REFRESH_S = 10.0
 BUDGET_VALIDATE_S = 3.0
 BUDGET_REPORT_S = 2.0
-
-
-def newest_recordings(directory: Path) -> dict[str, Path]:
-    """source → its newest complete recording (as ``--replay`` picks)."""
-    index = json.loads((directory / "recordings.json").read_text())
-    best: dict[str, tuple[bool, str, str]] = {}
-    for name, meta in index.items():
-        candidate = (meta.get("complete", True), meta["recorded_at"], name)
-        if meta["source"] not in best or candidate > best[meta["source"]]:
-            best[meta["source"]] = candidate
-    return {source: directory / name for source, (_, _, name) in best.items()}
 
 
 class Server:
@@ -131,7 +120,7 @@ def main() -> None:
     args = parser.parse_args()
     if not (args.recordings / "recordings.json").exists():
         args.recordings = REPO / "tests/fixtures/upstream"
-    files = newest_recordings(args.recordings)
+    files = {source: args.recordings / name for source, (_, _, name) in newest_recordings(args.recordings).items()}
     sources = sorted(set(files) & set(json.loads((REPO / "metadata/sources.json").read_text())["sources"]))
     server = Server(files)
     rows = []

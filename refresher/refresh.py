@@ -8,7 +8,6 @@ the files are written only if the result validates, so a failing run leaves the 
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import tempfile
@@ -30,7 +29,7 @@ __all__ = [
     "Payload",
     "RefreshResult",
     "fetch_payloads",
-    "known_sources",
+    "newest_recordings",
     "parse_payload",
     "replay_payloads",
     "run_refresh",
@@ -78,10 +77,6 @@ class RefreshResult:
         }
 
 
-def known_sources() -> list[str]:
-    return sorted(ADAPTERS)
-
-
 def select_sources(
     tree: Tree, requested: Iterable[str] | None, providers: set[str] | None
 ) -> tuple[list[str], dict[str, str]]:
@@ -108,28 +103,33 @@ def select_sources(
     return chosen, left_out
 
 
-def replay_payloads(directory: Path, sources: Iterable[str]) -> tuple[list[Payload], dict[str, str]]:
-    """The newest complete recording of each source in ``directory`` (the newest partial one if
-    there is no complete one), observed at its recording time (see the module docstring)."""
+def newest_recordings(directory: Path) -> dict[str, tuple[bool, str, str]]:
+    """Per source in ``directory/recordings.json``: ``(complete, recorded_at, file)`` of the
+    recording a replay uses — the newest complete one, else the newest partial one."""
     index_path = directory / "recordings.json"
     try:
         index = json.loads(index_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise SourceError(f"{index_path}: cannot read the recordings index ({exc})") from None
+    best: dict[str, tuple[bool, str, str]] = {}
+    for name, meta in index.items():
+        candidate = (meta.get("complete", True), meta["recorded_at"], name)
+        if meta.get("source") and (meta["source"] not in best or candidate > best[meta["source"]]):
+            best[meta["source"]] = candidate
+    return best
+
+
+def replay_payloads(directory: Path, sources: Iterable[str]) -> tuple[list[Payload], dict[str, str]]:
+    """The newest complete recording of each source in ``directory`` (the newest partial one if
+    there is no complete one), observed at its recording time (see the module docstring)."""
+    index_path = directory / "recordings.json"
+    chosen = newest_recordings(directory)
     payloads, errors = [], {}
     for source in sources:
-        recordings = sorted(
-            (
-                (meta.get("complete", True), meta["recorded_at"], name)
-                for name, meta in index.items()
-                if meta.get("source") == source
-            ),
-            reverse=True,
-        )
-        if not recordings:
+        if source not in chosen:
             errors[source] = f"no recording of {source!r} in {index_path}"
             continue
-        complete, recorded_at, name = recordings[0]
+        complete, recorded_at, name = chosen[source]
         path = directory / name
         try:
             body = path.read_bytes()
@@ -219,8 +219,7 @@ def run_refresh(
     applied oldest observation first, so a newer observation wins over an older one.
     """
     result = RefreshResult(errors=dict(errors or {}), not_run=dict(not_run or {}))
-    tree = load_tree(root)
-    work = copy.deepcopy(tree)
+    work = load_tree(root)  # loaded for this run only: reconciled in place, written only if valid
     snapshots = []
     for payload in sorted(payloads, key=lambda p: (p.observed_at, p.source)):
         say(f"{payload.source}: parsing {payload.origin}")
