@@ -155,14 +155,18 @@ def catalog_of(tree: Tree, location: str) -> Catalog:
     return Catalog(read, manifest, origin="directory", location=location)
 
 
+def last_checked(tree: Tree) -> str:
+    """When a source was last checked ("" if never): the catalog's own date."""
+    return max((e.get("checked_at", "") for e in tree.ledger.get("sources", {}).values()), default="")
+
+
 def catalog_version(files: Mapping[str, str], tree: Tree) -> str:
     """``YYYY.MM.DD-<hash>``: the newest ledger check, and a hash of the content."""
     digest = hashlib.sha256()
     for rel in sorted(files):
         if not rel.startswith("schema/"):
             digest.update(rel.encode() + b"\0" + files[rel].encode() + b"\0")
-    checked = max((e.get("checked_at", "") for e in tree.ledger.get("sources", {}).values()), default="")
-    return f"{checked[:10].replace('-', '.') or '0000.00.00'}-{digest.hexdigest()[:12]}"
+    return f"{last_checked(tree)[:10].replace('-', '.') or '0000.00.00'}-{digest.hexdigest()[:12]}"
 
 
 def git_commit(root: Path) -> str | None:
@@ -239,7 +243,6 @@ def refresh_bundle(tree: Tree, repo_dir: Path) -> list[str]:
 
     # Built "at" the newest check of a source, not the wall clock: the same refresh gives the
     # same bundle, so a re-run that learns nothing new finds the refresh branch unchanged.
-    checked = max((e.get("checked_at", "") for e in tree.ledger.get("sources", {}).values()), default="")
     with tempfile.TemporaryDirectory(prefix="faimeta-bundle-") as scratch:
-        build(tree, Path(scratch), schema_dir=repo_dir / "schema", built_at=checked or None, repo=repo_dir)
+        build(tree, Path(scratch), schema_dir=repo_dir / "schema", built_at=last_checked(tree) or None, repo=repo_dir)
         return write_bundle(Path(scratch), repo_dir / "gate_consumer" / "_data" / "v1")

@@ -119,10 +119,8 @@ class Fetcher:
         while True:
             body = self.get(source, url, params, headers)
             bodies.append(body)
-            if next_page is None:
-                return Fetched(tuple(bodies), redact_url(url))
             try:
-                following = next_page(json.loads(body))
+                following = next_page(json.loads(body)) if next_page is not None else None
             except ValueError:
                 following = None  # the adapter's parser will say what is wrong with this page
             if following is None:
@@ -138,32 +136,27 @@ class Fetcher:
         shown = redact_url(httpx.URL(url, params=params) if params else url)
         delay = self.policy.backoff
         for attempt in range(1, self.policy.attempts + 1):
-            last = attempt == self.policy.attempts
             try:
                 status, body, retry_after = self._get_once(url, params, headers)
             except _TooLarge:
                 raise SourceError(f"{source}: {shown}: the response is larger than {self.policy.max_bytes:,} bytes") from None
             except httpx.TransportError as exc:
-                why = f"{type(exc).__name__}" + (f" ({exc})" if str(exc) else "")
-                if last:
-                    raise SourceError(f"{source}: {shown}: {why}, {attempt} attempts") from None
-                self.say(f"{source}: {why}; retrying in {delay:g} s (attempt {attempt + 1} of {self.policy.attempts})")
-                self.sleep(delay)
-                delay *= 2
-                continue
-            if status < 400:
-                return body
-            if status not in RETRY_STATUSES:
-                raise SourceError(f"{source}: {shown} answered HTTP {status}{_hint(status)}")
-            wait = retry_after if retry_after is not None else delay
-            if wait > self.policy.max_wait:
-                raise SourceError(
-                    f"{source}: {shown} answered HTTP {status} and asks to retry after {wait:g} s, "
-                    f"longer than the {self.policy.max_wait:g} s this run waits"
-                )
-            if last:
-                raise SourceError(f"{source}: {shown} answered HTTP {status}, {attempt} attempts")
-            self.say(f"{source}: HTTP {status}; retrying in {wait:g} s (attempt {attempt + 1} of {self.policy.attempts})")
+                problem, where, wait = type(exc).__name__ + (f" ({exc})" if str(exc) else ""), ": ", delay
+            else:
+                if status < 400:
+                    return body
+                if status not in RETRY_STATUSES:
+                    raise SourceError(f"{source}: {shown} answered HTTP {status}{_hint(status)}")
+                problem, where = f"HTTP {status}", " answered "
+                wait = retry_after if retry_after is not None else delay
+                if wait > self.policy.max_wait:
+                    raise SourceError(
+                        f"{source}: {shown} answered HTTP {status} and asks to retry after {wait:g} s, "
+                        f"longer than the {self.policy.max_wait:g} s this run waits"
+                    )
+            if attempt == self.policy.attempts:
+                raise SourceError(f"{source}: {shown}{where}{problem}, {attempt} attempts")
+            self.say(f"{source}: {problem}; retrying in {wait:g} s (attempt {attempt + 1} of {self.policy.attempts})")
             self.sleep(wait)
             delay *= 2
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
