@@ -198,6 +198,7 @@ class ProviderFreshness(NamedTuple):
     conflict: int
     manual: int
     unpriced: int
+    oldest_price_confirmed: str | None = None  # the least recently confirmed price fact
 
 
 
@@ -547,10 +548,14 @@ class Catalog:
         )
         return FactFreshness(subject, path, get_fact(record, path), prov.source, kind, prov.as_of, confirmed, status, prov.ref)
 
+    def price_facts(self, offering: Offering, now: datetime | None = None) -> list[FactFreshness]:
+        """Every price fact of an offering (tiers included), judged at ``now``."""
+        return [self.freshness(offering, path, now)
+                for path, _ in iter_facts(offering.record, OFFERING_FACTS) if path.startswith("price.")]
+
     def price_freshness(self, offering: Offering, now: datetime | None = None) -> Freshness | None:
-        """The worst freshness of an offering's price facts (tiers included); None if unpriced."""
-        paths = [p for p, _ in iter_facts(offering.record, OFFERING_FACTS) if p.startswith("price.")]
-        return worst(self.freshness(offering, p, now).freshness for p in paths)
+        """The worst freshness of an offering's price facts; None if unpriced."""
+        return worst(f.freshness for f in self.price_facts(offering, now))
 
     def freshness_report(self, now: datetime | None = None, providers: list[str] | None = None) -> list[ProviderFreshness]:
         """Per provider: how many offerings' prices are fresh, aging, stale… (Gate's cost-truth panel)."""
@@ -558,11 +563,17 @@ class Catalog:
         report = []
         for provider in providers or self.provider_ids:
             counts = dict.fromkeys(("fresh", "aging", "stale", "untracked", "conflict", "manual", "unpriced"), 0)
+            oldest: str | None = None
             for offering in self._provider_offerings(provider).values():
                 if offering.status == "retired":
                     continue
-                state = self.price_freshness(offering, now)
-                counts["unpriced" if state is None else state.value] += 1
+                facts = self.price_facts(offering, now)
+                if not facts:
+                    counts["unpriced"] += 1
+                    continue
+                counts[worst(f.freshness for f in facts).value] += 1  # type: ignore[union-attr]
+                confirmed = min(f.confirmed_at for f in facts)
+                oldest = confirmed if oldest is None or confirmed < oldest else oldest
             tracked = sum(v for k, v in counts.items() if k != "unpriced")
-            report.append(ProviderFreshness(provider, tracked, **counts))
+            report.append(ProviderFreshness(provider, tracked, **counts, oldest_price_confirmed=oldest))
         return report

@@ -8,7 +8,6 @@ folded into the catalog), the policy for that type, and whether another source d
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from gate_consumer._time import format_instant, parse_instant
 from gate_consumer.errors import AmbiguousModelError, UnknownModelError
 from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, iter_facts
-from gate_consumer.freshness import Freshness, worst
+from gate_consumer.freshness import Freshness
 from refresher.build import catalog_of
 from refresher.store import Tree
 
@@ -53,32 +52,17 @@ class FactView:
 def provider_status(tree: Tree, now: datetime, providers: list[str] | None = None) -> list[dict[str, Any]]:
     """The "cost truth" view: per provider, offerings, priced, price freshness counts, oldest age.
 
-    Judged by gate_consumer over the working tree, so it says what Gate's report says."""
-    catalog = catalog_of(tree, "metadata")
+    It is gate_consumer's report over the working tree, so it says what Gate's report says."""
     rows = []
-    for slug in sorted(providers or tree.providers):
-        counts: Counter[str] = Counter()
-        offerings = priced = 0
-        oldest: str | None = None
-        for offering in sorted(catalog.provider_offerings(slug), key=lambda o: o.upstream_id):
-            if offering.status == "retired":
-                continue
-            offerings += 1
-            price_paths = [p for p, _ in iter_facts(offering.record, OFFERING_FACTS) if p.startswith("price.")]
-            if not price_paths:
-                continue
-            facts = [catalog.freshness(offering, path, now) for path in price_paths]
-            priced += 1
-            counts[worst(f.freshness for f in facts).value] += 1  # type: ignore[union-attr]
-            confirmed = min(f.confirmed_at for f in facts)
-            oldest = confirmed if oldest is None or confirmed < oldest else oldest
+    for entry in catalog_of(tree, "metadata").freshness_report(now, sorted(providers or tree.providers)):
+        oldest = entry.oldest_price_confirmed
         rows.append(
             {
-                "provider": slug,
-                "offerings": offerings,
-                "priced": priced,
-                "unpriced": offerings - priced,
-                **{s.value: counts.get(s.value, 0) for s in Freshness},
+                "provider": entry.provider,
+                "offerings": entry.tracked + entry.unpriced,
+                "priced": entry.tracked,
+                "unpriced": entry.unpriced,
+                **{s.value: getattr(entry, s.value) for s in Freshness},
                 "oldest_price_confirmed": oldest,
                 "oldest_price_age_days": (now - parse_instant(oldest)).days if oldest else None,
             }
