@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from gate_consumer._files import write_atomic
 from gate_consumer.catalog import Catalog
 from gate_consumer.errors import CatalogLoadError
 
@@ -124,33 +125,19 @@ class _Cache:
         return (self.objects / sha256).exists()
 
     def put_object(self, sha256: str, data: bytes) -> None:
-        _write_atomic(self.objects / sha256, data)
+        write_atomic(self.objects / sha256, data)
 
     def commit(self, manifest_bytes: bytes, etag: str | None) -> None:
         if etag:
-            _write_atomic(self.dir / "etag", etag.encode())
+            write_atomic(self.dir / "etag", etag.encode())
         else:
             (self.dir / "etag").unlink(missing_ok=True)
-        _write_atomic(self.dir / "manifest.json", manifest_bytes)  # last: the switch to the new catalog
+        write_atomic(self.dir / "manifest.json", manifest_bytes)  # last: the switch to the new catalog
 
     def catalog(self, manifest: dict[str, Any], origin: str, location: str) -> Catalog:
         files = manifest["files"]
         return Catalog(lambda rel: (self.objects / files[rel]["sha256"]).read_bytes(), manifest,
                        origin=origin, location=location)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _get(url: str, timeout: float, etag: str | None = None) -> tuple[int, bytes, str | None]:

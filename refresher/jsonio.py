@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from gate_consumer._files import write_atomic as write_bytes_atomic
 
 __all__ = ["JsonProblem", "dumps", "loads_strict", "write_atomic"]
 
@@ -72,23 +72,5 @@ def loads_strict(text: str, *, origin: str) -> Any:
 
 
 def write_atomic(path: Path, text: str) -> bool:
-    """Write ``text`` to ``path`` via a temporary file and rename; return False if unchanged."""
-    data = text.encode("utf-8")
-    try:
-        if path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; these files are published
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
+    """Write ``text`` (UTF-8) atomically; return False if the file already holds it."""
+    return write_bytes_atomic(path, text.encode("utf-8"))
