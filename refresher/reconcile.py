@@ -38,7 +38,7 @@ from gate_consumer.freshness import SOURCE_TYPES, relative_source_type
 from gate_consumer.provenance import FactProvenance, encode_provenance, record_provenance
 from refresher.canonical import VendorRules
 from refresher.classify import classify
-from refresher.sanity import TOKEN_PRICE_FIELDS
+from refresher.sanity import TOKEN_PRICE_FIELDS, moves_beyond
 from refresher.sources.base import OfferingObservation, Skipped, Snapshot
 from refresher.store import Tree
 
@@ -229,9 +229,7 @@ class _Reconciler:
 
     def _flag_jump(self, label: str, path: str, old: Any, new: Any, why: str) -> None:
         """Flag a token price that moves by more than ``guards.max_price_ratio`` either way."""
-        if not path.startswith("price.") or path[6:] not in TOKEN_PRICE_FIELDS or not old or not new:
-            return
-        if isinstance(old, (int, float)) and isinstance(new, (int, float)) and max(new / old, old / new) > self.max_ratio:
+        if path.startswith("price.") and path[6:] in TOKEN_PRICE_FIELDS and moves_beyond(old, new, self.max_ratio):
             self.summary.flagged.append(f"{label}: {path} {old} → {new} ({why}, more than ×{self.max_ratio:g})")
 
     def _remember_price(

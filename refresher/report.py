@@ -32,6 +32,7 @@ from deepdiff import DeepDiff
 
 from gate_consumer.facts import OFFERING_FACTS, iter_facts
 from gate_consumer.provenance import record_provenance
+from refresher.sanity import moves_beyond
 from refresher.store import Tree, load_tree
 
 __all__ = ["MARKDOWN_LIMIT", "ChangeReport", "compare", "load_state"]
@@ -151,11 +152,6 @@ def _facts(record: Mapping[str, Any]) -> dict[str, Any]:
     return dict(iter_facts(record, OFFERING_FACTS))
 
 
-def _source_of(record: Mapping[str, Any], path: str) -> str | None:
-    prov = record_provenance(record, OFFERING_FACTS).get(path)
-    return None if prov is None else prov.source
-
-
 def _pct(old: Any, new: Any) -> float | None:
     if isinstance(old, (int, float)) and isinstance(new, (int, float)) and old:
         return round((new - old) / old * 100, 1)
@@ -202,12 +198,14 @@ def compare(old: Tree, new: Tree, *, run: Mapping[str, Any] | None = None) -> Ch
 def _compare_offering(report: ChangeReport, key: str, old: Mapping[str, Any], new: Mapping[str, Any],
                       ratio: float) -> None:
     was, now = _facts(old), _facts(new)
+    sources_was, sources_now = record_provenance(old, OFFERING_FACTS), record_provenance(new, OFFERING_FACTS)
     changed = False
     for path in sorted(set(was) | set(now)):
         if was.get(path) == now.get(path):
             continue
         changed = True
-        change = Change(key, path, was.get(path), now.get(path), _source_of(new, path) or _source_of(old, path))
+        prov = sources_now.get(path) or sources_was.get(path)
+        change = Change(key, path, was.get(path), now.get(path), prov.source if prov else None)
         if path == "status" and now.get(path) == "retired":
             report.retired.append(key)
             report.risks.append(Risk("retired", key, f"retired (was {was.get(path, 'active')})"))
@@ -216,7 +214,7 @@ def _compare_offering(report: ChangeReport, key: str, old: Mapping[str, Any], ne
         elif path.startswith("price.") and path != "price.tiers":
             change.pct = _pct(change.old, change.new)
             report.price_changes.append(change)
-            if change.old and change.new and max(change.new / change.old, change.old / change.new) > ratio:
+            if moves_beyond(change.old, change.new, ratio):
                 report.risks.append(Risk("price-jump", key, f"{path} {change.old} → {change.new} "
                                                             f"({change.pct:+.0f}%, more than ×{ratio:g})"))
         else:
@@ -226,7 +224,7 @@ def _compare_offering(report: ChangeReport, key: str, old: Mapping[str, Any], ne
         for entry in entries:
             if entry not in old_conflicts.get(path, []):
                 changed = True
-                conflict = Change(key, path, _facts(new).get(path), entry["value"], entry["source"])
+                conflict = Change(key, path, now.get(path), entry["value"], entry["source"])
                 report.new_conflicts.append(conflict)
                 if path.startswith("price."):
                     report.risks.append(Risk("new-conflict", key, f"{path}: {entry['source']} says {entry['value']}, "

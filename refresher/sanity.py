@@ -23,3 +23,11 @@ def token_price_problem(value: float) -> str | None:
     if value > MAX_TOKEN_PRICE:
         return f"{value!r} USD per 1M tokens is implausibly large: a per-1K or per-token unit mix-up?"
     return None
+
+
+def moves_beyond(old: object, new: object, ratio: float) -> bool:
+    """Whether a price moved by more than ``ratio`` either way (``guards.max_price_ratio``).
+    A price appearing, disappearing or involving 0 is not a move."""
+    if not isinstance(old, (int, float)) or not isinstance(new, (int, float)) or not old or not new:
+        return False
+    return max(new / old, old / new) > ratio
