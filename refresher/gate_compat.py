@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from gate_consumer import Catalog, CatalogError, Freshness, Offering
+from gate_consumer.facts import OFFERING_FACTS
+from gate_consumer.provenance import record_provenance
 
 __all__ = ["GateExport", "documents", "export", "load_routes", "route_key"]
 
@@ -67,11 +69,10 @@ def _pricing(catalog: Catalog, offering: Offering, now: datetime) -> dict[str, A
 
 
 def _last_reviewed(offering: Offering) -> str:
+    """The newest date a source stated or confirmed any fact of the offering."""
     dates = [*offering.record.get("confirmed", {}).values()]
-    provenance = offering.record.get("provenance", {})
-    dates.append(provenance.get("as_of", ""))
-    dates.extend(f.get("as_of", "") for f in provenance.get("fields", {}).values())
-    return max(d for d in dates if d)[:10]
+    dates.extend(p.as_of for p in record_provenance(offering.record, OFFERING_FACTS).values())
+    return max(dates)[:10]
 
 
 def _entry(catalog: Catalog, offering: Offering, now: datetime) -> dict[str, Any]:
