@@ -102,25 +102,23 @@ def _judge(catalog: Catalog, offering: Offering, req: Requirement, usage: Usage,
         check(bool(_fact(catalog, offering, "capabilities", "reasoning")), "reasons", "no reasoning")
     if req.vision:
         check("image" in (_fact(catalog, offering, "modalities", "input") or ()), "takes images", "no image input")
-    if req.min_context:
-        context = _fact(catalog, offering, "limits", "context")
-        check(bool(context and context >= req.min_context), f"context {context:,}" if context else "",
-              f"context {context:,} < {req.min_context:,}" if context else "context unknown")
-    if req.min_output:
-        output = _fact(catalog, offering, "limits", "output")
-        check(bool(output and output >= req.min_output), f"output {output:,}" if output else "",
-              f"output {output:,} < {req.min_output:,}" if output else "output limit unknown")
+    for limit, minimum, unknown in (("context", req.min_context, "context unknown"),
+                                    ("output", req.min_output, "output limit unknown")):
+        if minimum:
+            value = _fact(catalog, offering, "limits", limit)
+            check(bool(value and value >= minimum), f"{limit} {value:,}" if value else "",
+                  f"{limit} {value:,} < {minimum:,}" if value else unknown)
     cost: float | None = None
     freshness: Freshness | None = None
     try:
         cost = catalog.price(offering, usage).total_usd
         freshness = catalog.price_freshness(offering, now)
-        met.append(f"price {freshness.value if freshness else 'unknown'}")
     except UnpricedError as exc:
         failed.append(exc.reason)
-    if req.freshness is not None and freshness is not None and freshness not in req.freshness:
-        met.pop()
-        failed.append(f"price is {freshness.value}")
+    else:
+        allowed = req.freshness is None or freshness is None or freshness in req.freshness
+        check(allowed, f"price {freshness.value if freshness else 'unknown'}",
+              f"price is {freshness.value if freshness else 'unknown'}")
     if failed:
         return Candidate(offering, False, cost, freshness, tuple(failed))
     return Candidate(offering, True, cost, freshness, tuple(m for m in met if m))
