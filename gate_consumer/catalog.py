@@ -118,14 +118,21 @@ class Offering:
         except KeyError:
             raise KeyError(f"{self.key} has no fact {path!r}") from None
 
+    @property
+    def price_anchor(self) -> str | None:
+        """The fact a quote's source and date come from: ``price.input``, else ``price.output``;
+        None when the offering has no token price."""
+        price = self.price or {}
+        return "price.input" if "input" in price else "price.output" if "output" in price else None
+
     def table(self) -> PriceTable:
         """The current price, compiled; raises :class:`UnpricedError` if there is none."""
         if self._table is None:
-            price = self.price
-            if not price or ("input" not in price and "output" not in price):
+            anchor_path = self.price_anchor
+            if anchor_path is None:
                 raise UnpricedError(self.key, "no token price is known for this offering")
-            anchor = self.provenance("price.input" if "input" in price else "price.output")
-            self._table = PriceTable(price, anchor.source, anchor.as_of)
+            anchor = self.provenance(anchor_path)
+            self._table = PriceTable(self.price, anchor.source, anchor.as_of)  # type: ignore[arg-type]
         return self._table
 
     def __repr__(self) -> str:

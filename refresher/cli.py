@@ -390,11 +390,9 @@ def price(
     try:
         offering = catalog.pick_offering(model_id, provider)
         quote = catalog.price(offering, usage, at=_now(at) if at else None)
-    except gate_consumer.CatalogError as exc:
+    except (gate_consumer.CatalogError, ValueError) as exc:  # unknown or unpriced id, impossible token counts
         _fail(str(exc), 2)
-    except ValueError as exc:
-        _fail(str(exc), 2)
-    fact = catalog.freshness(offering, "price.input" if "input" in (offering.price or {}) else "price.output", _now(at))
+    fact = catalog.freshness(offering, offering.price_anchor, _now(at))  # type: ignore[arg-type]
     if as_json:
         typer.echo(json.dumps({**quote.as_dict(), "freshness": fact.freshness.value,
                                "confirmed_at": fact.confirmed_at, "source_type": fact.source_type}, indent=2))
