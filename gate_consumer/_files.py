@@ -8,9 +8,10 @@ from pathlib import Path
 __all__ = ["write_atomic"]
 
 
-def write_atomic(path: Path, data: bytes) -> bool:
+def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> bool:
     """Write ``data`` to ``path`` via a temporary file and a rename; return False (and write
-    nothing) if the file already holds exactly these bytes."""
+    nothing) if the file already holds exactly these bytes. ``mode``: the file's permissions
+    (readable by all by default: these files are published or shared)."""
     import tempfile  # only on the write path: not worth its import time at start-up
 
     try:
@@ -25,7 +26,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; these files are published or shared
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

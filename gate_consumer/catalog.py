@@ -240,6 +240,7 @@ class Catalog:
         self.origin = origin  # "bundled", "cache", "url" or "directory"
         self.location = location
         self.fallback_reason: str | None = None  # why a URL load fell back to this one
+        self.cache_problem: str | None = None  # why a URL load could not use its cache directory
         self._index = json.loads(reader("index.json"))
         self._version: str = manifest["catalog_version"]
         self._models: dict[str, Model] = {}
@@ -285,11 +286,32 @@ class Catalog:
         """How long ago the catalog was built."""
         return (now or utc_now()) - parse_instant(self.built_at)
 
-    def describe(self) -> str:
-        """One line for logs: which catalog is served, from where, and how old it is."""
-        days = self.age().total_seconds() / 86400
+    def describe(self, now: datetime | None = None) -> str:
+        """One line for logs: which catalog is served, from where, how old the build is and how
+        old its prices are (their oldest and newest confirmation by a source)."""
+        now = now or utc_now()
+        days = self.age(now).total_seconds() / 86400
         line = f"catalog {self.version} ({self.origin}: {self.location}), built {self.built_at}, {days:.1f} days ago"
-        return line + (f"; fell back because {self.fallback_reason}" if self.fallback_reason else "")
+        confirmed = self.price_confirmations()
+        if confirmed is not None:
+            oldest, newest = ((now - parse_instant(at)).total_seconds() / 86400 for at in confirmed)
+            line += (f"; prices confirmed {confirmed[0][:10]} to {confirmed[1][:10]} "
+                     f"({newest:.0f} to {oldest:.0f} days ago)")
+        if self.fallback_reason:
+            line += f"; fell back because {self.fallback_reason}"
+        return line + (f"; not cached: {self.cache_problem}" if self.cache_problem else "")
+
+    def price_confirmations(self) -> tuple[str, str] | None:
+        """When the least and the most recently confirmed price facts of the current offerings
+        were last confirmed by their source: how old the data is, not the build. None without
+        prices. Published catalogs carry it in ``index.json``; otherwise it is computed (which
+        reads every provider file)."""
+        stored = self._index.get("prices_confirmed")
+        if stored:
+            return stored["oldest"], stored["newest"]
+        dates = [fact.confirmed_at for offering in self.iter_offerings() if offering.status != "retired"
+                 for fact in self.price_facts(offering)]
+        return (min(dates), max(dates)) if dates else None
 
     # -- records -----------------------------------------------------------------------------
 

@@ -4,17 +4,22 @@
 With a URL (the published ``…/v1/`` folder) it:
 
 1. GETs ``manifest.json`` conditionally (``If-None-Match`` with the cached ETag; a 304 reuses
-   the cached manifest);
+   the cached catalog);
 2. refuses a manifest whose major schema version is not the one this package reads;
-3. GETs each file the consumer needs (index, models, providers) that the cache does not already hold — the cache is
-   content-addressed by sha256, so an unchanged file is never downloaded twice — and checks its
-   size and sha256 against the manifest;
-4. only then makes that manifest the cache's current one (atomic rename).
+3. GETs each file the consumer needs (index, models, providers) that the cache does not already
+   hold — the cache is content-addressed by sha256, so an unchanged file is never downloaded
+   twice — and checks its size and sha256 against the manifest;
+4. checks the whole file set (:mod:`gate_consumer._checks`: the shapes the consumer reads,
+   finite non-negative prices below the magnitude bound, positive limits, dates, depth);
+5. only then makes that manifest the cache's current one (one atomic rename).
 
-Any failure (network, HTTP error, bad hash, truncated or invalid JSON, incompatible schema)
-leaves the cache as it was and serves the last good cached catalog, else the bundled one. The
+Every request goes through :mod:`gate_consumer._http`: one total deadline for the whole load,
+bodies cut at the size the manifest declares, redirects only within the origin.
+
+Any failure — from the network, a file, the checks or the cache — leaves the cache as it was
+and serves the last good cached catalog (every object re-hashed), else the bundled one. The
 returned catalog says which it is (``origin``), where it came from, why it fell back
-(``fallback_reason``), and how old it is (``describe()``).
+(``fallback_reason``), and how old it and its prices are (``describe()``).
 
 :class:`LiveCatalog` refreshes in a background thread and swaps the catalog atomically:
 readers always see one whole catalog, old or new.
@@ -26,10 +31,12 @@ import json
 import os
 import re
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from gate_consumer._checks import CHECKS_VERSION, check_files, parse_json
 from gate_consumer._files import write_atomic
 from gate_consumer.catalog import Catalog
 from gate_consumer.errors import CatalogLoadError
@@ -38,6 +45,10 @@ __all__ = ["SUPPORTED_SCHEMA_MAJOR", "LiveCatalog", "default_cache_dir", "load",
 
 SUPPORTED_SCHEMA_MAJOR = 1
 USER_AGENT = "fusionaize-gate-consumer/0.1"
+#: Seconds one load may take in all (manifest and every file), whatever the server does.
+DEFAULT_TIMEOUT = 30.0
+#: A manifest lists ~150 files in ~25 kB; nothing larger is read.
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 _NEEDED = ("index.json", "models.json", "providers/")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -100,117 +111,209 @@ def load_directory(path: str | Path) -> Catalog:
 
 
 class _Cache:
-    """``<dir>/manifest.json`` (+ ``etag``) names the current catalog; ``objects/<sha256>`` hold files."""
+    """The on-disk cache of one catalog URL, under ``<root>/<sha256(url)[:16]>/``:
 
-    def __init__(self, directory: Path):
-        self.dir = directory
-        self.objects = directory / "objects"
+    * ``state.json`` — the current manifest *and* its ETag, with the object sets of the last
+      few manifests, written in one atomic rename: the ETag never belongs to another manifest;
+    * ``objects/<sha256>`` — the files, content-addressed and re-hashed whenever read (a file
+      changed on disk is evicted, never served).
 
-    def manifest(self) -> dict[str, Any] | None:
+    Directories are created private (0700, files 0600). A world-writable or foreign-owned
+    cache directory is refused, and nothing inside the cache is read through a symlink.
+    """
+
+    def __init__(self, root: Path, url: str):
+        import hashlib
+
+        self.dir = root / hashlib.sha256(url.encode()).hexdigest()[:16]
+        self.objects = self.dir / "objects"
+        _private_dir(root, inside=False)
+        _private_dir(self.dir, inside=True)
+        _private_dir(self.objects, inside=True)
+
+    def state(self) -> dict[str, Any] | None:
+        """The current state (``manifest``, ``etag``, ``checked_by``, ``previous``), if readable."""
         try:
-            manifest = _check_manifest(json.loads((self.dir / "manifest.json").read_bytes()), "cached manifest")
-        except (OSError, ValueError, CatalogLoadError):
+            state = _read_private(self.dir / "state.json", MAX_MANIFEST_BYTES)
+            state = json.loads(state) if state is not None else None
+            if not isinstance(state, dict) or state.get("format") != _CACHE_FORMAT:
+                return None
+            _check_manifest(state.get("manifest"), "cached manifest")
+        except (ValueError, RecursionError, CatalogLoadError):
             return None
-        if all((self.objects / manifest["files"][rel]["sha256"]).exists() for rel in _needed(manifest)):
-            return manifest
-        return None
+        return state
 
-    def etag(self) -> str | None:
-        try:
-            return (self.dir / "etag").read_text().strip() or None
-        except OSError:
+    def read_object(self, entry: dict[str, Any]) -> bytes | None:
+        """The object with this manifest entry's hash, re-hashed; a mismatch evicts it."""
+        import hashlib
+
+        path = self.objects / entry["sha256"]
+        data = _read_private(path, entry["size"])
+        if data is None:
             return None
+        if len(data) != entry["size"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            path.unlink(missing_ok=True)
+            return None
+        return data
 
-    def has(self, sha256: str) -> bool:
-        return (self.objects / sha256).exists()
+    def current(self) -> tuple[dict[str, Any], dict[str, bytes], str | None] | None:
+        """The cached catalog (manifest, verified files, ETag), or None if any part is missing,
+        changed on disk, or fails the checks."""
+        state = self.state()
+        if state is None:
+            return None
+        manifest = state["manifest"]
+        files = {}
+        for rel in _needed(manifest):
+            data = self.read_object(manifest["files"][rel])
+            if data is None:
+                return None
+            files[rel] = data
+        if state.get("checked_by") != CHECKS_VERSION:
+            try:
+                check_files(files, "cached ")
+            except CatalogLoadError:
+                return None
+        etag = state.get("etag")
+        return manifest, files, etag if isinstance(etag, str) else None
 
-    def put_object(self, sha256: str, data: bytes) -> None:
-        write_atomic(self.objects / sha256, data)
+    def commit(self, manifest: dict[str, Any], etag: str | None, files: dict[str, bytes]) -> None:
+        """Store ``files`` and switch the cache to ``manifest`` in one rename; then remove the
+        objects no recent manifest refers to."""
+        for rel, data in files.items():
+            path = self.objects / manifest["files"][rel]["sha256"]
+            if not path.exists():
+                write_atomic(path, data, mode=0o600)
+        old = self.state()
+        previous = [] if old is None else [_object_set(old["manifest"]), *old.get("previous", [])]
+        state = {"format": _CACHE_FORMAT, "checked_by": CHECKS_VERSION, "etag": etag, "manifest": manifest,
+                 "previous": [p for p in previous if isinstance(p, list)][: KEEP_MANIFESTS - 1]}
+        write_atomic(self.dir / "state.json", json.dumps(state, sort_keys=True).encode(), mode=0o600)
+        self._collect({sha for group in [_object_set(manifest), *state["previous"]] for sha in group})
 
-    def commit(self, manifest_bytes: bytes, etag: str | None) -> None:
-        if etag:
-            write_atomic(self.dir / "etag", etag.encode())
-        else:
-            (self.dir / "etag").unlink(missing_ok=True)
-        write_atomic(self.dir / "manifest.json", manifest_bytes)  # last: the switch to the new catalog
+    def _collect(self, keep: set[str]) -> None:
+        # Another process may have just written an object for a manifest it has not committed
+        # yet: only what has been unreferenced for a while goes.
+        cutoff = time.time() - _COLLECT_AFTER
+        for folder in (self.objects, self.dir):
+            for entry in os.scandir(folder):
+                if entry.name in keep or entry.name in _STATE_FILES or entry.is_dir(follow_symlinks=False):
+                    continue
+                try:
+                    if entry.stat(follow_symlinks=False).st_mtime < cutoff or entry.name in _LEGACY_FILES:
+                        os.unlink(entry.path)
+                except OSError:
+                    pass
 
-    def catalog(self, manifest: dict[str, Any], origin: str, location: str) -> Catalog:
-        files = manifest["files"]
-        return Catalog(lambda rel: (self.objects / files[rel]["sha256"]).read_bytes(), manifest,
-                       origin=origin, location=location)
+
+_CACHE_FORMAT = 2
+KEEP_MANIFESTS = 3
+_COLLECT_AFTER = 600.0
+_STATE_FILES = frozenset({"state.json", "objects"})
+_LEGACY_FILES = frozenset({"manifest.json", "etag"})  # format 1 kept them apart: never read again
 
 
-def _get(url: str, timeout: float, etag: str | None = None) -> tuple[int, bytes, str | None]:
-    import urllib.error
-    import urllib.request
+def _object_set(manifest: dict[str, Any]) -> list[str]:
+    return sorted({manifest["files"][rel]["sha256"] for rel in _needed(manifest)})
 
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
-    if etag:
-        request.add_header("If-None-Match", etag)
+
+def _private_dir(path: Path, *, inside: bool) -> None:
+    """Create ``path`` (0700) or check it: ours, not writable by others, and — inside the
+    cache — not a symlink. Raises :class:`CatalogLoadError` saying what is wrong."""
+    import stat
+
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read(), response.headers.get("ETag")
-    except urllib.error.HTTPError as exc:
-        if exc.code == 304:
-            return 304, b"", etag
-        raise CatalogLoadError(f"{url} answered HTTP {exc.code}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise CatalogLoadError(f"{url}: {reason}") from None
+        path.mkdir(mode=0o700, parents=not inside, exist_ok=True)
+        info = os.lstat(path) if inside else os.stat(path)
+    except OSError as exc:
+        raise CatalogLoadError(f"cache directory {path}: {exc.strerror or exc}") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise CatalogLoadError(f"cache directory {path} is a symlink or not a directory: refusing it")
+    if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+        raise CatalogLoadError(f"cache directory {path} belongs to another user (uid {info.st_uid}): refusing it")
+    if info.st_mode & stat.S_IWOTH:
+        raise CatalogLoadError(f"cache directory {path} is writable by every user: refusing it")
 
 
-def _download(base: str, cache: _Cache, timeout: float) -> dict[str, Any]:
-    """Bring the cache up to date with ``base``; return the manifest it now serves."""
+def _read_private(path: Path, max_bytes: int) -> bytes | None:
+    """A cache file's bytes (at most ``max_bytes`` + 1), never through a symlink; None if absent."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(max_bytes + 1)
+
+
+def _download(url: str, cache: _Cache | None, deadline: float) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The catalog at ``url``: manifest and checked files; the cache switches to it when it is new."""
     import hashlib
 
-    if not base.startswith(("http://", "https://")):
-        raise CatalogLoadError(f"{base}: only http(s) URLs are loaded")
-    base = base if base.endswith("/") else base + "/"
-    cached = cache.manifest()
-    status, body, etag = _get(base + "manifest.json", timeout, cache.etag() if cached else None)
-    if status == 304 and cached is not None:
-        return cached
-    try:
-        manifest = _check_manifest(json.loads(body), base + "manifest.json")
-    except ValueError as exc:
-        raise CatalogLoadError(f"{base}manifest.json is not valid JSON ({exc})") from None
-    for rel in _needed(manifest):
-        expected = manifest["files"][rel]
-        if cache.has(expected["sha256"]):
-            continue
-        _, data, _ = _get(base + rel, timeout)
-        if len(data) != expected["size"] or hashlib.sha256(data).hexdigest() != expected["sha256"]:
-            raise CatalogLoadError(
-                f"{base}{rel}: {len(data):,} bytes with sha256 {hashlib.sha256(data).hexdigest()[:12]}…, "
-                f"the manifest says {expected['size']:,} bytes with {expected['sha256'][:12]}… (truncated or changed)"
-            )
-        try:
-            json.loads(data)
-        except ValueError as exc:
-            raise CatalogLoadError(f"{base}{rel} is not valid JSON ({exc})") from None
-        cache.put_object(expected["sha256"], data)
-    cache.commit(body, etag)
-    return manifest
+    from gate_consumer._http import Session
+
+    base = url if url.endswith("/") else url + "/"
+    cached = cache.current() if cache is not None else None
+    with Session(deadline, USER_AGENT) as session:
+        status, body, etag = session.get(base + "manifest.json", max_bytes=MAX_MANIFEST_BYTES,
+                                         etag=cached[2] if cached else None)
+        if status == 304 and cached is not None:
+            return cached[0], cached[1]
+        manifest = _check_manifest(parse_json(body, base + "manifest.json"), base + "manifest.json")
+        # by hash: what the cached catalog holds (already verified), then any other cached object
+        have = {cached[0]["files"][rel]["sha256"]: data for rel, data in cached[1].items()} if cached else {}
+        files = {}
+        for rel in _needed(manifest):
+            expected = manifest["files"][rel]
+            data = have.get(expected["sha256"])
+            if data is None and cache is not None:
+                data = cache.read_object(expected)
+            if data is None:
+                _, data, _ = session.get(base + rel, max_bytes=expected["size"])
+                digest = hashlib.sha256(data).hexdigest()
+                if len(data) != expected["size"] or digest != expected["sha256"]:
+                    raise CatalogLoadError(
+                        f"{base}{rel}: {len(data):,} bytes with sha256 {digest[:12]}…, the manifest says "
+                        f"{expected['size']:,} bytes with {expected['sha256'][:12]}… (truncated or changed)"
+                    )
+            files[rel] = data
+    check_files(files, base)
+    if cache is not None:
+        cache.commit(manifest, etag, files)
+    return manifest, files
 
 
-def load(url: str | None = None, *, cache_dir: str | Path | None = None, timeout: float = 10.0) -> Catalog:
-    """Load a catalog (see the module docstring). Never raises for a failing URL: it falls back,
-    and ``catalog.fallback_reason`` says why. Raises :class:`CatalogLoadError` only if even the
-    bundled snapshot cannot be read (a broken installation)."""
+def load(url: str | None = None, *, cache_dir: str | Path | None = None, timeout: float = DEFAULT_TIMEOUT) -> Catalog:
+    """Load a catalog (see the module docstring). ``timeout`` bounds the whole load in seconds
+    (every request of it together). Never raises for anything the network or the cache serves:
+    it falls back, and ``catalog.fallback_reason`` says why. Raises :class:`CatalogLoadError`
+    only if even the bundled snapshot cannot be read (a broken installation)."""
     if url is None:
         return load_bundled()
-    import hashlib
-
-    directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    cache = _Cache(directory / hashlib.sha256(url.encode()).hexdigest()[:16])
+    deadline = time.monotonic() + timeout
+    cache: _Cache | None = None
+    cache_problem = None
     try:
-        manifest = _download(url, cache, timeout)
-        return cache.catalog(manifest, "url", url)
-    except (CatalogLoadError, OSError) as exc:
-        reason = str(exc)
-    cached = cache.manifest()
-    catalog = cache.catalog(cached, "cache", str(cache.dir)) if cached else load_bundled()
+        cache = _Cache(Path(cache_dir) if cache_dir is not None else default_cache_dir(), url)
+    except CatalogLoadError as exc:
+        cache_problem = str(exc)
+    try:
+        manifest, files = _download(url, cache, deadline)
+        catalog = Catalog(files.__getitem__, manifest, origin="url", location=url)
+        catalog.cache_problem = cache_problem
+        return catalog
+    except Exception as exc:  # anything the network or the cache served: fall back, never fail
+        reason = str(exc) if isinstance(exc, CatalogLoadError) else f"{url}: {type(exc).__name__}: {exc}"[:500]
+    catalog = None
+    try:
+        cached = cache.current() if cache is not None else None
+        if cached is not None:
+            catalog = Catalog(cached[1].__getitem__, cached[0], origin="cache", location=str(cache.dir))  # type: ignore[union-attr]
+    except Exception as exc:
+        reason += f"; the cache failed too ({type(exc).__name__}: {exc})"[:300]
+    if catalog is None:
+        catalog = load_bundled()
     catalog.fallback_reason = reason
+    catalog.cache_problem = cache_problem
     return catalog
 
 
@@ -228,11 +331,12 @@ class LiveCatalog:
         *,
         interval: float = 3600.0,
         cache_dir: str | Path | None = None,
-        timeout: float = 10.0,
+        timeout: float = DEFAULT_TIMEOUT,
         on_error: Callable[[str], None] | None = None,
     ):
         self.url = url
         self.interval = interval
+        self.timeout = timeout
         self._load = lambda: load(url, cache_dir=cache_dir, timeout=timeout)
         self._on_error = on_error
         self.current: Catalog = self._load()
@@ -260,10 +364,12 @@ class LiveCatalog:
             self._thread.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, wait: float | None = None) -> None:
+        """Stop refreshing. Returns within ``wait`` seconds (default: the load timeout, the
+        longest a refresh in progress can take); the thread is a daemon either way."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join()
+            self._thread.join(self.timeout + 1.0 if wait is None else wait)
             self._thread = None
 
     def _run(self) -> None:

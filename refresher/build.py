@@ -4,7 +4,8 @@ Layout of the output folder (``dist/``)::
 
     v1/manifest.json          schema and catalog version, build time, git commit,
                               sha256 and size of every other v1 file
-    v1/index.json             sources, freshness policy, providers, model ids with aliases and offerings
+    v1/index.json             sources, freshness policy, providers, model ids with aliases and offerings,
+                              and when prices were confirmed (oldest and newest)
     v1/models.json            the canonical models' facts (name, dates, limits, modalities…)
     v1/providers/<slug>.json  one provider with all its offerings (what the consumer loads lazily)
     v1/catalog.json           index and every provider in one file
@@ -126,6 +127,9 @@ def build_files(tree: Tree, schema_dir: Path) -> dict[str, str]:
     confirmed = confirmations(tree)
     providers = {slug: provider_document(tree, slug, confirmed) for slug in sorted(tree.providers)}
     index, details = index_documents(tree)
+    confirmed_range = catalog_of(tree, "build").price_confirmations()
+    if confirmed_range is not None:  # how old the data is, for describe() without reading every provider
+        index["prices_confirmed"] = dict(zip(("oldest", "newest"), confirmed_range, strict=True))
     files = {f"providers/{slug}.json": compact(doc) for slug, doc in providers.items()}
     files["index.json"] = compact(index)
     files["models.json"] = compact(details)

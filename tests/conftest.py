@@ -4,8 +4,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from refresher.refresh import replay_payloads, run_refresh
+from tests.catalog_site import Site
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -45,3 +47,29 @@ def build_catalog(tmp_path: Path):
         return load_directory(out / "v1")
 
     return _build
+
+
+@pytest.fixture
+def dist(seeded_tree: Path, tmp_path: Path) -> Path:
+    """The seeded tree built as a published ``v1`` folder."""
+    from refresher.build import build
+    from refresher.store import load_tree
+
+    out = tmp_path / "dist"
+    build(load_tree(seeded_tree), out, schema_dir=REPO / "schema", built_at="2026-08-01T00:00:00Z", repo=REPO)
+    return out / "v1"
+
+
+@pytest.fixture
+def host():
+    """A local HTTP server of this test's own, which the test may stop (the host going down)."""
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    yield server
+    if server.is_running():
+        server.stop()
+
+
+@pytest.fixture
+def site(host: HTTPServer, dist: Path) -> Site:
+    return Site(host, dist)

@@ -11,62 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
+from werkzeug import Response
 
 import gate_consumer
 from gate_consumer import Catalog, LiveCatalog
-from refresher.build import build
-from refresher.store import load_tree
+from tests.catalog_site import SONNET, Site, publish
 from tests.conftest import REPO
-
-SONNET = "anthropic/claude-sonnet-4-5-20250929"
-
-
-@pytest.fixture
-def dist(seeded_tree: Path, tmp_path: Path) -> Path:
-    out = tmp_path / "dist"
-    build(load_tree(seeded_tree), out, schema_dir=REPO / "schema", built_at="2026-08-01T00:00:00Z", repo=REPO)
-    return out / "v1"
-
-
-class Site:
-    """Serves a v1 folder with an ETag on the manifest; counts what was downloaded."""
-
-    def __init__(self, server: HTTPServer, root: Path):
-        self.server, self.root = server, root
-        self.overrides: dict[str, Response] = {}
-        self.etag = '"one"'
-        server.expect_request("/v1/manifest.json").respond_with_handler(self.manifest)
-        for path in root.rglob("*.json"):
-            rel = path.relative_to(root).as_posix()
-            if rel != "manifest.json":
-                server.expect_request(f"/v1/{rel}").respond_with_handler(lambda req, rel=rel: self.file(rel))
-
-    @property
-    def url(self) -> str:
-        return self.server.url_for("/v1/")
-
-    def manifest(self, request: Request) -> Response:
-        if "manifest.json" in self.overrides:
-            return self.overrides["manifest.json"]
-        if request.headers.get("If-None-Match") == self.etag:
-            return Response(status=304, headers={"ETag": self.etag})
-        return Response((self.root / "manifest.json").read_bytes(), headers={"ETag": self.etag},
-                        content_type="application/json")
-
-    def file(self, rel: str) -> Response:
-        if rel in self.overrides:
-            return self.overrides[rel]
-        return Response((self.root / rel).read_bytes(), content_type="application/json")
-
-    def downloads(self) -> list[str]:
-        return [req.path for req, _ in self.server.log if not req.path.endswith("manifest.json")]
-
-
-@pytest.fixture
-def site(httpserver: HTTPServer, dist: Path) -> Site:
-    return Site(httpserver, dist)
 
 
 def test_the_bundled_snapshot_prices_a_claude_request_offline() -> None:
@@ -103,24 +53,13 @@ def test_a_new_catalog_downloads_only_the_files_that_changed(site: Site, dist: P
     old = Catalog.load(site.url, cache_dir=cache)
     provider = json.loads((dist / "providers/anthropic.json").read_text())
     provider["offerings"]["claude-sonnet-4-5-20250929"]["price"]["input"] = 2.5
-    _replace(dist, "providers/anthropic.json", json.dumps(provider))
+    publish(dist, "providers/anthropic.json", json.dumps(provider))
     site.etag = '"two"'
     site.server.clear_log()
     new = Catalog.load(site.url, cache_dir=cache)
     assert site.downloads() == ["/v1/providers/anthropic.json"]
     assert new.version != old.version
     assert new.price(SONNET, input_tokens=1_000_000).total_usd == 2.5
-
-
-def _replace(dist: Path, rel: str, text: str) -> None:
-    """Change a published file and its manifest entry (and so the catalog version)."""
-    import hashlib
-
-    (dist / rel).write_text(text)
-    manifest = json.loads((dist / "manifest.json").read_text())
-    manifest["files"][rel] = {"sha256": hashlib.sha256(text.encode()).hexdigest(), "size": len(text.encode())}
-    manifest["catalog_version"] = "2026.08.02-" + hashlib.sha256(text.encode()).hexdigest()[:12]
-    (dist / "manifest.json").write_text(json.dumps(manifest))
 
 
 FAILURES = {
@@ -152,7 +91,7 @@ def test_a_failure_serves_the_last_good_cache(failure: str, site: Site, dist: Pa
     good = Catalog.load(site.url, cache_dir=cache)
     # the next catalog is published, but serving it fails
     provider = json.loads((dist / "providers/anthropic.json").read_text())
-    _replace(dist, "providers/anthropic.json", json.dumps(provider, indent=1))
+    publish(dist, "providers/anthropic.json", json.dumps(provider, indent=1))
     site.etag = '"two"'
     site.overrides = FAILURES[failure](dist)
     served = Catalog.load(site.url, cache_dir=cache)
@@ -197,7 +136,7 @@ def test_concurrent_readers_see_one_whole_catalog_during_swaps(site: Site, dist:
         t.start()
     for i, price in enumerate((2.5, 2.0, 1.5)):
         provider["offerings"]["claude-sonnet-4-5-20250929"]["price"]["input"] = price
-        _replace(dist, "providers/anthropic.json", json.dumps(provider))
+        publish(dist, "providers/anthropic.json", json.dumps(provider))
         site.etag = f'"v{i}"'
         assert live.refresh()
         versions[live.current.version] = price
@@ -217,7 +156,7 @@ def test_live_catalog_refreshes_in_the_background(site: Site, dist: Path, tmp_pa
         first = live.current.version
         provider = json.loads((dist / "providers/anthropic.json").read_text())
         provider["offerings"]["claude-sonnet-4-5-20250929"]["price"]["input"] = 2.5
-        _replace(dist, "providers/anthropic.json", json.dumps(provider))
+        publish(dist, "providers/anthropic.json", json.dumps(provider))
         site.etag = '"two"'
         deadline = time.monotonic() + 10
         while live.current.version == first and time.monotonic() < deadline:
