@@ -10,7 +10,11 @@ Rows (DESIGN.md budgets):
   by id (the id's resolution cached), against genai-prices' ``calc_price`` for the same request;
 * resolve an id: cached (the same id again), and first time (ids not seen before), against
   genai-prices' ``find_provider_model`` (which caches too; its first-time row uses a fresh
-  lookup cache each time).
+  lookup cache each time);
+* start-up from the on-disk cache with the host down (every cached object re-hashed), in a
+  fresh interpreter, against the same with the bundled snapshot;
+* checking a downloaded catalog (every file a consumer reads) before the cache switches to it,
+  against its floor: parsing the same files.
 
 genai-prices' price includes its model lookup (there is no lookup-free entry point), so the
 "by id" row is the like-for-like one.
@@ -63,11 +67,49 @@ print(elapsed, peak())
 """
 
 
-def child(code: str, repeat: int) -> tuple[float, float]:
+_CHILD_CACHE = _PEAK + """
+import sys, time; t = time.perf_counter()
+import gate_consumer
+c = gate_consumer.Catalog.load(sys.argv[1], cache_dir=sys.argv[2], timeout=5)
+q = c.price("claude-sonnet-4-5", input_tokens=12000, output_tokens=800, cache_read_tokens=2000)
+elapsed = time.perf_counter() - t
+assert c.origin == "cache", c.describe()
+print(elapsed, peak())
+"""
+
+
+def filled_cache(directory: Path) -> str:
+    """Serve the bundled catalog on 127.0.0.1, load it into ``directory``, stop serving; the
+    URL, now with no host behind it."""
+    import functools
+    import http.server
+    import threading
+
+    import gate_consumer
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(REPO / "gate_consumer" / "_data"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/v1/"
+    try:
+        catalog = gate_consumer.Catalog.load(url, cache_dir=directory)
+        assert catalog.origin == "url", catalog.describe()
+    finally:
+        server.shutdown()
+        server.server_close()
+    return url
+
+
+def child(code: str, repeat: int, *args: str) -> tuple[float, float]:
     """Median seconds after interpreter start, and median peak RSS in MiB, over fresh processes."""
     times, rss = [], []
     for _ in range(repeat):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+        out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True,
+                             cwd=REPO)
         seconds, kib = out.stdout.split()
         times.append(float(seconds))
         rss.append(int(kib) / 1024)
@@ -87,6 +129,11 @@ def main() -> None:
     _, bare_mib = child(_CHILD_BARE, args.repeat)
     ours_s, ours_mib = child(_CHILD_OURS, args.repeat)
     peer_s, peer_mib = child(_CHILD_PEER, args.repeat)
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="bench-cache-") as cache:
+        url = filled_cache(Path(cache))
+        cache_s, cache_mib = child(_CHILD_CACHE, args.repeat, url, cache)
 
     import genai_prices
     from genai_prices import data_snapshot
@@ -133,6 +180,16 @@ def main() -> None:
         peer_first_times.append((time.perf_counter() - start) * 1e6)
     peer_first = statistics.median(peer_first_times)
 
+    from gate_consumer._checks import check_files
+
+    bundle = REPO / "gate_consumer" / "_data" / "v1"
+    files = {p.relative_to(bundle).as_posix(): p.read_bytes() for p in bundle.rglob("*.json")
+             if p.name != "manifest.json"}
+    import json
+
+    check_s = min(timeit.repeat(lambda: check_files(files, ""), number=1, repeat=5))
+    parse_s = min(timeit.repeat(lambda: [json.loads(data) for data in files.values()], number=1, repeat=5))
+
     print(f"gate_consumer {catalog.version} ({len(catalog.model_ids)} models) vs genai-prices "
           f"{genai_prices.__version__ if hasattr(genai_prices, '__version__') else ''}, Python {sys.version.split()[0]}\n")
     header = f"{'operation':<46} {'ours':>12} {'budget':>10} {'ok':>4} {'genai-prices':>13} {'ours ÷ peer':>12}"
@@ -152,6 +209,14 @@ def main() -> None:
     row("price one request (by id, resolution cached)", price_by_id, BUDGET_PRICE_US, peer_price, "µs")
     row("resolve an id, cached", resolve_cached, BUDGET_RESOLVE_CACHED_US, peer_cached, "µs")
     row("resolve an id, first time (median)", resolve_first, BUDGET_RESOLVE_FIRST_US, peer_first, "µs")
+    print(f"\n{'operation':<46} {'ours':>12} {'compared with':>36} {'ratio':>8}")
+    print(f"{'start-up from the cache, host down: time':<46} {cache_s * 1000:>9.2f} ms "
+          f"{'the bundled snapshot ' + format(ours_s * 1000, '.2f') + ' ms':>36} {cache_s / ours_s:>7.2f}×")
+    print(f"{'start-up from the cache, host down: memory':<46} {cache_mib - bare_mib:>9.2f} MiB"
+          f"{'the bundled snapshot ' + format(ours_mib - bare_mib, '.2f') + ' MiB':>36} "
+          f"{(cache_mib - bare_mib) / (ours_mib - bare_mib):>7.2f}×")
+    print(f"{'check a downloaded catalog (all files)':<46} {check_s * 1000:>9.2f} ms "
+          f"{'parsing them (floor) ' + format(parse_s * 1000, '.2f') + ' ms':>36} {check_s / parse_s:>7.2f}×")
 
 
 if __name__ == "__main__":

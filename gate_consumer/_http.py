@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import socket
-import ssl
 import threading
 import time
 from urllib.parse import urljoin, urlsplit
@@ -93,6 +92,8 @@ class Session:
                 self._conn.close()
             timeout = self._remaining(url)
             if scheme == "https":
+                import ssl  # only for https: its import is a tenth of a cold start
+
                 self._conn = http.client.HTTPSConnection(host, port, timeout=timeout,
                                                          context=ssl.create_default_context())
             else:

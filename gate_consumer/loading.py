@@ -52,6 +52,8 @@ MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 _NEEDED = ("index.json", "models.json", "providers/")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+#: What a cache holds: the manifest, its files (verified), the ETag it was served with.
+_Cached = tuple[dict[str, Any], dict[str, bytes], "str | None"]
 
 
 def default_cache_dir() -> Path:
@@ -156,7 +158,7 @@ class _Cache:
             return None
         return data
 
-    def current(self) -> tuple[dict[str, Any], dict[str, bytes], str | None] | None:
+    def current(self) -> _Cached | None:
         """The cached catalog (manifest, verified files, ETag), or None if any part is missing,
         changed on disk, or fails the checks."""
         state = self.state()
@@ -245,14 +247,15 @@ def _read_private(path: Path, max_bytes: int) -> bytes | None:
         return handle.read(max_bytes + 1)
 
 
-def _download(url: str, cache: _Cache | None, deadline: float) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """The catalog at ``url``: manifest and checked files; the cache switches to it when it is new."""
+def _download(url: str, cache: _Cache | None, cached: _Cached | None,
+              deadline: float) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The catalog at ``url``: manifest and checked files (``cached``: what the cache holds);
+    the cache switches to it when it is new."""
     import hashlib
 
     from gate_consumer._http import Session
 
     base = url if url.endswith("/") else url + "/"
-    cached = cache.current() if cache is not None else None
     with Session(deadline, USER_AGENT) as session:
         status, body, etag = session.get(base + "manifest.json", max_bytes=MAX_MANIFEST_BYTES,
                                          etag=cached[2] if cached else None)
@@ -296,8 +299,10 @@ def load(url: str | None = None, *, cache_dir: str | Path | None = None, timeout
         cache = _Cache(Path(cache_dir) if cache_dir is not None else default_cache_dir(), url)
     except CatalogLoadError as exc:
         cache_problem = str(exc)
+    cached: _Cached | None = None
     try:
-        manifest, files = _download(url, cache, deadline)
+        cached = cache.current() if cache is not None else None
+        manifest, files = _download(url, cache, cached, deadline)
         catalog = Catalog(files.__getitem__, manifest, origin="url", location=url)
         catalog.cache_problem = cache_problem
         return catalog
@@ -305,7 +310,6 @@ def load(url: str | None = None, *, cache_dir: str | Path | None = None, timeout
         reason = str(exc) if isinstance(exc, CatalogLoadError) else f"{url}: {type(exc).__name__}: {exc}"[:500]
     catalog = None
     try:
-        cached = cache.current() if cache is not None else None
         if cached is not None:
             catalog = Catalog(cached[1].__getitem__, cached[0], origin="cache", location=str(cache.dir))  # type: ignore[union-attr]
     except Exception as exc:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from gate_consumer._checks import MAX_PRICE
+
 #: A real per-1M-token price is 0 (free) or between these. Below, it is almost certainly a
 #: per-token price stored as per-million ($3/M is 0.000003 per token); above, per-1K or worse.
 #: The cheapest real price in the seeded catalog is $0.001/M and the dearest $600/M.
 MIN_TOKEN_PRICE = 1e-4
-MAX_TOKEN_PRICE = 5_000.0
+MAX_TOKEN_PRICE = MAX_PRICE  # the bound a consumer checks a downloaded catalog against, too
 
 TOKEN_PRICE_FIELDS = (
     "input", "output", "cache_read", "cache_write", "cache_write_1h", "reasoning",
