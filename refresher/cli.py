@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -42,13 +44,45 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _ready(root: Path) -> None:
+    """Recover the tree if a write was interrupted (every command does this first)."""
+    from refresher.transaction import LockBusy, ready
+
+    try:
+        ready(root, say=lambda line: typer.echo(line, err=True))
+    except LockBusy as exc:
+        _fail(str(exc))
+
+
 def _tree(root: Path):
     from refresher.store import TreeProblem, load_tree
 
+    _ready(root)
     try:
         return load_tree(root)
     except TreeProblem as exc:
         _fail("cannot read the metadata:\n" + "\n".join(f"  {p}" for p in exc.problems))
+
+
+@contextlib.contextmanager
+def _locked(root: Path, wait: float) -> Iterator[None]:
+    """Hold the tree's write lock, or refuse clearly (exit 1) when another run keeps it past ``wait``."""
+    from refresher.transaction import LockBusy, TreeLock
+
+    lock = TreeLock(root, wait=wait, say=lambda line: typer.echo(line, err=True))
+    try:
+        lock.__enter__()
+    except LockBusy as exc:
+        _fail(str(exc))
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
+
+
+WaitOption = Annotated[
+    float, typer.Option("--wait", help="Seconds to wait for another run writing the tree before giving up.")
+]
 
 
 @app.command()
@@ -59,6 +93,7 @@ def validate(root: RootOption = Path("metadata"), strict: bool = typer.Option(Fa
     """
     from refresher.validate import validate_tree
 
+    _ready(root)
     problems = validate_tree(root)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
@@ -189,6 +224,7 @@ def refresh(
         str | None, typer.Option(help="The PR lane (default: 'all', or the sources and providers of this run).")
     ] = None,
     base: Annotated[str, typer.Option(help="The branch PRs target (the run must start on it).")] = "main",
+    wait: WaitOption = 30.0,
 ):
     """Pull sources, reconcile them with the tree, validate, and write what changed.
 
@@ -240,10 +276,15 @@ def refresh(
             payloads, errors, not_run = fetch_payloads(tree, sources, say=say)
     except SourceError as exc:
         _fail(str(exc))
-    result = run_refresh(
-        root, payloads, errors=errors, not_run=not_run, providers=providers, dry_run=dry_run,
-        allow_shrink=allow_shrink, say=say,
-    )
+    from refresher.transaction import LockBusy
+
+    try:
+        result = run_refresh(
+            root, payloads, errors=errors, not_run=not_run, providers=providers, dry_run=dry_run,
+            allow_shrink=allow_shrink, lock_wait=wait, say=say,
+        )
+    except LockBusy as exc:
+        _fail(str(exc))
     _print_refresh(result, dry_run)
     if report is not None:
         from refresher.jsonio import dumps, write_atomic
@@ -446,6 +487,7 @@ def review(
     source_url: Annotated[str, typer.Option("--source-url", help="Where the reviewer read it (the provider's page).")],
     expires: Annotated[str, typer.Option(help="How long the review pins the value: 90d, 12w, or a date.")] = "90d",
     root: RootOption = Path("metadata"),
+    wait: WaitOption = 30.0,
 ):
     """Pin a fact by hand: a manual review beats every automated source until it expires.
 
@@ -462,15 +504,16 @@ def review(
     from refresher.refresh import write_if_valid
     from refresher.review import ReviewError, git_identity, parse_expiry, parse_value, record_review
 
-    tree = _tree(root)
-    now = utc_now()
-    try:
-        reviewer = git_identity(root.resolve().parent)
-        pinned = record_review(tree, provider, model, field, parse_value(field, value), source_url=source_url,
-                               expires=parse_expiry(expires, now), reviewer=reviewer, now=now)
-    except ReviewError as exc:
-        _fail(str(exc), 2)
-    problems, written = write_if_valid(tree, root)
+    with _locked(root, wait):  # from reading the tree to writing it
+        tree = _tree(root)
+        now = utc_now()
+        try:
+            reviewer = git_identity(root.resolve().parent)
+            pinned = record_review(tree, provider, model, field, parse_value(field, value), source_url=source_url,
+                                   expires=parse_expiry(expires, now), reviewer=reviewer, now=now)
+        except ReviewError as exc:
+            _fail(str(exc), 2)
+        problems, written = write_if_valid(tree, root)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         _fail("the review would make the metadata invalid; nothing written:\n" + "\n".join(f"  {p}" for p in errors))
@@ -490,3 +533,7 @@ def schema_command(out: Annotated[Path, typer.Option(help="Folder for the schema
     changed = schema.write(out)
     typer.echo(f"{len(changed)} schema file(s) changed in {out}")
 
+
+
+if __name__ == "__main__":  # python -m refresher.cli, as the faimeta script
+    app()

@@ -3,14 +3,15 @@
 Payloads come from the network (httpx) or, with ``--replay DIR``, from recorded responses
 described by ``DIR/recordings.json`` (``{"<file>": {"source": ..., "recorded_at": ...}}``), in
 which case the recording time is the observation time. The run works on a copy of the tree;
-the files are written only if the result validates, so a failing run leaves the tree intact.
+the files are written only if the result validates, so a failing run leaves the tree intact,
+and as one transaction under a lock (:mod:`refresher.transaction`), so a killed run or a
+concurrent one cannot leave a half-written tree or lose another run's work.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,8 @@ from refresher.jsonio import dumps
 from refresher.reconcile import Summary, reconcile, release_dates
 from refresher.sources.base import Snapshot, SourceError
 from refresher.sources.registry import ADAPTERS
-from refresher.store import Tree, load_tree, render_tree, write_tree
+from refresher.store import Tree, load_tree, render_tree
+from refresher.transaction import TreeLock, commit_tree, recover
 from refresher.validate import Problem, validate_tree
 
 __all__ = [
@@ -211,14 +213,27 @@ def run_refresh(
     providers: set[str] | None = None,
     dry_run: bool = False,
     allow_shrink: bool = False,
+    lock_wait: float = 0.0,
     say: Callable[[str], None] = print,
 ) -> RefreshResult:
     """Reconcile ``payloads`` into the tree at ``root``; write only a result that validates.
 
     ``errors`` and ``not_run`` carry what happened while fetching into the result. Sources are
-    applied oldest observation first, so a newer observation wins over an older one.
+    applied oldest observation first, so a newer observation wins over an older one. The tree
+    is locked from reading to writing (another run: wait up to ``lock_wait`` seconds, then
+    :class:`~refresher.transaction.LockBusy`); the write is one transaction.
     """
     result = RefreshResult(errors=dict(errors or {}), not_run=dict(not_run or {}))
+    with TreeLock(root, wait=lock_wait, say=say):  # from reading the tree to writing it: one run at a time
+        for line in recover(root):
+            say(line)
+        _reconcile_and_write(root, payloads, result, providers=providers, dry_run=dry_run,
+                             allow_shrink=allow_shrink, say=say)
+    return result
+
+
+def _reconcile_and_write(root: Path, payloads: list[Payload], result: RefreshResult, *, providers: set[str] | None,
+                         dry_run: bool, allow_shrink: bool, say: Callable[[str], None]) -> None:
     work = load_tree(root)  # loaded for this run only: reconciled in place, written only if valid
     snapshots = []
     for payload in sorted(payloads, key=lambda p: (p.observed_at, p.source)):
@@ -239,23 +254,16 @@ def run_refresh(
         )
         result.summaries.append(summary)
         say(f"{snapshot.source}: {summary.line()}")
-    result.problems, result.written = write_if_valid(work, root, dry_run=dry_run)
+    result.problems, result.written = write_if_valid(work, root, dry_run=dry_run, say=say)
     if result.invalid:
         say("the refreshed tree does not validate; nothing was written")
-    return result
 
 
-def write_if_valid(tree: Tree, root: Path, *, dry_run: bool = False) -> tuple[list[Problem], list[str]]:
-    """Validate ``tree`` in a scratch copy; write it to ``root`` only if it has no error.
-    Returns the problems and the files written (none on error or ``dry_run``)."""
-    with tempfile.TemporaryDirectory(prefix="faimeta-") as scratch:
-        scratch_root = Path(scratch) / "metadata"
-        scratch_root.mkdir(parents=True)
-        (scratch_root / "sources.json").write_text(dumps(tree.sources))
-        (scratch_root / "vendors.json").write_text(dumps(tree.vendor_rules))
-        rendered = render_tree(tree)  # once: the scratch copy and the real files are the same text
-        write_tree(tree, scratch_root, rendered)
-        problems = validate_tree(scratch_root)
-    if dry_run or any(p.severity == "error" for p in problems):
-        return problems, []
-    return problems, write_tree(tree, root, rendered)
+def write_if_valid(tree: Tree, root: Path, *, dry_run: bool = False, lock_wait: float = 0.0,
+                   say: Callable[[str], None] = print) -> tuple[list[Problem], list[str]]:
+    """Validate ``tree`` staged beside ``root``; write it to ``root`` only if it has no error,
+    as one transaction (:mod:`refresher.transaction`). Returns the problems and the files
+    written (none on error or ``dry_run``)."""
+    registries = {"sources.json": dumps(tree.sources), "vendors.json": dumps(tree.vendor_rules)}
+    with TreeLock(root, wait=lock_wait, say=say):
+        return commit_tree(root, render_tree(tree), registries, validate_tree, dry_run=dry_run, say=say)
