@@ -10,6 +10,8 @@ The contract:
 * Any other ``4xx`` fails at once (retrying a ``401`` cannot help); the message names the
   source, the URL and the status, and never a key: keys travel in headers only, and URLs are
   shown with secret-looking query parameters redacted.
+* Redirects are followed only within the source URL's own scheme, host and port (at most
+  five): a key sent in ``x-api-key`` or ``x-goog-api-key`` never reaches another host.
 * Paginated sources (an adapter with ``next_page(data)``) are followed page by page up to
   ``max_pages``; a listing cut short is marked incomplete, so nothing is retired on its account.
 """
@@ -33,6 +35,7 @@ __all__ = ["USER_AGENT", "FetchPolicy", "Fetched", "Fetcher", "redact_url", "ret
 
 USER_AGENT = "fusionaize-metadata-refresher/0.1 (+https://github.com/fusionAIze/metadata)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_REDIRECTS = 5
 _SECRET_PARAMS = frozenset({"key", "api_key", "apikey", "token", "access_token", "secret"})
 
 
@@ -92,8 +95,10 @@ class Fetcher:
         say: Callable[[str], None] = print,
     ):
         self.policy = policy
+        # Redirects are followed by hand (_get_once), only within the URL's own origin: httpx
+        # strips only Authorization across origins, so x-api-key and x-goog-api-key would leak.
         self.client = client or httpx.Client(
-            timeout=httpx.Timeout(policy.timeout, connect=policy.connect_timeout), follow_redirects=True
+            timeout=httpx.Timeout(policy.timeout, connect=policy.connect_timeout), follow_redirects=False
         )
         self.sleep = sleep
         self.say = say
@@ -140,6 +145,8 @@ class Fetcher:
                 status, body, retry_after = self._get_once(url, params, headers)
             except _TooLarge:
                 raise SourceError(f"{source}: {shown}: the response is larger than {self.policy.max_bytes:,} bytes") from None
+            except _Refused as exc:
+                raise SourceError(f"{source}: {shown}: {exc}") from None
             except httpx.TransportError as exc:
                 problem, where, wait = type(exc).__name__ + (f" ({exc})" if str(exc) else ""), ": ", delay
             else:
@@ -162,21 +169,38 @@ class Fetcher:
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def _get_once(self, url: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, bytes, float | None]:
-        with self.client.stream("GET", url, params=params, headers=headers) as response:
-            if response.status_code >= 400:
-                response.read()
-                return response.status_code, b"", retry_after_seconds(response.headers.get("Retry-After"))
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > self.policy.max_bytes:
-                    raise _TooLarge
-                chunks.append(chunk)
-            return response.status_code, b"".join(chunks), None
+        origin = httpx.URL(url)
+        request_url: httpx.URL = httpx.URL(url, params=params) if params else origin
+        for _ in range(MAX_REDIRECTS + 1):
+            with self.client.stream("GET", request_url, headers=headers, follow_redirects=False) as response:
+                if not response.is_redirect:
+                    return self._read(response)
+                target = response.next_request.url if response.next_request is not None else None
+            if target is None or (target.scheme, target.host, target.port) != (origin.scheme, origin.host, origin.port):
+                raise _Refused(f"refusing a redirect to {redact_url(target) if target else 'nowhere'}: "
+                               "only redirects within the source's own host are followed (its key stays home)")
+            request_url = target
+        raise _Refused(f"more than {MAX_REDIRECTS} redirects")
+
+    def _read(self, response: httpx.Response) -> tuple[int, bytes, float | None]:
+        if response.status_code >= 400:
+            response.read()
+            return response.status_code, b"", retry_after_seconds(response.headers.get("Retry-After"))
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > self.policy.max_bytes:
+                raise _TooLarge
+            chunks.append(chunk)
+        return response.status_code, b"".join(chunks), None
 
 
 class _TooLarge(Exception):
     pass
+
+
+class _Refused(Exception):
+    """A redirect this fetcher does not follow; the message says why."""
 
 
 def _hint(status: int) -> str:

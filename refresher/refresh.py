@@ -22,7 +22,7 @@ from refresher.fetch import Fetcher, redact_url
 from refresher.jsonio import dumps
 from refresher.reconcile import Summary, reconcile, release_dates
 from refresher.sources.base import Snapshot, SourceError
-from refresher.sources.registry import ADAPTERS
+from refresher.sources.registry import ADAPTERS, home_host, key_may_go_to
 from refresher.store import Tree, load_tree, render_tree
 from refresher.transaction import TreeLock, commit_tree, recover
 from refresher.validate import Problem, validate_tree
@@ -166,11 +166,15 @@ def fetch_payloads(
         for source in sources:
             adapter = ADAPTERS[source]
             key_env = registry[source].get("api_key_env")
-            key = environ.get(key_env) if key_env else None
+            key = environ.get(key_env) if key_env and key_env == adapter.KEY_ENV else None
             if getattr(adapter, "NEEDS_KEY", False) and not key:
-                not_run[source] = f"{key_env or 'its API key'} is not set (set it to use this source)"
+                not_run[source] = f"{adapter.KEY_ENV or 'its API key'} is not set (set it to use this source)"
                 continue
             url = source_url(tree, source, environ)
+            if key and not key_may_go_to(source, url):
+                errors[source] = (f"{source}: refusing to send {adapter.KEY_ENV} to {redact_url(url)}: "
+                                  f"a key goes only to https://{home_host(source)} (or a local test server)")
+                continue
             say(f"{source}: GET {redact_url(url)}")
             try:
                 fetched = fetcher.listing(adapter, url, key)

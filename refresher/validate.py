@@ -8,7 +8,9 @@ Checks, each problem naming the file, the record and the field:
 3. referential integrity: file name ↔ id, offering → model, alias → exactly one model,
    provenance → a registered source and a present fact, ledger → registered sources;
 4. sanity: token prices within plausible magnitudes (unit mix-ups); output cheaper than input
-   is a warning, not an error.
+   is a warning, not an error;
+5. keys stay home: a source's URL is https on the host its adapter documents, and its key
+   variable is its own (``GITHUB_TOKEN`` never is).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from gate_consumer.provenance import decode_provenance
 from refresher import schema
 from refresher.models import FILE_KINDS
 from refresher.sanity import TOKEN_PRICE_FIELDS, token_price_problem
+from refresher.sources.registry import registry_problems
 from refresher.store import Tree, TreeProblem, load_tree
 
 __all__ = ["Problem", "validate_tree"]
@@ -123,6 +126,10 @@ def _price_problems(file: str, record: str, price: dict[str, Any], where: str = 
 
 def _integrity(tree: Tree) -> Iterator[Problem]:
     sources = tree.sources.get("sources", {})
+    for name, entry in sorted(sources.items()):
+        for message in registry_problems(name, entry):
+            field, _, why = message.partition(": ")
+            yield Problem("metadata/sources.json", f"source {name!r}", field, why)
     model_ids: dict[str, str] = {}
     alias_owner: dict[str, str] = {}
     for vendor, data in sorted(tree.vendors.items()):

@@ -23,6 +23,7 @@ from refresher.sources.base import (
 SOURCE_ID = "anthropic"
 PROVIDER = "anthropic"
 URL = "https://api.anthropic.com/v1/models"
+KEY_ENV = "ANTHROPIC_API_KEY"  # the only variable whose key this source receives
 PROVIDER_FACTS = {"name": "Anthropic", "base_url": "https://api.anthropic.com/v1"}
 NEEDS_KEY = True
 FIRST_PAGE = {"limit": "1000"}

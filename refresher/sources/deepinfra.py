@@ -22,6 +22,7 @@ from refresher.sources.base import (
 SOURCE_ID = "deepinfra"
 PROVIDER = "deepinfra"
 URL = "https://api.deepinfra.com/v1/openai/models"
+KEY_ENV = "DEEPINFRA_API_KEY"  # the only variable whose key this source receives
 PROVIDER_FACTS = {"name": "DeepInfra", "base_url": "https://api.deepinfra.com/v1/openai"}
 NEEDS_KEY = True
 _PRICES = {"input_tokens": "input", "output_tokens": "output", "cache_read_tokens": "cache_read"}

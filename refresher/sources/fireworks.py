@@ -20,6 +20,7 @@ from refresher.sources.base import (
 SOURCE_ID = "fireworks"
 PROVIDER = "fireworks-ai"
 URL = "https://api.fireworks.ai/inference/v1/models"
+KEY_ENV = "FIREWORKS_API_KEY"  # the only variable whose key this source receives
 PROVIDER_FACTS = {"name": "Fireworks AI", "base_url": "https://api.fireworks.ai/inference/v1"}
 NEEDS_KEY = True
 

@@ -24,6 +24,7 @@ from refresher.sources.base import (
 SOURCE_ID = "google"
 PROVIDER = "google"
 URL = "https://generativelanguage.googleapis.com/v1beta/models"
+KEY_ENV = "GEMINI_API_KEY"  # the only variable whose key this source receives
 PROVIDER_FACTS = {"name": "Google", "base_url": "https://generativelanguage.googleapis.com/v1beta"}
 NEEDS_KEY = True
 FIRST_PAGE = {"pageSize": "1000"}

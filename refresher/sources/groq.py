@@ -25,6 +25,7 @@ from refresher.sources.base import (
 SOURCE_ID = "groq"
 PROVIDER = "groq"
 URL = "https://api.groq.com/openai/v1/models"
+KEY_ENV = "GROQ_API_KEY"  # the only variable whose key this source receives
 PROVIDER_FACTS = {"name": "Groq", "base_url": "https://api.groq.com/openai/v1"}
 NEEDS_KEY = True
 

@@ -31,6 +31,7 @@ from refresher.sources.base import (
 SOURCE_ID = "mistral"
 PROVIDER = "mistral"
 URL = "https://api.mistral.ai/v1/models"
+KEY_ENV = "MISTRAL_API_KEY"  # the only variable whose key this source receives
 PROVIDER_FACTS = {"name": "Mistral", "base_url": "https://api.mistral.ai/v1"}
 NEEDS_KEY = True
 

@@ -28,6 +28,7 @@ from refresher.sources.base import (
 
 SOURCE_ID = "modelsdev"
 URL = "https://models.dev/api.json"
+KEY_ENV = None  # the only variable whose key this source receives
 _STATUS = {"deprecated": "deprecated", "beta": "preview", "alpha": "preview"}
 _TOKEN_PRICES = ("input", "output", "cache_read", "cache_write", "reasoning", "input_audio", "output_audio")
 

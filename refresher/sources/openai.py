@@ -19,6 +19,7 @@ from refresher.sources.base import (
 SOURCE_ID = "openai"
 PROVIDER = "openai"
 URL = "https://api.openai.com/v1/models"
+KEY_ENV = "OPENAI_API_KEY"  # the only variable whose key this source receives
 PROVIDER_FACTS = {"name": "OpenAI", "base_url": "https://api.openai.com/v1"}
 NEEDS_KEY = True
 

@@ -28,6 +28,7 @@ from refresher.sources.base import (
 SOURCE_ID = "openrouter"
 PROVIDER = "openrouter"
 URL = "https://openrouter.ai/api/v1/models"
+KEY_ENV = "OPENROUTER_API_KEY"  # the only variable whose key this source receives
 PROVIDER_FACTS = {
     "name": "OpenRouter",
     "base_url": "https://openrouter.ai/api/v1",

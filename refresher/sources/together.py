@@ -23,6 +23,7 @@ from refresher.sources.base import (
 SOURCE_ID = "together"
 PROVIDER = "togetherai"
 URL = "https://api.together.xyz/v1/models"
+KEY_ENV = "TOGETHER_API_KEY"  # the only variable whose key this source receives
 PROVIDER_FACTS = {"name": "Together AI", "base_url": "https://api.together.xyz/v1"}
 NEEDS_KEY = True
 _OUTPUT = {"chat": "text", "language": "text", "code": "text", "image": "image", "embedding": "embeddings",
