@@ -30,8 +30,8 @@ def test_refresh_is_scheduled_dispatchable_serialized_and_least_privileged() -> 
     assert "schedule:" in text and "workflow_dispatch:" in text
     assert "source:" in text and "provider:" in text
     assert "concurrency:" in text and "cancel-in-progress: false" in text
-    permissions = text.split("permissions:", 1)[1].split("\n\n", 1)[0]
-    assert {line.split(":")[0].strip() for line in permissions.strip().splitlines()} == {
+    job = text.split("    permissions:", 1)[1].split("    steps:", 1)[0]
+    assert {line.split(":")[0].strip() for line in job.strip().splitlines()} == {
         "contents", "pull-requests", "issues"}
     assert "METADATA_BOT_TOKEN" in text and "do not trigger other workflows" in text
     assert "--pr" in text
@@ -48,3 +48,21 @@ def test_ci_runs_lint_validate_tests_docs_and_build() -> None:
     text = (REPO / ".github/workflows/ci.yml").read_text()
     for step in ("ruff check", "faimeta validate", "python -m pytest", "mkdocs build --strict", "faimeta build"):
         assert step in text
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_actions_are_pinned_and_every_job_is_bounded_and_least_privileged(workflow: Path) -> None:
+    import re
+
+    text = workflow.read_text()
+    uses = re.findall(r"uses: (\S+)(.*)", text)
+    assert uses
+    for action, comment in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), f"{action}: pin a commit SHA"
+        assert re.fullmatch(r"\s+# v\d+\.\d+\.\d+", comment), f"{action}: say its tag in a comment"
+    assert "\npermissions: {}" in text  # nothing granted workflow-wide
+    jobs = re.split(r"\n  (?=[a-z-]+:\n)", text.split("\njobs:\n", 1)[1])
+    for job in jobs:
+        assert "timeout-minutes:" in job and "    permissions:" in job, job.splitlines()[0]
+    if workflow.name != "refresh.yml":  # the only one that pushes
+        assert text.count("persist-credentials: false") == text.count("actions/checkout@")
