@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "MAX_ACCEPTED_ID_LENGTH",
     "MAX_UPSTREAM_ID_LENGTH",
     "MODEL_SLUG_RE",
     "SLUG_RE",
@@ -58,19 +59,51 @@ def normalize_model_slug(name: str) -> str:
     return slug
 
 
+#: The longest id a source may use: real ones are under 70 characters, and a namespace of it
+#: can become a slug, so this stays well under file-name limits (255 bytes).
+MAX_ACCEPTED_ID_LENGTH = 128
+_RESERVED_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                             *(f"lpt{i}" for i in range(10))})
+_ALNUM = re.compile(r"[A-Za-z0-9]")
+
+
 def check_upstream_id(upstream_id: object) -> str:
-    """Return ``upstream_id`` if it is a plausible provider model id, else raise ``ValueError``.
+    """Return ``upstream_id`` if it is a plausible provider model id, else raise ``ValueError``
+    saying which rule it breaks (the one policy for every source, applied before anything else).
 
     Upstream ids are kept verbatim (they are what the provider's API expects) but never used as
-    paths; this rejects what no API would accept: non-strings, empty or padded ids, control
-    characters, and ids longer than :data:`MAX_UPSTREAM_ID_LENGTH`.
+    paths. Refused: non-strings; empty or padded ids; control, format (bidi, zero-width) and
+    white-space characters; text that is not NFKC-normal (full-width letters, ligatures —
+    look-alikes of real ids), or Latin mixed with Cyrillic or Greek letters; a ``/``-segment that is empty, ``.``, ``..``, a reserved device
+    name (``CON``, ``NUL``, ``COM1``…) or has no letter or digit; more than
+    :data:`MAX_ACCEPTED_ID_LENGTH` characters.
     """
+    import unicodedata
+
     if not isinstance(upstream_id, str):
         raise ValueError(f"model id is {type(upstream_id).__name__}, not a string")
+    shown = upstream_id[:60].encode("unicode_escape").decode("ascii")
     if not upstream_id or upstream_id.strip() != upstream_id:
-        raise ValueError(f"model id {upstream_id!r} is empty or has surrounding white space")
-    if len(upstream_id) > MAX_UPSTREAM_ID_LENGTH:
-        raise ValueError(f"model id is {len(upstream_id)} characters long (max {MAX_UPSTREAM_ID_LENGTH})")
+        raise ValueError(f"model id '{shown}' is empty or has surrounding white space")
+    if len(upstream_id) > MAX_ACCEPTED_ID_LENGTH:
+        raise ValueError(f"model id is {len(upstream_id)} characters long (max {MAX_ACCEPTED_ID_LENGTH})")
+    if not upstream_id.isascii():
+        for ch in upstream_id:
+            if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+                raise ValueError(f"model id '{shown}' contains the control or format character "
+                                 f"U+{ord(ch):04X} (bidi, zero-width or similar)")
+        if unicodedata.normalize("NFKC", upstream_id) != upstream_id:
+            raise ValueError(f"model id '{shown}' is not NFKC-normal (full-width or look-alike characters)")
+        scripts = {unicodedata.name(ch, "?").split(" ", 1)[0] for ch in upstream_id if ch.isalpha()}
+        if "LATIN" in scripts and scripts & {"CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE"}:
+            raise ValueError(f"model id '{shown}' mixes Latin letters with look-alikes from another script")
     if any(ord(ch) < 32 or ord(ch) == 127 or ch.isspace() for ch in upstream_id):
-        raise ValueError(f"model id {upstream_id!r} contains control or white-space characters")
+        raise ValueError(f"model id '{shown}' contains control or white-space characters")
+    for segment in upstream_id.split("/"):
+        if segment in ("", ".", ".."):
+            raise ValueError(f"model id '{shown}' has the path segment '{segment}'")
+        if segment.split(".", 1)[0].lower() in _RESERVED_NAMES:
+            raise ValueError(f"model id '{shown}' has the reserved device name '{segment}'")
+        if not _ALNUM.search(segment):
+            raise ValueError(f"model id '{shown}' has a segment with no letter or digit ('{segment}')")
     return upstream_id

@@ -40,7 +40,26 @@ def test_slugify_makes_provider_ids_safe() -> None:
         ("gpt\x00-4o", "control"),
         ("gpt\n4o", "control"),
         ("x" * 10_000, "10000 characters"),
+        ("x" * 129, "129 characters long \\(max 128\\)"),
+        ("n" * 254 + "/m", "256 characters"),
         (42, "not a string"),
+        # one policy, a line per class (DESIGN.md, "Ids from outside")
+        ("evil\u202eid", "format character U\\+202E"),  # bidi override
+        ("gpt\u200b-4o", "format character U\\+200B"),  # zero-width space
+        ("gpt-4o\ufeff", "format character U\\+FEFF"),
+        ("ｇｐｔ-4o", "not NFKC-normal"),  # full-width
+        ("gpt-４o", "not NFKC-normal"),
+        ("gрt-4o", "mixes Latin letters"),  # a Cyrillic "р"
+        ("claude-sοnnet", "mixes Latin letters"),  # a Greek "ο"
+        ("../../etc/passwd", "path segment '..'"),
+        ("./.", "path segment '.'"),
+        ("a//b", "path segment ''"),
+        ("openai/", "path segment ''"),
+        ("CON", "reserved device name 'CON'"),
+        ("vendor/nul.json", "reserved device name"),
+        ("com1", "reserved device name"),
+        ("-/m", "no letter or digit \\('-'\\)"),
+        ("///", "path segment ''"),
     ],
 )
 def test_hostile_upstream_ids_are_rejected(upstream_id: object, message: str) -> None:
@@ -48,6 +67,10 @@ def test_hostile_upstream_ids_are_rejected(upstream_id: object, message: str) ->
         check_upstream_id(upstream_id)
 
 
-def test_path_like_upstream_ids_are_kept_verbatim() -> None:
-    # Upstream ids are never used as paths, so "../../x" is just an odd name.
-    assert check_upstream_id("../../x") == "../../x"
+@pytest.mark.parametrize("upstream_id", [
+    "anthropic/claude-sonnet-4.5", "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5@20250929",
+    "accounts/fireworks/models/llama-v3p1-8b-instruct", "cognitivecomputations/dolphin-mistral-24b-venice-edition:free",
+    "qwen/qwen2.5-vl-72b-instruct", "通义千问-max", "deepseek-r1-0528", "console-model", "x" * 128,
+])
+def test_real_ids_are_kept_verbatim(upstream_id: str) -> None:
+    assert check_upstream_id(upstream_id) == upstream_id
