@@ -241,26 +241,55 @@ def _reconcile_and_write(root: Path, payloads: list[Payload], result: RefreshRes
     work = load_tree(root)  # loaded for this run only: reconciled in place, written only if valid
     snapshots = []
     for payload in sorted(payloads, key=lambda p: (p.observed_at, p.source)):
+        checked = work.ledger.get("sources", {}).get(payload.source, {}).get("checked_at")
+        if checked and payload.observed_at < checked:
+            say(f"{payload.source}: skipped: {payload.origin} was observed at {payload.observed_at}, "
+                f"before the tree's last check of this source ({checked})")
+            result.not_run[payload.source] = f"older than the tree (observed {payload.observed_at}, checked {checked})"
+            continue
         say(f"{payload.source}: parsing {payload.origin}")
         try:
             snapshot = parse_payload(payload)
         except SourceError as exc:
             result.errors[payload.source] = str(exc)
             continue
+        except Exception as exc:  # an adapter's bug or a body it cannot survive fails that source only
+            result.errors[payload.source] = f"{payload.source}: cannot parse {payload.origin}: {type(exc).__name__}: {exc}"
+            continue
         if providers:
             snapshot.providers = [p for p in snapshot.providers if p.provider in providers]
             snapshot.offerings = [o for o in snapshot.offerings if o.provider in providers]
         snapshots.append(snapshot)
-    dates = release_dates(work, snapshots)
-    for snapshot in snapshots:
-        summary = reconcile(
-            work, snapshot, only_providers=providers or None, release_dates=dates, allow_shrink=allow_shrink
-        )
-        result.summaries.append(summary)
-        say(f"{snapshot.source}: {summary.line()}")
+    work = _reconcile_each(root, work, snapshots, result, providers=providers, allow_shrink=allow_shrink, say=say)
     result.problems, result.written = write_if_valid(work, root, dry_run=dry_run, say=say)
     if result.invalid:
         say("the refreshed tree does not validate; nothing was written")
+
+
+def _reconcile_each(root: Path, work: Tree, snapshots: list[Snapshot], result: RefreshResult, *,
+                    providers: set[str] | None, allow_shrink: bool, say: Callable[[str], None]) -> Tree:
+    """Reconcile every snapshot into ``work``; a source whose reconcile fails is reported and
+    left out, and the others are applied to a fresh copy of the tree (a failure half-way
+    through one source must not leave half of its changes)."""
+    while True:
+        dates = release_dates(work, snapshots)
+        summaries = []
+        for snapshot in snapshots:
+            try:
+                summary = reconcile(
+                    work, snapshot, only_providers=providers or None, release_dates=dates, allow_shrink=allow_shrink
+                )
+            except Exception as exc:
+                result.errors[snapshot.source] = f"{snapshot.source}: cannot reconcile: {type(exc).__name__}: {exc}"
+                say(f"{snapshot.source}: failed ({type(exc).__name__}); applying the other sources without it")
+                snapshots = [s for s in snapshots if s is not snapshot]
+                work = load_tree(root)
+                break
+            summaries.append(summary)
+            say(f"{snapshot.source}: {summary.line()}")
+        else:
+            result.summaries.extend(summaries)
+            return work
 
 
 def write_if_valid(tree: Tree, root: Path, *, dry_run: bool = False, lock_wait: float = 0.0,

@@ -43,12 +43,27 @@ class Tree:
     files: dict[str, str] = field(default_factory=dict)
 
 
+#: No metadata file comes near this (the largest provider file is ~1 MB); past it, a file is
+#: refused rather than read into memory.
+MAX_FILE_BYTES = 64 * 2**20
+
+
 def _read(path: Path, root: Path, problems: list[str]) -> Any:
     rel = path.relative_to(root.parent).as_posix() if root.parent in path.parents else str(path)
+    rel = rel.encode("unicode_escape").decode("ascii")  # a file name is printed: no control characters
     try:
+        if path.is_symlink():
+            problems.append(f"{rel}: is a symlink: refused (the tree holds its own files)")
+            return None
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            problems.append(f"{rel}: {size:,} bytes, more than the {MAX_FILE_BYTES:,} a metadata file may have")
+            return None
         return loads_strict(path.read_text(encoding="utf-8"), origin=rel)
     except JsonProblem as exc:
         problems.append(str(exc))
+    except RecursionError:
+        problems.append(f"{rel}: invalid JSON: nested too deep to read")
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(f"{rel}: cannot read: {exc}")
     return None
@@ -69,6 +84,9 @@ def load_tree(root: Path) -> Tree:
         elif name != "ledger.json":
             problems.append(f"{root.name}/{name}: missing")
     for folder, target in (("providers", tree.providers), ("models", tree.vendors)):
+        if (root / folder).is_symlink():
+            problems.append(f"{root.name}/{folder}: is a symlink: refused (the tree holds its own files)")
+            continue
         for path in sorted((root / folder).glob("*.json")):
             data = _read(path, root, problems)
             if data is not None:

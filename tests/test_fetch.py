@@ -338,8 +338,9 @@ def test_hostile_ids_are_skipped_by_name_and_the_rest_is_kept(
     assert all(len(r) < 120 and len(why) < 200 for r, why in skipped.items())
     tree = load_tree(seeded_tree)
     offerings = tree.providers["openai"]["offerings"]
-    # "../../x" is a legal-looking id and is stored as data, never used as a path
-    assert "../../x" in offerings and not (seeded_tree.parent / "x").exists()
+    # path segments are refused by the id policy, naming the rule
+    assert skipped["openai/../../x"] == "model id '../../x' has the path segment '..'"
+    assert "../../x" not in offerings and not (seeded_tree.parent / "x").exists()
     assert not any("\x1b" in i or len(i) > 256 for i in offerings)
     assert "gpt-4o" in offerings
 

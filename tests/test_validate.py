@@ -108,3 +108,38 @@ def test_output_cheaper_than_input_is_a_warning_not_an_error(seeded_tree: Path) 
     assert "warning: metadata/providers/anthropic.json: offering" in result.output
     strict = runner.invoke(app, ["validate", "--root", str(seeded_tree), "--strict"])
     assert strict.exit_code == 1
+
+
+def test_a_symlinked_file_is_refused(seeded_tree: Path, tmp_path: Path) -> None:
+    target = seeded_tree / "providers/anthropic.json"
+    outside = tmp_path / "outside.json"
+    outside.write_bytes(target.read_bytes())
+    target.unlink()
+    target.symlink_to(outside)
+    result = runner.invoke(app, ["validate", "--root", str(seeded_tree)])
+    assert result.exit_code == 1
+    assert "metadata/providers/anthropic.json: is a symlink: refused" in result.output
+
+
+def test_json_nested_deep_is_an_error_not_a_crash(seeded_tree: Path) -> None:
+    (seeded_tree / "providers/anthropic.json").write_text("[" * 100_000 + "]" * 100_000)
+    result = runner.invoke(app, ["validate", "--root", str(seeded_tree)])
+    assert result.exit_code == 1
+    assert "metadata/providers/anthropic.json: invalid JSON: nested too deep to read" in result.output
+
+
+def test_a_huge_file_is_refused_before_it_is_read(seeded_tree: Path) -> None:
+    from refresher.store import MAX_FILE_BYTES
+
+    with (seeded_tree / "providers/anthropic.json").open("ab") as handle:
+        handle.truncate(MAX_FILE_BYTES + 1)  # sparse: no disk, the size is what counts
+    result = runner.invoke(app, ["validate", "--root", str(seeded_tree)])
+    assert result.exit_code == 1
+    assert f"more than the {MAX_FILE_BYTES:,} a metadata file may have" in result.output
+
+
+def test_a_file_name_is_printed_escaped(seeded_tree: Path) -> None:
+    (seeded_tree / "providers/evil\x1b[2J.json").write_text("{")
+    result = runner.invoke(app, ["validate", "--root", str(seeded_tree)])
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output and "evil\\x1b[2J.json" in result.output

@@ -110,6 +110,8 @@ def load_json(payload: bytes, source: str) -> Any:
         raise SourceError(f"{source}: the response body is empty")
     try:
         return json.loads(payload)
+    except RecursionError:
+        raise SourceError(f"{source}: the response is JSON nested too deep to read") from None
     except UnicodeDecodeError as exc:
         raise SourceError(f"{source}: the response is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
@@ -179,6 +181,8 @@ def parse_records(
             skipped.append(Skipped(label, describe_validation_error(exc)))
         except ValueError as exc:
             skipped.append(Skipped(label, str(exc)))
+        except Exception as exc:  # any other failure on one record costs that record only
+            skipped.append(Skipped(label, f"{type(exc).__name__}: {str(exc)[:200]}"))
     return out
 
 
