@@ -378,40 +378,47 @@ class _Reconciler:
         listed: dict[str, set[str]] = {}
         for obs in self.snap.offerings:
             listed.setdefault(obs.provider, set()).add(obs.upstream_id)
+        # Listed but rejected (a negative price, a duplicate…): present and invalid, never absent.
+        present = {p: set(ids) for p, ids in listed.items()}
+        for skipped in self.snap.skipped:
+            if skipped.provider and skipped.upstream_id:
+                present.setdefault(skipped.provider, set()).add(skipped.upstream_id)
         tracked = {p: set(ids) for p, ids in before.get("listed", {}).items()}
-        tracked_before = {p: set(ids) for p, ids in tracked.items()}
         absences = {p: dict(v) for p, v in before.get("absences", {}).items()}
         in_scope = (lambda p: p in self.partial) if self.partial else (lambda p: True)
-        count_before = sum(len(ids) for p, ids in tracked.items() if in_scope(p))
+        # The previous listing: what the source tracks minus what it already missed. Additions
+        # do not offset removals, and what was missed before is not counted as dropped again.
+        previous = {p: {i for i in ids if i not in absences.get(p, {})} for p, ids in tracked.items() if in_scope(p)}
+        count_before = sum(len(ids) for ids in previous.values())
         count_now = sum(len(ids) for ids in listed.values())
         entry: dict[str, Any] = {"checked_at": now}
         if count_now == 0 and count_before:
             self.summary.warn(f"{source} listed nothing ({count_before} before): nothing is confirmed or retired")
             self.tree.ledger["sources"][source] = {**before, **entry}
             return
-        if not self.snap.complete:
-            self.summary.warn(f"{source}'s listing is incomplete: absences are not counted and nothing is retired")
-        else:
-            for provider, ids in tracked.items():
-                if in_scope(provider):
-                    for upstream_id in ids - listed.get(provider, set()):
-                        counts = absences.setdefault(provider, {})
-                        counts[upstream_id] = counts.get(upstream_id, 0) + 1
-        for provider, ids in listed.items():
-            tracked.setdefault(provider, set()).update(ids)
-            for upstream_id in ids:
-                absences.get(provider, {}).pop(upstream_id, None)
-        # Share of what the source listed (or still tracks) that it no longer lists; additions
-        # do not offset removals.
-        dropped = sum(len(ids - listed.get(p, set())) for p, ids in tracked_before.items() if in_scope(p))
+        dropped = sum(len(ids - present.get(p, set())) for p, ids in previous.items())
         shrunk = self.snap.complete and count_before and dropped / count_before > self.max_shrink
         if shrunk:
-            outcome = "retiring anyway (--allow-shrink)" if self.allow_shrink else "so nothing is retired this run"
+            outcome = "retiring anyway (--allow-shrink)" if self.allow_shrink else \
+                "so no absence is counted and nothing is retired this run"
             self.summary.warn(
                 f"{source} no longer lists {dropped} of the {count_before} offerings it listed: more than "
                 f"{self.max_shrink:.0%} fewer, {outcome}"
             )
             shrunk = not self.allow_shrink
+        if not self.snap.complete:
+            self.summary.warn(f"{source}'s listing is incomplete: absences are not counted and nothing is retired")
+        elif not shrunk:
+            for provider, ids in tracked.items():
+                counted = max(before.get("succeeded_at") or "", before.get("confirmed_at", {}).get(provider) or "")
+                if in_scope(provider) and now > counted:  # one count per listing, however often it is replayed
+                    for upstream_id in ids - present.get(provider, set()):
+                        counts = absences.setdefault(provider, {})
+                        counts[upstream_id] = counts.get(upstream_id, 0) + 1
+        for provider, ids in present.items():
+            tracked.setdefault(provider, set()).update(listed.get(provider, set()))
+            for upstream_id in ids:
+                absences.get(provider, {}).pop(upstream_id, None)
         succeeded_at, confirmed_at = before.get("succeeded_at"), dict(before.get("confirmed_at", {}))
         if self.snap.complete and not self.partial:
             succeeded_at, confirmed_at = now, {}

@@ -33,6 +33,7 @@ __all__ = [
     "fetch_payloads",
     "newest_recordings",
     "parse_payload",
+    "reject_duplicates",
     "replay_payloads",
     "run_refresh",
     "select_sources",
@@ -201,11 +202,42 @@ def parse_payload(payload: Payload) -> Snapshot:
             snapshot.extend(page)
     if snapshot is None:
         raise SourceError(f"{payload.source}: no response")
+    reject_duplicates(snapshot)
     snapshot.complete = snapshot.complete and payload.complete
     next_page = getattr(adapter, "next_page", None)
     if next_page is not None and len(payload.bodies) == 1 and next_page(json.loads(payload.bodies[-1])):
         snapshot.complete = False
     return snapshot
+
+
+def reject_duplicates(snapshot: Snapshot) -> None:
+    """An id listed twice with different values is rejected — both entries, each named — so the
+    tree keeps its value; listed twice the same, it counts once."""
+    from refresher.sources.base import Skipped
+
+    seen: dict[tuple[str, str], list[int]] = {}
+    for i, obs in enumerate(snapshot.offerings):
+        seen.setdefault((obs.provider, obs.upstream_id), []).append(i)
+    drop: set[int] = set()
+    for (provider, upstream_id), where in seen.items():
+        if len(where) == 1:
+            continue
+        first = snapshot.offerings[where[0]]
+        differing = [i for i in where[1:] if snapshot.offerings[i] != first]
+        if not differing:
+            drop.update(where[1:])
+            continue
+        other = snapshot.offerings[differing[0]]
+        changes = sorted(k for k in {**first.facts, **other.facts} if first.facts.get(k) != other.facts.get(k))
+        detail = "; ".join(f"{k}: {first.facts.get(k)!r} ≠ {other.facts.get(k)!r}" for k in changes[:3]) or "other fields"
+        label = f"{provider}/{upstream_id}".encode("unicode_escape").decode("ascii")[:120]
+        snapshot.skipped.append(Skipped(
+            label, f"listed {len(where)} times with different values ({detail}); every entry rejected, "
+                   "the tree keeps its value",
+            provider, upstream_id))
+        drop.update(where)
+    if drop:
+        snapshot.offerings = [obs for i, obs in enumerate(snapshot.offerings) if i not in drop]
 
 
 def run_refresh(

@@ -7,6 +7,8 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
+
 from refresher.refresh import Payload, run_refresh
 from refresher.store import load_tree
 from tests.conftest import UPSTREAM
@@ -43,3 +45,98 @@ def test_json_nested_too_deep_fails_that_source_and_the_others_apply(empty_tree:
     report = json.dumps(result.to_json())
     assert "nested too deep" in report and '"status": "ok"' in report
     assert set(load_tree(empty_tree).ledger["sources"]) == {"openrouter"}
+
+
+def _payload(source: str, body: bytes, at: str) -> Payload:
+    return Payload(source, (body,), at, f"{source}@{at}")
+
+
+def _days_later(days: int) -> str:
+    return f"2026-07-{17 + days:02d}T18:02:00Z"
+
+
+def test_the_same_recording_replayed_again_counts_no_absence_and_changes_nothing(empty_tree: Path) -> None:
+    from refresher.refresh import replay_payloads
+
+    payloads, errors = replay_payloads(UPSTREAM, ["modelsdev", "openrouter", "openai", "anthropic", "groq"])
+    assert not errors
+    first = run_refresh(empty_tree, payloads, say=lambda _: None)
+    assert first.ok and first.written
+    ledger = (empty_tree / "ledger.json").read_bytes()
+    for _ in range(3):
+        again = run_refresh(empty_tree, payloads, say=lambda _: None)
+        assert again.ok and again.written == []  # not even the ledger: nothing new was observed
+        assert sum(s.retired for s in again.summaries) == 0
+    assert (empty_tree / "ledger.json").read_bytes() == ledger
+
+
+def test_a_record_listed_but_rejected_is_never_retired_for_it(empty_tree: Path) -> None:
+    good = json.loads((UPSTREAM / "openrouter/models.json").read_bytes())
+    victim = good["data"][0]["id"]
+    assert run_refresh(empty_tree, [_payload("openrouter", json.dumps(good).encode(), _days_later(0))],
+                       say=lambda _: None).ok
+    bad = json.loads(json.dumps(good))
+    bad["data"][0]["pricing"]["prompt"] = "-0.000003"
+    for day in range(1, 6):  # past retire_after_absences (3)
+        result = run_refresh(empty_tree, [_payload("openrouter", json.dumps(bad).encode(), _days_later(day))],
+                             say=lambda _: None)
+        (summary,) = result.summaries
+        assert [s.record for s in summary.skipped] == [f"openrouter/{victim}"]  # reported every run
+        assert "is not a valid price" in summary.skipped[0].reason and summary.retired == 0
+    offering = load_tree(empty_tree).providers["openrouter"]["offerings"][victim]
+    assert offering["status"] != "retired"
+    assert victim not in load_tree(empty_tree).ledger["sources"]["openrouter"].get("absences", {}).get("openrouter", {})
+
+
+def test_a_source_that_stays_shrunk_keeps_warning_and_retires_nothing(empty_tree: Path) -> None:
+    good = json.loads((UPSTREAM / "openrouter/models.json").read_bytes())
+    run_refresh(empty_tree, [_payload("openrouter", json.dumps(good).encode(), _days_later(0))], say=lambda _: None)
+    half = {**good, "data": good["data"][: len(good["data"]) // 2]}
+    for day in range(1, 6):
+        result = run_refresh(empty_tree, [_payload("openrouter", json.dumps(half).encode(), _days_later(day))],
+                             say=lambda _: None)
+        (summary,) = result.summaries
+        assert summary.retired == 0
+        assert any("no longer lists 14 of the 28 offerings it listed" in w for w in summary.warnings), summary.warnings
+    assert "absences" not in load_tree(empty_tree).ledger["sources"]["openrouter"]
+
+
+@pytest.mark.parametrize("same", [True, False])
+def test_an_id_listed_twice(same: bool, seeded_tree: Path) -> None:
+    data = json.loads((UPSTREAM / "openrouter/models.json").read_bytes())
+    entry = next(e for e in data["data"] if e["id"] == "anthropic/claude-sonnet-4.5")
+    twin = json.loads(json.dumps(entry))
+    if not same:
+        twin["pricing"]["prompt"] = "0.00003"  # ten times the price
+    data["data"].append(twin)
+    before = load_tree(seeded_tree).providers["openrouter"]["offerings"]["anthropic/claude-sonnet-4.5"]
+    result = run_refresh(seeded_tree, [_payload("openrouter", json.dumps(data).encode(), _days_later(1))],
+                         say=lambda _: None)
+    (summary,) = result.summaries
+    after = load_tree(seeded_tree).providers["openrouter"]["offerings"]["anthropic/claude-sonnet-4.5"]
+    if same:
+        assert summary.skipped == []
+    else:
+        (skipped,) = summary.skipped
+        assert skipped.record == "openrouter/anthropic/claude-sonnet-4.5"
+        assert skipped.reason == ("listed 2 times with different values (price.input: 3.0 ≠ 30.0); "
+                                  "every entry rejected, the tree keeps its value")
+        assert after["price"] == before["price"] and "price_history" not in after
+        assert after.get("status") != "retired"
+
+
+def test_a_listing_replayed_counts_its_absences_once(empty_tree: Path) -> None:
+    good = json.loads((UPSTREAM / "openrouter/models.json").read_bytes())
+    run_refresh(empty_tree, [_payload("openrouter", json.dumps(good).encode(), _days_later(0))], say=lambda _: None)
+    gone = good["data"][0]["id"]
+    without = {**good, "data": good["data"][1:]}
+    for _ in range(4):  # the same observation, four times: one absence, no retirement
+        result = run_refresh(empty_tree, [_payload("openrouter", json.dumps(without).encode(), _days_later(1))],
+                             say=lambda _: None)
+        assert result.summaries[0].retired == 0
+    ledger = load_tree(empty_tree).ledger["sources"]["openrouter"]
+    assert ledger["absences"] == {"openrouter": {gone: 1}}
+    for day in (2, 3):  # two newer listings without it: the third absence retires it
+        result = run_refresh(empty_tree, [_payload("openrouter", json.dumps(without).encode(), _days_later(day))],
+                             say=lambda _: None)
+    assert result.summaries[0].retired_ids == [f"openrouter/{gone}"]

@@ -141,7 +141,7 @@ def test_a_source_that_drops_too_much_retires_nothing(two_states, tmp_path: Path
     for day in range(3):  # retire_after_absences runs: without the guard, these would retire
         summary = _refresh(work, NEW, _later(day))
         assert summary.retired == 0
-        assert any("more than 5% fewer, so nothing is retired this run" in w for w in summary.warnings)
+        assert any("more than 5% fewer, so no absence is counted and nothing is retired this run" in w for w in summary.warnings)
 
 
 def test_a_provider_run_confirms_only_that_provider(seeded_tree: Path) -> None:

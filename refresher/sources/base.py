@@ -33,6 +33,7 @@ __all__ = [
     "parse_records",
     "per_million",
     "per_token_prices",
+    "raw_id",
     "record_label",
 ]
 
@@ -51,8 +52,13 @@ class Upstream(BaseModel):
 
 @dataclass(frozen=True)
 class Skipped:
+    """A record the source listed but that could not be used. ``provider`` and ``upstream_id``
+    (the raw id, when it was a string) mark it *present and invalid*: never counted absent."""
+
     record: str
     reason: str
+    provider: str | None = None
+    upstream_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,13 +169,21 @@ def describe_validation_error(exc: ValidationError) -> str:
     )
 
 
+def raw_id(raw: Any, id_key: str = "id") -> str | None:
+    """A record's id as the upstream wrote it, if it is a string (valid or not)."""
+    value = raw.get(id_key) if isinstance(raw, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
 def parse_records(
     records: Iterable[tuple[str, Any]],
     model: type[M],
     skipped: list[Skipped],
     convert: Callable[[M], Any],
+    provider: str | None = None,
 ) -> list[Any]:
-    """Validate and convert each ``(label, raw)`` record; a failing one is skipped with its reason."""
+    """Validate and convert each ``(label, raw)`` record of ``provider``; a failing one is
+    skipped with its reason (and its raw id, so it counts as present)."""
     out = []
     for label, raw in records:
         try:
@@ -177,12 +191,14 @@ def parse_records(
             if isinstance(converted, OfferingObservation):
                 check_values(converted.facts)
             out.append(converted)
+            continue
         except ValidationError as exc:
-            skipped.append(Skipped(label, describe_validation_error(exc)))
+            reason = describe_validation_error(exc)
         except ValueError as exc:
-            skipped.append(Skipped(label, str(exc)))
+            reason = str(exc)
         except Exception as exc:  # any other failure on one record costs that record only
-            skipped.append(Skipped(label, f"{type(exc).__name__}: {str(exc)[:200]}"))
+            reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+        skipped.append(Skipped(label, reason, provider, raw_id(raw)))
     return out
 
 
@@ -218,7 +234,7 @@ def parse_listing(
     items = list_of_records(load_json(payload, source), source, key)
     snapshot = Snapshot(source, observed_at, providers=[provider], records=len(items))
     records = ((record_label(provider.provider, raw, i), raw) for i, raw in enumerate(items))
-    snapshot.offerings = parse_records(records, model, snapshot.skipped, convert)
+    snapshot.offerings = parse_records(records, model, snapshot.skipped, convert, provider.provider)
     return snapshot
 
 

@@ -25,6 +25,7 @@ from refresher.sources.base import (
     drop_none,
     list_of_records,
     load_json,
+    raw_id,
     record_label,
 )
 
@@ -77,10 +78,10 @@ def parse(payload: bytes, observed_at: str) -> Snapshot:
             check_upstream_id(entry.id)
             check_upstream_id(entry.name or entry.id)
         except ValidationError as exc:
-            snapshot.skipped.append(Skipped(label, describe_validation_error(exc)))
+            snapshot.skipped.append(Skipped(label, describe_validation_error(exc), PROVIDER, raw_id(raw)))
             continue
         except ValueError as exc:
-            snapshot.skipped.append(Skipped(label, str(exc)))
+            snapshot.skipped.append(Skipped(label, str(exc), PROVIDER, raw_id(raw)))
             continue
         groups[entry.name or entry.id].append(entry)
     owners: dict[str, set[str]] = defaultdict(set)

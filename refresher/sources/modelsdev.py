@@ -189,6 +189,6 @@ def parse(payload: bytes, observed_at: str) -> Snapshot:
             for i, (model_id, raw_model) in enumerate(sorted(provider.models.items()))
         )
         snapshot.offerings.extend(
-            parse_records(records, MDModel, snapshot.skipped, lambda m, slug=slug: _offering(slug, m))
+            parse_records(records, MDModel, snapshot.skipped, lambda m, slug=slug: _offering(slug, m), slug)
         )
     return snapshot
