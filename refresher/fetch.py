@@ -47,7 +47,8 @@ class FetchPolicy:
     backoff: float = 1.0  # seconds before the first retry, doubled after each
     max_wait: float = 60.0  # the longest Retry-After this run honours
     max_pages: int = 100
-    max_bytes: int = 64 * 2**20
+    max_bytes: int = 64 * 2**20  # one response
+    max_total_bytes: int = 256 * 2**20  # every page of one source together
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,13 @@ class Fetcher:
         next_page: Callable[[Any], dict[str, str] | None] | None = getattr(adapter, "next_page", None)
         params: dict[str, str] = dict(getattr(adapter, "FIRST_PAGE", {}))
         bodies: list[bytes] = []
+        total = 0
         while True:
             body = self.get(source, url, params, headers)
+            total += len(body)
+            if total > self.policy.max_total_bytes:
+                raise SourceError(f"{source}: {redact_url(url)}: {len(bodies) + 1} pages hold more than "
+                                  f"{self.policy.max_total_bytes:,} bytes together; refusing the listing")
             bodies.append(body)
             try:
                 following = next_page(json.loads(body)) if next_page is not None else None

@@ -48,6 +48,9 @@ _MODEL_SECTIONS = ("limits.", "modalities.")
 _DATED = re.compile(r"^(?P<base>.+)-(?P<y>20\d\d)-?(?P<m>[01]\d)-?(?P<d>[0-3]\d)$")
 
 
+MAX_REPORTED_SKIPS = 500
+
+
 @dataclass
 class Summary:
     """What one source's observations did to the tree."""
@@ -85,7 +88,9 @@ class Summary:
             "observed_at": self.observed_at,
             "fetched": self.fetched,
             "parsed": self.parsed,
-            "skipped": [{"record": s.record, "reason": s.reason} for s in self.skipped],
+            # bounded: a hostile listing can reject millions of records; the count says how many
+            "skipped": [{"record": s.record, "reason": s.reason[:300]} for s in self.skipped[:MAX_REPORTED_SKIPS]],
+            **({"skipped_total": len(self.skipped)} if len(self.skipped) > MAX_REPORTED_SKIPS else {}),
             "added": self.added,
             "changed": self.changed,
             "unchanged": self.unchanged,

@@ -189,10 +189,21 @@ def fetch_payloads(
     return payloads, errors, not_run
 
 
+#: No source lists anywhere near this many records (Models.dev: ~5,300; OpenRouter: ~350);
+#: counted on the raw bytes as JSON objects, before anything is parsed.
+MAX_OBJECTS = 2_000_000
+MAX_RECORDS = 100_000
+
+
 def parse_payload(payload: Payload) -> Snapshot:
     """All pages of a payload as one snapshot. A single recorded page that points to a next
-    one (a replayed first page) is marked incomplete. Raises :class:`SourceError`."""
+    one (a replayed first page) is marked incomplete. Raises :class:`SourceError`, also for a
+    listing past the bounds (:data:`MAX_OBJECTS` JSON objects, :data:`MAX_RECORDS` records)."""
     adapter = ADAPTERS[payload.source]
+    objects = sum(body.count(b"{") for body in payload.bodies)
+    if objects > MAX_OBJECTS:
+        raise SourceError(f"{payload.source}: {payload.origin} holds {objects:,} JSON objects, more than the "
+                          f"{MAX_OBJECTS:,} a listing may have; refusing it before parsing")
     snapshot: Snapshot | None = None
     for body in payload.bodies:
         page = adapter.parse(body, payload.observed_at)
@@ -202,6 +213,9 @@ def parse_payload(payload: Payload) -> Snapshot:
             snapshot.extend(page)
     if snapshot is None:
         raise SourceError(f"{payload.source}: no response")
+    if snapshot.records > MAX_RECORDS:
+        raise SourceError(f"{payload.source}: {payload.origin} lists {snapshot.records:,} records, more than the "
+                          f"{MAX_RECORDS:,} a source may have")
     reject_duplicates(snapshot)
     snapshot.complete = snapshot.complete and payload.complete
     next_page = getattr(adapter, "next_page", None)

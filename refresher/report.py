@@ -289,7 +289,7 @@ def _run_risks(report: ChangeReport, run: Mapping[str, Any]) -> None:
         name = source["source"]
         summary = {k: source.get(k) for k in ("status", "fetched", "parsed", "added", "changed", "unchanged",
                                                "retired", "error", "reason")}
-        summary["skipped"] = len(source.get("skipped", []))
+        summary["skipped"] = source.get("skipped_total", len(source.get("skipped", [])))
         summary["flagged"] = len(source.get("flagged", []))
         report.sources.append({"source": name, **{k: v for k, v in summary.items() if v is not None}})
         if source.get("status") == "failed":
@@ -297,6 +297,10 @@ def _run_risks(report: ChangeReport, run: Mapping[str, Any]) -> None:
         for skipped in source.get("skipped", []):
             if "implausibly" in skipped["reason"]:
                 report.risks.append(Risk("unit-guard", skipped["record"], skipped["reason"]))
+            elif skipped["reason"].startswith("model id "):  # the id policy refused it: worth a look
+                report.risks.append(Risk("refused-id", skipped["record"], skipped["reason"]))
+            elif "with different values" in skipped["reason"]:
+                report.risks.append(Risk("duplicate-id", skipped["record"], skipped["reason"]))
         for warning in source.get("warnings", []):
             if "nothing is retired" in warning or "listed nothing" in warning:
                 report.risks.append(Risk("retirement-blocked", name, warning))
@@ -307,7 +311,10 @@ def _run_risks(report: ChangeReport, run: Mapping[str, Any]) -> None:
 
 def _cell(value: Any) -> str:
     text = "—" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
-    return text.replace("|", "\\|").replace("\n", " ")[:120]
+    # Upstream text reaches a PR body: control and format characters (bidi overrides, zero
+    # widths) are shown as escapes, and nothing can open an HTML tag or break the table.
+    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    return text.replace("|", "\\|").replace("<", "&lt;")[:120]
 
 
 def _table(header: Iterable[str], rows: list[list[Any]], limit: int) -> str:

@@ -176,6 +176,17 @@ def test_pagination_stops_at_the_page_limit_and_says_so(httpserver: HTTPServer, 
     assert "anthropic: stopped after 3 pages; the listing is incomplete" in rec.lines
 
 
+def test_the_pages_of_one_source_are_bounded_together(httpserver: HTTPServer, rec: Recorder) -> None:
+    page = {"data": [{"id": f"m-{i}", "filler": "x" * 1000} for i in range(10)], "has_more": True,
+            "first_id": "a", "last_id": "a"}
+    httpserver.expect_request("/anthropic").respond_with_json(page)
+    policy = FetchPolicy(max_pages=100, max_bytes=20_000, max_total_bytes=50_000)
+    with Fetcher(policy=policy, sleep=rec.waits.append, say=rec.lines.append) as f, \
+            pytest.raises(SourceError, match="5 pages hold more than 50,000 bytes together"):
+        f.listing(ADAPTERS["anthropic"], httpserver.url_for("/anthropic"), SECRET)
+    assert len(httpserver.log) == 5  # stopped there, not at the page limit
+
+
 # -- failures -----------------------------------------------------------------------------------
 
 

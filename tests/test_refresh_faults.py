@@ -140,3 +140,25 @@ def test_a_listing_replayed_counts_its_absences_once(empty_tree: Path) -> None:
         result = run_refresh(empty_tree, [_payload("openrouter", json.dumps(without).encode(), _days_later(day))],
                              say=lambda _: None)
     assert result.summaries[0].retired_ids == [f"openrouter/{gone}"]
+
+
+def test_a_listing_past_the_bounds_is_refused_before_parsing(empty_tree: Path) -> None:
+    from refresher.refresh import MAX_OBJECTS
+
+    tiny = b'{"data": [' + b",".join([b"{}"] * (MAX_OBJECTS + 1)) + b"]}"
+    good = (UPSTREAM / "openrouter/models.json").read_bytes()
+    result = run_refresh(empty_tree, [_payload("modelsdev", tiny, "2026-07-01T16:40:28Z"),
+                                      _payload("openrouter", good, _days_later(0))], say=lambda _: None)
+    assert f"more than the {MAX_OBJECTS:,} a listing may have" in result.errors["modelsdev"]
+    assert [s.source for s in result.summaries] == ["openrouter"]
+
+
+def test_the_report_lists_a_bounded_number_of_skipped_records(empty_tree: Path) -> None:
+    from refresher.reconcile import MAX_REPORTED_SKIPS
+
+    data = json.loads((UPSTREAM / "openrouter/models.json").read_bytes())
+    data["data"] += [{"id": f"bad-{i}", "pricing": {"prompt": "-1e-6"}} for i in range(MAX_REPORTED_SKIPS + 100)]
+    result = run_refresh(empty_tree, [_payload("openrouter", json.dumps(data).encode(), _days_later(0))],
+                         say=lambda _: None)
+    (source,) = result.to_json()["sources"]
+    assert len(source["skipped"]) == MAX_REPORTED_SKIPS and source["skipped_total"] == MAX_REPORTED_SKIPS + 100

@@ -115,3 +115,25 @@ def test_diff_command_between_folders_and_git_revisions(month, tmp_path: Path) -
     bad = runner.invoke(app, ["diff", "no-such-rev", str(root / "metadata"), "--repo", str(REPO)])
     assert bad.exit_code == 2 and "neither a metadata folder nor a git revision" in bad.output
     assert load_state("HEAD", REPO).providers  # a git revision of this repository
+
+
+def test_refused_and_duplicate_ids_are_risky_and_printed_escaped(seeded_tree: Path) -> None:
+    tree = load_tree(seeded_tree)
+    hostile = "openrouter/evil\\u202eid<script>"
+    run = {"sources": [{"source": "openrouter", "status": "ok", "skipped": [
+        {"record": hostile, "reason": "model id 'evil\\u202eid' contains the control or format character U+202E"},
+        {"record": "openrouter/x", "reason": "listed 2 times with different values (price.input: 3 ≠ 30); "
+                                             "every entry rejected, the tree keeps its value"}]}]}
+    report = compare(tree, tree, run=run)
+    assert [r.kind for r in report.risks] == ["refused-id", "duplicate-id"]
+    body = report.markdown()
+    assert "Nothing risky" not in body
+    assert "\u202e" not in body and "<script>" not in body and "&lt;script>" in body
+
+
+def test_raw_control_characters_never_reach_the_body(seeded_tree: Path) -> None:
+    tree = load_tree(seeded_tree)
+    run = {"sources": [{"source": "openrouter\u202e\x1b[2J", "status": "failed", "error": "boom\u200b"}]}
+    body = compare(tree, tree, run=run).markdown()
+    assert "\u202e" not in body and "\x1b" not in body and "\u200b" not in body
+    assert "openrouter\\u202e\\x1b[2J" in body
