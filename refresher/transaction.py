@@ -127,12 +127,36 @@ def recover(root: Path) -> list[str]:
         for stray in sorted(folder.glob(".*.tmp")) if folder.is_dir() else ():
             stray.unlink(missing_ok=True)
             done.append(f"{root}: removed the temporary file {stray.relative_to(root)} of an interrupted write")
+    done.extend(_collect_scratch())
+    return done
+
+
+#: Scratch folders (``faimeta-bundle-…``, ``faimeta-state-…``) older than this were left by a
+#: killed command; younger ones may belong to a command running now.
+SCRATCH_MAX_AGE = 3600.0
+
+
+def _collect_scratch() -> list[str]:
+    import tempfile
+
+    done = []
+    cutoff = time.time() - SCRATCH_MAX_AGE
+    for entry in Path(tempfile.gettempdir()).glob("faimeta-*"):
+        try:
+            info = entry.lstat()
+        except OSError:
+            continue
+        if entry.is_dir() and not entry.is_symlink() and info.st_uid == os.geteuid() and info.st_mtime < cutoff:
+            shutil.rmtree(entry, ignore_errors=True)
+            done.append(f"removed {entry}, the scratch folder of a command that was killed")
     return done
 
 
 def ready(root: Path, say: Callable[[str], None], wait: float = 30.0) -> None:
     """Before reading the tree: recover it if a write was interrupted. Cheap when there is
-    nothing to do (two stats); waits for a running writer only when its work is on disk."""
+    nothing to do (a few stats); waits for a running writer only when its work is on disk."""
+    for line in _collect_scratch():
+        say(line)
     if not (root / WORK_NAME).exists() and not _has_stray(root):
         return
     with TreeLock(root, wait=wait, say=say):

@@ -182,3 +182,18 @@ def test_two_runs_at_once_both_land(tmp_path: Path) -> None:
     ledger = json.loads((root / "ledger.json").read_text())
     assert {"openrouter", "modelsdev"} <= set(ledger["sources"])  # neither run's work was lost
     assert (root / "providers" / "openrouter.json").exists() and (root / "providers" / "anthropic.json").exists()
+
+
+def test_a_killed_commands_scratch_folder_is_removed_by_the_next(tmp_path: Path) -> None:
+    root = fresh_tree(tmp_path)
+    tmp = tmp_path / "tmp"
+    left = tmp / "faimeta-bundle-k1ll3d"
+    (left / "v1").mkdir(parents=True)
+    (left / "v1" / "index.json").write_text("{}")
+    running = tmp / "faimeta-state-running"
+    running.mkdir()
+    old = time.time() - 7200
+    os.utime(left, (old, old))
+    out = faimeta("status", "--root", str(root), tmp=tmp)
+    assert f"removed {left}, the scratch folder of a command that was killed" in out.stderr
+    assert not left.exists() and running.exists()  # a young one may belong to a command running now
