@@ -23,6 +23,7 @@ __all__ = [
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MODEL_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._+-]*$")
 MAX_UPSTREAM_ID_LENGTH = 256
+MAX_SLUG_LENGTH = 64
 
 _DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
 # "3-5" in "claude-3-5-haiku" is version 3.5; "05-20" (a month-day), "4-1106" (a snapshot)
@@ -36,7 +37,9 @@ def slugify(raw: str) -> str:
     """A provider or vendor slug for ``raw`` (``wafer.ai`` → ``wafer-ai``). Raises on an empty result."""
     slug = re.sub(r"[^a-z0-9]+", "-", raw.strip().lower()).strip("-")
     if not slug:
-        raise ValueError(f"{raw!r} has no characters usable in a slug")
+        raise ValueError(f"{raw[:60]!r} has no characters usable in a slug")
+    if len(slug) > MAX_SLUG_LENGTH:  # a slug becomes a file name
+        raise ValueError(f"{raw[:60]!r}… makes a slug of {len(slug)} characters (max {MAX_SLUG_LENGTH})")
     return slug
 
 

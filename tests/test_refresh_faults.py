@@ -162,3 +162,26 @@ def test_the_report_lists_a_bounded_number_of_skipped_records(empty_tree: Path) 
                          say=lambda _: None)
     (source,) = result.to_json()["sources"]
     assert len(source["skipped"]) == MAX_REPORTED_SKIPS and source["skipped_total"] == MAX_REPORTED_SKIPS + 100
+
+
+def test_a_hostile_alias_is_dropped_and_its_record_kept(empty_tree: Path) -> None:
+    data = json.loads((UPSTREAM / "openrouter/models.json").read_bytes())
+    entry = data["data"][0]
+    entry["canonical_slug"] = "evil\u202eid"
+    entry["hugging_face_id"] = "../../etc/passwd"
+    result = run_refresh(empty_tree, [_payload("openrouter", json.dumps(data).encode(), _days_later(0))],
+                         say=lambda _: None)
+    assert result.ok and result.summaries[0].skipped == []
+    text = "".join(p.read_text() for p in empty_tree.rglob("*.json"))
+    assert "\u202e" not in text and "\\u202e" not in text and "etc/passwd" not in text
+    assert entry["id"] in load_tree(empty_tree).providers["openrouter"]["offerings"]
+
+
+def test_a_provider_key_too_long_for_a_file_name_is_skipped(empty_tree: Path) -> None:
+    api = json.loads((UPSTREAM / "modelsdev/api.json").read_bytes())
+    key = next(iter(api))
+    api["p" * 254] = {**api[key], "id": "p" * 254}
+    result = run_refresh(empty_tree, [_payload("modelsdev", json.dumps(api).encode(), "2026-07-01T16:40:28Z")],
+                         say=lambda _: None)
+    assert result.ok
+    assert any(s.record.startswith("provider 'ppp") and "max 64" in s.reason for s in result.summaries[0].skipped)

@@ -134,7 +134,7 @@ def _offering(m: ORModel) -> OfferingObservation:
             parse_date(cutoff if len(cutoff) == 10 else cutoff + "-01")
         except ValueError:
             cutoff = None
-    aliases = tuple(sorted({a for a in (m.canonical_slug, m.hugging_face_id) if a and a != m.id}))
+    aliases = tuple(sorted({a for a in (m.canonical_slug, m.hugging_face_id) if a and a != m.id and _acceptable(a)}))
     return OfferingObservation(
         PROVIDER,
         upstream_id,
@@ -150,3 +150,12 @@ def parse(payload: bytes, observed_at: str) -> Snapshot:
         payload, observed_at, source=SOURCE_ID, provider=ProviderObservation(PROVIDER, dict(PROVIDER_FACTS)),
         model=ORModel, convert=_offering,
     )
+
+
+def _acceptable(alias: str) -> bool:
+    """Whether another name of the model passes the id policy (a hostile alias is dropped)."""
+    try:
+        check_upstream_id(alias)
+    except ValueError:
+        return False
+    return True
