@@ -23,7 +23,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from gate_consumer._time import parse_instant
 from gate_consumer.facts import (
@@ -38,6 +38,7 @@ from gate_consumer.freshness import SOURCE_TYPES, relative_source_type
 from gate_consumer.provenance import FactProvenance, encode_provenance, record_provenance
 from refresher.canonical import VendorRules
 from refresher.classify import classify
+from refresher.precedence import Standing, is_fresh, takes_over
 from refresher.sanity import TOKEN_PRICE_FIELDS, moves_beyond
 from refresher.sources.base import OfferingObservation, Skipped, Snapshot
 from refresher.store import Tree
@@ -143,13 +144,16 @@ class _Reconciler:
         partial: set[str] | None,
         release_dates: Mapping[str, str],
         allow_shrink: bool,
+        run_listings: Mapping[str, RunListing] | None = None,
     ):
+        self.run_listings = run_listings or {}
         self.tree = tree
         self.allow_shrink = allow_shrink
         self.release_dates = release_dates
         self.partial = partial
         self.snap = snapshot
         self.now = snapshot.observed_at
+        self._listed: dict[tuple[str, str], set[str]] = {}
         self.rules = VendorRules(tree.vendor_rules["vendors"])
         guards = tree.sources.get("guards", {})
         self.retire_after = guards.get("retire_after_absences", 3)
@@ -177,10 +181,41 @@ class _Reconciler:
 
     # -- facts -------------------------------------------------------------------------------
 
+    def _standing(self, prov: FactProvenance, provider: str, upstream_id: str | None) -> Standing:
+        """``prov`` as the precedence rule sees it (:mod:`refresher.precedence`)."""
+        kind = source_type(self.tree, prov.source, provider)
+        policy = self.tree.sources.get("freshness_policy", {}).get(kind) or {}
+        pinned = (prov.expires or "9999-12-31T00:00:00Z") if kind == "manual-review" else None
+        return Standing(_rank(self.tree, prov, provider, self.now), self._last_said(prov, provider, upstream_id),
+                        policy.get("fresh_days"), pinned)
+
+    def _last_said(self, prov: FactProvenance, provider: str, upstream_id: str | None) -> str:
+        """When ``prov``'s source last still said its value: its last listing that included the
+        offering (the ledger), else when it first said it."""
+        if prov.source == self.snap.source:
+            return prov.as_of  # this source's ledger is updated after its facts
+        said = prov.as_of
+        in_run = self.run_listings.get(prov.source)
+        if in_run is not None and (upstream_id is None or (provider, upstream_id) in in_run.offerings):
+            said = max(said, in_run.observed_at)  # it says so again in this run
+        entry = self.tree.ledger.get("sources", {}).get(prov.source)
+        if not entry:
+            return said
+        key = (prov.source, provider)
+        listed = self._listed.get(key)
+        if listed is None:
+            absent = entry.get("absences", {}).get(provider, {})
+            listed = self._listed[key] = {i for i in entry.get("listed", {}).get(provider, ()) if i not in absent}
+        if upstream_id is not None and upstream_id not in listed:
+            return said
+        return max(said, entry.get("succeeded_at") or "", entry.get("confirmed_at", {}).get(provider) or "")
+
     def _merge_facts(
-        self, record: dict[str, Any], spec: FactSpec, observed: dict[str, Any], provider: str, label: str
+        self, record: dict[str, Any], spec: FactSpec, observed: dict[str, Any], provider: str, label: str,
+        upstream_id: str | None = None,
     ) -> bool:
-        """Apply one source's facts to a record; return whether the record changed."""
+        """Apply one source's facts to a record (the offering ``upstream_id`` of ``provider``,
+        or the provider itself); return whether the record changed."""
         source, now = self.snap.source, self.now
         facts = record_provenance(record, spec)
         old_facts, old_price = dict(facts), copy.deepcopy(record.get("price"))
@@ -188,18 +223,22 @@ class _Reconciler:
         # is a disagreement between sources, not history.
         owns_price = any(p.source == source for k, p in facts.items() if k.startswith("price."))
         mine = FactProvenance(source, now)
-        new_rank = _rank(self.tree, mine, provider, now)
+        new_standing = self._standing(mine, provider, upstream_id)
         disagreements: dict[str, list[dict[str, Any]]] = record.get("disagreements", {})
         changed = price_moved = False
         for path, value in observed.items():
             current, current_prov = get_fact(record, path), facts.get(path)
+            current_standing = self._standing(current_prov, provider, upstream_id) if current_prov else None
             if current == value:
                 changed |= _drop_disagreement(disagreements, path, source)
-                if current_prov is not None and new_rank < _rank(self.tree, current_prov, provider, now):
-                    facts[path] = mine  # the stronger source now vouches for the same value
+                if current_standing is not None and current_prov.source != source and \
+                        takes_over(new_standing, current_standing) and \
+                        (new_standing.rank < current_standing.rank or
+                         not is_fresh(current_standing, max(now, current_standing.latest))):
+                    facts[path] = mine  # a stronger or fresher source now vouches for the same value
                     changed = True
                 continue
-            if current_prov is None or new_rank <= _rank(self.tree, current_prov, provider, now):
+            if current_standing is None or takes_over(new_standing, current_standing):
                 set_fact(record, path, value)
                 facts[path] = mine
                 changed = True
@@ -208,8 +247,8 @@ class _Reconciler:
                     # An expired manual review: its value held until now, so it is history.
                     price_moved |= path.startswith("price.")
                 elif current_prov is not None and current_prov.source != source:
-                    # A stronger source took over: the other source's value is a disagreement,
-                    # not a price change over time.
+                    # Another source took over: its value is a disagreement, not a price change
+                    # over time.
                     _note_disagreement(disagreements, path, current_prov.source, current, current_prov.as_of)
                     self._flag_jump(label, path, current, value, "sources disagree")
                 elif path.startswith("price.") and (current_prov is not None or owns_price):
@@ -267,7 +306,7 @@ class _Reconciler:
             changed = False
         was_retired = record.get("status") == "retired"
         label = f"{obs.provider}/{obs.upstream_id}"
-        changed_now = self._merge_facts(record, OFFERING_FACTS, obs.facts, obs.provider, label)
+        changed_now = self._merge_facts(record, OFFERING_FACTS, obs.facts, obs.provider, label, obs.upstream_id)
         if record.get("status") != "retired":
             record.pop("retired_at", None)
         if changed is not None:
@@ -514,6 +553,19 @@ def release_dates(tree: Tree, snapshots: Iterable[Snapshot]) -> dict[str, str]:
     }
 
 
+class RunListing(NamedTuple):
+    """What one source of a run lists, and when it was observed."""
+
+    observed_at: str
+    offerings: frozenset[tuple[str, str]]
+
+
+def run_listings(snapshots: Iterable[Snapshot]) -> dict[str, RunListing]:
+    """Per source of a run: the (provider, upstream id) pairs it lists and when."""
+    return {s.source: RunListing(s.observed_at, frozenset((o.provider, o.upstream_id) for o in s.offerings))
+            for s in snapshots}
+
+
 def reconcile(
     tree: Tree,
     snapshot: Snapshot,
@@ -521,15 +573,18 @@ def reconcile(
     only_providers: set[str] | None = None,
     release_dates: Mapping[str, str] | None = None,
     allow_shrink: bool = False,
+    run_listings: Mapping[str, RunListing] | None = None,
 ) -> Summary:
     """Apply one source's snapshot to ``tree`` in place; return what it did.
 
     ``only_providers``: the snapshot was cut down to these providers (``--provider``); the
     ledger then keeps what it knew of the others. ``release_dates``: see :func:`release_dates`.
     ``allow_shrink``: a human checked the removals; retire even past the shrink guard.
+    ``run_listings``: what the other sources of the same run list (:func:`run_listings`): a
+    source applied later in the run still says its values now, so it is not judged stale.
     """
     parse_instant(snapshot.observed_at)  # refuse a malformed observation time before touching anything
-    work = _Reconciler(tree, snapshot, only_providers, release_dates or {}, allow_shrink)
+    work = _Reconciler(tree, snapshot, only_providers, release_dates or {}, allow_shrink, run_listings or {})
     for obs in snapshot.providers:
         work.provider(obs.provider, obs.facts, obs.api_package)
     rules = work.rules

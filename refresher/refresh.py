@@ -20,7 +20,7 @@ from typing import Any
 from gate_consumer._time import format_instant, parse_instant, utc_now
 from refresher.fetch import Fetcher, redact_url
 from refresher.jsonio import dumps
-from refresher.reconcile import Summary, reconcile, release_dates
+from refresher.reconcile import Summary, reconcile, release_dates, run_listings
 from refresher.sources.base import Snapshot, SourceError
 from refresher.sources.registry import ADAPTERS, home_host, key_may_go_to
 from refresher.store import Tree, load_tree, render_tree
@@ -319,11 +319,13 @@ def _reconcile_each(root: Path, work: Tree, snapshots: list[Snapshot], result: R
     through one source must not leave half of its changes)."""
     while True:
         dates = release_dates(work, snapshots)
+        listings = run_listings(snapshots)
         summaries = []
         for snapshot in snapshots:
             try:
                 summary = reconcile(
-                    work, snapshot, only_providers=providers or None, release_dates=dates, allow_shrink=allow_shrink
+                    work, snapshot, only_providers=providers or None, release_dates=dates, allow_shrink=allow_shrink,
+                    run_listings={k: v for k, v in listings.items() if k != snapshot.source},
                 )
             except Exception as exc:
                 result.errors[snapshot.source] = f"{snapshot.source}: cannot reconcile: {type(exc).__name__}: {exc}"

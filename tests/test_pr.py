@@ -124,6 +124,7 @@ def checkout(seeded_tree: Path, tmp_path: Path) -> Path:
 
 
 def _replay(tmp_path: Path, name: str, price: float, at: str) -> Path:
+    # within a week of the seeded OpenRouter listing (2026-07-17): its own prices are still fresh
     """The recorded responses, with one changed Sonnet price, recorded at ``at``."""
     folder = tmp_path / name
     shutil.copytree(UPSTREAM, folder)
@@ -149,7 +150,7 @@ def _calls(github: FakeGitHub) -> list[tuple[str, str]]:
 
 def test_first_run_opens_the_pr_second_updates_it_third_does_nothing(checkout: Path, github: FakeGitHub,
                                                                      tmp_path: Path) -> None:
-    first = _run(checkout, github, _replay(tmp_path, "r1", 2.5, "2026-08-01T00:00:00Z"))
+    first = _run(checkout, github, _replay(tmp_path, "r1", 2.5, "2026-07-20T00:00:00Z"))
     assert first.exit_code == 0, first.output
     assert _calls(github) == [
         ("GET", f"/repos/{SLUG}/pulls"),
@@ -173,7 +174,7 @@ def test_first_run_opens_the_pr_second_updates_it_third_does_nothing(checkout: P
     assert "gate_consumer/_data/v1/index.json" in changed
 
     github.requests.clear()
-    second = _run(checkout, github, _replay(tmp_path, "r2", 30.0, "2026-08-02T00:00:00Z"))
+    second = _run(checkout, github, _replay(tmp_path, "r2", 30.0, "2026-07-21T00:00:00Z"))
     assert second.exit_code == 0, second.output
     assert _calls(github) == [
         ("GET", f"/repos/{SLUG}/pulls"),
@@ -187,7 +188,7 @@ def test_first_run_opens_the_pr_second_updates_it_third_does_nothing(checkout: P
     # The same refresh again while the PR is open: the branch already has it.
     github.requests.clear()
     pushed = git(origin, "rev-parse", "refresh/modelsdev")
-    again = _run(checkout, github, _replay(tmp_path, "r3", 30.0, "2026-08-02T00:00:00Z"))
+    again = _run(checkout, github, _replay(tmp_path, "r3", 30.0, "2026-07-21T00:00:00Z"))
     assert again.exit_code == 0, again.output
     assert "already has exactly this refresh: nothing pushed" in again.output
     assert github.requests == [] and git(origin, "rev-parse", "refresh/modelsdev") == pushed
@@ -195,17 +196,17 @@ def test_first_run_opens_the_pr_second_updates_it_third_does_nothing(checkout: P
     # Once merged, a run that learns nothing changes nothing: no commit, no PR.
     git(checkout, "merge", "--ff-only", "origin/refresh/modelsdev")
     github.requests.clear()
-    merged = _run(checkout, github, _replay(tmp_path, "r4", 30.0, "2026-08-02T00:00:00Z"))
+    merged = _run(checkout, github, _replay(tmp_path, "r4", 30.0, "2026-07-21T00:00:00Z"))
     assert merged.exit_code == 0, merged.output
     assert "no change: no commit, no pull request" in merged.output
     assert github.requests == []
 
 
 def test_a_calm_update_removes_the_needs_review_label(checkout: Path, github: FakeGitHub, tmp_path: Path) -> None:
-    assert _run(checkout, github, _replay(tmp_path, "r1", 30.0, "2026-08-01T00:00:00Z")).exit_code == 0
+    assert _run(checkout, github, _replay(tmp_path, "r1", 30.0, "2026-07-20T00:00:00Z")).exit_code == 0
     assert github.labels[1] == {"metadata-refresh", "needs-review"}
     github.requests.clear()
-    assert _run(checkout, github, _replay(tmp_path, "r2", 3.1, "2026-08-02T00:00:00Z")).exit_code == 0
+    assert _run(checkout, github, _replay(tmp_path, "r2", 3.1, "2026-07-21T00:00:00Z")).exit_code == 0
     assert _calls(github)[-1] == ("DELETE", f"/repos/{SLUG}/issues/1/labels/needs-review")
     assert github.labels[1] == {"metadata-refresh"}
 
@@ -213,7 +214,7 @@ def test_a_calm_update_removes_the_needs_review_label(checkout: Path, github: Fa
 def test_a_failing_api_call_leaves_the_branch_pushed_and_says_so(checkout: Path, github: FakeGitHub,
                                                                  tmp_path: Path) -> None:
     github.fail = ("POST", f"/repos/{SLUG}/pulls")
-    result = _run(checkout, github, _replay(tmp_path, "r1", 2.5, "2026-08-01T00:00:00Z"))
+    result = _run(checkout, github, _replay(tmp_path, "r1", 2.5, "2026-07-20T00:00:00Z"))
     assert result.exit_code == 1
     assert "refresh/modelsdev is pushed" in result.output
     assert f"POST /repos/{SLUG}/pulls answered HTTP 500: Server Error" in result.output
@@ -223,7 +224,7 @@ def test_a_failing_api_call_leaves_the_branch_pushed_and_says_so(checkout: Path,
 
 
 def test_no_secret_appears_in_any_output(checkout: Path, github: FakeGitHub, tmp_path: Path) -> None:
-    result = _run(checkout, github, _replay(tmp_path, "r1", 30.0, "2026-08-01T00:00:00Z"))
+    result = _run(checkout, github, _replay(tmp_path, "r1", 30.0, "2026-07-20T00:00:00Z"))
     assert result.exit_code == 0, result.output
     origin = checkout.parent / "origin.git"
     everything = [
@@ -237,7 +238,7 @@ def test_no_secret_appears_in_any_output(checkout: Path, github: FakeGitHub, tmp
 
 
 def test_pr_needs_a_token_and_a_clean_base(checkout: Path, tmp_path: Path) -> None:
-    replay = _replay(tmp_path, "r1", 2.5, "2026-08-01T00:00:00Z")
+    replay = _replay(tmp_path, "r1", 2.5, "2026-07-20T00:00:00Z")
     args = ["refresh", "--root", str(checkout / "metadata"), "--replay", str(replay), "--pr"]
     no_token = CliRunner().invoke(app, args, env={"GITHUB_TOKEN": ""})
     assert no_token.exit_code == 1 and "--pr needs GITHUB_TOKEN" in no_token.output
@@ -282,7 +283,7 @@ def test_an_origin_that_is_not_github_needs_github_repository(tmp_path: Path) ->
 def test_a_failed_push_is_reported_and_the_checkout_returns_to_main(checkout: Path, github: FakeGitHub,
                                                                     tmp_path: Path) -> None:
     git(checkout, "remote", "set-url", "origin", str(tmp_path / "gone.git"))
-    result = _run(checkout, github, _replay(tmp_path, "r1", 2.5, "2026-08-01T00:00:00Z"))
+    result = _run(checkout, github, _replay(tmp_path, "r1", 2.5, "2026-07-20T00:00:00Z"))
     assert result.exit_code == 1
     assert "pull request: git push failed" in result.output or "pull request: git fetch failed" in result.output
     assert TOKEN not in result.output

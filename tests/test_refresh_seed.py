@@ -89,7 +89,10 @@ def test_a_newer_recording_changes_only_what_changed(seeded_tree: Path, tmp_path
     data["anthropic"]["models"]["claude-sonnet-4-5-20250929"]["cost"]["input"] = 2.5
     (replay / "modelsdev/api.json").write_text(json.dumps(data))
     index = json.loads((replay / "recordings.json").read_text())
-    index["modelsdev/api.json"]["recorded_at"] = "2026-08-01T00:00:00Z"
+    # within a week of the seeded OpenRouter listing (2026-07-17): its own prices are still
+    # fresh, so Models.dev's view of OpenRouter changes nothing there (tests/test_precedence.py
+    # shows the stale case)
+    index["modelsdev/api.json"]["recorded_at"] = "2026-07-20T00:00:00Z"
     (replay / "recordings.json").write_text(json.dumps(index))
     before = _hashes(seeded_tree)
 
@@ -100,10 +103,10 @@ def test_a_newer_recording_changes_only_what_changed(seeded_tree: Path, tmp_path
     assert sorted(k for k in after if after[k] != before[k]) == ["ledger.json", "providers/anthropic.json"]
     offering = load_tree(seeded_tree).providers["anthropic"]["offerings"]["claude-sonnet-4-5-20250929"]
     assert offering["price"]["input"] == 2.5
-    assert offering["provenance"]["fields"]["price.input"]["as_of"] == "2026-08-01T00:00:00Z"
+    assert offering["provenance"]["fields"]["price.input"]["as_of"] == "2026-07-20T00:00:00Z"
     assert offering["price_history"] == [{
         "price": {"cache_read": 0.3, "cache_write": 3.75, "input": 3, "output": 15},
-        "source": "modelsdev", "as_of": "2026-07-01T16:40:28Z", "until": "2026-08-01T00:00:00Z",
+        "source": "modelsdev", "as_of": "2026-07-01T16:40:28Z", "until": "2026-07-20T00:00:00Z",
     }]
 
 
