@@ -155,6 +155,13 @@ class Disagreement(_Strict):
     as_of: Instant
 
 
+class Agreement(_Strict):
+    """Another source stating the published value of a price fact, since ``as_of``."""
+
+    source: Slug
+    as_of: Instant
+
+
 class Offering(_Strict):
     """One provider serving one model, keyed in its provider file by the provider's own id."""
 
@@ -169,6 +176,10 @@ class Offering(_Strict):
     provenance: RecordProvenance
     price_history: list[PriceChange] = Field(default_factory=list)
     disagreements: dict[FactPath, list[Disagreement]] = Field(default_factory=dict)
+    agreements: dict[FactPath, list[Agreement]] = Field(
+        default_factory=dict,
+        description="price fact → the other sources whose latest observation is the published value",
+    )
 
 
 class ProviderFile(_Strict):

@@ -26,6 +26,8 @@ from typing import Any
 import httpx
 from git import GitCommandError, Repo
 
+from refresher.transaction import LOCK_NAME, WORK_NAME
+
 __all__ = [
     "GitHub", "PullRequestError", "PullRequestResult", "default_lane", "open_refresh_pr", "preflight", "publish",
     "repository_slug",
@@ -135,7 +137,9 @@ def publish(
         raise PullRequestError(f"the refresh must start on {base!r}, not {repo.active_branch.name!r}")
     try:
         repo.git.checkout("-B", branch)  # from the base, carrying the refreshed files along
-        repo.git.add("--", *paths)
+        # the tree's lock and an interrupted write's work folder are never part of a refresh,
+        # even in a repository that does not git-ignore them
+        repo.git.add("--", *paths, f":(exclude,glob)**/{LOCK_NAME}", f":(exclude,glob)**/{WORK_NAME}/**")
         with repo.git.custom_environment(**_identity(repo)):
             repo.git.commit("-m", title, "--no-verify")
         commit = repo.head.commit.hexsha
@@ -211,7 +215,9 @@ def preflight(root: Path, base: str, environ: Mapping[str, str]) -> None:
         raise PullRequestError(f"--pr needs {root.resolve().parent} to be a git repository") from None
     if repo.head.is_detached or repo.active_branch.name != base:
         raise PullRequestError(f"--pr starts on the base branch {base!r}; check it out first (or pass --base)")
-    if repo.is_dirty(path=str(root.resolve())) or any(p.startswith(root.name + "/") for p in repo.untracked_files):
+    untracked = [p for p in repo.untracked_files if p.startswith(root.name + "/")
+                 and Path(p).name != LOCK_NAME and WORK_NAME not in Path(p).parts]
+    if repo.is_dirty(path=str(root.resolve())) or untracked:
         raise PullRequestError(f"{root} has uncommitted changes; commit or stash them before a --pr run")
 
 

@@ -39,7 +39,7 @@ from gate_consumer.provenance import FactProvenance, encode_provenance, record_p
 from refresher.canonical import VendorRules
 from refresher.classify import classify
 from refresher.precedence import Standing, is_fresh, takes_over
-from refresher.sanity import TOKEN_PRICE_FIELDS, moves_beyond
+from refresher.sanity import TOKEN_PRICE_FIELDS, moves_beyond, same_value
 from refresher.sources.base import OfferingObservation, Skipped, Snapshot
 from refresher.store import Tree
 
@@ -210,6 +210,17 @@ class _Reconciler:
             return said
         return max(said, entry.get("succeeded_at") or "", entry.get("confirmed_at", {}).get(provider) or "")
 
+    def _heir(self, entries: Iterable[dict[str, Any]], provider: str, upstream_id: str | None) -> FactProvenance | None:
+        """Of the sources agreeing with a value its holder no longer states, the one the
+        precedence rule would publish."""
+        best: tuple[FactProvenance, Standing] | None = None
+        for entry in entries:
+            prov = FactProvenance(entry["source"], entry["as_of"])
+            standing = self._standing(prov, provider, upstream_id)
+            if best is None or takes_over(standing, best[1]):
+                best = (prov, standing)
+        return best[0] if best else None
+
     def _merge_facts(
         self, record: dict[str, Any], spec: FactSpec, observed: dict[str, Any], provider: str, label: str,
         upstream_id: str | None = None,
@@ -225,24 +236,35 @@ class _Reconciler:
         mine = FactProvenance(source, now)
         new_standing = self._standing(mine, provider, upstream_id)
         disagreements: dict[str, list[dict[str, Any]]] = record.get("disagreements", {})
+        agreements: dict[str, list[dict[str, Any]]] = record.get("agreements", {})
         changed = price_moved = False
         for path, value in observed.items():
             current, current_prov = get_fact(record, path), facts.get(path)
             current_standing = self._standing(current_prov, provider, upstream_id) if current_prov else None
-            if current == value:
-                changed |= _drop_disagreement(disagreements, path, source)
-                if current_standing is not None and current_prov.source != source and \
-                        takes_over(new_standing, current_standing) and \
+            tracked = path.startswith("price.")  # agreement is kept for price facts
+            if current_prov is not None and same_value(current, value):
+                changed |= _drop_entry(disagreements, path, source)
+                if current_prov.source == source:
+                    continue
+                if takes_over(new_standing, current_standing) and \
                         (new_standing.rank < current_standing.rank or
                          not is_fresh(current_standing, max(now, current_standing.latest))):
                     facts[path] = mine  # a stronger or fresher source now vouches for the same value
                     changed = True
+                    if tracked:
+                        _drop_entry(agreements, path, source)
+                        _agree(agreements, path, current_prov.source, current_prov.as_of)
+                elif tracked:
+                    changed |= _agree(agreements, path, source, now)
                 continue
             if current_standing is None or takes_over(new_standing, current_standing):
                 set_fact(record, path, value)
                 facts[path] = mine
                 changed = True
-                _drop_disagreement(disagreements, path, source)
+                _drop_entry(disagreements, path, source)
+                for other in agreements.pop(path, ()):  # they agreed with the value replaced
+                    if other["source"] != source:
+                        _note_disagreement(disagreements, path, other["source"], current, other["as_of"])
                 if current_prov is not None and current_prov.expires is not None and current_prov.expires <= now:
                     # An expired manual review: its value held until now, so it is history.
                     price_moved |= path.startswith("price.")
@@ -253,19 +275,29 @@ class _Reconciler:
                     self._flag_jump(label, path, current, value, "sources disagree")
                 elif path.startswith("price.") and (current_prov is not None or owns_price):
                     price_moved = True
-            elif _note_disagreement(disagreements, path, source, value, now):
-                changed = True  # a new or different disagreement: flag it once, not every run
-                self._flag_jump(label, path, current, value, "sources disagree")
+            else:
+                changed |= _drop_entry(agreements, path, source)
+                if _note_disagreement(disagreements, path, source, value, now):
+                    changed = True  # a new or different disagreement: flag it once, not every run
+                    self._flag_jump(label, path, current, value, "sources disagree")
+        for path in [p for p, entries in agreements.items() if p not in observed]:
+            changed |= _drop_entry(agreements, path, source)  # it no longer states that fact
         for path, prov in list(facts.items()):
             if prov.source == source and path not in observed:
-                _delete(record, path)  # the source that stated it no longer does: unknown again
-                del facts[path]
+                heir = self._heir(agreements.get(path, ()), provider, upstream_id)
+                if heir is not None:  # another source still states the value: it holds it now
+                    facts[path] = heir
+                    _drop_entry(agreements, path, heir.source)
+                else:
+                    _delete(record, path)  # the source that stated it no longer does: unknown again
+                    del facts[path]
+                    price_moved |= path.startswith("price.")
                 changed = True
-                price_moved |= path.startswith("price.")
-        if disagreements:
-            record["disagreements"] = disagreements
-        else:
-            record.pop("disagreements", None)
+        for name, entries in (("disagreements", disagreements), ("agreements", agreements)):
+            if entries:
+                record[name] = entries
+            else:
+                record.pop(name, None)
         if old_price and price_moved:
             self._remember_price(record, label, old_price, old_facts)
         _store_provenance(record, facts)
@@ -504,15 +536,28 @@ class _Reconciler:
                 self.summary.retired_ids.append(f"{provider}/{upstream_id}")
 
 
-def _drop_disagreement(disagreements: dict[str, list[dict[str, Any]]], path: str, source: str) -> bool:
-    entries = disagreements.get(path, [])
+def _drop_entry(entries_by_path: dict[str, list[dict[str, Any]]], path: str, source: str) -> bool:
+    """Remove ``source``'s entry for ``path`` (in agreements or disagreements); return whether
+    there was one."""
+    entries = entries_by_path.get(path, [])
     kept = [d for d in entries if d["source"] != source]
     if len(kept) == len(entries):
         return False
     if kept:
-        disagreements[path] = kept
+        entries_by_path[path] = kept
     else:
-        del disagreements[path]
+        del entries_by_path[path]
+    return True
+
+
+def _agree(agreements: dict[str, list[dict[str, Any]]], path: str, source: str, as_of: str) -> bool:
+    """Record that ``source`` states the published value of ``path`` (since ``as_of``, kept from
+    its first sighting); return whether that is new."""
+    entries = agreements.setdefault(path, [])
+    if any(e["source"] == source for e in entries):
+        return False
+    entries.append({"source": source, "as_of": as_of})
+    entries.sort(key=lambda e: e["source"])
     return True
 
 

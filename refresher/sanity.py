@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from gate_consumer._checks import MAX_PRICE
 
 #: A real per-1M-token price is 0 (free) or between these. Below, it is almost certainly a
@@ -25,6 +27,21 @@ def token_price_problem(value: float) -> str | None:
     if value > MAX_TOKEN_PRICE:
         return f"{value!r} USD per 1M tokens is implausibly large: a per-1K or per-token unit mix-up?"
     return None
+
+
+def same_value(a: object, b: object) -> bool:
+    """Whether two sources state the same value: numbers equal after rounding to 10 significant
+    digits or within float noise (``0.0299999997`` is ``0.03``), lists and objects equal item by
+    item; anything else exactly."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return f"{a:.10g}" == f"{b:.10g}" or math.isclose(a, b, rel_tol=1e-7)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    return a == b
 
 
 def moves_beyond(old: object, new: object, ratio: float) -> bool:

@@ -114,6 +114,7 @@ def checkout(seeded_tree: Path, tmp_path: Path) -> Path:
     git(work, "config", "user.email", "runner@example.test")
     shutil.copytree(seeded_tree, work / "metadata")
     shutil.copytree(REPO / "schema", work / "schema")
+    shutil.copy(REPO / ".gitignore", work / ".gitignore")  # as in the real repository: the lock stays out
     (work / "gate_consumer" / "_data" / "v1").mkdir(parents=True)
     (work / "gate_consumer" / "_data" / "v1" / ".keep").write_text("")
     git(work, "add", "-A")
@@ -124,8 +125,9 @@ def checkout(seeded_tree: Path, tmp_path: Path) -> Path:
 
 
 def _replay(tmp_path: Path, name: str, price: float, at: str) -> Path:
-    # within a week of the seeded OpenRouter listing (2026-07-17): its own prices are still fresh
-    """The recorded responses, with one changed Sonnet price, recorded at ``at``."""
+    """The recorded responses, with one changed Sonnet price, recorded at ``at`` (the tests use
+    dates within a week of the seeded OpenRouter listing of 2026-07-17, so its own prices are
+    still fresh and Models.dev's view of them changes nothing)."""
     folder = tmp_path / name
     shutil.copytree(UPSTREAM, folder)
     data = json.loads((folder / "modelsdev/api.json").read_text())
@@ -171,6 +173,7 @@ def test_first_run_opens_the_pr_second_updates_it_third_does_nothing(checkout: P
     assert git(checkout, "status", "--porcelain") == ""
     changed = git(origin, "diff", "--name-only", "main", "refresh/modelsdev").splitlines()
     assert "metadata/providers/anthropic.json" in changed and "reports/modelsdev.json" in changed
+    assert not any(".faimeta" in path for path in changed)  # the lock never travels
     assert "gate_consumer/_data/v1/index.json" in changed
 
     github.requests.clear()
