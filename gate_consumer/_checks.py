@@ -25,7 +25,7 @@ from gate_consumer.provenance import record_provenance
 __all__ = ["CHECKS_VERSION", "MAX_DEPTH", "MAX_PRICE", "check_files", "parse_json"]
 
 #: Bumped when these checks grow, so a cache checked by an older version is checked again.
-CHECKS_VERSION = 1
+CHECKS_VERSION = 2
 #: The deepest nesting a published file has is 6 (a tier inside a price history entry); the
 #: bound leaves room to grow and keeps hostile nesting far from Python's recursion limit.
 MAX_DEPTH = 32
@@ -243,6 +243,11 @@ def _check_provider(document: Any, models: Mapping[str, Any]) -> None:
             _instant(at, f"{where}.confirmed.{source}")
         for path, values in _optional_mapping(record, "disagreements", where).items():
             _expect(values, list, f"{where}.disagreements.{path}")
+        for path, entries in _optional_mapping(record, "agreements", where).items():
+            for i, entry in enumerate(_expect(entries, list, f"{where}.agreements.{path}")):
+                at = f"{where}.agreements.{path}[{i}]"
+                _string(_mapping(entry, at).get("source"), f"{at}.source")
+                _instant(entry.get("as_of"), f"{at}.as_of")
         _check_provenance(record, OFFERING_FACTS, where)
 
 

@@ -118,6 +118,17 @@ class Offering:
         except KeyError:
             raise KeyError(f"{self.key} has no fact {path!r}") from None
 
+    def agreeing(self, path: str) -> tuple[FactProvenance, ...]:
+        """The other sources whose latest observation of the fact at ``path`` is its published
+        value (each with when it first said so); empty when only its own source states it."""
+        return tuple(FactProvenance(e["source"], e["as_of"]) for e in self.record.get("agreements", {}).get(path, ()))
+
+    def sources(self, path: str) -> int:
+        """How many independent sources state the published value of ``path`` (0 if absent)."""
+        if get_fact(self.record, path) is None:
+            return 0
+        return 1 + len(self.record.get("agreements", {}).get(path, ()))
+
     @property
     def price_anchor(self) -> str | None:
         """The fact a quote's source and date come from: ``price.input``, else ``price.output``;
@@ -191,6 +202,7 @@ class FactFreshness(NamedTuple):
     confirmed_at: str
     freshness: Freshness
     ref: str | None = None
+    agreeing: tuple[str, ...] = ()  # the other sources stating the same value (price facts)
 
 
 class ProviderFreshness(NamedTuple):
@@ -554,9 +566,15 @@ class Catalog:
         """How far the fact at ``path`` of an offering or a model can be trusted at ``now``
         (default: the current time). An offering's fact is confirmed when its source last listed
         the offering; a model's when its source last listed completely."""
+        agreeing: tuple[str, ...] = ()
         if isinstance(target, Offering):
             record, prov, provider = target.record, target.provenance(path), target.provider
-            confirmed = max(prov.as_of, record.get("confirmed", {}).get(prov.source, ""))
+            seen = record.get("confirmed", {})
+            confirmed = max(prov.as_of, seen.get(prov.source, ""))
+            others = target.agreeing(path)
+            if others:  # the fact is as recent as its newest agreeing observation
+                agreeing = tuple(a.source for a in others)
+                confirmed = max(confirmed, *(max(a.as_of, seen.get(a.source, "")) for a in others))
             subject = target.key
         else:
             record = target.record
@@ -575,7 +593,8 @@ class Catalog:
             expires=parse_instant(prov.expires) if prov.expires else None,
             conflict=bool(record.get("disagreements", {}).get(path)),
         )
-        return FactFreshness(subject, path, get_fact(record, path), prov.source, kind, prov.as_of, confirmed, status, prov.ref)
+        return FactFreshness(subject, path, get_fact(record, path), prov.source, kind, prov.as_of, confirmed, status,
+                             prov.ref, agreeing)
 
     def price_facts(self, offering: Offering, now: datetime | None = None) -> list[FactFreshness]:
         """Every price fact of an offering (tiers included), judged at ``now``."""

@@ -43,6 +43,7 @@ class Requirement:
     providers: frozenset[str] | None = None
     route_types: frozenset[str] | None = None
     freshness: frozenset[Freshness] | None = None  # allowed price freshness; None: any
+    min_sources: int = 1  # independent sources that must state each token price (input, output)
     models: tuple[str, ...] = ()  # fnmatch patterns on the canonical model id; empty: any
 
     @classmethod
@@ -119,6 +120,11 @@ def _judge(catalog: Catalog, offering: Offering, req: Requirement, usage: Usage,
         allowed = req.freshness is None or freshness is None or freshness in req.freshness
         check(allowed, f"price {freshness.value if freshness else 'unknown'}",
               f"price is {freshness.value if freshness else 'unknown'}")
+        if req.min_sources > 1:
+            stated = [offering.sources(p) for p in ("price.input", "price.output") if offering.sources(p)]
+            least = min(stated, default=0)
+            check(least >= req.min_sources, f"price stated by {least} sources",
+                  f"price stated by {least} source{'s' if least != 1 else ''}, fewer than {req.min_sources}")
     if failed:
         return Candidate(offering, False, cost, freshness, tuple(failed))
     return Candidate(offering, True, cost, freshness, tuple(m for m in met if m))

@@ -195,6 +195,8 @@ def show(
         value = value if len(value) <= 40 else value[:37] + "..."
         typer.echo(f"  {path:<30} {value:<40} {fact['freshness']:<9} {fact['source']} ({fact['source_type']}) "
                    f"as of {fact['as_of'][:10]}, confirmed {fact['confirmed_at'][:10]}")
+        for other in fact.get("agreements", ()):
+            typer.echo(f"  {'':<30} = {other['source']} says the same, since {other['as_of'][:10]}")
         for other in fact.get("disagreements", ()):
             typer.echo(f"  {'':<30} ≠ {json.dumps(other['value'])} says {other['source']} as of {other['as_of'][:10]}")
     for entry in view.get("price_history", ()):

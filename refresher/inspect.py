@@ -33,6 +33,7 @@ class FactView:
     confirmed_at: str
     freshness: Freshness
     disagreements: tuple[dict[str, Any], ...]
+    agreements: tuple[dict[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         out = {
@@ -44,6 +45,8 @@ class FactView:
             "confirmed_at": self.confirmed_at,
             "freshness": self.freshness.value,
         }
+        if self.agreements:
+            out["agreements"] = list(self.agreements)
         if self.disagreements:
             out["disagreements"] = list(self.disagreements)
         return out
@@ -123,7 +126,8 @@ def record_facts(tree: Tree, hit: tuple[str, str, str | None], now: datetime) ->
         fact = catalog.freshness(target, path, now)
         view = FactView(path, fact.value, fact.source, fact.source_type,
                         fact.ref or catalog.source_info(fact.source).get("url", ""), fact.as_of, fact.confirmed_at,
-                        fact.freshness, tuple(record.get("disagreements", {}).get(path, ())))
+                        fact.freshness, tuple(record.get("disagreements", {}).get(path, ())),
+                        tuple(record.get("agreements", {}).get(path, ())))
         facts[path] = view.to_json()
     return {**head, "evaluated_at": format_instant(now), "facts": facts}
 

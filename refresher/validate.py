@@ -105,10 +105,13 @@ def _provenance_problems(
     for path, prov in facts.items():
         if prov.source not in sources:
             yield Problem(file, record, path, f"source {prov.source!r} is not in metadata/sources.json")
-    for path, entries in data.get("disagreements", {}).items():
-        for entry in entries:
-            if entry["source"] not in sources:
-                yield Problem(file, record, f"disagreements.{path}", f"source {entry['source']!r} is not registered")
+    for kind in ("disagreements", "agreements"):
+        for path, entries in data.get(kind, {}).items():
+            for entry in entries:
+                if entry["source"] not in sources:
+                    yield Problem(file, record, f"{kind}.{path}", f"source {entry['source']!r} is not registered")
+            if kind == "agreements" and path not in facts:
+                yield Problem(file, record, f"agreements.{path}", "agreement with a fact the record does not hold")
 
 
 def _price_problems(file: str, record: str, price: dict[str, Any], where: str = "price") -> Iterator[Problem]:

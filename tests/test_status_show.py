@@ -59,6 +59,7 @@ def test_show_an_offering_with_source_dates_and_freshness(seeded_tree: Path) -> 
         "value": 3, "source": "openrouter", "source_type": "provider-api",
         "reference": "https://openrouter.ai/api/v1/models", "as_of": "2026-07-17T18:02:00Z",
         "confirmed_at": "2026-07-17T18:02:00Z", "freshness": "fresh",
+        "agreements": [{"as_of": "2026-07-01T16:40:28Z", "source": "modelsdev"}],  # Models.dev says the same
     }
 
 

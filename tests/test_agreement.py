@@ -1,0 +1,128 @@
+"""Agreement: which sources state a published price, kept through changes of value and holder,
+exposed by gate_consumer, required by routing, printed by `faimeta show`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gate_consumer import Requirement, Usage, candidates
+from refresher.cli import app
+from refresher.refresh import Payload, run_refresh
+from refresher.sanity import same_value
+from refresher.store import load_tree
+from tests.conftest import UPSTREAM
+
+SONNET_OR = "anthropic/claude-sonnet-4.5"  # OpenRouter's id
+
+
+def openrouter(at: str, change=None) -> Payload:
+    data = json.loads((UPSTREAM / "openrouter/models.json").read_bytes())
+    if change:
+        change(next(e for e in data["data"] if e["id"] == SONNET_OR))
+    return Payload("openrouter", (json.dumps(data).encode(),), at, f"openrouter@{at}")
+
+
+def modelsdev(at: str, change=None) -> Payload:
+    data = json.loads((UPSTREAM / "modelsdev/api.json").read_bytes())
+    if change:
+        change(data["openrouter"]["models"][SONNET_OR])
+    return Payload("modelsdev", (json.dumps(data).encode(),), at, f"modelsdev@{at}")
+
+
+def sonnet(root: Path) -> dict:
+    return load_tree(root).providers["openrouter"]["offerings"][SONNET_OR]
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    (0.03, 0.0299999997, True), (3, 3.0, True), (0.1 + 0.2, 0.3, True), (3, 3.0001, False),
+    (0, 0.0, True), (True, 1, False), ([1, 2.0], [1.0, 2], True), ({"a": 0.03}, {"a": 0.0299999997}, True),
+    ({"a": 1}, {"b": 1}, False), ("3", 3, False),
+])
+def test_which_values_are_the_same(a: object, b: object, same: bool) -> None:
+    assert same_value(a, b) is same
+
+
+def test_a_second_source_stating_the_same_price_is_recorded_as_agreeing(empty_tree: Path) -> None:
+    run_refresh(empty_tree, [modelsdev("2026-07-01T16:40:28Z"), openrouter("2026-07-17T18:02:00Z")],
+                say=lambda _: None)
+    offering = sonnet(empty_tree)
+    assert offering["agreements"]["price.input"] == [{"as_of": "2026-07-01T16:40:28Z", "source": "modelsdev"}]
+    assert "price.input" not in offering.get("disagreements", {})
+
+
+def test_float_noise_is_agreement_not_disagreement(empty_tree: Path) -> None:
+    def noisy(entry: dict) -> None:
+        entry["cost"]["input"] = 2.9999999997
+    run_refresh(empty_tree, [modelsdev("2026-07-01T16:40:28Z", noisy), openrouter("2026-07-17T18:02:00Z")],
+                say=lambda _: None)
+    offering = sonnet(empty_tree)
+    assert [a["source"] for a in offering["agreements"]["price.input"]] == ["modelsdev"]
+
+
+def test_a_new_value_turns_its_agreeing_sources_into_disagreements(empty_tree: Path) -> None:
+    run_refresh(empty_tree, [modelsdev("2026-07-01T16:40:28Z"), openrouter("2026-07-17T18:02:00Z")],
+                say=lambda _: None)
+
+    def cheaper(entry: dict) -> None:
+        entry["pricing"]["prompt"] = "0.0000025"
+    run_refresh(empty_tree, [openrouter("2026-07-18T18:02:00Z", cheaper)], say=lambda _: None)
+    offering = sonnet(empty_tree)
+    assert offering["price"]["input"] == 2.5
+    assert "price.input" not in offering.get("agreements", {})
+    assert offering["disagreements"]["price.input"] == [
+        {"as_of": "2026-07-01T16:40:28Z", "source": "modelsdev", "value": 3}]
+
+
+def test_a_source_that_changes_its_mind_no_longer_agrees(empty_tree: Path) -> None:
+    run_refresh(empty_tree, [modelsdev("2026-07-01T16:40:28Z"), openrouter("2026-07-17T18:02:00Z")],
+                say=lambda _: None)
+
+    def dearer(entry: dict) -> None:
+        entry["cost"]["input"] = 4
+    run_refresh(empty_tree, [modelsdev("2026-07-18T00:00:00Z", dearer)], say=lambda _: None)
+    offering = sonnet(empty_tree)
+    assert offering["price"]["input"] == 3  # OpenRouter's own, still fresh
+    assert "price.input" not in offering.get("agreements", {})
+    assert offering["disagreements"]["price.input"][0]["value"] == 4
+
+
+def test_the_consumer_exposes_agreement_and_counts_it_as_confirmation(empty_tree: Path, build_catalog) -> None:
+    run_refresh(empty_tree, [openrouter("2026-07-17T18:02:00Z"), modelsdev("2026-07-20T00:00:00Z")],
+                say=lambda _: None)
+    catalog = build_catalog(empty_tree)
+    offering = catalog.offering("openrouter", SONNET_OR)
+    assert [a.source for a in offering.agreeing("price.input")] == ["modelsdev"]
+    assert offering.sources("price.input") == 2 and offering.sources("price.reasoning") == 0
+    fact = catalog.freshness(offering, "price.input")
+    assert fact.source == "openrouter" and fact.agreeing == ("modelsdev",)
+    assert fact.confirmed_at == "2026-07-20T00:00:00Z"  # Models.dev said the same three days later
+
+
+def test_routing_can_require_two_sources(empty_tree: Path, build_catalog) -> None:
+    run_refresh(empty_tree, [modelsdev("2026-07-01T16:40:28Z"), openrouter("2026-07-17T18:02:00Z")],
+                say=lambda _: None)
+    catalog = build_catalog(empty_tree)
+    usage = Usage(input_tokens=1000, output_tokens=100)
+    judged = candidates(catalog, Requirement(providers=frozenset({"openrouter"}), min_sources=2), usage,
+                        include_rejected=True)
+    by_key = {c.offering.key: c for c in judged}
+    assert by_key[f"openrouter/{SONNET_OR}"].accepted
+    assert "price stated by 2 sources" in by_key[f"openrouter/{SONNET_OR}"].reasons
+    single = [c for c in judged if not c.accepted]
+    assert single and all(any("fewer than 2" in r for r in c.reasons) for c in single)
+    assert all(c.offering.sources("price.input") >= 2 for c in judged if c.accepted)
+
+
+def test_show_prints_who_agrees(empty_tree: Path) -> None:
+    run_refresh(empty_tree, [modelsdev("2026-07-01T16:40:28Z"), openrouter("2026-07-17T18:02:00Z")],
+                say=lambda _: None)
+    result = CliRunner().invoke(app, ["show", f"openrouter/{SONNET_OR}", "--root", str(empty_tree)])
+    assert result.exit_code == 0, result.output
+    assert "= modelsdev says the same, since 2026-07-01" in result.output
+    as_json = CliRunner().invoke(app, ["show", f"openrouter/{SONNET_OR}", "--root", str(empty_tree), "--json"])
+    facts = json.loads(as_json.output)["facts"]
+    assert facts["price.input"]["agreements"] == [{"as_of": "2026-07-01T16:40:28Z", "source": "modelsdev"}]
