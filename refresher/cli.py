@@ -157,6 +157,46 @@ def status(
 
 
 @app.command()
+def agreement(
+    root: RootOption = Path("metadata"),
+    provider: Annotated[list[str] | None, typer.Option("--provider", "-p", help="Only these providers.")] = None,
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    top: Annotated[int, typer.Option(help="How many of the largest disagreements to list.")] = 20,
+):
+    """How far the price sources agree with the published prices, and the largest disagreements.
+
+    \b
+    Examples:
+      faimeta agreement
+      faimeta agreement --provider openrouter --json
+    """
+    from refresher.agreement import agreement_report
+
+    tree = _tree(root)
+    unknown = sorted(set(provider or ()) - set(tree.providers))
+    if unknown:
+        _fail(f"unknown provider(s): {', '.join(unknown)}")
+    report = agreement_report(tree, provider, top)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"{'source':<14} {'compared':>9} {'agree':>7} {'disagree':>9} {'agree %':>8}")
+    for name, c in report["sources"].items():
+        share = f"{100 * c['agree'] / c['compared']:.1f}" if c["compared"] else "-"
+        typer.echo(f"{name:<14} {c['compared']:>9,} {c['agree']:>7,} {c['disagree']:>9,} {share:>8}")
+    p = report["published"]
+    typer.echo(f"\npriced offerings: {p['priced']:,}, input and output each stated by 2+ sources: "
+               f"{p['confirmed_by_2_or_more']:,}")
+    typer.echo(f"first-party: {p['first_party_priced']:,}, stated by 2+ sources: "
+               f"{p['first_party_confirmed_by_2_or_more']:,}")
+    if report["largest_disagreements"]:
+        typer.echo("\nlargest disagreements:")
+        for d in report["largest_disagreements"]:
+            typer.echo(f"  ×{d['ratio']:<8g} {d['offering']} {d['fact']}: {d['published']} ({d['published_source']}, "
+                       f"{d['published_as_of'][:10]}) vs {d['other']} ({d['other_source']}, {d['other_as_of'][:10]})")
+
+
+@app.command()
 def show(
     record_id: Annotated[str, typer.Argument(metavar="ID", help="A model id, alias, provider/upstream_id or upstream id.")],
     root: RootOption = Path("metadata"),

@@ -126,3 +126,38 @@ def test_show_prints_who_agrees(empty_tree: Path) -> None:
     as_json = CliRunner().invoke(app, ["show", f"openrouter/{SONNET_OR}", "--root", str(empty_tree), "--json"])
     facts = json.loads(as_json.output)["facts"]
     assert facts["price.input"]["agreements"] == [{"as_of": "2026-07-01T16:40:28Z", "source": "modelsdev"}]
+
+
+def test_the_agreement_report_counts_what_the_records_hold(empty_tree: Path) -> None:
+    def dearer(entry: dict) -> None:
+        entry["cost"]["input"] = 4.5  # ×1.5 of OpenRouter's 3
+    run_refresh(empty_tree, [modelsdev("2026-07-01T16:40:28Z", dearer), openrouter("2026-07-17T18:02:00Z")],
+                say=lambda _: None)
+    result = CliRunner().invoke(app, ["agreement", "--root", str(empty_tree), "--json", "--provider", "openrouter"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    tree = load_tree(empty_tree)
+    agree = disagree = confirmed = priced = 0
+    for offering in tree.providers["openrouter"]["offerings"].values():
+        if not offering.get("price") or offering.get("status") == "retired":
+            continue
+        priced += 1
+        agree += sum(len(v) for p, v in offering.get("agreements", {}).items() if p.startswith("price."))
+        disagree += sum(len(v) for p, v in offering.get("disagreements", {}).items() if p.startswith("price."))
+        stated = [1 + len(offering.get("agreements", {}).get(p, ())) for p in ("price.input", "price.output")
+                  if p[6:] in offering["price"]]
+        confirmed += min(stated) >= 2
+    assert report["sources"] == {"modelsdev": {"compared": agree + disagree, "agree": agree, "disagree": disagree}}
+    assert report["published"]["priced"] == priced and report["published"]["confirmed_by_2_or_more"] == confirmed
+    assert set(report["published"]) == {"priced", "confirmed_by_2_or_more", "first_party_priced",
+                                        "first_party_confirmed_by_2_or_more"}
+    sonnet_input = next(d for d in report["largest_disagreements"]
+                        if d["offering"] == f"openrouter/{SONNET_OR}" and d["fact"] == "price.input")
+    assert sonnet_input == {"offering": f"openrouter/{SONNET_OR}", "fact": "price.input", "ratio": 1.5,
+                            "published": 3, "published_source": "openrouter", "published_as_of": "2026-07-17T18:02:00Z",
+                            "other": 4.5, "other_source": "modelsdev", "other_as_of": "2026-07-01T16:40:28Z"}
+
+
+def test_agreement_refuses_an_unknown_provider(empty_tree: Path) -> None:
+    result = CliRunner().invoke(app, ["agreement", "--root", str(empty_tree), "--provider", "nobody"])
+    assert result.exit_code == 1 and "unknown provider(s): nobody" in result.output
