@@ -120,7 +120,10 @@ def _positive_int(value: Any, path: str) -> None:
 
 def _check_price(price: Any, path: str) -> None:
     for component, value in _mapping(price, path).items():
-        if component == "tiers":
+        if component == "batch":  # the batch API's token prices
+            for name, amount in _mapping(value, f"{path}.batch").items():
+                _price(amount, f"{path}.batch.{name}")
+        elif component == "tiers":
             for i, tier in enumerate(_expect(value, list, f"{path}.tiers")):
                 where = f"{path}.tiers[{i}]"
                 for key, amount in _mapping(tier, where).items():

@@ -143,7 +143,10 @@ class Offering:
             if anchor_path is None:
                 raise UnpricedError(self.key, "no token price is known for this offering")
             anchor = self.provenance(anchor_path)
-            self._table = PriceTable(self.price, anchor.source, anchor.as_of)  # type: ignore[arg-type]
+            # The price has held since the first of the sources stating it said so (a fresher
+            # source taking over the same value does not make it newer).
+            since = min([anchor.as_of, *(a.as_of for a in self.agreeing(anchor_path))])
+            self._table = PriceTable(self.price, anchor.source, since)  # type: ignore[arg-type]
         return self._table
 
     def __repr__(self) -> str:

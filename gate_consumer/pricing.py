@@ -44,7 +44,8 @@ class Quote(NamedTuple):
 
     ``breakdown`` is ``((component, tokens, usd), ...)`` for each component used; ``tier`` the
     ``above_input_tokens`` threshold of the tier applied (None for the base price);
-    ``price_as_of`` when the applied price was first observed, ``price_source`` by which source.
+    ``price_source`` the source the price is published from, ``price_as_of`` since when it has
+    held (the first observation of it by that source or any source agreeing with it).
     """
 
     offering: str

@@ -70,6 +70,7 @@ class Summary:
     retired_ids: list[str] = field(default_factory=list)
     flagged: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unmapped: dict[str, int] = field(default_factory=dict)  # entries matching nothing, by reason
 
     def line(self) -> str:
         """The one-line summary printed after each source."""
@@ -77,7 +78,7 @@ class Summary:
             f"{self.fetched} fetched, {self.parsed} parsed, {len(self.skipped)} skipped, {self.added} added, "
             f"{self.changed} changed, {self.unchanged} unchanged, {self.retired} retired, "
             f"{len(self.flagged)} flagged"
-        )
+        ) + (f", {sum(self.unmapped.values())} unmapped" if self.unmapped else "")
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -101,6 +102,7 @@ class Summary:
             "models_added": self.models_added,
             "flagged": self.flagged,
             "warnings": self.warnings,
+            **({"unmapped": dict(sorted(self.unmapped.items()))} if self.unmapped else {}),
         }
 
 
@@ -163,6 +165,7 @@ class _Reconciler:
             snapshot.source, snapshot.observed_at, fetched=snapshot.records, parsed=len(snapshot.offerings)
         )
         self.summary.skipped = list(snapshot.skipped)
+        self.summary.unmapped = dict(snapshot.unmapped)
         self.alias_owner = {
             alias.lower(): f"{vendor}/{slug}"
             for vendor, vf in tree.vendors.items()
@@ -324,11 +327,19 @@ class _Reconciler:
 
     def offering(self, obs: OfferingObservation) -> None:
         provider = self.tree.providers.get(obs.provider)
+        if provider is None and self.snap.confirms_only:
+            reason = f"no provider {obs.provider} in the catalog"
+            self.summary.unmapped[reason] = self.summary.unmapped.get(reason, 0) + 1
+            return
         if provider is None:
             self.summary.skipped.append(Skipped(f"{obs.provider}/{obs.upstream_id}", "provider not described by the source"))
             return
         offerings = provider["offerings"]
         record = offerings.get(obs.upstream_id)
+        if record is None and self.snap.confirms_only:
+            reason = f"no such {obs.provider} offering in the catalog"
+            self.summary.unmapped[reason] = self.summary.unmapped.get(reason, 0) + 1
+            return
         if record is None:
             record = {"model": self._link(obs)}
             offerings[obs.upstream_id] = record
@@ -348,7 +359,8 @@ class _Reconciler:
                 self.summary.changed += 1
             else:
                 self.summary.unchanged += 1
-        self.model(record["model"], obs)
+        if not self.snap.confirms_only:  # a catalog that only confirms leaves the models alone
+            self.model(record["model"], obs)
 
     def _link(self, obs: OfferingObservation) -> str:
         """The canonical model of a new offering.
@@ -453,7 +465,9 @@ class _Reconciler:
         before = self.tree.ledger.setdefault("sources", {}).get(source, {})
         listed: dict[str, set[str]] = {}
         for obs in self.snap.offerings:
-            listed.setdefault(obs.provider, set()).add(obs.upstream_id)
+            if not self.snap.confirms_only or obs.upstream_id in self.tree.providers.get(obs.provider, {}).get(
+                    "offerings", {}):
+                listed.setdefault(obs.provider, set()).add(obs.upstream_id)
         # Listed but rejected (a negative price, a duplicate…): present and invalid, never absent.
         present = {p: set(ids) for p, ids in listed.items()}
         for skipped in self.snap.skipped:
@@ -473,7 +487,8 @@ class _Reconciler:
             self.tree.ledger["sources"][source] = {**before, **entry}
             return
         dropped = sum(len(ids - present.get(p, set())) for p, ids in previous.items())
-        shrunk = self.snap.complete and count_before and dropped / count_before > self.max_shrink
+        shrunk = not self.snap.confirms_only and self.snap.complete and count_before and \
+            dropped / count_before > self.max_shrink
         if shrunk:
             outcome = "retiring anyway (--allow-shrink)" if self.allow_shrink else \
                 "so no absence is counted and nothing is retired this run"
@@ -482,7 +497,9 @@ class _Reconciler:
                 f"{self.max_shrink:.0%} fewer, {outcome}"
             )
             shrunk = not self.allow_shrink
-        if not self.snap.complete:
+        if self.snap.confirms_only:
+            shrunk = True  # its silence is not evidence: it lists only what it prices
+        elif not self.snap.complete:
             self.summary.warn(f"{source}'s listing is incomplete: absences are not counted and nothing is retired")
         elif not shrunk:
             for provider, ids in tracked.items():

@@ -14,6 +14,16 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 UPSTREAM = FIXTURES / "upstream"
 
 
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every source URL points at a closed local port unless a test serves it: no test can
+    reach the internet by forgetting an override."""
+    from refresher.sources.registry import ADAPTERS
+
+    for source in ADAPTERS:
+        monkeypatch.setenv(f"FAIMETA_{source.upper().replace('-', '_')}_URL", f"http://127.0.0.1:9/{source}")
+
+
 @pytest.fixture
 def empty_tree(tmp_path: Path) -> Path:
     """A metadata/ folder with the committed registries and no records."""

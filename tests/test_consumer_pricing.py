@@ -52,13 +52,14 @@ def test_every_component_of_a_claude_request(catalog) -> None:
     assert [(c, t) for c, t, _ in quote.breakdown] == [
         ("input", 5_000), ("cache_read", 4_000), ("cache_write", 1_000), ("output", 2_000)]
     assert quote.total_usd == pytest.approx((5_000 * 3 + 4_000 * 0.3 + 1_000 * 3.75 + 2_000 * 15) / 1e6)
-    assert (quote.price_source, quote.price_as_of) == ("modelsdev", "2026-07-01T16:40:28Z")
+    # published from LiteLLM's map of 2026-11-20, held since Models.dev first said the same
+    assert (quote.price_source, quote.price_as_of) == ("litellm", "2026-07-01T16:40:28Z")
     assert quote.catalog_version == catalog.version
 
 
 def test_a_component_without_a_price_is_an_error_not_zero(catalog) -> None:
     with pytest.raises(UnpricedError, match="no cache_write_1h price, and the request has 10 cache_write_1h tokens"):
-        catalog.price("claude-sonnet-4-5", input_tokens=100, cache_write_1h_tokens=10)
+        catalog.price("anthropic/claude-3-haiku-20240307", input_tokens=100, cache_write_1h_tokens=10)
 
 
 def test_an_offering_without_any_price_is_an_error(catalog) -> None:
@@ -101,11 +102,12 @@ def test_freshness_of_a_price_against_now(catalog) -> None:
     from datetime import datetime, timezone
 
     offering = catalog.pick_offering("claude-sonnet-4-5")
-    fact = catalog.freshness(offering, "price.input", datetime(2026, 7, 10, tzinfo=timezone.utc))
-    assert (fact.source, fact.source_type, fact.freshness) == ("modelsdev", "community-catalog", Freshness.FRESH)
-    later = catalog.freshness(offering, "price.input", datetime(2026, 11, 23, tzinfo=timezone.utc))
+    fact = catalog.freshness(offering, "price.input", datetime(2026, 12, 1, tzinfo=timezone.utc))
+    assert (fact.source, fact.source_type, fact.freshness) == ("litellm", "community-catalog", Freshness.FRESH)
+    assert fact.confirmed_at == "2026-11-20T04:05:34Z" and fact.agreeing == ("modelsdev",)
+    later = catalog.freshness(offering, "price.input", datetime(2027, 1, 15, tzinfo=timezone.utc))
     assert later.freshness is Freshness.STALE
-    report = {r.provider: r for r in catalog.freshness_report(datetime(2026, 11, 23, tzinfo=timezone.utc),
+    report = {r.provider: r for r in catalog.freshness_report(datetime(2027, 3, 1, tzinfo=timezone.utc),
                                                               providers=["anthropic"])}
     assert report["anthropic"].stale == report["anthropic"].tracked > 0
 
@@ -139,7 +141,7 @@ def test_price_on_the_command_line() -> None:
     assert text.exit_code == 0, text.output
     assert "google/gemini-2.5-pro (google/gemini-2.5-pro)" in text.output
     assert "tier above 200,000 input tokens" in text.output
-    assert "price from modelsdev (community-catalog) as of 2026-07-01T16:40:28Z" in text.output
+    assert "price from litellm (community-catalog) as of 2026-07-01T16:40:28Z" in text.output
     assert text.output.rstrip().endswith(": fresh")
     as_json = runner.invoke(app, ["price", "claude-sonnet-4-5", "--input", "1000", "--output", "10", "--json"])
     data = json.loads(as_json.output)

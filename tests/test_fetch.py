@@ -32,6 +32,7 @@ RECORDED = {
     "deepinfra": "deepinfra/models.json",
     "mistral": "mistral/models.json",
     "fireworks": "fireworks/models.json",
+    "litellm": "litellm/model_prices_and_context_window.json",
 }
 
 
@@ -427,8 +428,9 @@ def test_a_provider_run_uses_only_the_sources_that_describe_it(
 
     httpserver.expect_request("/openrouter").respond_with_data((UPSTREAM / RECORDED["openrouter"]).read_bytes())
     httpserver.expect_request("/modelsdev").respond_with_data(_modelsdev_body())
+    httpserver.expect_request("/litellm").respond_with_data((UPSTREAM / RECORDED["litellm"]).read_bytes())
     env = _environ(httpserver, *RECORDED)
     result = CliRunner().invoke(app, ["refresh", "--root", str(seeded_tree), "--provider", "openrouter"], env=env)
     assert result.exit_code == 0, result.output
-    assert {req.path for req, _ in httpserver.log} == {"/openrouter", "/modelsdev"}
+    assert {req.path for req, _ in httpserver.log} == {"/openrouter", "/modelsdev", "/litellm"}
     assert "openai: not used: describes only openai" in result.output

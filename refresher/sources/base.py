@@ -93,6 +93,11 @@ class Snapshot:
     skipped: list[Skipped] = field(default_factory=list)
     records: int = 0
     complete: bool = True
+    #: a catalog that only confirms or contests offerings the tree knows: it never creates
+    #: providers, offerings or models, and its silence never counts as an absence
+    confirms_only: bool = False
+    #: entries that map to no provider or offering, by reason (coverage, for the reviewer)
+    unmapped: dict[str, int] = field(default_factory=dict)
 
     def extend(self, page: Snapshot) -> None:
         """Add the next page of the same listing."""
@@ -102,6 +107,8 @@ class Snapshot:
         self.skipped.extend(page.skipped)
         self.records += page.records
         self.complete = self.complete and page.complete
+        for reason, count in page.unmapped.items():
+            self.unmapped[reason] = self.unmapped.get(reason, 0) + count
 
 
 def bearer(key: str) -> dict[str, str]:

@@ -13,6 +13,7 @@ from refresher.sources import (
     fireworks,
     google,
     groq,
+    litellm,
     mistral,
     modelsdev,
     openai,
@@ -21,7 +22,7 @@ from refresher.sources import (
 )
 
 ADAPTERS: dict[str, ModuleType] = {module.SOURCE_ID: module for module in (
-    modelsdev, openrouter, openai, anthropic, google, groq, together, deepinfra, mistral, fireworks
+    modelsdev, openrouter, openai, anthropic, google, groq, together, deepinfra, mistral, fireworks, litellm
 )}
 
 
