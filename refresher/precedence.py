@@ -4,7 +4,8 @@ The rule (``docs/provenance.md``, "Which value is published"):
 
 * Among the observations inside their freshness window (``freshness_policy.<type>.fresh_days``
   of ``metadata/sources.json``, measured from when the source *last still said it*), the
-  strongest source type wins; between equals the newer observation wins.
+  strongest source type wins; between equals the newer observation wins, and at the same
+  instant the value already published stays (so a run that learns nothing changes nothing).
 * When only one of them is fresh, it wins: a stronger source that went stale does not pin an
   old value.
 * When neither is fresh, the newer observation wins.
@@ -50,7 +51,7 @@ def takes_over(new: Standing, current: Standing) -> bool:
     at = max(new.latest, current.latest)
     new_fresh, current_fresh = is_fresh(new, at), is_fresh(current, at)
     if new_fresh and current_fresh:
-        return new.rank < current.rank or (new.rank == current.rank and new.latest >= current.latest)
+        return new.rank < current.rank or (new.rank == current.rank and new.latest > current.latest)
     if new_fresh != current_fresh:
         return new_fresh
-    return new.latest >= current.latest
+    return new.latest > current.latest

@@ -306,6 +306,9 @@ def _reconcile_and_write(root: Path, payloads: list[Payload], result: RefreshRes
             snapshot.providers = [p for p in snapshot.providers if p.provider in providers]
             snapshot.offerings = [o for o in snapshot.offerings if o.provider in providers]
         snapshots.append(snapshot)
+    # At the same instant, the sources that create offerings come before the catalogs that only
+    # confirm them (which would otherwise find nothing to confirm in a new tree).
+    snapshots.sort(key=lambda s: (s.observed_at, s.confirms_only, s.source))
     work = _reconcile_each(root, work, snapshots, result, providers=providers, allow_shrink=allow_shrink, say=say)
     result.problems, result.written = write_if_valid(work, root, dry_run=dry_run, say=say)
     if result.invalid:

@@ -25,6 +25,8 @@ def at(day: int) -> str:
     ("both fresh: the stronger wins", Standing(COMMUNITY, at(10), 14), Standing(API, at(8), 7), "current"),
     ("both fresh: a stronger newcomer wins", Standing(API, at(10), 7), Standing(COMMUNITY, at(8), 14), "new"),
     ("both fresh and equal: the newer wins", Standing(API, at(10), 7), Standing(API, at(8), 7), "new"),
+    ("equal at the same instant: the published value stays", Standing(COMMUNITY, at(10), 14),
+     Standing(COMMUNITY, at(10), 14), "current"),
     ("the stronger went stale: the fresh newer value wins", Standing(COMMUNITY, at(30), 14),
      Standing(API, at(1), 7), "new"),
     ("a stale newcomer does not displace a fresh value", Standing(API, at(1), 7), Standing(COMMUNITY, at(30), 14),

@@ -185,3 +185,17 @@ def test_a_provider_key_too_long_for_a_file_name_is_skipped(empty_tree: Path) ->
                          say=lambda _: None)
     assert result.ok
     assert any(s.record.startswith("provider 'ppp") and "max 64" in s.reason for s in result.summaries[0].skipped)
+
+
+def test_a_live_refresh_that_learns_nothing_changes_only_the_ledger(empty_tree: Path) -> None:
+    """Every source fetched at one instant, then the same bodies again an hour later: the second
+    run moves no value, no provenance, no disagreement between sources of equal strength."""
+    bodies = {"modelsdev": (UPSTREAM / "modelsdev/api.json").read_bytes(),
+              "openrouter": (UPSTREAM / "openrouter/models.json").read_bytes(),
+              "groq": (UPSTREAM / "groq/models-2026-08.json").read_bytes(),
+              "litellm": (UPSTREAM / "litellm/model_prices_and_context_window.json").read_bytes()}
+    for at, expected in (("2026-12-01T10:00:00Z", None), ("2026-12-01T11:00:00Z", ["ledger.json"])):
+        result = run_refresh(empty_tree, [_payload(s, b, at) for s, b in bodies.items()], say=lambda _: None)
+        assert result.ok, result.to_json()
+        if expected is not None:
+            assert result.written == expected
