@@ -252,7 +252,9 @@ class _Reconciler:
                 if takes_over(new_standing, current_standing) and \
                         (new_standing.rank < current_standing.rank or
                          not is_fresh(current_standing, max(now, current_standing.latest))):
-                    facts[path] = mine  # a stronger or fresher source now vouches for the same value
+                    # a stronger or fresher source now vouches for the same value, since it first said so
+                    since = next((a["as_of"] for a in agreements.get(path, ()) if a["source"] == source), now)
+                    facts[path] = FactProvenance(source, since)
                     changed = True
                     if tracked:
                         _drop_entry(agreements, path, source)
@@ -261,13 +263,20 @@ class _Reconciler:
                     changed |= _agree(agreements, path, source, now)
                 continue
             if current_standing is None or takes_over(new_standing, current_standing):
+                # a source that already said this value (as a disagreement) said it since then
+                since = next((d["as_of"] for d in disagreements.get(path, ())
+                              if d["source"] == source and same_value(d["value"], value)), now)
                 set_fact(record, path, value)
-                facts[path] = mine
+                facts[path] = mine if since == now else FactProvenance(source, since)
                 changed = True
                 _drop_entry(disagreements, path, source)
                 for other in agreements.pop(path, ()):  # they agreed with the value replaced
                     if other["source"] != source:
                         _note_disagreement(disagreements, path, other["source"], current, other["as_of"])
+                if tracked:  # those who already said the new value now agree with it
+                    for other in [d for d in disagreements.get(path, ()) if same_value(d["value"], value)]:
+                        _drop_entry(disagreements, path, other["source"])
+                        _agree(agreements, path, other["source"], other["as_of"])
                 if current_prov is not None and current_prov.expires is not None and current_prov.expires <= now:
                     # An expired manual review: its value held until now, so it is history.
                     price_moved |= path.startswith("price.")
@@ -615,6 +624,34 @@ def release_dates(tree: Tree, snapshots: Iterable[Snapshot]) -> dict[str, str]:
     }
 
 
+def expand_rules(tree: Tree, snapshot: Snapshot) -> None:
+    """Turn a catalog's match rules into observations of the offerings they match in ``tree``:
+    for each offering of a rule's provider, the first rule (in the catalog's order) that matches
+    its id. A rule that matches nothing is counted in ``snapshot.unmapped``."""
+    by_provider: dict[str, list[Any]] = {}
+    for rule in snapshot.rules:
+        by_provider.setdefault(rule.provider, []).append(rule)
+    used: set[int] = set()
+    for provider, rules in sorted(by_provider.items()):
+        record = tree.providers.get(provider)
+        if record is None:
+            snapshot.unmapped[f"no provider {provider} in the catalog"] = \
+                snapshot.unmapped.get(f"no provider {provider} in the catalog", 0) + len(rules)
+            continue
+        for upstream_id in sorted(record["offerings"]):
+            key = upstream_id.lower()
+            for rule in rules:
+                if rule.matches(key):
+                    snapshot.offerings.append(OfferingObservation(provider, upstream_id, dict(rule.facts)))
+                    used.add(id(rule))
+                    break
+        unused = sum(1 for rule in rules if id(rule) not in used)
+        if unused:
+            reason = f"matches no {provider} offering in the catalog"
+            snapshot.unmapped[reason] = snapshot.unmapped.get(reason, 0) + unused
+    snapshot.rules = []
+
+
 class RunListing(NamedTuple):
     """What one source of a run lists, and when it was observed."""
 
@@ -646,6 +683,8 @@ def reconcile(
     source applied later in the run still says its values now, so it is not judged stale.
     """
     parse_instant(snapshot.observed_at)  # refuse a malformed observation time before touching anything
+    if snapshot.rules:
+        expand_rules(tree, snapshot)
     work = _Reconciler(tree, snapshot, only_providers, release_dates or {}, allow_shrink, run_listings or {})
     for obs in snapshot.providers:
         work.provider(obs.provider, obs.facts, obs.api_package)

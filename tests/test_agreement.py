@@ -161,3 +161,20 @@ def test_the_agreement_report_counts_what_the_records_hold(empty_tree: Path) -> 
 def test_agreement_refuses_an_unknown_provider(empty_tree: Path) -> None:
     result = CliRunner().invoke(app, ["agreement", "--root", str(empty_tree), "--provider", "nobody"])
     assert result.exit_code == 1 and "unknown provider(s): nobody" in result.output
+
+
+def test_a_source_that_said_the_new_value_before_agrees_with_it(seeded_tree: Path) -> None:
+    """Models.dev says 3, genai-prices later 30 (published: newer), LiteLLM later still 3: the
+    3 is published again and Models.dev agrees with it instead of disagreeing."""
+    genai = json.dumps([{"id": "anthropic", "models": [
+        {"id": "s", "match": {"equals": "claude-sonnet-4-5-20250929"}, "prices": {"input_mtok": 30}}]}]).encode()
+    lite = json.dumps({"claude-sonnet-4-5-20250929": {"litellm_provider": "anthropic",
+                                                      "input_cost_per_token": 3e-06}}).encode()
+    run_refresh(seeded_tree, [Payload("genai-prices", (genai,), "2026-07-30T00:00:00Z", "g")], say=lambda _: None)
+    mid = load_tree(seeded_tree).providers["anthropic"]["offerings"]["claude-sonnet-4-5-20250929"]
+    assert mid["price"]["input"] == 30 and mid["disagreements"]["price.input"][0]["source"] == "modelsdev"
+    run_refresh(seeded_tree, [Payload("litellm", (lite,), "2026-11-20T00:00:00Z", "l")], say=lambda _: None)
+    after = load_tree(seeded_tree).providers["anthropic"]["offerings"]["claude-sonnet-4-5-20250929"]
+    assert after["price"]["input"] == 3
+    assert [a["source"] for a in after["agreements"]["price.input"]] == ["modelsdev"]
+    assert [d["source"] for d in after["disagreements"]["price.input"]] == ["genai-prices"]

@@ -33,6 +33,7 @@ RECORDED = {
     "mistral": "mistral/models.json",
     "fireworks": "fireworks/models.json",
     "litellm": "litellm/model_prices_and_context_window.json",
+    "genai-prices": "genai-prices/data.json",
 }
 
 
@@ -59,7 +60,7 @@ def fetcher(rec: Recorder) -> Fetcher:
 def _environ(httpserver: HTTPServer, *sources: str) -> dict[str, str]:
     env = {}
     for source in sources:
-        env[f"FAIMETA_{source.upper()}_URL"] = httpserver.url_for(f"/{source}")
+        env[f"FAIMETA_{source.upper().replace('-', '_')}_URL"] = httpserver.url_for(f"/{source}")
         key_env = load_tree_sources()[source].get("api_key_env")
         if key_env:
             env[key_env] = SECRET
@@ -87,7 +88,7 @@ def test_every_adapter_fetches_and_parses_its_recording_over_http(
     payloads, errors, not_run = _fetch(empty_tree, _environ(httpserver, source), fetcher, rec, source)
     assert (errors, not_run) == ({}, {})
     snapshot = parse_payload(payloads[0])
-    assert snapshot.records > 0 and snapshot.offerings
+    assert snapshot.records > 0 and (snapshot.offerings or snapshot.rules)  # rules: matched at reconcile
     request, _ = httpserver.log[0]
     assert request.headers["User-Agent"].startswith("fusionaize-metadata-refresher/")
     if getattr(ADAPTERS[source], "NEEDS_KEY", False):
@@ -429,8 +430,9 @@ def test_a_provider_run_uses_only_the_sources_that_describe_it(
     httpserver.expect_request("/openrouter").respond_with_data((UPSTREAM / RECORDED["openrouter"]).read_bytes())
     httpserver.expect_request("/modelsdev").respond_with_data(_modelsdev_body())
     httpserver.expect_request("/litellm").respond_with_data((UPSTREAM / RECORDED["litellm"]).read_bytes())
+    httpserver.expect_request("/genai-prices").respond_with_data((UPSTREAM / RECORDED["genai-prices"]).read_bytes())
     env = _environ(httpserver, *RECORDED)
     result = CliRunner().invoke(app, ["refresh", "--root", str(seeded_tree), "--provider", "openrouter"], env=env)
     assert result.exit_code == 0, result.output
-    assert {req.path for req, _ in httpserver.log} == {"/openrouter", "/modelsdev", "/litellm"}
+    assert {req.path for req, _ in httpserver.log} == {"/openrouter", "/modelsdev", "/litellm", "/genai-prices"}
     assert "openai: not used: describes only openai" in result.output

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from refresher.sanity import TOKEN_PRICE_FIELDS, token_price_problem
 
 __all__ = [
+    "MatchRule",
     "OfferingObservation",
     "ProviderObservation",
     "Skipped",
@@ -80,6 +81,18 @@ class OfferingObservation:
     aliases: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class MatchRule:
+    """A catalog's price for whichever offering of ``provider`` its rule matches (``matches``
+    takes a lower-cased upstream id). Expanded into observations against the tree when the
+    source is reconciled (:func:`refresher.reconcile.reconcile`)."""
+
+    provider: str
+    name: str
+    matches: Callable[[str], bool]
+    facts: dict[str, Any]
+
+
 @dataclass
 class Snapshot:
     """One source's observations. ``records`` counts the entries the response listed (valid or
@@ -98,6 +111,8 @@ class Snapshot:
     confirms_only: bool = False
     #: entries that map to no provider or offering, by reason (coverage, for the reviewer)
     unmapped: dict[str, int] = field(default_factory=dict)
+    #: prices matched to offerings by a rule, not an id (genai-prices, Langfuse)
+    rules: list[MatchRule] = field(default_factory=list)
 
     def extend(self, page: Snapshot) -> None:
         """Add the next page of the same listing."""
@@ -107,6 +122,7 @@ class Snapshot:
         self.skipped.extend(page.skipped)
         self.records += page.records
         self.complete = self.complete and page.complete
+        self.rules.extend(page.rules)
         for reason, count in page.unmapped.items():
             self.unmapped[reason] = self.unmapped.get(reason, 0) + count
 

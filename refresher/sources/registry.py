@@ -11,6 +11,7 @@ from refresher.sources import (
     anthropic,
     deepinfra,
     fireworks,
+    genai_prices,
     google,
     groq,
     litellm,
@@ -22,7 +23,8 @@ from refresher.sources import (
 )
 
 ADAPTERS: dict[str, ModuleType] = {module.SOURCE_ID: module for module in (
-    modelsdev, openrouter, openai, anthropic, google, groq, together, deepinfra, mistral, fireworks, litellm
+    modelsdev, openrouter, openai, anthropic, google, groq, together, deepinfra, mistral, fireworks, litellm,
+    genai_prices,
 )}
 
 

@@ -1,0 +1,134 @@
+"""genai-prices' v2 feed (``prices/data.json`` of pydantic/genai-prices): an independent
+community catalog that confirms or contests the prices of offerings the catalog knows.
+
+Shape: a list of providers, each with ``models``: ``id``, a ``match`` rule (``equals``,
+``starts_with``, ``ends_with``, ``contains``, ``regex``, ``or`` / ``and`` of rules) and
+``prices`` in USD **per 1M tokens** (``input_mtok``, ``output_mtok``, ``cache_read_mtok``,
+``cache_write_mtok``, ``cache_write_1h_mtok``, audio, ``output_reasoning_mtok``). A price can
+be ``{"base": 3, "tiers": [{"start": 200000, "price": 6}]}``: a context tier for prompts over
+``start`` tokens. ``prices`` as a list (prices that change on a date) wait for dated prices.
+
+A rule names no offering by itself: it is matched, as genai-prices matches, against the ids
+of the provider's offerings in the tree when the source is reconciled (the first rule of the
+provider that matches an id wins). It never creates a provider, an offering or a model; a rule
+that matches nothing and a provider that maps to none of ours are counted by reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from refresher.sources.base import MatchRule, Snapshot, SourceError, load_json, per_million
+
+SOURCE_ID = "genai-prices"
+URL = "https://raw.githubusercontent.com/pydantic/genai-prices/main/prices/data.json"
+KEY_ENV = None  # the only variable whose key this source receives
+
+#: genai-prices provider id → ours
+PROVIDERS = {
+    "anthropic": "anthropic", "aws": "amazon-bedrock", "azure": "azure", "cerebras": "cerebras",
+    "cohere": "cohere", "deepseek": "deepseek", "fireworks": "fireworks-ai", "google": "google",
+    "groq": "groq", "minimax": "minimax", "mistral": "mistral", "moonshotai": "moonshotai",
+    "novita": "novita-ai", "openai": "openai", "openrouter": "openrouter", "ovhcloud": "ovhcloud",
+    "perplexity": "perplexity", "together": "togetherai", "x-ai": "xai", "zhipuai": "zhipuai",
+}
+_COMPONENTS = {
+    "input_mtok": "input", "output_mtok": "output", "cache_read_mtok": "cache_read",
+    "cache_write_mtok": "cache_write", "cache_write_1h_mtok": "cache_write_1h",
+    "input_audio_mtok": "input_audio", "output_audio_mtok": "output_audio", "output_reasoning_mtok": "reasoning",
+}
+
+
+def parse(payload: bytes, observed_at: str) -> Snapshot:
+    """Parse the feed. Raises :class:`SourceError` if it is not one."""
+    data = load_json(payload, SOURCE_ID)
+    if not isinstance(data, list):
+        raise SourceError(f"{SOURCE_ID}: expected a list of providers, got {type(data).__name__}")
+    snapshot = Snapshot(SOURCE_ID, observed_at, confirms_only=True)
+    for provider in data:
+        if not isinstance(provider, dict) or not isinstance(provider.get("models"), list):
+            raise SourceError(f"{SOURCE_ID}: a provider without a list of models")
+        ours = PROVIDERS.get(str(provider.get("id")))
+        for model in provider["models"]:
+            snapshot.records += 1
+            reason = None if ours else f"provider {str(provider.get('id'))[:40]} not mapped"
+            rule = None
+            if reason is None:
+                reason, rule = _rule(ours, model)
+            if rule is None:
+                snapshot.unmapped[reason] = snapshot.unmapped.get(reason, 0) + 1
+            else:
+                snapshot.rules.append(rule)
+    return snapshot
+
+
+def _rule(provider: str, model: Any) -> tuple[str, MatchRule | None]:
+    if not isinstance(model, dict) or not isinstance(model.get("id"), str):
+        return "invalid: a model without an id", None
+    prices = model.get("prices")
+    if isinstance(prices, list):
+        return "prices that change on a date (wait for dated prices)", None
+    try:
+        matcher = _matcher(model.get("match"))
+        facts = _prices(prices)
+    except (ValueError, TypeError, re.error) as exc:
+        return f"invalid: {str(exc).split(':', 1)[0][:60]}", None
+    if not facts:
+        return "no token price", None
+    return "", MatchRule(provider, model["id"], matcher, facts)
+
+
+def _matcher(rule: Any) -> Callable[[str], bool]:
+    """A predicate on a lower-cased id from one genai-prices match rule."""
+    if not isinstance(rule, dict) or len(rule) != 1:
+        raise ValueError(f"match rule {str(rule)[:60]} is not one clause")
+    ((kind, arg),) = rule.items()
+    if kind in ("or", "and"):
+        parts = [_matcher(r) for r in arg]
+        combine = any if kind == "or" else all
+        return lambda text: combine(p(text) for p in parts)
+    if not isinstance(arg, str):
+        raise ValueError(f"match clause {kind} needs a string")
+    needle = arg.lower()
+    if kind == "equals":
+        return lambda text: text == needle
+    if kind == "starts_with":
+        return lambda text: text.startswith(needle)
+    if kind == "ends_with":
+        return lambda text: text.endswith(needle)
+    if kind == "contains":
+        return lambda text: needle in text
+    if kind == "regex":
+        pattern = re.compile(arg, re.IGNORECASE)
+        return lambda text: pattern.search(text) is not None
+    raise ValueError(f"match clause {kind} is unknown")
+
+
+def _prices(prices: Any) -> dict[str, Any]:
+    if not isinstance(prices, dict):
+        raise ValueError("prices is not an object")
+    facts: dict[str, Any] = {}
+    tiers: dict[int, dict[str, float]] = {}
+    for name, value in prices.items():
+        component = _COMPONENTS.get(name)
+        if component is None:
+            continue
+        if isinstance(value, dict):
+            base = per_million(value.get("base"), per_token=False, field_name=name)
+            for tier in value.get("tiers") or ():
+                start = tier.get("start")
+                if not isinstance(start, int) or isinstance(start, bool) or start <= 0:
+                    raise ValueError(f"{name}: a tier without a positive start")
+                tiers.setdefault(start, {})[component] = per_million(tier.get("price"), per_token=False,
+                                                                      field_name=f"{name}.tiers")
+        else:
+            base = per_million(value, per_token=False, field_name=name)
+        if base is not None:
+            facts[f"price.{component}"] = base
+    if "price.input" not in facts and "price.output" not in facts:
+        return {}
+    if tiers:
+        facts["price.tiers"] = [{"above_input_tokens": n, **dict(sorted(t.items()))} for n, t in sorted(tiers.items())]
+    return facts
