@@ -40,7 +40,7 @@ from refresher.canonical import VendorRules
 from refresher.classify import classify
 from refresher.precedence import Standing, is_fresh, takes_over
 from refresher.sanity import TOKEN_PRICE_FIELDS, moves_beyond, same_value
-from refresher.sources.base import OfferingObservation, Skipped, Snapshot
+from refresher.sources.base import MatchRule, OfferingObservation, Skipped, Snapshot
 from refresher.store import Tree
 
 __all__ = ["Summary", "reconcile", "release_dates", "source_type"]
@@ -70,7 +70,7 @@ class Summary:
     retired_ids: list[str] = field(default_factory=list)
     flagged: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    unmapped: dict[str, int] = field(default_factory=dict)  # entries matching nothing, by reason
+    unmapped: Counter[str] = field(default_factory=Counter)  # entries matching nothing, by reason
 
     def line(self) -> str:
         """The one-line summary printed after each source."""
@@ -150,6 +150,9 @@ class _Reconciler:
     ):
         self.run_listings = run_listings or {}
         self.tree = tree
+        # a catalog's match rules name offerings only against the tree as it is now
+        matched, unmatched = expand_rules(tree, snapshot.rules)
+        self.offerings = [*snapshot.offerings, *matched]
         self.allow_shrink = allow_shrink
         self.release_dates = release_dates
         self.partial = partial
@@ -162,10 +165,10 @@ class _Reconciler:
         self.max_shrink = guards.get("max_shrink_share", 0.2)
         self.max_ratio = guards.get("max_price_ratio", 5.0)
         self.summary = Summary(
-            snapshot.source, snapshot.observed_at, fetched=snapshot.records, parsed=len(snapshot.offerings)
+            snapshot.source, snapshot.observed_at, fetched=snapshot.records, parsed=len(self.offerings)
         )
         self.summary.skipped = list(snapshot.skipped)
-        self.summary.unmapped = dict(snapshot.unmapped)
+        self.summary.unmapped = snapshot.unmapped + unmatched
         self.alias_owner = {
             alias.lower(): f"{vendor}/{slug}"
             for vendor, vf in tree.vendors.items()
@@ -337,8 +340,7 @@ class _Reconciler:
     def offering(self, obs: OfferingObservation) -> None:
         provider = self.tree.providers.get(obs.provider)
         if provider is None and self.snap.confirms_only:
-            reason = f"no provider {obs.provider} in the catalog"
-            self.summary.unmapped[reason] = self.summary.unmapped.get(reason, 0) + 1
+            self.summary.unmapped[f"no provider {obs.provider} in the catalog"] += 1
             return
         if provider is None:
             self.summary.skipped.append(Skipped(f"{obs.provider}/{obs.upstream_id}", "provider not described by the source"))
@@ -346,8 +348,7 @@ class _Reconciler:
         offerings = provider["offerings"]
         record = offerings.get(obs.upstream_id)
         if record is None and self.snap.confirms_only:
-            reason = f"no such {obs.provider} offering in the catalog"
-            self.summary.unmapped[reason] = self.summary.unmapped.get(reason, 0) + 1
+            self.summary.unmapped[f"no such {obs.provider} offering in the catalog"] += 1
             return
         if record is None:
             record = {"model": self._link(obs)}
@@ -473,7 +474,7 @@ class _Reconciler:
         source, now = self.snap.source, self.now
         before = self.tree.ledger.setdefault("sources", {}).get(source, {})
         listed: dict[str, set[str]] = {}
-        for obs in self.snap.offerings:
+        for obs in self.offerings:
             if not self.snap.confirms_only or obs.upstream_id in self.tree.providers.get(obs.provider, {}).get(
                     "offerings", {}):
                 listed.setdefault(obs.provider, set()).add(obs.upstream_id)
@@ -624,32 +625,30 @@ def release_dates(tree: Tree, snapshots: Iterable[Snapshot]) -> dict[str, str]:
     }
 
 
-def expand_rules(tree: Tree, snapshot: Snapshot) -> None:
-    """Turn a catalog's match rules into observations of the offerings they match in ``tree``:
-    for each offering of a rule's provider, the first rule (in the catalog's order) that matches
-    its id. A rule that matches nothing is counted in ``snapshot.unmapped``."""
-    by_provider: dict[str, list[Any]] = {}
-    for rule in snapshot.rules:
+def expand_rules(tree: Tree, rules: Iterable[MatchRule]) -> tuple[list[OfferingObservation], Counter[str]]:
+    """A catalog's match rules as observations of the offerings they match in ``tree`` (for each
+    offering of a rule's provider, the first rule in the catalog's order that matches its id),
+    and the rules that match nothing, counted by reason."""
+    by_provider: dict[str, list[MatchRule]] = {}
+    for rule in rules:
         by_provider.setdefault(rule.provider, []).append(rule)
-    used: set[int] = set()
-    for provider, rules in sorted(by_provider.items()):
+    observations: list[OfferingObservation] = []
+    unmatched: Counter[str] = Counter()
+    for provider, provider_rules in sorted(by_provider.items()):
         record = tree.providers.get(provider)
         if record is None:
-            snapshot.unmapped[f"no provider {provider} in the catalog"] = \
-                snapshot.unmapped.get(f"no provider {provider} in the catalog", 0) + len(rules)
+            unmatched[f"no provider {provider} in the catalog"] += len(provider_rules)
             continue
+        used: set[int] = set()
         for upstream_id in sorted(record["offerings"]):
             key = upstream_id.lower()
-            for rule in rules:
-                if rule.matches(key):
-                    snapshot.offerings.append(OfferingObservation(provider, upstream_id, dict(rule.facts)))
-                    used.add(id(rule))
-                    break
-        unused = sum(1 for rule in rules if id(rule) not in used)
-        if unused:
-            reason = f"matches no {provider} offering in the catalog"
-            snapshot.unmapped[reason] = snapshot.unmapped.get(reason, 0) + unused
-    snapshot.rules = []
+            rule = next((r for r in provider_rules if r.matches(key)), None)
+            if rule is not None:
+                observations.append(OfferingObservation(provider, upstream_id, dict(rule.facts)))
+                used.add(id(rule))
+        if len(used) < len(provider_rules):
+            unmatched[f"matches no {provider} offering in the catalog"] += len(provider_rules) - len(used)
+    return observations, unmatched
 
 
 class RunListing(NamedTuple):
@@ -683,8 +682,6 @@ def reconcile(
     source applied later in the run still says its values now, so it is not judged stale.
     """
     parse_instant(snapshot.observed_at)  # refuse a malformed observation time before touching anything
-    if snapshot.rules:
-        expand_rules(tree, snapshot)
     work = _Reconciler(tree, snapshot, only_providers, release_dates or {}, allow_shrink, run_listings or {})
     for obs in snapshot.providers:
         work.provider(obs.provider, obs.facts, obs.api_package)
@@ -694,7 +691,7 @@ def reconcile(
         vendor = rules.canonical_model_id(o.provider, o.upstream_id).split("/", 1)[0]
         return (not rules.is_first_party(o.provider, vendor), o.provider, o.upstream_id)
 
-    ordered = sorted(snapshot.offerings, key=first_party_first)
+    ordered = sorted(work.offerings, key=first_party_first)
     for obs in ordered:
         work.offering(obs)
     work.ledger()

@@ -8,6 +8,7 @@ skipped with a reason (``Snapshot.skipped``); only an unusable envelope fails th
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -84,8 +85,8 @@ class OfferingObservation:
 @dataclass(frozen=True)
 class MatchRule:
     """A catalog's price for whichever offering of ``provider`` its rule matches (``matches``
-    takes a lower-cased upstream id). Expanded into observations against the tree when the
-    source is reconciled (:func:`refresher.reconcile.reconcile`)."""
+    takes a lower-cased upstream id), expanded against the tree when the source is reconciled
+    (:func:`refresher.reconcile.expand_rules`)."""
 
     provider: str
     name: str
@@ -110,7 +111,7 @@ class Snapshot:
     #: providers, offerings or models, and its silence never counts as an absence
     confirms_only: bool = False
     #: entries that map to no provider or offering, by reason (coverage, for the reviewer)
-    unmapped: dict[str, int] = field(default_factory=dict)
+    unmapped: Counter[str] = field(default_factory=Counter)
     #: prices matched to offerings by a rule, not an id (genai-prices, Langfuse)
     rules: list[MatchRule] = field(default_factory=list)
 
@@ -123,8 +124,7 @@ class Snapshot:
         self.records += page.records
         self.complete = self.complete and page.complete
         self.rules.extend(page.rules)
-        for reason, count in page.unmapped.items():
-            self.unmapped[reason] = self.unmapped.get(reason, 0) + count
+        self.unmapped.update(page.unmapped)
 
 
 def bearer(key: str) -> dict[str, str]:

@@ -58,7 +58,7 @@ def parse(payload: bytes, observed_at: str) -> Snapshot:
             if reason is None:
                 reason, rule = _rule(ours, model)
             if rule is None:
-                snapshot.unmapped[reason] = snapshot.unmapped.get(reason, 0) + 1
+                snapshot.unmapped[reason] += 1
             else:
                 snapshot.rules.append(rule)
     return snapshot

@@ -97,7 +97,7 @@ def parse(payload: bytes, observed_at: str) -> Snapshot:
         snapshot.records += 1
         reason, observation = _observe(key, entry)
         if observation is None:
-            snapshot.unmapped[reason] = snapshot.unmapped.get(reason, 0) + 1
+            snapshot.unmapped[reason] += 1
         else:
             snapshot.offerings.append(observation)
     return snapshot
