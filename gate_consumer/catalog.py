@@ -130,6 +130,11 @@ class Offering:
         return 1 + len(self.record.get("agreements", {}).get(path, ()))
 
     @property
+    def price_sources(self) -> int:
+        """The fewest sources stating any of its token prices (input, output); 0 if unpriced."""
+        return min((n for n in map(self.sources, ("price.input", "price.output")) if n), default=0)
+
+    @property
     def price_anchor(self) -> str | None:
         """The fact a quote's source and date come from: ``price.input``, else ``price.output``;
         None when the offering has no token price."""

@@ -121,8 +121,7 @@ def _judge(catalog: Catalog, offering: Offering, req: Requirement, usage: Usage,
         check(allowed, f"price {freshness.value if freshness else 'unknown'}",
               f"price is {freshness.value if freshness else 'unknown'}")
         if req.min_sources > 1:
-            stated = [offering.sources(p) for p in ("price.input", "price.output") if offering.sources(p)]
-            least = min(stated, default=0)
+            least = offering.price_sources
             check(least >= req.min_sources, f"price stated by {least} sources",
                   f"price stated by {least} source{'s' if least != 1 else ''}, fewer than {req.min_sources}")
     if failed:

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from gate_consumer.catalog import Offering
 from gate_consumer.facts import OFFERING_FACTS, get_fact
 from gate_consumer.provenance import record_provenance
 from refresher.canonical import VendorRules
 from refresher.store import Tree
 
 __all__ = ["agreement_report"]
-
-_TOKEN_PRICES = ("price.input", "price.output")
-
 
 def agreement_report(tree: Tree, providers: list[str] | None = None, top: int = 20) -> dict[str, Any]:
     """The report (see the module docstring); the JSON ``faimeta agreement --json`` prints."""
@@ -48,8 +46,7 @@ def agreement_report(tree: Tree, providers: list[str] | None = None, top: int = 
                             "published_as_of": facts[path].as_of,
                             "other": entry["value"], "other_source": entry["source"], "other_as_of": entry["as_of"],
                         })
-            stated = [1 + len(agreements.get(p, ())) for p in _TOKEN_PRICES if get_fact(offering, p) is not None]
-            confirmed = bool(stated) and min(stated) >= 2
+            confirmed = Offering(slug, upstream_id, offering).price_sources >= 2
             first_party = rules.is_first_party(slug, offering["model"].split("/", 1)[0])
             published["priced"] += 1
             published["confirmed_by_2_or_more"] += confirmed
