@@ -147,13 +147,11 @@ class _Cache:
 
     def read_object(self, entry: dict[str, Any]) -> bytes | None:
         """The object with this manifest entry's hash, re-hashed; a mismatch evicts it."""
-        import hashlib
-
         path = self.objects / entry["sha256"]
         data = _read_private(path, entry["size"])
         if data is None:
             return None
-        if len(data) != entry["size"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        if not _matches(data, entry):
             path.unlink(missing_ok=True)
             return None
         return data
@@ -215,6 +213,13 @@ _STATE_FILES = frozenset({"state.json", "objects"})
 _LEGACY_FILES = frozenset({"manifest.json", "etag"})  # format 1 kept them apart: never read again
 
 
+def _matches(data: bytes, entry: dict[str, Any]) -> bool:
+    """Whether ``data`` is the file a manifest entry names: its size and its sha256."""
+    import hashlib
+
+    return len(data) == entry["size"] and hashlib.sha256(data).hexdigest() == entry["sha256"]
+
+
 def _object_set(manifest: dict[str, Any]) -> list[str]:
     return sorted({manifest["files"][rel]["sha256"] for rel in _needed(manifest)})
 
@@ -272,8 +277,8 @@ def _download(url: str, cache: _Cache | None, cached: _Cached | None,
                 data = cache.read_object(expected)
             if data is None:
                 _, data, _ = session.get(base + rel, max_bytes=expected["size"])
-                digest = hashlib.sha256(data).hexdigest()
-                if len(data) != expected["size"] or digest != expected["sha256"]:
+                if not _matches(data, expected):
+                    digest = hashlib.sha256(data).hexdigest()
                     raise CatalogLoadError(
                         f"{base}{rel}: {len(data):,} bytes with sha256 {digest[:12]}…, the manifest says "
                         f"{expected['size']:,} bytes with {expected['sha256'][:12]}… (truncated or changed)"

@@ -270,7 +270,7 @@ class _Reconciler:
                 since = next((d["as_of"] for d in disagreements.get(path, ())
                               if d["source"] == source and same_value(d["value"], value)), now)
                 set_fact(record, path, value)
-                facts[path] = mine if since == now else FactProvenance(source, since)
+                facts[path] = FactProvenance(source, since)
                 changed = True
                 _drop_entry(disagreements, path, source)
                 for other in agreements.pop(path, ()):  # they agreed with the value replaced
