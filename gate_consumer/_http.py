@@ -22,6 +22,7 @@ import time
 from urllib.parse import urljoin, urlsplit
 
 from gate_consumer.errors import CatalogLoadError
+from gate_consumer.ids import shown
 
 __all__ = ["MAX_REDIRECTS", "Session", "same_origin"]
 
@@ -180,4 +181,4 @@ class Session:
 
 
 def _short(url: str) -> str:
-    return url[:120].encode("ascii", "backslashreplace").decode()
+    return shown(url, 120)

@@ -17,6 +17,7 @@ __all__ = [
     "SLUG_RE",
     "check_upstream_id",
     "normalize_model_slug",
+    "shown",
     "slugify",
 ]
 
@@ -31,6 +32,13 @@ _DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
 # followed by neither a digit nor a letter.
 _VERSION = re.compile(r"(?<![\d.])(0|[1-9]\d?)-(\d)(?![\d.a-z])")
 _NOT_SLUG = re.compile(r"[^a-z0-9._+-]+")
+
+
+def shown(text: str, limit: int | None = None) -> str:
+    """``text`` (its first ``limit`` characters) as a message may print it: control, bidi,
+    zero-width and every other non-ASCII character escaped (``\\u202e``), so an id from outside
+    cannot rewrite a log line."""
+    return text[:limit].encode("unicode_escape").decode("ascii")
 
 
 def slugify(raw: str) -> str:
@@ -85,28 +93,28 @@ def check_upstream_id(upstream_id: object) -> str:
 
     if not isinstance(upstream_id, str):
         raise ValueError(f"model id is {type(upstream_id).__name__}, not a string")
-    shown = upstream_id[:60].encode("unicode_escape").decode("ascii")
+    label = shown(upstream_id, 60)
     if not upstream_id or upstream_id.strip() != upstream_id:
-        raise ValueError(f"model id '{shown}' is empty or has surrounding white space")
+        raise ValueError(f"model id '{label}' is empty or has surrounding white space")
     if len(upstream_id) > MAX_ACCEPTED_ID_LENGTH:
         raise ValueError(f"model id is {len(upstream_id)} characters long (max {MAX_ACCEPTED_ID_LENGTH})")
     if not upstream_id.isascii():
         for ch in upstream_id:
             if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
-                raise ValueError(f"model id '{shown}' contains the control or format character "
+                raise ValueError(f"model id '{label}' contains the control or format character "
                                  f"U+{ord(ch):04X} (bidi, zero-width or similar)")
         if unicodedata.normalize("NFKC", upstream_id) != upstream_id:
-            raise ValueError(f"model id '{shown}' is not NFKC-normal (full-width or look-alike characters)")
+            raise ValueError(f"model id '{label}' is not NFKC-normal (full-width or look-alike characters)")
         scripts = {unicodedata.name(ch, "?").split(" ", 1)[0] for ch in upstream_id if ch.isalpha()}
         if "LATIN" in scripts and scripts & {"CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE"}:
-            raise ValueError(f"model id '{shown}' mixes Latin letters with look-alikes from another script")
+            raise ValueError(f"model id '{label}' mixes Latin letters with look-alikes from another script")
     if any(ord(ch) < 32 or ord(ch) == 127 or ch.isspace() for ch in upstream_id):
-        raise ValueError(f"model id '{shown}' contains control or white-space characters")
+        raise ValueError(f"model id '{label}' contains control or white-space characters")
     for segment in upstream_id.split("/"):
         if segment in ("", ".", ".."):
-            raise ValueError(f"model id '{shown}' has the path segment '{segment}'")
+            raise ValueError(f"model id '{label}' has the path segment '{segment}'")
         if segment.split(".", 1)[0].lower() in _RESERVED_NAMES:
-            raise ValueError(f"model id '{shown}' has the reserved device name '{segment}'")
+            raise ValueError(f"model id '{label}' has the reserved device name '{segment}'")
         if not _ALNUM.search(segment):
-            raise ValueError(f"model id '{shown}' has a segment with no letter or digit ('{segment}')")
+            raise ValueError(f"model id '{label}' has a segment with no letter or digit ('{segment}')")
     return upstream_id

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gate_consumer._time import format_instant, parse_instant, utc_now
+from gate_consumer.ids import shown
 from refresher.fetch import Fetcher, redact_url
 from refresher.jsonio import dumps
 from refresher.reconcile import Summary, reconcile, release_dates, run_listings
@@ -244,7 +245,7 @@ def reject_duplicates(snapshot: Snapshot) -> None:
         other = snapshot.offerings[differing[0]]
         changes = sorted(k for k in {**first.facts, **other.facts} if first.facts.get(k) != other.facts.get(k))
         detail = "; ".join(f"{k}: {first.facts.get(k)!r} ≠ {other.facts.get(k)!r}" for k in changes[:3]) or "other fields"
-        label = f"{provider}/{upstream_id}".encode("unicode_escape").decode("ascii")[:120]
+        label = shown(f"{provider}/{upstream_id}")[:120]
         snapshot.skipped.append(Skipped(
             label, f"listed {len(where)} times with different values ({detail}); every entry rejected, "
                    "the tree keeps its value",

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gate_consumer.ids import SLUG_RE
+from gate_consumer.ids import SLUG_RE, shown
 from refresher.jsonio import JsonProblem, dumps, loads_strict, write_atomic
 
 __all__ = ["Tree", "TreeProblem", "load_tree", "render_tree", "write_tree"]
@@ -50,7 +50,7 @@ MAX_FILE_BYTES = 64 * 2**20
 
 def _read(path: Path, root: Path, problems: list[str]) -> Any:
     rel = path.relative_to(root.parent).as_posix() if root.parent in path.parents else str(path)
-    rel = rel.encode("unicode_escape").decode("ascii")  # a file name is printed: no control characters
+    rel = shown(rel)  # a file name is printed: no control characters
     try:
         if path.is_symlink():
             problems.append(f"{rel}: is a symlink: refused (the tree holds its own files)")

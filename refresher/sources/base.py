@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from gate_consumer.ids import shown
 from refresher.sanity import TOKEN_PRICE_FIELDS, token_price_problem
 
 __all__ = [
@@ -176,10 +177,10 @@ def record_label(provider: str, raw: Any, index: int, id_key: str = "id") -> str
     upstream_id = raw.get(id_key) if isinstance(raw, Mapping) else None
     if not isinstance(upstream_id, str):
         return f"{provider}/#{index}"
-    shown = upstream_id.encode("unicode_escape").decode("ascii")
-    if len(shown) > 80:
-        shown = f"{shown[:60]}…({len(upstream_id):,} characters)"
-    return f"{provider}/{shown}"
+    label = shown(upstream_id)
+    if len(label) > 80:
+        label = f"{label[:60]}…({len(upstream_id):,} characters)"
+    return f"{provider}/{label}"
 
 
 M = TypeVar("M", bound=Upstream)
