@@ -12,7 +12,8 @@ A write of the tree goes through a work folder inside it, ``metadata/.faimeta-tx
 A kill at any instant leaves either no plan (the tree is the old one; the staged files are
 debris) or a plan (the staged files that are still there move into place). :func:`recover`
 finishes either case; every ``faimeta`` command that reads the tree calls it first
-(:func:`ready`), says what it did, and leaves no temporary file behind.
+(:func:`ready`, which also removes killed commands' scratch folders from the temp directory),
+says what it did, and leaves no temporary file behind.
 
 One writer: :class:`TreeLock` holds an exclusive ``flock`` on ``metadata/.faimeta.lock`` for the
 whole read–reconcile–write of a run, so two runs cannot both load the same tree and each write
@@ -123,12 +124,16 @@ def recover(root: Path) -> list[str]:
             applied = _apply(root, work, plan)
             done.append(f"{root}: finished an interrupted write ({applied} of {len(plan)} file(s) still to move)")
         shutil.rmtree(work, ignore_errors=True)
-    for folder in (root, root / "providers", root / "models"):
-        for stray in sorted(folder.glob(".*.tmp")) if folder.is_dir() else ():
-            stray.unlink(missing_ok=True)
-            done.append(f"{root}: removed the temporary file {stray.relative_to(root)} of an interrupted write")
-    done.extend(_collect_scratch())
+    for stray in _strays(root):
+        stray.unlink(missing_ok=True)
+        done.append(f"{root}: removed the temporary file {stray.relative_to(root)} of an interrupted write")
     return done
+
+
+def _strays(root: Path) -> list[Path]:
+    """Temporary files an interrupted atomic write left in the tree."""
+    return [stray for folder in (root, root / "providers", root / "models") if folder.is_dir()
+            for stray in sorted(folder.glob(".*.tmp"))]
 
 
 #: Scratch folders (``faimeta-bundle-…``, ``faimeta-state-…``) older than this were left by a
@@ -153,19 +158,16 @@ def _collect_scratch() -> list[str]:
 
 
 def ready(root: Path, say: Callable[[str], None], wait: float = 30.0) -> None:
-    """Before reading the tree: recover it if a write was interrupted. Cheap when there is
-    nothing to do (a few stats); waits for a running writer only when its work is on disk."""
+    """Before reading the tree: remove killed commands' scratch folders, and recover the tree
+    if a write was interrupted. Cheap when there is nothing to do (a few stats); waits for a
+    running writer only when its work is on disk."""
     for line in _collect_scratch():
         say(line)
-    if not (root / WORK_NAME).exists() and not _has_stray(root):
+    if not (root / WORK_NAME).exists() and not _strays(root):
         return
     with TreeLock(root, wait=wait, say=say):
         for line in recover(root):
             say(line)
-
-
-def _has_stray(root: Path) -> bool:
-    return any(any(folder.glob(".*.tmp")) for folder in (root, root / "providers", root / "models") if folder.is_dir())
 
 
 def _read_plan(work: Path) -> list[str] | None:
