@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from gate_consumer._time import format_instant, parse_instant, utc_now
-from gate_consumer.ids import shown
 from refresher.fetch import Fetcher, redact_url
 from refresher.jsonio import dumps
 from refresher.reconcile import Summary, reconcile, release_dates, run_listings
-from refresher.sources.base import Snapshot, SourceError
+from refresher.sources.base import Skipped, Snapshot, SourceError, record_label
 from refresher.sources.registry import ADAPTERS, home_host, key_may_go_to
 from refresher.store import Tree, load_tree, render_tree
 from refresher.transaction import TreeLock, commit_tree, recover
@@ -228,8 +227,6 @@ def parse_payload(payload: Payload) -> Snapshot:
 def reject_duplicates(snapshot: Snapshot) -> None:
     """An id listed twice with different values is rejected — both entries, each named — so the
     tree keeps its value; listed twice the same, it counts once."""
-    from refresher.sources.base import Skipped
-
     seen: dict[tuple[str, str], list[int]] = {}
     for i, obs in enumerate(snapshot.offerings):
         seen.setdefault((obs.provider, obs.upstream_id), []).append(i)
@@ -245,9 +242,8 @@ def reject_duplicates(snapshot: Snapshot) -> None:
         other = snapshot.offerings[differing[0]]
         changes = sorted(k for k in {**first.facts, **other.facts} if first.facts.get(k) != other.facts.get(k))
         detail = "; ".join(f"{k}: {first.facts.get(k)!r} ≠ {other.facts.get(k)!r}" for k in changes[:3]) or "other fields"
-        label = shown(f"{provider}/{upstream_id}")[:120]
         snapshot.skipped.append(Skipped(
-            label, f"listed {len(where)} times with different values ({detail}); every entry rejected, "
+            record_label(provider, {"id": upstream_id}, where[0]), f"listed {len(where)} times with different values ({detail}); every entry rejected, "
                    "the tree keeps its value",
             provider, upstream_id))
         drop.update(where)
