@@ -24,7 +24,7 @@ import hashlib
 import json
 import os
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -127,7 +127,7 @@ def build_files(tree: Tree, schema_dir: Path) -> dict[str, str]:
     confirmed = confirmations(tree)
     providers = {slug: provider_document(tree, slug, confirmed) for slug in sorted(tree.providers)}
     index, details = index_documents(tree)
-    confirmed_range = catalog_of(tree, "build").price_confirmations()
+    confirmed_range = _in_memory(index, details, providers.__getitem__, "build").price_confirmations()
     if confirmed_range is not None:  # how old the data is, for describe() without reading every provider
         index["prices_confirmed"] = dict(zip(("oldest", "newest"), confirmed_range, strict=True))
     files = {f"providers/{slug}.json": compact(doc) for slug, doc in providers.items()}
@@ -145,14 +145,19 @@ def catalog_of(tree: Tree, location: str) -> Catalog:
     one way ``faimeta show`` and the consumer resolve ids and judge freshness."""
     confirmed = confirmations(tree)
     index, details = index_documents(tree)
+    return _in_memory(index, details, lambda slug: provider_document(tree, slug, confirmed), location)
+
+
+def _in_memory(index: dict[str, Any], details: dict[str, Any], provider: Callable[[str], dict[str, Any]],
+               location: str) -> Catalog:
+    """A Catalog over documents built in memory (a provider's document only when read)."""
 
     def read(rel: str) -> bytes:
         if rel == "index.json":
             return json.dumps(index).encode()
         if rel == "models.json":
             return json.dumps(details).encode()
-        slug = rel.removeprefix("providers/").removesuffix(".json")
-        return json.dumps(provider_document(tree, slug, confirmed)).encode()
+        return json.dumps(provider(rel.removeprefix("providers/").removesuffix(".json"))).encode()
 
     manifest = {"schema_version": SCHEMA_VERSION, "catalog_version": "working-tree", "built_at": build_time(),
                 "files": {}}
