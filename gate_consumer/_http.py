@@ -66,10 +66,7 @@ class Session:
 
     def close(self) -> None:
         self._watchdog.cancel()
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        self._drop()
 
     def _expire(self) -> None:
         with self._lock:
