@@ -315,7 +315,7 @@ def refresh(
         if replay is not None:
             payloads, errors = replay_payloads(replay, sources)
         else:
-            payloads, errors, not_run = fetch_payloads(tree, sources, say=say)
+            payloads, errors, not_run = fetch_payloads(tree, sources, say=say, providers=providers)
     except SourceError as exc:
         _fail(str(exc))
     from refresher.transaction import LockBusy

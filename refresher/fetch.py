@@ -14,6 +14,8 @@ The contract:
   five): a key sent in ``x-api-key`` or ``x-goog-api-key`` never reaches another host.
 * Paginated sources (an adapter with ``next_page(data)``) are followed page by page up to
   ``max_pages``; a listing cut short is marked incomplete, so nothing is retired on its account.
+* A source published as several files (an adapter with ``PARTS``) is fetched file by file,
+  ``<url><part>.json``; any file that fails fails the source.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class Fetched:
     bodies: tuple[bytes, ...]  # one per page
     url: str  # redacted, for messages
     complete: bool = True
+    parts: tuple[str, ...] = ()  # the name of each body, for a source of several files
 
 
 def redact_url(url: httpx.URL | str) -> str:
@@ -113,12 +116,16 @@ class Fetcher:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def listing(self, adapter: ModuleType, url: str, key: str | None) -> Fetched:
-        """Every page of one source's listing. Raises :class:`SourceError`."""
+    def listing(self, adapter: ModuleType, url: str, key: str | None, *, parts: tuple[str, ...] | None = None) -> Fetched:
+        """Every page of one source's listing (for a source of several files: ``parts``, else
+        every one of its ``PARTS``). Raises :class:`SourceError`."""
         source = adapter.SOURCE_ID
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         if key:
             headers |= getattr(adapter, "auth_headers", bearer)(key)
+        parts = parts if parts is not None else getattr(adapter, "PARTS", None)
+        if parts is not None:
+            return self._parts(source, url, parts, headers)
         next_page: Callable[[Any], dict[str, str] | None] | None = getattr(adapter, "next_page", None)
         params: dict[str, str] = dict(getattr(adapter, "FIRST_PAGE", {}))
         bodies: list[bytes] = []
@@ -141,6 +148,20 @@ class Fetcher:
                 return Fetched(tuple(bodies), redact_url(url), complete=False)
             params = following
             self.say(f"{source}: page {len(bodies) + 1}")
+
+    def _parts(self, source: str, url: str, parts: tuple[str, ...], headers: dict[str, str]) -> Fetched:
+        base = url if url.endswith("/") else url + "/"
+        bodies: list[bytes] = []
+        total = 0
+        for index, part in enumerate(parts, 1):
+            bodies.append(self.get(source, f"{base}{part}.json", {}, headers))
+            total += len(bodies[-1])
+            if total > self.policy.max_total_bytes:
+                raise SourceError(f"{source}: {redact_url(url)}: {index} files hold more than "
+                                  f"{self.policy.max_total_bytes:,} bytes together; refusing the listing")
+            if index % 10 == 0 and index < len(parts):
+                self.say(f"{source}: {index} of {len(parts)} files")
+        return Fetched(tuple(bodies), redact_url(base), parts=parts)
 
     def get(self, source: str, url: str, params: dict[str, str], headers: dict[str, str]) -> bytes:
         """One GET with retries; the body, or :class:`SourceError` naming source, URL and cause."""

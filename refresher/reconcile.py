@@ -265,7 +265,15 @@ class _Reconciler:
                 elif tracked:
                     changed |= _agree(agreements, path, source, now)
                 continue
-            if current_standing is None or takes_over(new_standing, current_standing):
+            takeover = current_standing is None or takes_over(new_standing, current_standing)
+            if takeover and self._held(path, current, value, current_prov, new_standing, current_standing,
+                                       agreements.get(path, ()), disagreements.get(path, ())):
+                changed |= _drop_entry(agreements, path, source)
+                if _note_disagreement(disagreements, path, source, value, now):
+                    changed = True  # flagged once, when it first disagrees so
+                    self._flag_conflict(label, path, current, current_prov, value,
+                                        "held for review: it is no stronger than the published source")
+            elif takeover:
                 # a source that already said this value (as a disagreement) said it since then
                 since = next((d["as_of"] for d in disagreements.get(path, ())
                               if d["source"] == source and same_value(d["value"], value)), now)
@@ -287,14 +295,14 @@ class _Reconciler:
                     # Another source took over: its value is a disagreement, not a price change
                     # over time.
                     _note_disagreement(disagreements, path, current_prov.source, current, current_prov.as_of)
-                    self._flag_jump(label, path, current, value, "sources disagree")
+                    self._flag_jump(label, path, current, value, f"{source} takes over from {current_prov.source}")
                 elif path.startswith("price.") and (current_prov is not None or owns_price):
                     price_moved = True
             else:
                 changed |= _drop_entry(agreements, path, source)
                 if _note_disagreement(disagreements, path, source, value, now):
                     changed = True  # a new or different disagreement: flag it once, not every run
-                    self._flag_jump(label, path, current, value, "sources disagree")
+                    self._flag_conflict(label, path, current, current_prov, value, "the published value stays")
         for path in [p for p, entries in agreements.items() if p not in observed]:
             changed |= _drop_entry(agreements, path, source)  # it no longer states that fact
         for path, prov in list(facts.items()):
@@ -318,10 +326,36 @@ class _Reconciler:
         _store_provenance(record, facts)
         return changed
 
+    def _held(self, path: str, current: Any, value: Any, current_prov: FactProvenance | None, new: Standing,
+              held_by: Standing | None, agreeing: Iterable[dict[str, Any]], disagreeing: Iterable[dict[str, Any]]) -> bool:
+        """Whether a takeover waits for a review: another source, no stronger than the one
+        published, would move a token price by more than ``guards.max_price_ratio``, and no more
+        sources say the new value than the published one. Such a gap is more often a unit or row
+        mix-up in one catalog (Portkey's MiniMax in dollars where cents are meant) than a price
+        change, so age alone does not publish it; a majority of independent sources does."""
+        if current_prov is None or held_by is None or current_prov.source == self.snap.source or new.rank < held_by.rank:
+            return False
+        if current_prov.expires is not None and current_prov.expires <= self.now:
+            return False
+        if not (path.startswith("price.") and path[6:] in TOKEN_PRICE_FIELDS and moves_beyond(current, value, self.max_ratio)):
+            return False
+        backing_new = 1 + sum(1 for d in disagreeing if d["source"] != self.snap.source and same_value(d["value"], value))
+        backing_published = 1 + sum(1 for a in agreeing if a["source"] != self.snap.source)
+        return backing_new <= backing_published
+
     def _flag_jump(self, label: str, path: str, old: Any, new: Any, why: str) -> None:
         """Flag a token price that moves by more than ``guards.max_price_ratio`` either way."""
         if path.startswith("price.") and path[6:] in TOKEN_PRICE_FIELDS and moves_beyond(old, new, self.max_ratio):
             self.summary.flagged.append(f"{label}: {path} {old} → {new} ({why}, more than ×{self.max_ratio:g})")
+
+    def _flag_conflict(self, label: str, path: str, published: Any, holder: FactProvenance | None, said: Any,
+                       outcome: str) -> None:
+        """Flag a source stating a token price more than ``guards.max_price_ratio`` away from the
+        published one, which it does not replace."""
+        if path.startswith("price.") and path[6:] in TOKEN_PRICE_FIELDS and moves_beyond(published, said, self.max_ratio):
+            self.summary.flagged.append(
+                f"{label}: {path} {published} ({holder.source if holder else 'published'}); {self.snap.source} says "
+                f"{said} (sources disagree by more than ×{self.max_ratio:g}; {outcome})")
 
     def _remember_price(
         self, record: dict[str, Any], label: str, old_price: dict[str, Any], old_facts: dict[str, FactProvenance]
@@ -627,27 +661,29 @@ def release_dates(tree: Tree, snapshots: Iterable[Snapshot]) -> dict[str, str]:
 
 def expand_rules(tree: Tree, rules: Iterable[MatchRule]) -> tuple[list[OfferingObservation], Counter[str]]:
     """A catalog's match rules as observations of the offerings they match in ``tree`` (for each
-    offering of a rule's provider, the first rule in the catalog's order that matches its id),
+    offering of a rule's providers, the first rule in the catalog's order that matches its id),
     and the rules that match nothing, counted by reason."""
+    rules = list(rules)
     by_provider: dict[str, list[MatchRule]] = {}
     for rule in rules:
-        by_provider.setdefault(rule.provider, []).append(rule)
+        for provider in rule.providers:
+            by_provider.setdefault(provider, []).append(rule)
     observations: list[OfferingObservation] = []
-    unmatched: Counter[str] = Counter()
+    used: set[int] = set()
     for provider, provider_rules in sorted(by_provider.items()):
         record = tree.providers.get(provider)
-        if record is None:
-            unmatched[f"no provider {provider} in the catalog"] += len(provider_rules)
-            continue
-        used: set[int] = set()
-        for upstream_id in sorted(record["offerings"]):
+        for upstream_id in sorted(record["offerings"]) if record is not None else ():
             key = upstream_id.lower()
             rule = next((r for r in provider_rules if r.matches(key)), None)
             if rule is not None:
                 observations.append(OfferingObservation(provider, upstream_id, dict(rule.facts)))
                 used.add(id(rule))
-        if len(used) < len(provider_rules):
-            unmatched[f"matches no {provider} offering in the catalog"] += len(provider_rules) - len(used)
+    unmatched: Counter[str] = Counter()
+    for rule in rules:
+        if id(rule) not in used:
+            names = ", ".join(rule.providers)
+            known = any(p in tree.providers for p in rule.providers)
+            unmatched[f"matches no {names} offering in the catalog" if known else f"no provider {names} in the catalog"] += 1
     return observations, unmatched
 
 

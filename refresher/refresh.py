@@ -50,6 +50,9 @@ class Payload:
     observed_at: str
     origin: str  # file or URL (redacted), for messages
     complete: bool = True
+    #: the name of each body, for a source published as several files (an adapter with
+    #: ``PARTS``): Portkey's ``anthropic``, ``openai``… Empty for a listing and its pages.
+    parts: tuple[str, ...] = ()
 
 
 @dataclass
@@ -106,16 +109,19 @@ def select_sources(
     return chosen, left_out
 
 
+def _recordings_index(directory: Path) -> dict[str, dict[str, Any]]:
+    index_path = directory / "recordings.json"
+    try:
+        return json.loads(index_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SourceError(f"{index_path}: cannot read the recordings index ({exc})") from None
+
+
 def newest_recordings(directory: Path) -> dict[str, tuple[bool, str, str]]:
     """Per source in ``directory/recordings.json``: ``(complete, recorded_at, file)`` of the
     recording a replay uses — the newest complete one, else the newest partial one."""
-    index_path = directory / "recordings.json"
-    try:
-        index = json.loads(index_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SourceError(f"{index_path}: cannot read the recordings index ({exc})") from None
     best: dict[str, tuple[bool, str, str]] = {}
-    for name, meta in index.items():
+    for name, meta in _recordings_index(directory).items():
         candidate = (meta.get("complete", True), meta["recorded_at"], name)
         if meta.get("source") and (meta["source"] not in best or candidate > best[meta["source"]]):
             best[meta["source"]] = candidate
@@ -124,22 +130,33 @@ def newest_recordings(directory: Path) -> dict[str, tuple[bool, str, str]]:
 
 def replay_payloads(directory: Path, sources: Iterable[str]) -> tuple[list[Payload], dict[str, str]]:
     """The newest complete recording of each source in ``directory`` (the newest partial one if
-    there is no complete one), observed at its recording time (see the module docstring)."""
-    index_path = directory / "recordings.json"
+    there is no complete one), observed at its recording time (see the module docstring). A
+    source published as several files (an adapter with ``PARTS``) replays every file recorded
+    at the chosen one's time, each part named by its file name without ``.json``."""
+    index = _recordings_index(directory)
     chosen = newest_recordings(directory)
     payloads, errors = [], {}
     for source in sources:
         if source not in chosen:
-            errors[source] = f"no recording of {source!r} in {index_path}"
+            errors[source] = f"no recording of {source!r} in {directory / 'recordings.json'}"
             continue
         complete, recorded_at, name = chosen[source]
-        path = directory / name
-        try:
-            body = path.read_bytes()
-        except OSError as exc:
-            errors[source] = f"{path}: {exc.strerror or exc}"
+        several = hasattr(ADAPTERS[source], "PARTS")
+        names = sorted(n for n, meta in index.items()
+                       if meta.get("source") == source and meta["recorded_at"] == recorded_at) if several else [name]
+        bodies = []
+        for file in names:
+            try:
+                bodies.append((directory / file).read_bytes())
+            except OSError as exc:
+                errors[source] = f"{directory / file}: {exc.strerror or exc}"
+                break
+        if source in errors:
             continue
-        payloads.append(Payload(source, (body,), format_instant(parse_instant(recorded_at)), str(path), complete))
+        parts = tuple(Path(n).stem for n in names) if several else ()
+        origin = str(directory / name) if not parts else f"{(directory / name).parent} ({len(parts)} files)"
+        payloads.append(Payload(source, tuple(bodies), format_instant(parse_instant(recorded_at)), origin,
+                                complete, parts))
     return payloads, errors
 
 
@@ -155,10 +172,12 @@ def fetch_payloads(
     fetcher: Fetcher | None = None,
     environ: Mapping[str, str] = os.environ,
     say: Callable[[str], None] = print,
+    providers: set[str] | None = None,
 ) -> tuple[list[Payload], dict[str, str], dict[str, str]]:
     """Fetch each source: ``(payloads, errors, not_run)``. A source whose key is required and
     missing is not run (one line says which variable to set); a failing source does not stop
-    the others. No message contains a key."""
+    the others. No message contains a key. With ``providers``, a source published as one file
+    per provider fetches only theirs."""
     registry = tree.sources["sources"]
     payloads, errors, not_run = [], {}, {}
     owned = fetcher is None
@@ -176,17 +195,31 @@ def fetch_payloads(
                 errors[source] = (f"{source}: refusing to send {adapter.KEY_ENV} to {redact_url(url)}: "
                                   f"a key goes only to https://{home_host(source)} (or a local test server)")
                 continue
-            say(f"{source}: GET {redact_url(url)}")
+            parts = _parts_for(adapter, providers)
+            if parts == ():
+                not_run[source] = f"publishes no file for {', '.join(sorted(providers or ()))}"
+                continue
+            say(f"{source}: GET {redact_url(url)}" + (f" ({len(parts)} files)" if parts else ""))
             try:
-                fetched = fetcher.listing(adapter, url, key)
+                fetched = fetcher.listing(adapter, url, key, parts=parts)
             except SourceError as exc:
                 errors[source] = str(exc)
                 continue
-            payloads.append(Payload(source, fetched.bodies, format_instant(utc_now()), fetched.url, fetched.complete))
+            payloads.append(Payload(source, fetched.bodies, format_instant(utc_now()), fetched.url, fetched.complete,
+                                    fetched.parts))
     finally:
         if owned:
             fetcher.close()
     return payloads, errors, not_run
+
+
+def _parts_for(adapter: Any, providers: set[str] | None) -> tuple[str, ...] | None:
+    """The files of a source published as one per provider (``PARTS``) that a run fetches:
+    those of ``providers`` when given; None for a source of one listing."""
+    parts: tuple[str, ...] | None = getattr(adapter, "PARTS", None)
+    if parts is None or not providers:
+        return parts
+    return tuple(p for p in parts if adapter.PROVIDERS.get(p) in providers)
 
 
 #: No source lists anywhere near this many records (Models.dev: ~5,300; OpenRouter: ~350);
@@ -205,8 +238,11 @@ def parse_payload(payload: Payload) -> Snapshot:
         raise SourceError(f"{payload.source}: {payload.origin} holds {objects:,} JSON objects, more than the "
                           f"{MAX_OBJECTS:,} a listing may have; refusing it before parsing")
     snapshot: Snapshot | None = None
-    for body in payload.bodies:
-        page = adapter.parse(body, payload.observed_at)
+    for index, body in enumerate(payload.bodies):
+        if payload.parts:
+            page = adapter.parse(body, payload.observed_at, part=payload.parts[index])
+        else:
+            page = adapter.parse(body, payload.observed_at)
         if snapshot is None:
             snapshot = page
         else:
@@ -303,9 +339,11 @@ def _reconcile_and_write(root: Path, payloads: list[Payload], result: RefreshRes
             snapshot.providers = [p for p in snapshot.providers if p.provider in providers]
             snapshot.offerings = [o for o in snapshot.offerings if o.provider in providers]
         snapshots.append(snapshot)
-    # At the same instant, the sources that create offerings come before the catalogs that only
-    # confirm them (which would otherwise find nothing to confirm in a new tree).
-    snapshots.sort(key=lambda s: (s.observed_at, s.confirms_only, s.source))
+    # The sources that create offerings come before the catalogs that only confirm them, which
+    # would otherwise miss what a later source of the same run adds (and find it only on the next
+    # run); within each group, oldest first. The published value does not depend on this order
+    # (docs/provenance.md): freshness is judged at the later of two observations.
+    snapshots.sort(key=lambda s: (s.confirms_only, s.observed_at, s.source))
     work = _reconcile_each(root, work, snapshots, result, providers=providers, allow_shrink=allow_shrink, say=say)
     result.problems, result.written = write_if_valid(work, root, dry_run=dry_run, say=say)
     if result.invalid:

@@ -164,17 +164,80 @@ def test_agreement_refuses_an_unknown_provider(empty_tree: Path) -> None:
 
 
 def test_a_source_that_said_the_new_value_before_agrees_with_it(seeded_tree: Path) -> None:
-    """Models.dev says 3, genai-prices later 30 (published: newer), LiteLLM later still 3: the
+    """Models.dev says 3, genai-prices later 3.6 (published: newer), LiteLLM later still 3: the
     3 is published again and Models.dev agrees with it instead of disagreeing."""
     genai = json.dumps([{"id": "anthropic", "models": [
-        {"id": "s", "match": {"equals": "claude-sonnet-4-5-20250929"}, "prices": {"input_mtok": 30}}]}]).encode()
+        {"id": "s", "match": {"equals": "claude-sonnet-4-5-20250929"}, "prices": {"input_mtok": 3.6}}]}]).encode()
     lite = json.dumps({"claude-sonnet-4-5-20250929": {"litellm_provider": "anthropic",
                                                       "input_cost_per_token": 3e-06}}).encode()
     run_refresh(seeded_tree, [Payload("genai-prices", (genai,), "2026-07-30T00:00:00Z", "g")], say=lambda _: None)
     mid = load_tree(seeded_tree).providers["anthropic"]["offerings"]["claude-sonnet-4-5-20250929"]
-    assert mid["price"]["input"] == 30 and mid["disagreements"]["price.input"][0]["source"] == "modelsdev"
+    assert mid["price"]["input"] == 3.6 and mid["disagreements"]["price.input"][0]["source"] == "modelsdev"
     run_refresh(seeded_tree, [Payload("litellm", (lite,), "2026-11-20T00:00:00Z", "l")], say=lambda _: None)
     after = load_tree(seeded_tree).providers["anthropic"]["offerings"]["claude-sonnet-4-5-20250929"]
     assert after["price"]["input"] == 3
     assert [a["source"] for a in after["agreements"]["price.input"]] == ["modelsdev"]
     assert [d["source"] for d in after["disagreements"]["price.input"]] == ["genai-prices"]
+
+
+def _genai(price: float) -> bytes:
+    return json.dumps([{"id": "anthropic", "models": [
+        {"id": "s", "match": {"equals": "claude-sonnet-4-5-20250929"}, "prices": {"input_mtok": price}}]}]).encode()
+
+
+def _litellm(price: float) -> bytes:
+    return json.dumps({"claude-sonnet-4-5-20250929": {"litellm_provider": "anthropic",
+                                                      "input_cost_per_token": price / 1e6}}).encode()
+
+
+def _sonnet(root: Path) -> dict:
+    return load_tree(root).providers["anthropic"]["offerings"]["claude-sonnet-4-5-20250929"]
+
+
+@pytest.mark.parametrize(("newer", "held"), [
+    (15, False),  # ×5 of the published 3: inside guards.max_price_ratio, the newer catalog is published
+    (15.01, True),  # just past ×5
+    (0.6, False),  # ×5 down
+    (0.59, True),
+])
+def test_a_newer_catalog_far_from_the_published_price_is_held_for_review(seeded_tree: Path, newer: float,
+                                                                          held: bool) -> None:
+    result = run_refresh(seeded_tree, [Payload("genai-prices", (_genai(newer),), "2026-07-30T00:00:00Z", "g")],
+                         say=lambda _: None)
+    sonnet = _sonnet(seeded_tree)
+    if held:
+        assert sonnet["price"]["input"] == 3
+        assert sonnet["disagreements"]["price.input"] == [{"source": "genai-prices", "value": newer,
+                                                           "as_of": "2026-07-30T00:00:00Z"}]
+        (flag,) = result.summaries[0].flagged
+        assert flag == (f"anthropic/claude-sonnet-4-5-20250929: price.input 3 (modelsdev); genai-prices says {newer} "
+                        "(sources disagree by more than ×5; held for review: it is no stronger than the published source)")
+    else:
+        assert sonnet["price"]["input"] == newer
+
+
+def test_a_held_value_is_published_once_more_sources_say_it_than_the_published_one(seeded_tree: Path) -> None:
+    run_refresh(seeded_tree, [Payload("genai-prices", (_genai(30),), "2026-07-30T00:00:00Z", "g")], say=lambda _: None)
+    assert _sonnet(seeded_tree)["price"]["input"] == 3
+    result = run_refresh(seeded_tree, [Payload("litellm", (_litellm(30),), "2026-11-20T00:00:00Z", "l")],
+                         say=lambda _: None)
+    sonnet = _sonnet(seeded_tree)
+    assert sonnet["price"]["input"] == 30  # two independent catalogs against one
+    assert [a["source"] for a in sonnet["agreements"]["price.input"]] == ["genai-prices"]
+    assert [d["source"] for d in sonnet["disagreements"]["price.input"]] == ["modelsdev"]
+    assert any("litellm takes over from modelsdev" in f for f in result.summaries[0].flagged)
+
+
+def test_a_stronger_source_is_published_however_far_it_moves_the_price(seeded_tree: Path) -> None:
+    """Anthropic's own listing carries no price, so the provider's own API here is OpenRouter's,
+    for its own offering (provider-api beats community-catalog)."""
+    body = json.loads((UPSTREAM / "openrouter/models.json").read_text())
+    (entry,) = [m for m in body["data"] if m["id"] == "anthropic/claude-sonnet-4.5"]
+    before = load_tree(seeded_tree).providers["openrouter"]["offerings"]["anthropic/claude-sonnet-4.5"]["price"]["input"]
+    entry["pricing"]["prompt"] = str(before * 10 / 1e6)
+    body["data"] = [entry]
+    payload = Payload("openrouter", (json.dumps(body).encode(),), "2026-07-20T00:00:00Z", "o", complete=False)
+    result = run_refresh(seeded_tree, [payload], say=lambda _: None)
+    assert result.ok, result.to_json()
+    offering = load_tree(seeded_tree).providers["openrouter"]["offerings"]["anthropic/claude-sonnet-4.5"]
+    assert offering["price"]["input"] == before * 10

@@ -106,7 +106,7 @@ def test_freshness_of_a_price_against_now(catalog) -> None:
     offering = catalog.pick_offering("claude-sonnet-4-5")
     fact = catalog.freshness(offering, "price.input", datetime(2026, 12, 1, tzinfo=timezone.utc))
     assert (fact.source, fact.source_type, fact.freshness) == ("litellm", "community-catalog", Freshness.FRESH)
-    assert fact.confirmed_at == "2026-11-20T04:05:34Z" and fact.agreeing == ("genai-prices", "modelsdev")
+    assert fact.confirmed_at == "2026-11-20T04:05:34Z" and fact.agreeing == ("genai-prices", "langfuse", "modelsdev", "portkey")
     later = catalog.freshness(offering, "price.input", datetime(2027, 1, 15, tzinfo=timezone.utc))
     assert later.freshness is Freshness.STALE
     report = {r.provider: r for r in catalog.freshness_report(datetime(2027, 3, 1, tzinfo=timezone.utc),

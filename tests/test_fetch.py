@@ -34,7 +34,8 @@ RECORDED = {
     "fireworks": "fireworks/models.json",
     "litellm": "litellm/model_prices_and_context_window.json",
     "genai-prices": "genai-prices/data.json",
-}
+    "langfuse": "langfuse/default-model-prices.json",
+}  # portkey, published as one file per provider: tests/test_portkey.py
 
 
 class Recorder:
@@ -431,8 +432,12 @@ def test_a_provider_run_uses_only_the_sources_that_describe_it(
     httpserver.expect_request("/modelsdev").respond_with_data(_modelsdev_body())
     httpserver.expect_request("/litellm").respond_with_data((UPSTREAM / RECORDED["litellm"]).read_bytes())
     httpserver.expect_request("/genai-prices").respond_with_data((UPSTREAM / RECORDED["genai-prices"]).read_bytes())
-    env = _environ(httpserver, *RECORDED)
+    httpserver.expect_request("/langfuse").respond_with_data((UPSTREAM / RECORDED["langfuse"]).read_bytes())
+    httpserver.expect_request("/portkey/openrouter.json").respond_with_data((UPSTREAM / "portkey/openrouter.json").read_bytes())
+    env = _environ(httpserver, *RECORDED, "portkey")
     result = CliRunner().invoke(app, ["refresh", "--root", str(seeded_tree), "--provider", "openrouter"], env=env)
     assert result.exit_code == 0, result.output
-    assert {req.path for req, _ in httpserver.log} == {"/openrouter", "/modelsdev", "/litellm", "/genai-prices"}
+    # Portkey publishes a file per provider: only OpenRouter's is fetched
+    assert {req.path for req, _ in httpserver.log} == {"/openrouter", "/modelsdev", "/litellm", "/genai-prices",
+                                                      "/langfuse", "/portkey/openrouter.json"}
     assert "openai: not used: describes only openai" in result.output

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from gate_consumer.ids import shown
+from gate_consumer.ids import check_upstream_id, shown
 from refresher.sanity import TOKEN_PRICE_FIELDS, token_price_problem
 
 __all__ = [
@@ -28,10 +28,12 @@ __all__ = [
     "SourceError",
     "Upstream",
     "bearer",
+    "check_values",
     "clean_modalities",
     "drop_none",
     "list_of_records",
     "load_json",
+    "observe_entry",
     "parse_listing",
     "parse_records",
     "per_million",
@@ -85,11 +87,11 @@ class OfferingObservation:
 
 @dataclass(frozen=True)
 class MatchRule:
-    """A catalog's price for whichever offering of ``provider`` its rule matches (``matches``
+    """A catalog's price for whichever offering of ``providers`` its rule matches (``matches``
     takes a lower-cased upstream id), expanded against the tree when the source is reconciled
     (:func:`refresher.reconcile.expand_rules`)."""
 
-    provider: str
+    providers: tuple[str, ...]
     name: str
     matches: Callable[[str], bool]
     facts: dict[str, Any]
@@ -229,6 +231,9 @@ def parse_records(
 def check_values(facts: Mapping[str, Any]) -> None:
     """Raise ``ValueError`` naming the field when a token price is implausible (the unit guard)
     or a token limit is not a positive whole number."""
+    for name, value in (facts.get("price.batch") or {}).items():
+        if name in TOKEN_PRICE_FIELDS and (problem := token_price_problem(value)):
+            raise ValueError(f"price.batch.{name}: {problem}")
     for path, value in facts.items():
         if path.startswith("limits.") and (type(value) is not int or value < 1):
             raise ValueError(f"{path}: {value!r} is not a positive number of tokens")
@@ -242,6 +247,27 @@ def check_values(facts: Mapping[str, Any]) -> None:
             problem = token_price_problem(value)
             if problem:
                 raise ValueError(f"{path}: {problem}")
+
+
+def observe_entry(
+    snapshot: Snapshot, provider: str, upstream_id: str, prices: Callable[[], dict[str, Any]]
+) -> None:
+    """Add a catalog's entry for the offering ``upstream_id`` of ``provider`` to ``snapshot``:
+    its price facts (``prices()``), checked like every source's (:func:`check_values`). An
+    entry without a token price is counted as unmapped; an invalid id or an implausible or
+    malformed price is skipped with its reason, the record named."""
+    try:
+        check_upstream_id(upstream_id)
+        facts = prices()
+        check_values(facts)
+    except (ValueError, TypeError) as exc:
+        label = record_label(provider, {"id": upstream_id}, 0)
+        snapshot.skipped.append(Skipped(label, str(exc)[:200], provider, upstream_id))
+        return
+    if facts:
+        snapshot.offerings.append(OfferingObservation(provider, upstream_id, facts))
+    else:
+        snapshot.unmapped["no token price"] += 1
 
 
 def parse_listing(
@@ -262,11 +288,14 @@ def parse_listing(
     return snapshot
 
 
-def per_million(value: str | float | int | None, *, per_token: bool, field_name: str) -> float | None:
+def per_million(
+    value: str | float | int | None, *, per_token: bool, field_name: str, cents: bool = False
+) -> float | None:
     """A price in USD per 1M tokens from an upstream value; ``None`` when unknown.
 
     ``per_token=True`` scales USD per token by 10^6 exactly (decimal arithmetic, so
-    ``"0.000003"`` is 3, not 2.9999999999999996). ``"-1"`` and ``None`` mean unknown.
+    ``"0.000003"`` is 3, not 2.9999999999999996); ``cents=True`` reads US cents instead of
+    dollars (Portkey). ``"-1"`` and ``None`` mean unknown.
     Raises ``ValueError`` naming the field for a negative, non-finite or non-numeric value.
     """
     if value is None:
@@ -281,6 +310,8 @@ def per_million(value: str | float | int | None, *, per_token: bool, field_name:
         raise ValueError(f"{field_name}: {value!r} is not a valid price")
     # 7 significant digits (what a float32 holds): upstream float noise — 2.5999999999999996, or float32's
     # 0.0299999997 — is the price 2.6 or 0.03. No real price has more than 6.
+    if cents:
+        number /= 100
     return float(format(number * 1_000_000 if per_token else number, ".7g"))
 
 

@@ -20,7 +20,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from refresher.sources.base import MatchRule, Snapshot, SourceError, load_json, per_million
+from refresher.sources.base import (
+    MatchRule,
+    Snapshot,
+    SourceError,
+    check_values,
+    load_json,
+    per_million,
+)
 
 SOURCE_ID = "genai-prices"
 URL = "https://raw.githubusercontent.com/pydantic/genai-prices/main/prices/data.json"
@@ -73,11 +80,12 @@ def _rule(provider: str, model: Any) -> tuple[str, MatchRule | None]:
     try:
         matcher = _matcher(model.get("match"))
         facts = _prices(prices)
+        check_values(facts)
     except (ValueError, TypeError, re.error) as exc:
         return f"invalid: {str(exc).split(':', 1)[0][:60]}", None
     if not facts:
         return "no token price", None
-    return "", MatchRule(provider, model["id"], matcher, facts)
+    return "", MatchRule((provider,), model["id"], matcher, facts)
 
 
 def _matcher(rule: Any) -> Callable[[str], bool]:

@@ -19,14 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gate_consumer.ids import check_upstream_id
-from refresher.sources.base import (
-    OfferingObservation,
-    Snapshot,
-    SourceError,
-    load_json,
-    per_million,
-)
+from refresher.sources.base import Snapshot, SourceError, load_json, observe_entry, per_million
 
 SOURCE_ID = "litellm"
 URL = "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
@@ -95,32 +88,17 @@ def parse(payload: bytes, observed_at: str) -> Snapshot:
         if key == "sample_spec" or not isinstance(entry, dict):
             continue
         snapshot.records += 1
-        reason, observation = _observe(key, entry)
-        if observation is None:
-            snapshot.unmapped[reason] += 1
+        upstream = entry.get("litellm_provider")
+        mapped = PROVIDERS.get(upstream) if isinstance(upstream, str) else None
+        if mapped is None:
+            snapshot.unmapped[f"provider {str(upstream)[:40]} not mapped"] += 1
+        elif _REGION.search(key):
+            snapshot.unmapped["region-specific price (waits for regional prices)"] += 1
         else:
-            snapshot.offerings.append(observation)
+            provider, prefixes = mapped
+            upstream_id = next((key[len(p):] for p in prefixes if key.startswith(p)), key)
+            observe_entry(snapshot, provider, upstream_id, lambda e=entry: _prices(e))
     return snapshot
-
-
-def _observe(key: str, entry: dict[str, Any]) -> tuple[str, OfferingObservation | None]:
-    """The observation of one entry, or why there is none."""
-    upstream = entry.get("litellm_provider")
-    mapped = PROVIDERS.get(upstream) if isinstance(upstream, str) else None
-    if mapped is None:
-        return f"provider {str(upstream)[:40]} not mapped", None
-    if _REGION.search(key):
-        return "region-specific price (waits for regional prices)", None
-    provider, prefixes = mapped
-    upstream_id = next((key[len(p):] for p in prefixes if key.startswith(p)), key)
-    try:
-        check_upstream_id(upstream_id)
-        facts = _prices(entry)
-    except ValueError as exc:
-        return f"invalid: {str(exc).split(':', 1)[0][:60]}", None
-    if not facts:
-        return "no token price", None
-    return "", OfferingObservation(provider, upstream_id, facts)
 
 
 def _prices(entry: dict[str, Any]) -> dict[str, Any]:

@@ -14,17 +14,19 @@ from refresher.sources import (
     genai_prices,
     google,
     groq,
+    langfuse,
     litellm,
     mistral,
     modelsdev,
     openai,
     openrouter,
+    portkey,
     together,
 )
 
 ADAPTERS: dict[str, ModuleType] = {module.SOURCE_ID: module for module in (
     modelsdev, openrouter, openai, anthropic, google, groq, together, deepinfra, mistral, fireworks, litellm,
-    genai_prices,
+    genai_prices, portkey, langfuse,
 )}
 
 
