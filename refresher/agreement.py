@@ -2,7 +2,8 @@
 
 Per source: on how many price facts it could be compared with the published value (it states
 the fact, and is not the source the value is published from), how many times it agreed and
-disagreed. For the catalog: how many offerings have their token prices (input and output)
+disagreed; and how many published price facts come from it (``publishes``: the newest catalog
+publishes most of what it states, so it is rarely compared). For the catalog: how many offerings have their token prices (input and output)
 each stated by two or more independent sources, overall and for first-party offerings (the
 vendor's own API: Anthropic's for Claude). And the largest disagreements, with both values,
 sources and dates.
@@ -34,6 +35,7 @@ def agreement_report(tree: Tree, providers: list[str] | None = None, top: int = 
             facts = record_provenance(offering, OFFERING_FACTS)
             agreements, disagreements = offering.get("agreements", {}), offering.get("disagreements", {})
             for path in (p for p in facts if p.startswith("price.")):
+                _count(sources, facts[path].source, "publishes")
                 for entry in agreements.get(path, ()):
                     _count(sources, entry["source"], "agree")
                 for entry in disagreements.get(path, ()):
@@ -57,8 +59,8 @@ def agreement_report(tree: Tree, providers: list[str] | None = None, top: int = 
 
 
 def _count(sources: dict[str, dict[str, int]], source: str, outcome: str) -> None:
-    counts = sources.setdefault(source, {"compared": 0, "agree": 0, "disagree": 0})
-    counts["compared"] += 1
+    counts = sources.setdefault(source, {"compared": 0, "agree": 0, "disagree": 0, "publishes": 0})
+    counts["compared"] += outcome != "publishes"
     counts[outcome] += 1
 
 

@@ -138,16 +138,24 @@ def test_the_agreement_report_counts_what_the_records_hold(empty_tree: Path) -> 
     report = json.loads(result.output)
     tree = load_tree(empty_tree)
     agree = disagree = confirmed = priced = 0
+    publishes: dict[str, int] = {}
     for offering in tree.providers["openrouter"]["offerings"].values():
         if not offering.get("price") or offering.get("status") == "retired":
             continue
         priced += 1
+        for name in offering["price"]:
+            holder = offering["provenance"].get("fields", {}).get(f"price.{name}", offering["provenance"])["source"]
+            publishes[holder] = publishes.get(holder, 0) + 1
         agree += sum(len(v) for p, v in offering.get("agreements", {}).items() if p.startswith("price."))
         disagree += sum(len(v) for p, v in offering.get("disagreements", {}).items() if p.startswith("price."))
         stated = [1 + len(offering.get("agreements", {}).get(p, ())) for p in ("price.input", "price.output")
                   if p[6:] in offering["price"]]
         confirmed += min(stated) >= 2
-    assert report["sources"] == {"modelsdev": {"compared": agree + disagree, "agree": agree, "disagree": disagree}}
+    assert report["sources"] == {
+        "modelsdev": {"compared": agree + disagree, "agree": agree, "disagree": disagree,
+                      "publishes": publishes["modelsdev"]},
+        "openrouter": {"compared": 0, "agree": 0, "disagree": 0, "publishes": publishes["openrouter"]},
+    }
     assert report["published"]["priced"] == priced and report["published"]["confirmed_by_2_or_more"] == confirmed
     assert set(report["published"]) == {"priced", "confirmed_by_2_or_more", "first_party_priced",
                                         "first_party_confirmed_by_2_or_more"}
