@@ -39,7 +39,7 @@ from gate_consumer.provenance import FactProvenance, encode_provenance, record_p
 from refresher.canonical import VendorRules
 from refresher.classify import classify
 from refresher.precedence import Standing, is_fresh, takes_over
-from refresher.sanity import TOKEN_PRICE_FIELDS, moves_beyond, same_value
+from refresher.sanity import TOKEN_PRICE_FIELDS, far_apart, moves_beyond, same_value
 from refresher.sources.base import MatchRule, OfferingObservation, Skipped, Snapshot
 from refresher.store import Tree
 
@@ -329,7 +329,8 @@ class _Reconciler:
     def _held(self, path: str, current: Any, value: Any, current_prov: FactProvenance | None, new: Standing,
               held_by: Standing | None, agreeing: Iterable[dict[str, Any]], disagreeing: Iterable[dict[str, Any]]) -> bool:
         """Whether a takeover waits for a review: another source, no stronger than the one
-        published, would move a token price by more than ``guards.max_price_ratio``, and no more
+        published, would move a token price by more than ``guards.max_price_ratio`` (or to 0),
+        and no more
         sources say the new value than the published one. Such a gap is more often a unit or row
         mix-up in one catalog (Portkey's MiniMax in dollars where cents are meant) than a price
         change, so age alone does not publish it; a majority of independent sources does."""
@@ -337,8 +338,10 @@ class _Reconciler:
             return False
         if current_prov.expires is not None and current_prov.expires <= self.now:
             return False
-        if not (path.startswith("price.") and path[6:] in TOKEN_PRICE_FIELDS and moves_beyond(current, value, self.max_ratio)):
+        if not (path.startswith("price.") and path[6:] in TOKEN_PRICE_FIELDS and far_apart(current, value, self.max_ratio)):
             return False
+        if current == 0:
+            return False  # a price where 0 was published is the safer error: a request is not billed at $0
         backing_new = 1 + sum(1 for d in disagreeing if d["source"] != self.snap.source and same_value(d["value"], value))
         backing_published = 1 + sum(1 for a in agreeing if a["source"] != self.snap.source)
         return backing_new <= backing_published
@@ -352,10 +355,11 @@ class _Reconciler:
                        outcome: str) -> None:
         """Flag a source stating a token price more than ``guards.max_price_ratio`` away from the
         published one, which it does not replace."""
-        if path.startswith("price.") and path[6:] in TOKEN_PRICE_FIELDS and moves_beyond(published, said, self.max_ratio):
+        if path.startswith("price.") and path[6:] in TOKEN_PRICE_FIELDS and far_apart(published, said, self.max_ratio):
+            gap = ": one says 0" if (published == 0) != (said == 0) else f" by more than ×{self.max_ratio:g}"
             self.summary.flagged.append(
                 f"{label}: {path} {published} ({holder.source if holder else 'published'}); {self.snap.source} says "
-                f"{said} (sources disagree by more than ×{self.max_ratio:g}; {outcome})")
+                f"{said} (sources disagree{gap}; {outcome})")
 
     def _remember_price(
         self, record: dict[str, Any], label: str, old_price: dict[str, Any], old_facts: dict[str, FactProvenance]

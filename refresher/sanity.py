@@ -50,3 +50,11 @@ def moves_beyond(old: object, new: object, ratio: float) -> bool:
     if not isinstance(old, (int, float)) or not isinstance(new, (int, float)) or not old or not new:
         return False
     return max(new / old, old / new) > ratio
+
+
+def far_apart(a: object, b: object, ratio: float) -> bool:
+    """Whether two sources' prices differ by more than ``ratio`` either way, or one is 0 (free)
+    and the other is not — as far apart as prices get (LiteLLM writes 0 for "not known")."""
+    if isinstance(a, bool) or isinstance(b, bool) or not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
+        return False
+    return (a == 0) != (b == 0) or moves_beyond(a, b, ratio)

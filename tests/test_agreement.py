@@ -207,6 +207,7 @@ def _sonnet(root: Path) -> dict:
     (15.01, True),  # just past ×5
     (0.6, False),  # ×5 down
     (0.59, True),
+    (0, True),  # LiteLLM writes 0 for "not known" in some entries: a price of 0 is as far as it gets
 ])
 def test_a_newer_catalog_far_from_the_published_price_is_held_for_review(seeded_tree: Path, newer: float,
                                                                           held: bool) -> None:
@@ -218,10 +219,24 @@ def test_a_newer_catalog_far_from_the_published_price_is_held_for_review(seeded_
         assert sonnet["disagreements"]["price.input"] == [{"source": "genai-prices", "value": newer,
                                                            "as_of": "2026-07-30T00:00:00Z"}]
         (flag,) = result.summaries[0].flagged
-        assert flag == (f"anthropic/claude-sonnet-4-5-20250929: price.input 3 (modelsdev); genai-prices says {newer} "
-                        "(sources disagree by more than ×5; held for review: it is no stronger than the published source)")
+        gap = ": one says 0" if newer == 0 else " by more than ×5"
+        assert flag == (f"anthropic/claude-sonnet-4-5-20250929: price.input 3 (modelsdev); genai-prices says {float(newer)} "
+                        f"(sources disagree{gap}; held for review: it is no stronger than the published source)")
     else:
         assert sonnet["price"]["input"] == newer
+
+
+def test_a_price_where_0_was_published_is_not_held(empty_tree: Path) -> None:
+    """The safer error: a request is billed at a price some source states, not at $0."""
+    def free(entry: dict) -> None:
+        entry["cost"]["input"] = 0
+    run_refresh(empty_tree, [modelsdev("2026-07-01T16:40:28Z", free)], say=lambda _: None)
+    assert sonnet(empty_tree)["price"]["input"] == 0
+    genai = json.dumps([{"id": "openrouter", "models": [
+        {"id": "s", "match": {"equals": SONNET_OR}, "prices": {"input_mtok": 3}}]}]).encode()
+    result = run_refresh(empty_tree, [Payload("genai-prices", (genai,), "2026-07-30T00:00:00Z", "g")], say=lambda _: None)
+    assert result.ok, result.to_json()
+    assert sonnet(empty_tree)["price"]["input"] == 3
 
 
 def test_a_held_value_is_published_once_more_sources_say_it_than_the_published_one(seeded_tree: Path) -> None:
