@@ -350,6 +350,10 @@ def _print_refresh(result, dry_run: bool) -> None:
             typer.echo(f"  skipped {skipped.record}: {skipped.reason}")
         if len(summary.skipped) > 20:
             typer.echo(f"  … and {len(summary.skipped) - 20} more skipped (see --report)")
+        if summary.unmapped:
+            reasons = sorted(summary.unmapped.items(), key=lambda kv: (-kv[1], kv[0]))
+            shown = "; ".join(f"{why}: {n:,}" for why, n in reasons[:5])
+            typer.echo(f"  unmapped {shown}" + (f"; {len(reasons) - 5} more reasons (see --report)" if len(reasons) > 5 else ""))
         for line in summary.retired_ids[:20]:
             typer.echo(f"  retired {line}")
         for line in summary.flagged:

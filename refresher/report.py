@@ -73,6 +73,8 @@ class ChangeReport:
     provenance_only: int = 0
     risks: list[Risk] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)  # per-source summary of a run
+    #: per catalog of a run, its entries that map to no provider or offering, by reason
+    unmapped: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def changed_offerings(self) -> int:
@@ -291,6 +293,9 @@ def _run_risks(report: ChangeReport, run: Mapping[str, Any]) -> None:
                                                "retired", "error", "reason")}
         summary["skipped"] = source.get("skipped_total", len(source.get("skipped", [])))
         summary["flagged"] = len(source.get("flagged", []))
+        if source.get("unmapped"):
+            summary["unmapped"] = sum(source["unmapped"].values())
+            report.unmapped[name] = dict(sorted(source["unmapped"].items(), key=lambda kv: (-kv[1], kv[0])))
         report.sources.append({"source": name, **{k: v for k, v in summary.items() if v is not None}})
         if source.get("status") == "failed":
             report.risks.append(Risk("source-failed", name, source.get("error", "failed")))
@@ -346,9 +351,16 @@ def _render(report: ChangeReport, title: str, rows: int) -> str:
         out.append(_table(("kind", "what", "why"), [[r.kind, r.subject, r.message] for r in report.risks], rows) + "\n")
     if report.sources:
         out.append(_details(f"Sources ({len(report.sources)})", _table(
-            ("source", "status", "fetched", "parsed", "skipped", "added", "changed", "retired", "flagged"),
-            [[s["source"], s.get("status"), s.get("fetched"), s.get("parsed"), s.get("skipped"), s.get("added"),
-              s.get("changed"), s.get("retired"), s.get("flagged")] for s in report.sources], rows), open_=True))
+            ("source", "status", "fetched", "parsed", "skipped", "unmapped", "added", "changed", "retired", "flagged"),
+            [[s["source"], s.get("status"), s.get("fetched"), s.get("parsed"), s.get("skipped"), s.get("unmapped"),
+              s.get("added"), s.get("changed"), s.get("retired"), s.get("flagged")] for s in report.sources], rows),
+            open_=True))
+    if report.unmapped:
+        total = sum(n for reasons in report.unmapped.values() for n in reasons.values())
+        out.append(_details(f"Catalog entries that map to nothing ({total:,})",
+                            _table(("source", "why", "entries"),
+                                   [[name, why, n] for name, reasons in report.unmapped.items()
+                                    for why, n in reasons.items()], rows)))
     if report.price_changes:
         out.append(_details(f"Price changes ({len(report.price_changes)})", _table(
             ("offering", "price", "old → new", "change", "source"),

@@ -137,3 +137,23 @@ def test_raw_control_characters_never_reach_the_body(seeded_tree: Path) -> None:
     body = compare(tree, tree, run=run).markdown()
     assert "\u202e" not in body and "\x1b" not in body and "\u200b" not in body
     assert "openrouter\\u202e\\x1b[2J" in body
+
+
+def test_a_catalogs_coverage_is_in_the_body_and_the_summary(seeded_tree: Path) -> None:
+    """Every entry of a catalog that maps to nothing is counted by reason, where a reviewer reads."""
+    from tests.test_litellm import payload
+
+    before = load_tree(seeded_tree)
+    result = run_refresh(seeded_tree, [payload()], say=lambda _: None)
+    report = compare(before, load_tree(seeded_tree), run=result.to_json())
+    unmapped = result.summaries[0].unmapped
+    assert report.unmapped == {"litellm": dict(sorted(unmapped.items(), key=lambda kv: (-kv[1], kv[0])))}
+    (row,) = report.sources
+    assert row["unmapped"] == sum(unmapped.values())
+    body = report.markdown()
+    assert f"<summary>Catalog entries that map to nothing ({sum(unmapped.values()):,})</summary>" in body
+    assert "| litellm | provider fal_ai not mapped | 2 |" in body
+    printed = CliRunner().invoke(app, ["refresh", "--root", str(seeded_tree), "--replay", str(REPO / "tests/fixtures/upstream"),
+                                       "--source", "litellm", "--dry-run"])
+    (line,) = [line for line in printed.output.splitlines() if line.startswith("  unmapped ")]
+    assert "provider fal_ai not mapped: 2" in line
