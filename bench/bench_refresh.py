@@ -27,7 +27,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from refresher.refresh import fetch_payloads, newest_recordings, run_refresh, select_sources  # noqa: E402
+from refresher.refresh import (  # noqa: E402
+    fetch_payloads,
+    newest_recordings,
+    replay_payloads,
+    run_refresh,
+    select_sources,
+    url_variable,
+)
+from refresher.sources.registry import ADAPTERS  # noqa: E402
 from refresher.store import load_tree  # noqa: E402
 from refresher.validate import validate_tree  # noqa: E402
 
@@ -37,10 +45,11 @@ BUDGET_REPORT_S = 2.0
 
 
 class Server:
-    """Serves ``/<source>`` → the bytes of that source's recording, on 127.0.0.1."""
+    """Serves ``/<source>`` → the bytes of that source's recording (``/<source>/<part>.json`` for
+    a source published as one file per provider), on 127.0.0.1."""
 
     def __init__(self, files: dict[str, Path]):
-        bodies = {f"/{source}": path.read_bytes() for source, path in files.items()}
+        bodies = {f"/{route}": path.read_bytes() for route, path in files.items()}
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
@@ -62,8 +71,22 @@ class Server:
         self.httpd.shutdown()
 
 
+def recorded_routes(recordings: Path) -> dict[str, Path]:
+    """What the local server answers: each source's recording as a replay picks it, the files of
+    a source published as one per provider under ``<source>/<part>.json``."""
+    chosen = newest_recordings(recordings)
+    routes = {}
+    for payload in replay_payloads(recordings, sorted(set(chosen) & set(ADAPTERS)))[0]:
+        file = recordings / chosen[payload.source][2]
+        if payload.parts:
+            routes |= {f"{payload.source}/{part}.json": file.parent / f"{part}.json" for part in payload.parts}
+        else:
+            routes[payload.source] = file
+    return routes
+
+
 def refresh_once(root: Path, server: Server, sources: list[str]) -> tuple[float, str]:
-    environ = {f"FAIMETA_{s.upper()}_URL": f"{server.url}/{s}" for s in sources}
+    environ = {url_variable(s): f"{server.url}/{s}" for s in sources}
     tree = load_tree(root)
     environ |= {info["api_key_env"]: "bench-key" for info in tree.sources["sources"].values() if info.get("api_key_env")}
     start = time.perf_counter()
@@ -120,8 +143,9 @@ def main() -> None:
     args = parser.parse_args()
     if not (args.recordings / "recordings.json").exists():
         args.recordings = REPO / "tests/fixtures/upstream"
-    files = {source: args.recordings / name for source, (_, _, name) in newest_recordings(args.recordings).items()}
-    sources = sorted(set(files) & set(json.loads((REPO / "metadata/sources.json").read_text())["sources"]))
+    files = recorded_routes(args.recordings)
+    registered = set(json.loads((REPO / "metadata/sources.json").read_text())["sources"])
+    sources = sorted({route.split("/", 1)[0] for route in files} & registered)
     server = Server(files)
     rows = []
     try:

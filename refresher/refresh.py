@@ -37,6 +37,8 @@ __all__ = [
     "replay_payloads",
     "run_refresh",
     "select_sources",
+    "source_url",
+    "url_variable",
     "write_if_valid",
 ]
 
@@ -160,9 +162,14 @@ def replay_payloads(directory: Path, sources: Iterable[str]) -> tuple[list[Paylo
     return payloads, errors
 
 
+def url_variable(source: str) -> str:
+    """The environment variable that overrides a source's URL: ``FAIMETA_GENAI_PRICES_URL``."""
+    return f"FAIMETA_{source.upper().replace('-', '_')}_URL"
+
+
 def source_url(tree: Tree, source: str, environ: Mapping[str, str]) -> str:
-    """``FAIMETA_<SOURCE>_URL`` if set, else the URL in ``sources.json``."""
-    return environ.get(f"FAIMETA_{source.upper().replace('-', '_')}_URL") or tree.sources["sources"][source]["url"]
+    """``FAIMETA_<SOURCE>_URL`` (:func:`url_variable`) if set, else the URL in ``sources.json``."""
+    return environ.get(url_variable(source)) or tree.sources["sources"][source]["url"]
 
 
 def fetch_payloads(

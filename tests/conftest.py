@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from refresher.refresh import replay_payloads, run_refresh
+from refresher.refresh import replay_payloads, run_refresh, url_variable
 from tests.catalog_site import Site
 
 REPO = Path(__file__).resolve().parent.parent
@@ -21,7 +21,7 @@ def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
     from refresher.sources.registry import ADAPTERS
 
     for source in ADAPTERS:
-        monkeypatch.setenv(f"FAIMETA_{source.upper().replace('-', '_')}_URL", f"http://127.0.0.1:9/{source}")
+        monkeypatch.setenv(url_variable(source), f"http://127.0.0.1:9/{source}")
 
 
 @pytest.fixture

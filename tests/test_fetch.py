@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from refresher.fetch import Fetcher, FetchPolicy, redact_url, retry_after_seconds
-from refresher.refresh import fetch_payloads, parse_payload, run_refresh
+from refresher.refresh import fetch_payloads, parse_payload, run_refresh, url_variable
 from refresher.sources.base import SourceError
 from refresher.sources.registry import ADAPTERS
 from refresher.store import load_tree
@@ -61,7 +61,7 @@ def fetcher(rec: Recorder) -> Fetcher:
 def _environ(httpserver: HTTPServer, *sources: str) -> dict[str, str]:
     env = {}
     for source in sources:
-        env[f"FAIMETA_{source.upper().replace('-', '_')}_URL"] = httpserver.url_for(f"/{source}")
+        env[url_variable(source)] = httpserver.url_for(f"/{source}")
         key_env = load_tree_sources()[source].get("api_key_env")
         if key_env:
             env[key_env] = SECRET

@@ -14,7 +14,7 @@ from werkzeug import Response
 
 from refresher.cli import app
 from refresher.fetch import Fetcher, FetchPolicy
-from refresher.refresh import fetch_payloads
+from refresher.refresh import fetch_payloads, url_variable
 from refresher.sources.registry import ADAPTERS, key_may_go_to, registry_problems
 from refresher.store import load_tree
 from tests.conftest import UPSTREAM
@@ -34,7 +34,7 @@ def elsewhere():
 
 
 def fetch(root: Path, httpserver: HTTPServer, source: str, lines: list[str]):
-    env = {f"FAIMETA_{source.upper()}_URL": httpserver.url_for(f"/{source}"), ADAPTERS[source].KEY_ENV: SECRET}
+    env = {url_variable(source): httpserver.url_for(f"/{source}"), ADAPTERS[source].KEY_ENV: SECRET}
     policy = FetchPolicy(timeout=2, connect_timeout=2, attempts=1)
     with Fetcher(policy=policy, sleep=lambda _: None, say=lines.append) as fetcher:
         return fetch_payloads(load_tree(root), [source], fetcher=fetcher, environ=env, say=lines.append)
