@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,7 +26,7 @@ from gate_consumer.provenance import record_provenance
 __all__ = ["CHECKS_VERSION", "MAX_DEPTH", "MAX_PRICE", "check_files", "parse_json"]
 
 #: Bumped when these checks grow, so a cache checked by an older version is checked again.
-CHECKS_VERSION = 2
+CHECKS_VERSION = 3
 #: The deepest nesting a published file has is 6 (a tier inside a price history entry); the
 #: bound leaves room to grow and keeps hostile nesting far from Python's recursion limit.
 MAX_DEPTH = 32
@@ -118,11 +119,62 @@ def _positive_int(value: Any, path: str) -> None:
         raise _Problem(path, f"{value} is not a positive integer")
 
 
+_TIME_RANGE = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
+
+
+def _prices_of(value: Any, path: str, also: frozenset[str] = frozenset()) -> Mapping[str, Any]:
+    """An object of token prices (and the keys ``also`` names, checked by the caller)."""
+    prices = _mapping(value, path)
+    for name, amount in prices.items():
+        if name not in also:
+            _price(amount, f"{path}.{name}")
+    return prices
+
+
+def _check_regions(value: Any, path: str) -> None:
+    for region, spec in _mapping(value, path).items():
+        where = f"{path}.{_escaped(region)}"
+        prices = _prices_of(spec, where, frozenset({"multiplier"}))
+        if "multiplier" in prices:
+            multiplier = _expect(prices["multiplier"], (int, float), f"{where}.multiplier")
+            if not math.isfinite(multiplier) or not 0 < multiplier <= 10 or len(prices) > 1:
+                raise _Problem(where, "a multiplier above 0 and at most 10, and no prices beside it")
+        elif not prices:
+            raise _Problem(where, "a region needs a multiplier or prices")
+
+
+def _check_off_peak(value: Any, path: str) -> None:
+    prices = _prices_of(value, path, frozenset({"windows", "weekday_time_zone"}))
+    windows = _expect(prices.get("windows"), list, f"{path}.windows")
+    if not windows:
+        raise _Problem(f"{path}.windows", "no window")
+    for i, window in enumerate(windows):
+        where = f"{path}.windows[{i}]"
+        spans = _expect(_mapping(window, where).get("hours_utc"), list, f"{where}.hours_utc")
+        for span in spans:
+            if not (isinstance(span, str) and _TIME_RANGE.fullmatch(span)):
+                raise _Problem(f"{where}.hours_utc", f"{_show(span)} is not HH:MM-HH:MM")
+        for day in _expect(window.get("weekdays", [1]), list, f"{where}.weekdays"):
+            if type(day) is not int or not 1 <= day <= 7:
+                raise _Problem(f"{where}.weekdays", f"{_show(day)} is not an ISO weekday (1 to 7)")
+    zone = prices.get("weekday_time_zone")
+    if zone is not None:
+        try:
+            from zoneinfo import ZoneInfo
+
+            ZoneInfo(_string(zone, f"{path}.weekday_time_zone"))
+        except (ValueError, LookupError):  # ZoneInfoNotFoundError is a KeyError
+            raise _Problem(f"{path}.weekday_time_zone", f"{_show(zone)} is not a time zone") from None
+
+
 def _check_price(price: Any, path: str) -> None:
     for component, value in _mapping(price, path).items():
-        if component == "batch":  # the batch API's token prices
-            for name, amount in _mapping(value, f"{path}.batch").items():
-                _price(amount, f"{path}.batch.{name}")
+        if component in ("batch", "flex", "priority"):  # a service tier's token prices
+            _prices_of(value, f"{path}.{component}")
+        elif component == "regions":
+            _check_regions(value, f"{path}.regions")
+        elif component == "off_peak":
+            _check_off_peak(value, f"{path}.off_peak")
         elif component == "tiers":
             for i, tier in enumerate(_expect(value, list, f"{path}.tiers")):
                 where = f"{path}.tiers[{i}]"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
 
 from gate_consumer._time import parse_instant, utc_now
@@ -535,13 +535,22 @@ class Catalog:
         usage: Usage | None = None,
         *,
         provider: str | None = None,
+        region: str | None = None,
+        service_tier: str = "standard",
         at: datetime | str | None = None,
         **tokens: int,
     ) -> Quote:
         """Price one request. ``target`` is an :class:`Offering` or any id :meth:`resolve`
-        accepts (see :meth:`pick_offering` for which offering an id prices on). Pass a
-        :class:`Usage` or its fields as keywords (``input_tokens=…``). ``at`` prices at the
-        price that held at that instant (from the price history)."""
+        accepts (see :meth:`pick_offering` for which offering an id prices on; an id that names
+        a cross-region profile, ``us.…`` or ``global.…``, is that profile's offering). Pass a
+        :class:`Usage` or its fields as keywords (``input_tokens=…``).
+
+        ``region``: a region or profile the offering lists prices for (None: its default price).
+        ``service_tier``: ``standard``, ``batch``, ``flex`` or ``priority``. ``at``: when the
+        request is made — the price that held then (from the price history) and, for an offering
+        with off-peak hours, whether it falls inside them (None: now). An unknown or unavailable
+        region or tier raises :class:`UnpricedError` listing what exists; the :class:`Quote`
+        says which dimensions applied (``pricing`` module docstring: how they stack)."""
         if type(target) is Offering:
             offering = target
         else:
@@ -550,17 +559,21 @@ class Catalog:
             usage = Usage(**tokens)
         if at is None:
             table = offering._table or offering.table()
-            return table.quote(offering.key, usage, self._version)
-        return self._price_at(offering, usage, at if isinstance(at, datetime) else parse_instant(at))
+            if service_tier == "standard" and region is None:
+                return table.quote(offering.key, usage, self._version)
+            return table.quote(offering.key, usage, self._version, service_tier=service_tier, region=region)
+        when = parse_instant(at) if isinstance(at, str) else at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+        return self._price_at(offering, usage, when, service_tier, region)
 
-    def _price_at(self, offering: Offering, usage: Usage, at: datetime) -> Quote:
+    def _price_at(self, offering: Offering, usage: Usage, at: datetime, service_tier: str, region: str | None) -> Quote:
         table = offering.table()
         if at >= parse_instant(table.as_of):
-            return table.quote(offering.key, usage, self.version)
+            return table.quote(offering.key, usage, self.version, service_tier=service_tier, region=region, at=at)
         for entry in reversed(offering.record.get("price_history", ())):
             if parse_instant(entry["as_of"]) <= at < parse_instant(entry["until"]):
                 old = PriceTable(entry["price"], entry["source"], entry["as_of"])
-                return old.quote(offering.key, usage, self.version, historical=True)
+                return old.quote(offering.key, usage, self.version, historical=True, service_tier=service_tier,
+                                 region=region, at=at)
         raise UnpricedError(offering.key, f"no price is known for {at:%Y-%m-%dT%H:%M:%SZ} (the earliest is "
                                           f"{min([table.as_of, *(e['as_of'] for e in offering.record.get('price_history', ()))])})")
 

@@ -20,7 +20,7 @@ class FactSpec(NamedTuple):
     sections: tuple[str, ...] = ()
 
 
-PROVIDER_FACTS = FactSpec(scalars=("name", "base_url", "api_key_env", "docs_url", "pricing_url"))
+PROVIDER_FACTS = FactSpec(scalars=("name", "base_url", "api_key_env", "docs_url", "pricing_url", "regions"))
 OFFERING_FACTS = FactSpec(
     scalars=("name", "status"), sections=("price", "limits", "capabilities", "modalities")
 )

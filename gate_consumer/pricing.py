@@ -12,17 +12,31 @@ A context tier applies when the prompt (``input_tokens``) is **above** its
 ``above_input_tokens`` threshold: 200,000 is the base price, 200,001 the tier's. A component
 the request uses but the offering has no price for raises :class:`UnpricedError`; a free
 component is an explicit 0 in the data. Amounts are USD floats (per 1M prices × tokens / 1M).
+
+The dimensions stack in this order (``docs/data-model.md``, "Prices"):
+
+1. **Service tier** — ``standard`` is the base price with its context tiers; ``batch``, ``flex``
+   and ``priority`` are the tier's own prices, for the components it states. A service tier
+   does not combine with a context tier: a larger prompt at a non-standard tier is unpriced.
+2. **Time of day** — inside an ``off_peak`` window, its prices replace the components they
+   state, at the standard tier only, and not together with a context tier.
+3. **Region** — a ``multiplier`` multiplies every token price chosen above; a region's own
+   prices replace the base ones and combine with nothing else.
+
+An unknown service tier or region, or one the offering has no price for, is an
+:class:`UnpricedError` that lists what exists: never a silent fallback to another price.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 from gate_consumer.errors import UnpricedError
 
-__all__ = ["PriceTable", "Quote", "Usage"]
+__all__ = ["SERVICE_TIERS", "PriceTable", "Quote", "Usage"]
 
 _PER_MILLION = 1_000_000.0
 
@@ -43,9 +57,11 @@ class Quote(NamedTuple):
     """The price of one request on one offering.
 
     ``breakdown`` is ``((component, tokens, usd), ...)`` for each component used; ``tier`` the
-    ``above_input_tokens`` threshold of the tier applied (None for the base price);
+    ``above_input_tokens`` threshold of the context tier applied (None for the base price);
     ``price_source`` the source the price is published from, ``price_as_of`` since when it has
-    held (the first observation of it by that source or any source agreeing with it).
+    held (the first observation of it by that source or any source agreeing with it);
+    ``service_tier``, ``region`` (None: the default) and ``window`` (``off_peak`` or None) the
+    other dimensions that applied.
     """
 
     offering: str
@@ -56,6 +72,9 @@ class Quote(NamedTuple):
     price_as_of: str
     historical: bool
     catalog_version: str
+    service_tier: str = "standard"
+    region: str | None = None
+    window: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +82,9 @@ class Quote(NamedTuple):
             "total_usd": self.total_usd,
             "breakdown": [{"component": c, "tokens": t, "usd": u} for c, t, u in self.breakdown],
             "tier_above_input_tokens": self.tier,
+            "service_tier": self.service_tier,
+            "region": self.region,
+            "window": self.window,
             "price_source": self.price_source,
             "price_as_of": self.price_as_of,
             "historical": self.historical,
@@ -71,26 +93,72 @@ class Quote(NamedTuple):
 
 
 _TOKEN_COMPONENTS = ("input", "output", "cache_read", "cache_write", "cache_write_1h", "reasoning")
+SERVICE_TIERS = ("standard", "batch", "flex", "priority")
+_Rates = tuple  # one price per _TOKEN_COMPONENTS entry, None where unknown
+
+
+def _rates(prices: Mapping[str, Any], fallback: _Rates | None = None) -> _Rates:
+    if fallback is None:
+        return tuple(prices.get(c) for c in _TOKEN_COMPONENTS)
+    return tuple(prices.get(c, f) for c, f in zip(_TOKEN_COMPONENTS, fallback, strict=True))
+
+
+class _Window:
+    """The off-peak windows of one price, compiled to minutes of the UTC day per ISO weekday."""
+
+    __slots__ = ("ranges", "rates", "zone")
+
+    def __init__(self, off_peak: Mapping[str, Any]):
+        self.rates = _rates(off_peak)
+        self.ranges: list[tuple[frozenset[int], int, int]] = []
+        for window in off_peak["windows"]:
+            days = frozenset(window.get("weekdays") or range(1, 8))
+            for span in window["hours_utc"]:
+                start, end = (int(t[:2]) * 60 + int(t[3:]) for t in span.split("-"))
+                self.ranges.append((days, start, end))
+        zone = off_peak.get("weekday_time_zone")
+        if zone:
+            from zoneinfo import ZoneInfo
+
+            self.zone: Any = ZoneInfo(zone)
+        else:
+            self.zone = timezone.utc
+
+    def holds(self, at: datetime) -> bool:
+        """Whether the instant ``at`` (aware) is inside a window."""
+        utc = at.astimezone(timezone.utc)
+        minute = utc.hour * 60 + utc.minute
+        weekday = at.astimezone(self.zone).isoweekday()
+        for days, start, end in self.ranges:
+            if weekday in days and (start <= minute < end if start < end else minute >= start or minute < end):
+                return True
+        return False
 
 
 class PriceTable:
-    """One price (base + tiers), compiled for fast repeated quoting."""
+    """One price (base + context tiers + its dimensions), compiled for fast repeated quoting."""
 
-    __slots__ = ("_base", "_thresholds", "_tiers", "as_of", "request", "source")
+    __slots__ = ("_base", "_regions", "_service", "_thresholds", "_tiers", "_window", "as_of", "request", "source")
 
     def __init__(self, price: Mapping[str, Any], source: str, as_of: str):
-        self._base = tuple(price.get(c) for c in _TOKEN_COMPONENTS)
+        self._base = _rates(price)
         tiers = sorted(price.get("tiers") or (), key=lambda t: t["above_input_tokens"])
         self._thresholds = tuple(t["above_input_tokens"] for t in tiers)
         # A tier states the components it changes; the others keep the base price.
-        self._tiers = tuple(
-            tuple(t.get(c, b) for c, b in zip(_TOKEN_COMPONENTS, self._base, strict=True)) for t in tiers
-        )
+        self._tiers = tuple(_rates(t, self._base) for t in tiers)
+        # A service tier's prices are the ones it states (a component it lacks is unpriced there).
+        self._service = {name: _rates(price[name]) for name in SERVICE_TIERS[1:] if price.get(name)}
+        self._regions = {name: (spec.get("multiplier"), None if spec.get("multiplier") else _rates(spec))
+                         for name, spec in (price.get("regions") or {}).items()}
+        self._window = _Window(price["off_peak"]) if price.get("off_peak") else None
         self.request = price.get("request")
         self.source = source
         self.as_of = as_of
 
-    def quote(self, name: str, usage: Usage, catalog_version: str, historical: bool = False) -> Quote:
+    def quote(
+        self, name: str, usage: Usage, catalog_version: str, historical: bool = False, *,
+        service_tier: str = "standard", region: str | None = None, at: datetime | None = None,
+    ) -> Quote:
         # Written out component by component: this is the hot path (budget: 3 µs per request).
         prompt, output, cache_read, cache_write, cache_write_1h, reasoning, requests = usage
         cached = cache_read + cache_write + cache_write_1h
@@ -98,15 +166,20 @@ class PriceTable:
             raise ValueError(
                 "token counts must be >= 0, cache tokens part of input_tokens, reasoning part of output_tokens"
             )
-        thresholds = self._thresholds
-        if thresholds and prompt > thresholds[0]:
-            # Index of the first threshold >= prompt = number of thresholds strictly below it.
-            n = bisect_left(thresholds, prompt)
-            p_in, p_out, p_cr, p_cw, p_cw1h, p_reason = self._tiers[n - 1]
-            tier: int | None = thresholds[n - 1]
+        window = None
+        if service_tier == "standard" and region is None and self._window is None:
+            thresholds = self._thresholds
+            if thresholds and prompt > thresholds[0]:
+                # Index of the first threshold >= prompt = number of thresholds strictly below it.
+                n = bisect_left(thresholds, prompt)
+                rates = self._tiers[n - 1]
+                tier: int | None = thresholds[n - 1]
+            else:
+                rates, tier = self._base, None
+            where = ""
         else:
-            p_in, p_out, p_cr, p_cw, p_cw1h, p_reason = self._base
-            tier = None
+            rates, tier, window, where = self._dimensions(name, prompt, service_tier, region, at)
+        p_in, p_out, p_cr, p_cw, p_cw1h, p_reason = rates
         if p_reason is None:
             reasoning = 0  # reasoning tokens are output tokens at the output price
         breakdown = []
@@ -114,7 +187,7 @@ class PriceTable:
         uncached = prompt - cached
         if uncached:
             if p_in is None:
-                raise _unpriced(name, "input", uncached)
+                raise _unpriced(name, "input", uncached, where)
             usd = uncached * p_in / _PER_MILLION
             total += usd
             breakdown.append(("input", uncached, usd))
@@ -125,14 +198,14 @@ class PriceTable:
             ):
                 if tokens:
                     if per_million is None:
-                        raise _unpriced(name, component, tokens)
+                        raise _unpriced(name, component, tokens, where)
                     usd = tokens * per_million / _PER_MILLION
                     total += usd
                     breakdown.append((component, tokens, usd))
         generated = output - reasoning
         if generated:
             if p_out is None:
-                raise _unpriced(name, "output", generated)
+                raise _unpriced(name, "output", generated, where)
             usd = generated * p_out / _PER_MILLION
             total += usd
             breakdown.append(("output", generated, usd))
@@ -144,8 +217,56 @@ class PriceTable:
             usd = self.request * requests
             total += usd
             breakdown.append(("request", requests, usd))
-        return Quote(name, total, tuple(breakdown), tier, self.source, self.as_of, historical, catalog_version)
+        return Quote(name, total, tuple(breakdown), tier, self.source, self.as_of, historical, catalog_version,
+                     service_tier, region, window)
+
+    def _dimensions(
+        self, name: str, prompt: int, service_tier: str, region: str | None, at: datetime | None
+    ) -> tuple[_Rates, int | None, str | None, str]:
+        """The token prices for a service tier, a time and a region, stacked as the module
+        docstring says; also the context tier and window that applied, and where (for messages)."""
+        where = ""
+        tier: int | None = None
+        if service_tier == "standard":
+            thresholds = self._thresholds
+            if thresholds and prompt > thresholds[0]:
+                n = bisect_left(thresholds, prompt)
+                rates, tier = self._tiers[n - 1], thresholds[n - 1]
+            else:
+                rates = self._base
+        else:
+            if service_tier not in SERVICE_TIERS:
+                raise UnpricedError(name, f"{service_tier!r} is not a service tier ({', '.join(SERVICE_TIERS)})")
+            if service_tier not in self._service:
+                offered = ", ".join(["standard", *self._service])
+                raise UnpricedError(name, f"no {service_tier} prices; its service tiers: {offered}")
+            if self._thresholds and prompt > self._thresholds[0]:
+                raise UnpricedError(name, f"no {service_tier} price for prompts above {self._thresholds[0]:,} tokens "
+                                          "(a context tier does not combine with a service tier)")
+            rates, where = self._service[service_tier], f" at the {service_tier} tier"
+        window = None
+        if self._window is not None and service_tier == "standard" and \
+                self._window.holds(at if at is not None else datetime.now(timezone.utc)):
+            if tier is not None:
+                raise UnpricedError(name, f"no off-peak price for prompts above {tier:,} tokens "
+                                          "(a context tier does not combine with off-peak prices)")
+            rates = tuple(o if o is not None else r for o, r in zip(self._window.rates, rates, strict=True))
+            window, where = "off_peak", " off-peak"
+        if region is not None:
+            if region not in self._regions:
+                listed = ", ".join(sorted(self._regions)) or "none (only its default price)"
+                raise UnpricedError(name, f"no price in region {region!r}; its regions: {listed}")
+            multiplier, own = self._regions[region]
+            if own is not None:
+                if service_tier != "standard" or tier is not None or window is not None:
+                    raise UnpricedError(name, f"region {region!r} has prices of its own, which do not combine "
+                                              "with a service tier, a context tier or off-peak hours")
+                rates = own
+            else:
+                rates = tuple(r * multiplier if r is not None else None for r in rates)
+            where += f" in region {region}"
+        return rates, tier, window, where
 
 
-def _unpriced(name: str, component: str, tokens: int) -> UnpricedError:
-    return UnpricedError(name, f"no {component} price, and the request has {tokens:,} {component} tokens")
+def _unpriced(name: str, component: str, tokens: int, where: str = "") -> UnpricedError:
+    return UnpricedError(name, f"no {component} price{where}, and the request has {tokens:,} {component} tokens")

@@ -450,17 +450,26 @@ def price(
     cache_write_1h: Annotated[int, typer.Option(min=0, help="Prompt tokens written to the 1-hour cache.")] = 0,
     reasoning: Annotated[int, typer.Option(min=0, help="Output tokens spent on reasoning.")] = 0,
     provider: Annotated[str | None, typer.Option(help="Price on this provider's offering.")] = None,
+    region: Annotated[
+        str | None, typer.Option(help="A region or cross-region profile the offering lists (default: its own price).")
+    ] = None,
+    service_tier: Annotated[
+        str, typer.Option(help="standard, batch, flex or priority.")
+    ] = "standard",
     at: AtOption = None,
     catalog_path: Annotated[
         str | None, typer.Option("--catalog", help="A v1 folder or URL (default: the bundled snapshot).")
     ] = None,
     as_json: bool = typer.Option(False, "--json", help="Print the quote as JSON."),
 ):
-    """Price one request, with the breakdown, the price's source and freshness.
+    """Price one request, with the breakdown, the price's source and freshness, and which
+    region, service tier, off-peak window and context tier applied.
 
     \b
     Examples:
       faimeta price claude-sonnet-4-5 --input 12000 --output 800
+      faimeta price us.anthropic.claude-sonnet-4-5-20250929-v1:0 --input 12000 --output 800
+      faimeta price gpt-5 --provider openai --input 1000000 --service-tier flex
       faimeta price anthropic/claude-sonnet-4.5 --input 250000 --output 1000 --cache-read 200000
       faimeta price openrouter/anthropic/claude-sonnet-4.5 --input 1000 --output 100 --at 2026-07-20
     """
@@ -476,7 +485,7 @@ def price(
     usage = gate_consumer.Usage(input_tokens, output_tokens, cache_read, cache_write, cache_write_1h, reasoning)
     try:
         offering = catalog.pick_offering(model_id, provider)
-        quote = catalog.price(offering, usage, at=_now(at) if at else None)
+        quote = catalog.price(offering, usage, at=_now(at) if at else None, region=region, service_tier=service_tier)
     except (gate_consumer.CatalogError, ValueError) as exc:  # unknown or unpriced id, impossible token counts
         _fail(str(exc), 2)
     fact = catalog.freshness(offering, offering.price_anchor, _now(at))  # type: ignore[arg-type]
@@ -487,8 +496,11 @@ def price(
     typer.echo(f"{offering.key} ({offering.model_id}), catalog {quote.catalog_version}")
     for component, tokens, usd in quote.breakdown:
         typer.echo(f"  {component:<15} {tokens:>12,}  ${usd:,.6f}")
-    tier = f", tier above {quote.tier:,} input tokens" if quote.tier is not None else ""
-    typer.echo(f"  {'total':<15} {'':>12}  ${quote.total_usd:,.6f}{tier}")
+    applied = [f"{quote.service_tier} tier"]
+    applied += [f"region {quote.region}"] if quote.region else []
+    applied += ["off-peak hours"] if quote.window else []
+    applied += [f"context tier above {quote.tier:,} input tokens"] if quote.tier is not None else []
+    typer.echo(f"  {'total':<15} {'':>12}  ${quote.total_usd:,.6f} ({', '.join(applied)})")
     when = " (the price that held then)" if quote.historical else ""
     typer.echo(f"price from {quote.price_source} ({fact.source_type}) as of {quote.price_as_of}{when}; "
                f"confirmed {fact.confirmed_at}: {fact.freshness.value}")

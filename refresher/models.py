@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from gate_consumer._time import parse_date, parse_instant
 from gate_consumer.freshness import SOURCE_TYPES
@@ -111,12 +118,68 @@ class PriceTier(TokenPrices):
     above_input_tokens: Annotated[int, Field(ge=0, description="exclusive: applies when prompt > this")]
 
 
+RegionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+TimeRange = Annotated[
+    str,
+    StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"),
+    Field(description="HH:MM-HH:MM in UTC; ends at or before its start: runs past midnight"),
+]
+
+
+def _check_time_zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not an IANA time zone") from None
+    return value
+
+
+class RegionPrice(TokenPrices):
+    """The price in one region or cross-region profile: a ``multiplier`` of every token price
+    that applies (AWS's 10 % regional uplift: 1.1), or token prices of its own that replace the
+    base ones (and then combine with nothing else). One or the other."""
+
+    multiplier: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> RegionPrice:
+        own = [name for name in TokenPrices.model_fields if getattr(self, name) is not None]
+        if (self.multiplier is None) == (not own):
+            raise ValueError("a region has a multiplier or token prices of its own, exactly one of the two")
+        return self
+
+
+class TimeWindow(_Strict):
+    """When a time-of-day price holds: the UTC hour ranges, on these ISO weekdays (1 = Monday)."""
+
+    hours_utc: Annotated[list[TimeRange], Field(min_length=1)]
+    weekdays: Annotated[list[Annotated[int, Field(ge=1, le=7)]], Field(min_length=1)] = [1, 2, 3, 4, 5, 6, 7]
+
+
+class OffPeak(TokenPrices):
+    """Token prices that replace the base ones inside the windows (DeepSeek's off-peak hours)."""
+
+    windows: Annotated[list[TimeWindow], Field(min_length=1)]
+    weekday_time_zone: Annotated[str, AfterValidator(_check_time_zone)] | None = Field(
+        None, description="the zone whose calendar says the weekday (hours stay UTC); default UTC")
+
+
 class Price(TokenPrices):
+    """The standard price (the default region, any time of day) and the dimensions that change
+    it; how they stack is written in docs/data-model.md, "Prices"."""
+
     image: Usd | None = Field(None, description="USD per input image")
     request: Usd | None = Field(None, description="USD per request")
     web_search: Usd | None = Field(None, description="USD per web search")
     tiers: list[PriceTier] | None = None
-    batch: TokenPrices | None = Field(None, description="batch API prices, if different")
+    batch: TokenPrices | None = Field(None, description="service tier 'batch': the batch API's prices")
+    flex: TokenPrices | None = Field(None, description="service tier 'flex': slower, cheaper")
+    priority: TokenPrices | None = Field(None, description="service tier 'priority': faster, dearer")
+    regions: dict[RegionId, RegionPrice] | None = Field(
+        None, description="region or cross-region profile → its price; a region the provider lists")
+    off_peak: OffPeak | None = Field(None, description="cheaper token prices at certain hours")
 
 
 class PriceChange(_Strict):
@@ -199,6 +262,7 @@ class ProviderFile(_Strict):
     api_key_env: list[str] | None = None
     docs_url: str | None = None
     pricing_url: str | None = None
+    regions: list[RegionId] | None = Field(None, description="the regions and cross-region profiles it serves from")
     billing_mode: Literal["metered", "subscription", "free", "prepaid", "local"]
     quota_group: str | None = None
     provenance: RecordProvenance

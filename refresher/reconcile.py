@@ -39,7 +39,14 @@ from gate_consumer.provenance import FactProvenance, encode_provenance, record_p
 from refresher.canonical import VendorRules
 from refresher.classify import classify
 from refresher.precedence import Standing, is_fresh, takes_over
-from refresher.sanity import TOKEN_PRICE_FIELDS, far_apart, moves_beyond, same_value
+from refresher.sanity import (
+    TOKEN_PRICE_FIELDS,
+    consistent,
+    covers,
+    far_apart,
+    moves_beyond,
+    same_value,
+)
 from refresher.sources.base import MatchRule, OfferingObservation, Skipped, Snapshot
 from refresher.store import Tree
 
@@ -248,15 +255,21 @@ class _Reconciler:
             current, current_prov = get_fact(record, path), facts.get(path)
             current_standing = self._standing(current_prov, provider, upstream_id) if current_prov else None
             tracked = path.startswith("price.")  # agreement is kept for price facts
-            if current_prov is not None and same_value(current, value):
+            # Another source stating part of a structured value (a batch price without its cache
+            # prices) or more of it, the same where both state it, agrees with it.
+            if current_prov is not None and (same_value(current, value) or (current_prov.source != source and
+                                             consistent(current, value))):
                 changed |= _drop_entry(disagreements, path, source)
                 if current_prov.source == source:
                     continue
-                if takes_over(new_standing, current_standing) and \
+                if covers(value, current) and takes_over(new_standing, current_standing) and \
                         (new_standing.rank < current_standing.rank or
                          not is_fresh(current_standing, max(now, current_standing.latest))):
-                    # a stronger or fresher source now vouches for the same value, since it first said so
+                    # a stronger or fresher source now vouches for the same value (or states more
+                    # of it), since it first said so
                     since = next((a["as_of"] for a in agreements.get(path, ()) if a["source"] == source), now)
+                    if not same_value(current, value):
+                        set_fact(record, path, value)
                     facts[path] = FactProvenance(source, since)
                     changed = True
                     if tracked:
@@ -397,6 +410,7 @@ class _Reconciler:
             changed = False
         was_retired = record.get("status") == "retired"
         label = f"{obs.provider}/{obs.upstream_id}"
+        obs = self._listed_regions_only(obs, provider.get("regions"))
         changed_now = self._merge_facts(record, OFFERING_FACTS, obs.facts, obs.provider, label, obs.upstream_id)
         if record.get("status") != "retired":
             record.pop("retired_at", None)
@@ -409,6 +423,18 @@ class _Reconciler:
                 self.summary.unchanged += 1
         if not self.snap.confirms_only:  # a catalog that only confirms leaves the models alone
             self.model(record["model"], obs)
+
+    def _listed_regions_only(self, obs: OfferingObservation, listed: list[str] | None) -> OfferingObservation:
+        """``obs`` without the regional prices of regions its provider does not list (counted):
+        one source's region must not make the tree invalid for every other."""
+        regions = obs.facts.get("price.regions")
+        if not regions or listed is None:
+            return obs
+        kept = {name: spec for name, spec in regions.items() if name in listed}
+        for name in sorted(set(regions) - set(kept)):
+            self.summary.unmapped[f"region {name[:40]} not listed by {obs.provider}"] += 1
+        facts = {k: v for k, v in obs.facts.items() if k != "price.regions"} | ({"price.regions": kept} if kept else {})
+        return OfferingObservation(obs.provider, obs.upstream_id, facts, obs.model_facts, obs.aliases)
 
     def _link(self, obs: OfferingObservation) -> str:
         """The canonical model of a new offering.

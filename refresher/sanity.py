@@ -44,6 +44,29 @@ def same_value(a: object, b: object) -> bool:
     return a == b
 
 
+def covers(a: object, b: object) -> bool:
+    """Whether the structured value ``a`` states everything ``b`` states, the same
+    (:func:`same_value`), and maybe more: a batch price with cache prices covers one with input
+    and output only; a tier table covers another with the same thresholds whose tiers it covers."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return b.keys() <= a.keys() and all(covers(a[k], b[k]) for k in b)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(covers(x, y) for x, y in zip(a, b, strict=True))
+    return same_value(a, b)
+
+
+def consistent(a: object, b: object) -> bool:
+    """Whether two structured values agree wherever both state something, and share something:
+    a batch price with cache prices and one without them; a context tier with a reasoning price
+    and one with a cache-write price (lists: item by item)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        shared = a.keys() & b.keys()
+        return bool(shared) and all(consistent(a[k], b[k]) for k in shared)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(consistent(x, y) for x, y in zip(a, b, strict=True))
+    return same_value(a, b)
+
+
 def moves_beyond(old: object, new: object, ratio: float) -> bool:
     """Whether a price moved by more than ``ratio`` either way (``guards.max_price_ratio``).
     A price appearing, disappearing or involving 0 is not a move."""

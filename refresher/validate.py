@@ -120,11 +120,29 @@ def _price_problems(file: str, record: str, price: dict[str, Any], where: str = 
             yield Problem(file, record, f"{where}.{name}", message)
     for i, tier in enumerate(price.get("tiers") or ()):
         yield from _price_problems(file, record, tier, f"{where}.tiers[{i}]")
+    for part in ("batch", "flex", "priority", "off_peak"):
+        if price.get(part):
+            yield from _price_problems(file, record, price[part], f"{where}.{part}")
+    for region, spec in (price.get("regions") or {}).items():
+        yield from _price_problems(file, record, spec, f"{where}.regions.{region}")
     # Output at 0 is normal (embeddings, rerankers); cheaper-but-paid output is worth a look.
     if where == "price" and 0 < price.get("output", 0) < price.get("input", 0):
         yield Problem(
             file, record, "price.output", f"output {price['output']} is cheaper than input {price['input']}", "warning"
         )
+
+
+def _region_problems(file: str, record: str, price: dict[str, Any], listed: list[str] | None) -> Iterator[Problem]:
+    """A regional price is for a region the provider lists (a warning while it lists none)."""
+    regions = sorted(price.get("regions") or ())
+    if regions and listed is None:
+        yield Problem(file, record, "price.regions", f"the provider lists no regions to check {', '.join(regions)} "
+                                                     "against", "warning")
+    for region in regions:
+        if listed is not None and region not in listed:
+            yield Problem(file, record, f"price.regions.{region}",
+                          f"region {region!r} is not one the provider lists ({', '.join(listed[:12])}"
+                          f"{'…' if len(listed) > 12 else ''})")
 
 
 def _integrity(tree: Tree) -> Iterator[Problem]:
@@ -167,6 +185,7 @@ def _integrity(tree: Tree) -> Iterator[Problem]:
             yield from _provenance_problems(file, record, offering, OFFERING_FACTS, sources)
             if offering.get("price"):
                 yield from _price_problems(file, record, offering["price"])
+                yield from _region_problems(file, record, offering["price"], data.get("regions"))
             for i, entry in enumerate(offering.get("price_history", [])):
                 yield from (p for p in _price_problems(file, record, entry["price"], f"price_history[{i}].price")
                             if p.severity == "error")

@@ -264,3 +264,18 @@ def test_a_stronger_source_is_published_however_far_it_moves_the_price(seeded_tr
     assert result.ok, result.to_json()
     offering = load_tree(seeded_tree).providers["openrouter"]["offerings"]["anthropic/claude-sonnet-4.5"]
     assert offering["price"]["input"] == before * 10
+
+
+@pytest.mark.parametrize(("a", "b", "agree"), [
+    ({"input": 1.5, "output": 7.5}, {"input": 1.5, "output": 7.5, "cache_read": 0.15}, True),  # a part of it
+    ({"input": 1.5, "reasoning": 15}, {"input": 1.5, "cache_write": 3}, True),  # the same where both state it
+    ({"input": 1.5}, {"input": 1.6, "cache_read": 0.15}, False),
+    ({"us-east-1": {"input": 1}}, {"eu-west-1": {"input": 1}}, False),  # nothing in common: no agreement
+    ([{"above_input_tokens": 200_000, "input": 6}], [{"above_input_tokens": 200_000, "input": 6, "output": 22.5}], True),
+    ([{"above_input_tokens": 200_000, "input": 6}], [{"above_input_tokens": 128_000, "input": 6}], False),
+    ([{"above_input_tokens": 200_000}], [], False),
+])
+def test_which_structured_values_agree(a: object, b: object, agree: bool) -> None:
+    from refresher.sanity import consistent
+
+    assert consistent(a, b) is agree and consistent(b, a) is agree

@@ -26,7 +26,7 @@ def test_prices_per_token_become_prices_per_million_with_batch_and_one_hour_writ
     sonnet = next(o for o in snapshot.offerings if (o.provider, o.upstream_id) == ("anthropic", "claude-sonnet-4-5-20250929"))
     assert sonnet.facts == {
         "price.input": 3, "price.output": 15, "price.cache_read": 0.3, "price.cache_write": 3.75,
-        "price.cache_write_1h": 6, "price.batch": {"input": 1.5, "output": 7.5},
+        "price.cache_write_1h": 6, "price.batch": {"cache_read": 0.15, "cache_write": 1.875, "input": 1.5, "output": 7.5},
     }
     assert sonnet.model_facts == {} and sonnet.aliases == ()
 
@@ -44,11 +44,12 @@ def test_every_entry_that_maps_to_nothing_is_counted_by_reason() -> None:
     snapshot = parse_payload(payload())
     assert snapshot.unmapped == {
         "provider fal_ai not mapped": 2,
-        "region-specific price (waits for regional prices)": 2,
+        "provisioned throughput (a commitment, not a token price)": 2,
         "no token price": 7,  # two image models of OpenAI, five groq and anthropic entries without one
     }
     raw = litellm.parse(BODY, AT)  # before duplicates are folded
-    assert len(raw.offerings) + sum(raw.unmapped.values()) == raw.records == len(json.loads(BODY)) - 1
+    regional = 2  # the two us-gov region paths, folded into their offering's price.regions
+    assert len(raw.offerings) + sum(raw.unmapped.values()) + regional == raw.records == len(json.loads(BODY)) - 1
     # DeepSeek lists six ids twice (deepseek-x and deepseek/deepseek-x): five the same, counted
     # once; one with different values, rejected
     assert len(snapshot.offerings) == len(raw.offerings) - 5 - 2
@@ -94,3 +95,44 @@ def test_the_summary_and_report_carry_the_coverage(seeded_tree: Path) -> None:
     (source,) = result.to_json()["sources"]
     assert source["unmapped"]["provider fal_ai not mapped"] == 2
     assert "unmapped" in result.summaries[0].line()
+
+
+def _offering(snapshot, provider: str, upstream_id: str) -> dict:
+    return next(o.facts for o in snapshot.offerings if (o.provider, o.upstream_id) == (provider, upstream_id))
+
+
+def test_service_tiers_are_prices_of_their_own() -> None:
+    gpt5 = _offering(litellm.parse(BODY, AT), "openai", "gpt-5")
+    assert gpt5["price.flex"] == {"cache_read": 0.0625, "input": 0.625, "output": 5}
+    assert gpt5["price.priority"] == {"cache_read": 0.25, "input": 2.5, "output": 20}
+    assert gpt5["price.batch"] == {"cache_read": 0.0625, "input": 0.625, "output": 5}
+
+
+def test_a_region_path_is_the_offerings_price_in_that_region_and_a_profile_is_an_offering() -> None:
+    snapshot = litellm.parse(BODY, AT)
+    in_region = _offering(snapshot, "amazon-bedrock", "anthropic.claude-sonnet-4-5-20250929-v1:0")
+    assert (in_region["price.input"], in_region["price.output"]) == (3, 15)
+    assert set(in_region["price.regions"]) == {"us-gov-east-1", "us-gov-west-1"}
+    assert in_region["price.regions"]["us-gov-east-1"]["input"] == 3.6
+    assert in_region["price.regions"]["us-gov-east-1"]["output"] == 18
+    us = _offering(snapshot, "amazon-bedrock", "us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+    assert (us["price.input"], us["price.output"]) == (3.3, 16.5)  # the geographic profile: +10 %
+    glob = _offering(snapshot, "amazon-bedrock", "global.anthropic.claude-sonnet-4-5-20250929-v1:0")
+    assert (glob["price.input"], glob["price.output"]) == (3, 15)
+
+
+def test_off_peak_hours_are_read_with_their_windows() -> None:
+    pro = _offering(litellm.parse(BODY, AT), "deepseek", "deepseek-v4-pro")
+    assert pro["price.off_peak"] == {
+        "cache_read": 0.022, "input": 0.66, "output": 1.98,
+        "windows": [{"hours_utc": ["00:00-01:00", "04:00-06:00", "10:00-00:00"], "weekdays": [1, 2, 3, 4, 5]},
+                    {"hours_utc": ["00:00-00:00"], "weekdays": [6, 7]}],
+    }
+
+
+def test_a_malformed_off_peak_block_skips_that_entry_and_names_it() -> None:
+    entry = {"litellm_provider": "deepseek", "input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06,
+             "off_peak_pricing": {"input_cost_per_token": 5e-07, "windows": [{"weekdays": [1]}]}}
+    snapshot = litellm.parse(json.dumps({"deepseek/x": entry}).encode(), AT)
+    (skipped,) = snapshot.skipped
+    assert skipped.record == "deepseek/x" and "off_peak_pricing.windows: a window without hours_utc" in skipped.reason

@@ -5,13 +5,17 @@ Shape: one object, model key → entry with ``litellm_provider`` and prices in U
 (numbers): ``input_cost_per_token``, ``output_cost_per_token``, ``cache_read_input_token_cost``,
 ``cache_creation_input_token_cost`` (5-minute writes), ``…_above_1hr`` (1-hour writes),
 ``output_cost_per_reasoning_token``, audio, ``…_above_200k_tokens`` (a context tier: prompts
-over 200,000 tokens; also 128k and 272k), and ``…_batches`` (the batch API).
+over 200,000 tokens; also 128k and 272k), the service tiers ``…_batches``, ``…_flex`` and
+``…_priority``, and ``off_peak_pricing`` (prices and UTC windows: DeepSeek's off-peak hours).
 
 Keys are the provider's own id behind a LiteLLM prefix (``gemini/gemini-2.5-pro``,
-``deepinfra/Qwen/QwQ-32B``); the prefix is removed to find the offering. Region paths
-(``bedrock/us-east-1/…``) and ``flex``/``priority`` prices wait for the price model of regions
-and service tiers. The source never creates providers or offerings (``confirms_only``): an
-entry that maps to nothing is counted by reason in the run's summary.
+``deepinfra/Qwen/QwQ-32B``); the prefix is removed to find the offering. Bedrock's cross-region
+profiles (``us.anthropic.…``, ``global.…``) are offerings of their own. A region path
+(``bedrock/us-gov-east-1/anthropic.…``) is that offering's price in that region
+(``price.regions``), stated with its entry for the default region; commitment paths
+(``bedrock/*/1-month-commitment/…``, provisioned throughput) are not token prices. The source
+never creates providers or offerings (``confirms_only``): an entry that maps to nothing is
+counted by reason in the run's summary.
 """
 
 from __future__ import annotations
@@ -19,7 +23,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from refresher.sources.base import Snapshot, SourceError, load_json, observe_entry, per_million
+from gate_consumer.ids import shown
+from refresher.sanity import TOKEN_PRICE_FIELDS as _TOKEN_FIELDS
+from refresher.sources.base import (
+    Skipped,
+    Snapshot,
+    SourceError,
+    load_json,
+    observe_entry,
+    per_million,
+)
 
 SOURCE_ID = "litellm"
 URL = "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
@@ -60,7 +73,11 @@ PROVIDERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "wandb": ("wandb", ("wandb/",)),
     "snowflake": ("snowflake-cortex", ("snowflake/",)),
 }
-_REGION = re.compile(r"^bedrock/(?:[a-z]{2}(?:-gov)?-[a-z]+-\d|\*)/|^(?:us|eu|apac|global)\.|/[a-z]{2}-[a-z]+-\d/")
+#: ``bedrock/<region>/<id>``: the price of ``<id>`` in one AWS region
+_REGION_PATH = re.compile(r"^bedrock/(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-\d)/(?P<id>.+)$")
+_COMMITMENT = re.compile(r"^bedrock/\*/|/\d+-month-commitment/")
+#: a region inside another provider's key (``vertex_ai/us-central1/…``): no offering is named so
+_OTHER_REGION = re.compile(r"/[a-z]{2}-[a-z]+-?\d/")
 
 # upstream key → our component, all USD per token
 _COMPONENTS = {
@@ -75,7 +92,12 @@ _COMPONENTS = {
 }
 _TIER = re.compile(r"^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|"
                    r"cache_creation_input_token_cost)_above_(\d+)k_tokens$")
-_BATCH = {"input_cost_per_token_batches": "input", "output_cost_per_token_batches": "output"}
+_SERVICE_TIER = re.compile(r"^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|"
+                           r"cache_creation_input_token_cost)_(batches|flex|priority)$")
+_SERVICE_NAMES = {"batches": "batch", "flex": "flex", "priority": "priority"}
+_HOURS = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
+_OFF_PEAK = {"input_cost_per_token": "input", "output_cost_per_token": "output",
+             "cache_read_input_token_cost": "cache_read"}
 
 
 def parse(payload: bytes, observed_at: str) -> Snapshot:
@@ -84,6 +106,8 @@ def parse(payload: bytes, observed_at: str) -> Snapshot:
     if not isinstance(data, dict):
         raise SourceError(f"{SOURCE_ID}: expected an object of models, got {type(data).__name__}")
     snapshot = Snapshot(SOURCE_ID, observed_at, confirms_only=True)
+    regional: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    entries: list[tuple[str, str, dict[str, Any]]] = []
     for key, entry in sorted(data.items()):
         if key == "sample_spec" or not isinstance(entry, dict):
             continue
@@ -92,19 +116,36 @@ def parse(payload: bytes, observed_at: str) -> Snapshot:
         mapped = PROVIDERS.get(upstream) if isinstance(upstream, str) else None
         if mapped is None:
             snapshot.unmapped[f"provider {str(upstream)[:40]} not mapped"] += 1
-        elif _REGION.search(key):
-            snapshot.unmapped["region-specific price (waits for regional prices)"] += 1
+        elif _COMMITMENT.search(key):
+            snapshot.unmapped["provisioned throughput (a commitment, not a token price)"] += 1
+        elif (region := _REGION_PATH.match(key)) is not None:
+            try:
+                prices = _prices(entry)
+            except ValueError as exc:
+                snapshot.skipped.append(Skipped(shown(key)[:80], str(exc)[:200], mapped[0]))
+                continue
+            own = {k.removeprefix("price."): v for k, v in prices.items() if k[6:] in _TOKEN_FIELDS}
+            if own:
+                regional.setdefault((mapped[0], region["id"]), {})[region["region"]] = own
+            else:
+                snapshot.unmapped["no token price"] += 1
+        elif _OTHER_REGION.search(key):
+            snapshot.unmapped["region-specific price of a provider without regional offerings"] += 1
         else:
             provider, prefixes = mapped
-            upstream_id = next((key[len(p):] for p in prefixes if key.startswith(p)), key)
-            observe_entry(snapshot, provider, upstream_id, lambda e=entry: _prices(e))
+            entries.append((provider, next((key[len(p):] for p in prefixes if key.startswith(p)), key), entry))
+    for provider, upstream_id, entry in entries:
+        regions = regional.pop((provider, upstream_id), None)
+        observe_entry(snapshot, provider, upstream_id, lambda e=entry, r=regions: _prices(e, r))
+    for regions in regional.values():  # a region path without an entry for the default region
+        snapshot.unmapped["regional price of an id it lists no default price for"] += len(regions)
     return snapshot
 
 
-def _prices(entry: dict[str, Any]) -> dict[str, Any]:
+def _prices(entry: dict[str, Any], regions: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     facts: dict[str, Any] = {}
-    tiers: dict[int, dict[str, float]] = {}
-    batch: dict[str, float] = {}
+    tiers: dict[int, dict[str, float | None]] = {}
+    service: dict[str, dict[str, float | None]] = {}
     for name, value in entry.items():
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             continue
@@ -113,15 +154,42 @@ def _prices(entry: dict[str, Any]) -> dict[str, Any]:
         elif (match := _TIER.match(name)) is not None:
             base = _COMPONENTS[match.group(1)]
             tiers.setdefault(int(match.group(2)) * 1000, {})[base] = per_million(value, per_token=True, field_name=name)
-        elif name in _BATCH:
-            batch[_BATCH[name]] = per_million(value, per_token=True, field_name=name)  # type: ignore[assignment]
+        elif (match := _SERVICE_TIER.match(name)) is not None:
+            tier = service.setdefault(_SERVICE_NAMES[match.group(2)], {})
+            tier[_COMPONENTS[match.group(1)]] = per_million(value, per_token=True, field_name=name)
     facts = {k: v for k, v in facts.items() if v is not None}
     if "price.input" not in facts and "price.output" not in facts:
         return {}
     if tiers:
         facts["price.tiers"] = [{"above_input_tokens": n, **{k: v for k, v in sorted(t.items()) if v is not None}}
                                 for n, t in sorted(tiers.items())]
-    batch = {k: v for k, v in batch.items() if v is not None}
-    if batch:
-        facts["price.batch"] = dict(sorted(batch.items()))
+    for name, prices in sorted(service.items()):
+        stated = {k: v for k, v in sorted(prices.items()) if v is not None}
+        if stated:
+            facts[f"price.{name}"] = stated
+    if isinstance(entry.get("off_peak_pricing"), dict):
+        facts["price.off_peak"] = _off_peak(entry["off_peak_pricing"])
+    if regions:
+        facts["price.regions"] = dict(sorted(regions.items()))
     return facts
+
+
+def _off_peak(raw: dict[str, Any]) -> dict[str, Any]:
+    """``off_peak_pricing`` as our ``off_peak``: its prices, and windows of UTC hours per weekday."""
+    prices = {ours: per_million(raw.get(name), per_token=True, field_name=f"off_peak_pricing.{name}")
+              for name, ours in _OFF_PEAK.items()}
+    windows = []
+    for window in raw.get("windows") or ():
+        hours = window.get("hours_utc") if isinstance(window, dict) else None
+        hours = [hours] if isinstance(hours, str) else hours
+        if not isinstance(hours, list) or not hours:
+            raise ValueError("off_peak_pricing.windows: a window without hours_utc")
+        weekdays = window.get("weekdays") or [1, 2, 3, 4, 5, 6, 7]
+        if not all(isinstance(h, str) and _HOURS.fullmatch(h) for h in hours) or \
+                not all(type(d) is int and 1 <= d <= 7 for d in weekdays):
+            raise ValueError(f"off_peak_pricing.windows: {str(window)[:80]} is not hours HH:MM-HH:MM on weekdays 1-7")
+        windows.append({"hours_utc": hours, "weekdays": weekdays})
+    if not windows:
+        raise ValueError("off_peak_pricing: no windows")
+    zone = {"weekday_time_zone": raw["weekday_timezone"]} if raw.get("weekday_timezone") else {}
+    return {**{k: v for k, v in sorted(prices.items()) if v is not None}, "windows": windows, **zone}
