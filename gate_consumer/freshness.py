@@ -12,18 +12,25 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import NamedTuple
 
-__all__ = ["SOURCE_TYPES", "WORST_FIRST", "Freshness", "FreshnessPolicy", "compute_freshness", "relative_source_type", "worst"]
+__all__ = ["SOURCE_RANK", "SOURCE_TYPES", "WORST_FIRST", "Freshness", "FreshnessPolicy", "compute_freshness", "relative_source_type", "worst"]
 
 #: Source types in precedence order, strongest first (DESIGN.md, "Facts, provenance and freshness").
 #: ``aggregator-offer`` and ``observed-usage`` are evidence only: they never override a list price.
 SOURCE_TYPES: tuple[str, ...] = (
     "manual-review",
     "provider-api",
+    "provider-pricing",
     "provider-docs",
     "community-catalog",
     "aggregator-offer",
     "observed-usage",
 )
+
+
+#: A type's strength for precedence (lower is stronger): an official price list
+#: (``provider-pricing``) ranks with the provider's own API.
+SOURCE_RANK: dict[str, int] = {kind: i for i, kind in enumerate(SOURCE_TYPES)} | {
+    "provider-pricing": SOURCE_TYPES.index("provider-api")}
 
 
 class Freshness(str, Enum):

@@ -14,8 +14,9 @@ The contract:
   five): a key sent in ``x-api-key`` or ``x-goog-api-key`` never reaches another host.
 * Paginated sources (an adapter with ``next_page(data)``) are followed page by page up to
   ``max_pages``; a listing cut short is marked incomplete, so nothing is retired on its account.
-* A source published as several files (an adapter with ``PARTS``) is fetched file by file,
-  ``<url><part>.json``; any file that fails fails the source.
+* A source published as several files is fetched file by file: ``<url><part>.json`` for each of
+  an adapter's ``PARTS``, or the files an index names (an adapter with ``follow(index)``), on the
+  index's own host; any file that fails fails the source.
 """
 
 from __future__ import annotations
@@ -126,6 +127,8 @@ class Fetcher:
         parts = parts if parts is not None else getattr(adapter, "PARTS", None)
         if parts is not None:
             return self._parts(source, url, parts, headers)
+        if hasattr(adapter, "follow"):
+            return self._index(adapter, url, headers)
         next_page: Callable[[Any], dict[str, str] | None] | None = getattr(adapter, "next_page", None)
         params: dict[str, str] = dict(getattr(adapter, "FIRST_PAGE", {}))
         bodies: list[bytes] = []
@@ -162,6 +165,26 @@ class Fetcher:
             if index % 10 == 0 and index < len(parts):
                 self.say(f"{source}: {index} of {len(parts)} files")
         return Fetched(tuple(bodies), redact_url(base), parts=parts)
+
+    def _index(self, adapter: ModuleType, url: str, headers: dict[str, str]) -> Fetched:
+        """An index and the files it points to (``adapter.follow(index)``: ``(part, path)``
+        pairs), every file on the index's own host."""
+        source = adapter.SOURCE_ID
+        index = self.get(source, url, {}, headers)
+        try:
+            files = adapter.follow(json.loads(index))
+        except ValueError:
+            return Fetched((index,), redact_url(url), parts=(adapter.INDEX,))  # the parser says what is wrong
+        origin = httpx.URL(url)
+        bodies, total = [index], len(index)
+        for i, (_, path) in enumerate(files, 1):
+            bodies.append(self.get(source, str(origin.copy_with(raw_path=path.encode())), {}, headers))
+            total += len(bodies[-1])
+            if total > self.policy.max_total_bytes:
+                raise SourceError(f"{source}: {redact_url(url)}: the index and {i} files hold more than "
+                                  f"{self.policy.max_total_bytes:,} bytes together; refusing the listing")
+            self.say(f"{source}: {i} of {len(files)} files")
+        return Fetched(tuple(bodies), redact_url(url), parts=(adapter.INDEX, *(name for name, _ in files)))
 
     def get(self, source: str, url: str, params: dict[str, str], headers: dict[str, str]) -> bytes:
         """One GET with retries; the body, or :class:`SourceError` naming source, URL and cause."""

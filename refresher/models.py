@@ -71,7 +71,7 @@ FactPath = Annotated[str, StringConstraints(pattern=r"^[a-z_]+(\.[a-z0-9_]+)?$")
 Usd = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 TokenCount = Annotated[int, Field(ge=1)]
 SourceType = Literal[
-    "manual-review", "provider-api", "provider-docs", "community-catalog", "aggregator-offer", "observed-usage"
+    "manual-review", "provider-api", "provider-pricing", "provider-docs", "community-catalog", "aggregator-offer", "observed-usage"
 ]
 assert set(SourceType.__args__) == set(SOURCE_TYPES)  # type: ignore[attr-defined]
 Lifecycle = Literal["active", "preview", "deprecated", "retired"]

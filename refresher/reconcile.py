@@ -34,7 +34,7 @@ from gate_consumer.facts import (
     get_fact,
     set_fact,
 )
-from gate_consumer.freshness import SOURCE_TYPES, relative_source_type
+from gate_consumer.freshness import SOURCE_RANK, SOURCE_TYPES, relative_source_type
 from gate_consumer.provenance import FactProvenance, encode_provenance, record_provenance
 from refresher.canonical import VendorRules
 from refresher.classify import classify
@@ -124,7 +124,7 @@ def _rank(tree: Tree, p: FactProvenance, provider: str, now: str) -> int:
     kind = source_type(tree, p.source, provider)
     if kind == "manual-review" and p.expires is not None and p.expires <= now:
         return len(SOURCE_TYPES)  # an expired review no longer pins anything
-    return SOURCE_TYPES.index(kind)
+    return SOURCE_RANK[kind]
 
 
 def _delete(record: dict[str, Any], path: str) -> None:
@@ -187,6 +187,9 @@ class _Reconciler:
 
     def provider(self, slug: str, facts: dict[str, Any], api_package: str | None) -> None:
         record = self.tree.providers.get(slug)
+        if record is None and self.snap.confirms_only:
+            self.summary.unmapped[f"no provider {slug} in the catalog"] += 1
+            return
         if record is None:
             record = {"id": slug, **classify(slug, api_package), "offerings": {}}
             self.tree.providers[slug] = record

@@ -133,8 +133,8 @@ def newest_recordings(directory: Path) -> dict[str, tuple[bool, str, str]]:
 def replay_payloads(directory: Path, sources: Iterable[str]) -> tuple[list[Payload], dict[str, str]]:
     """The newest complete recording of each source in ``directory`` (the newest partial one if
     there is no complete one), observed at its recording time (see the module docstring). A
-    source published as several files (an adapter with ``PARTS``) replays every file recorded
-    at the chosen one's time, each part named by its file name without ``.json``."""
+    source published as several files (an adapter with ``PARTS`` or ``follow``) replays every
+    file recorded at the chosen one's time, each part named by its file name without ``.json``."""
     index = _recordings_index(directory)
     chosen = newest_recordings(directory)
     payloads, errors = [], {}
@@ -143,7 +143,7 @@ def replay_payloads(directory: Path, sources: Iterable[str]) -> tuple[list[Paylo
             errors[source] = f"no recording of {source!r} in {directory / 'recordings.json'}"
             continue
         complete, recorded_at, name = chosen[source]
-        several = hasattr(ADAPTERS[source], "PARTS")
+        several = _published_as_files(ADAPTERS[source])
         names = sorted(n for n, meta in index.items()
                        if meta.get("source") == source and meta["recorded_at"] == recorded_at) if several else [name]
         bodies = []
@@ -218,6 +218,12 @@ def fetch_payloads(
         if owned:
             fetcher.close()
     return payloads, errors, not_run
+
+
+def _published_as_files(adapter: Any) -> bool:
+    """Whether a source is several files (Portkey's, one per provider; AWS's index and its
+    files), each parsed with its name."""
+    return hasattr(adapter, "PARTS") or hasattr(adapter, "follow")
 
 
 def _parts_for(adapter: Any, providers: set[str] | None) -> tuple[str, ...] | None:
