@@ -268,9 +268,18 @@ def parse_payload(payload: Payload) -> Snapshot:
     reject_duplicates(snapshot)
     snapshot.complete = snapshot.complete and payload.complete
     next_page = getattr(adapter, "next_page", None)
-    if next_page is not None and len(payload.bodies) == 1 and next_page(json.loads(payload.bodies[-1])):
+    if next_page is not None and len(payload.bodies) == 1 and next_page(_json_or_none(payload.bodies[-1])):
         snapshot.complete = False
     return snapshot
+
+
+def _json_or_none(body: bytes) -> Any:
+    """A page's JSON, or None for a body that is not one JSON document (a recording of items
+    one per line, which has no next page)."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
 
 
 def reject_duplicates(snapshot: Snapshot) -> None:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from refresher.sources import (
     anthropic,
     aws_pricing,
+    azure_retail,
     deepinfra,
     fireworks,
     genai_prices,
@@ -27,7 +28,7 @@ from refresher.sources import (
 
 ADAPTERS: dict[str, ModuleType] = {module.SOURCE_ID: module for module in (
     modelsdev, openrouter, openai, anthropic, google, groq, together, deepinfra, mistral, fireworks, litellm,
-    genai_prices, portkey, langfuse, aws_pricing,
+    genai_prices, portkey, langfuse, aws_pricing, azure_retail,
 )}
 
 
