@@ -127,10 +127,13 @@ def test_fireworks_keeps_full_resource_ids_and_skips_a_blank_one() -> None:
     assert [s.record for s in snap.skipped] == ["fireworks-ai/  "]
 
 
-# the catalogs and price lists are not listings: test_litellm, test_genai_prices, test_portkey,
-# test_langfuse, test_aws_pricing
-@pytest.mark.parametrize("source", sorted(set(ADAPTERS) - {"modelsdev", "together", "litellm", "genai-prices", "portkey",
-                                                         "langfuse", "aws-pricing"}))
+# the catalogs and price lists are not listings of records: test_litellm, test_genai_prices,
+# test_portkey, test_langfuse, test_aws_pricing, test_azure_retail
+NOT_LISTINGS = {"modelsdev", "together", "litellm", "genai-prices", "portkey", "langfuse", "aws-pricing",
+                "azure-retail-prices"}
+
+
+@pytest.mark.parametrize("source", sorted(set(ADAPTERS) - NOT_LISTINGS))
 def test_a_record_of_the_wrong_type_is_skipped_not_the_source(source: str) -> None:
     key = "models" if source == "google" else "data"
     good = {"google": {"name": "models/m-1"}}.get(source, {"id": "m-1", "display_name": "M", "name": "M",
