@@ -100,6 +100,13 @@ class Offering:
     def price(self) -> Mapping[str, Any] | None:
         return self.record.get("price")
 
+    @property
+    def free(self) -> str | None:
+        """``free-tier`` (a rate-limited free variant), ``quota`` (free up to a quota),
+        ``subscription`` (paid by a plan, not per token), or None: paid per token or unknown.
+        Distinct from a price of 0, which says only what a token costs."""
+        return self.record.get("free")
+
     def limit(self, name: str) -> int | None:
         return get_fact(self.record, f"limits.{name}")
 

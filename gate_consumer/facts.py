@@ -22,7 +22,7 @@ class FactSpec(NamedTuple):
 
 PROVIDER_FACTS = FactSpec(scalars=("name", "base_url", "api_key_env", "docs_url", "pricing_url", "regions"))
 OFFERING_FACTS = FactSpec(
-    scalars=("name", "status"), sections=("price", "limits", "capabilities", "modalities")
+    scalars=("name", "status", "free"), sections=("price", "limits", "capabilities", "modalities")
 )
 MODEL_FACTS = FactSpec(
     scalars=("name", "family", "release_date", "knowledge_cutoff", "open_weights", "status"),

@@ -28,6 +28,8 @@ from gate_consumer.pricing import Usage
 __all__ = ["Candidate", "Requirement", "candidates", "intent_for_model", "intents", "route"]
 
 _FRESHNESS_RANK = {status: rank for rank, status in enumerate(reversed(WORST_FIRST))}
+#: free offerings that run dry (rate limits, quotas): ranked after the paid ones unless asked
+_CAPPED = ("free-tier", "quota")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class Requirement:
     route_types: frozenset[str] | None = None
     freshness: frozenset[Freshness] | None = None  # allowed price freshness; None: any
     min_sources: int = 1  # independent sources that must state each token price (input, output)
+    #: rank free-tier and free-quota offerings by cost like the others; by default they come after
+    #: every paid one (they are rate-limited or capped: a route that runs dry is no cheaper)
+    free_first: bool = False
     models: tuple[str, ...] = ()  # fnmatch patterns on the canonical model id; empty: any
 
     @classmethod
@@ -124,6 +129,8 @@ def _judge(catalog: Catalog, offering: Offering, req: Requirement, usage: Usage,
             least = offering.price_sources
             check(least >= req.min_sources, f"price stated by {least} sources",
                   f"price stated by {least} source{'s' if least != 1 else ''}, fewer than {req.min_sources}")
+    if offering.free:
+        met.append(f"free ({offering.free})")
     if failed:
         return Candidate(offering, False, cost, freshness, tuple(failed))
     return Candidate(offering, True, cost, freshness, tuple(m for m in met if m))
@@ -148,9 +155,10 @@ def candidates(
             if requirement.providers is not None and provider not in requirement.providers and not include_rejected:
                 continue
             judged.append(_judge(catalog, catalog.offering(provider, upstream_id), requirement, usage, now))
+    capped = () if requirement.free_first else _CAPPED
     accepted = sorted(
         (c for c in judged if c.accepted),
-        key=lambda c: (c.cost_usd, _FRESHNESS_RANK.get(c.price_freshness, 9), c.offering.key),
+        key=lambda c: (c.offering.free in capped, c.cost_usd, _FRESHNESS_RANK.get(c.price_freshness, 9), c.offering.key),
     )
     if not include_rejected:
         return accepted

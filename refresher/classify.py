@@ -19,6 +19,9 @@ AGGREGATORS = frozenset({
 })
 LOCAL = frozenset({"lmstudio", "ollama", "llama-cpp", "vllm"})
 SUBSCRIPTION = frozenset({"github-copilot", "gitlab", "kimi-for-coding", "opencode-go", "claudinio"})
+#: services whose price of 0 is a free quota with rate limits, not free use: GitHub Models' free
+#: tier, NVIDIA's API trial credits, Meta's Llama API preview, iFlow's and ModelScope's daily quotas
+FREE_QUOTA = frozenset({"github-models", "nvidia", "llama", "iflowcn", "modelscope"})
 _API_STYLE = {
     "@ai-sdk/anthropic": "anthropic-messages",
     "@ai-sdk/google-vertex/anthropic": "anthropic-messages",

@@ -232,6 +232,9 @@ class Offering(_Strict):
     name: str | None = None
     status: Lifecycle = "active"
     retired_at: Instant | None = None
+    free: Literal["free-tier", "quota", "subscription"] | None = Field(
+        None, description="free-tier: a rate-limited free variant (OpenRouter's :free); quota: free up to a quota; "
+                          "subscription: paid by a plan, not per token. Absent: paid per token, or unknown")
     price: Price | None = None
     limits: Limits | None = None
     capabilities: Capabilities | None = None

@@ -77,3 +77,17 @@ def test_one_bad_record_is_skipped_with_a_reason(bad: dict, reason: str) -> None
 def test_unusable_responses_fail_the_source(body: bytes) -> None:
     with pytest.raises(SourceError, match="openrouter"):
         openrouter.parse(body, AT)
+
+
+@pytest.mark.parametrize(("provider", "upstream_id", "prices", "free"), [
+    ("openrouter", "meta-llama/llama-3.3-70b-instruct:free", (0, 0), "free-tier"),
+    ("github-models", "meta/llama-3.3-70b-instruct", (0, 0), "quota"),
+    ("zai-coding-plan", "glm-4.6", (0, 0), "subscription"),
+    ("zai-coding-plan", "glm-4.6", (0.6, 2.2), None),  # a plan that states a price: not free
+    ("deepseek", "deepseek-chat", (0, 0), None),  # 0 alone says only "0 per token"
+    ("github-models", "meta/llama-3.3-70b-instruct", (None, None), None),  # unknown is not free
+])
+def test_free_is_a_fact_of_its_own(provider: str, upstream_id: str, prices: tuple, free: str | None) -> None:
+    from refresher.sources.base import free_kind
+
+    assert free_kind(provider, upstream_id, *prices) == free

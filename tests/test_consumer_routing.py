@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 import gate_consumer
@@ -85,3 +87,16 @@ def test_intents_can_be_tightened(catalog) -> None:
 )
 def test_the_model_to_intent_mapping_gate_uses(model: str, intent) -> None:
     assert intent_for_model(model) == intent
+
+
+def test_a_free_quota_is_not_ranked_first_unless_asked(catalog) -> None:
+    """GitHub Models, NVIDIA and Meta's Llama API serve Llama 3.3 70B at 0 per token within a
+    free quota: by default every paid offering comes first; free_first ranks them by cost."""
+    req = Requirement(models=("meta/llama-3.3-70b*",))
+    ranked = candidates(catalog, req, USAGE)
+    capped = [c for c in ranked if c.offering.free in ("free-tier", "quota")]
+    assert capped and ranked[0].offering.free is None and ranked[0].cost_usd > 0
+    assert ranked.index(capped[0]) == len(ranked) - len(capped)  # all of them after the paid ones
+    assert "free (quota)" in capped[0].reasons
+    eager = candidates(catalog, replace(req, free_first=True), USAGE)
+    assert eager[0].offering.free == "quota" and eager[0].cost_usd == 0

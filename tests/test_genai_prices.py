@@ -38,13 +38,14 @@ def test_match_rules(rule: dict, matching: list[str], not_matching: list[str]) -
 def test_an_unknown_clause_is_an_invalid_entry_not_a_crash() -> None:
     body = json.dumps([{"id": "anthropic", "models": [
         {"id": "x", "match": {"glob": "x*"}, "prices": {"input_mtok": 1}},
-        {"id": "y", "match": {"equals": "y"}, "prices": [{"constraint": {}, "prices": {"input_mtok": 1}}]},
+        {"id": "y", "match": {"equals": "y"}, "prices": [{"constraint": {"region": "eu"}, "prices": {"input_mtok": 1}}]},
         {"id": "z", "match": {"equals": "z"}, "prices": {"input_mtok": -3}},
     ]}]).encode()
     snapshot = genai_prices.parse(body, AT)
     assert snapshot.rules == [] and snapshot.records == 3
     assert snapshot.unmapped == {"invalid: match clause glob is unknown": 1,
-                                 "prices that change on a date (wait for dated prices)": 1, "invalid: input_mtok": 1}
+                                 "invalid: an unknown constraint (not start_date or start/end_time)": 1,
+                                 "invalid: input_mtok": 1}
 
 
 def test_prices_and_tiers_confirm_the_offerings_they_match(seeded_tree: Path) -> None:
@@ -71,3 +72,42 @@ def test_the_first_matching_rule_wins_and_unused_rules_are_counted(seeded_tree: 
     offerings = load_tree(seeded_tree).providers["anthropic"]["offerings"]
     assert offerings["claude-sonnet-4-5-20250929"]["price"]["input"] == 3  # the exact rule came first
     assert result.summaries[0].unmapped == {"matches no anthropic offering in the catalog": 1}
+
+
+def _one(prices: object, at: str = AT) -> dict:
+    feed = [{"id": "deepseek", "models": [{"id": "m", "match": {"equals": "m"}, "prices": prices}]}]
+    snapshot = genai_prices.parse(json.dumps(feed).encode(), at)
+    assert not snapshot.unmapped, snapshot.unmapped
+    (rule,) = snapshot.rules
+    return rule.facts
+
+
+@pytest.mark.parametrize(("at", "input_price"), [
+    ("2026-03-12T23:59:59Z", 10),  # before the new price's start date: the old one
+    ("2026-03-13T00:00:00Z", 5),
+    ("2026-07-30T12:45:06Z", 5),
+])
+def test_the_price_in_effect_when_observed_is_taken(at: str, input_price: float) -> None:
+    prices = [{"prices": {"input_mtok": 10, "output_mtok": 50}},
+              {"constraint": {"start_date": "2026-03-13"}, "prices": {"input_mtok": 5, "output_mtok": 25}}]
+    assert _one(prices, at)["price.input"] == input_price
+
+
+def test_a_time_of_day_constraint_becomes_off_peak_prices() -> None:
+    """genai-prices states DeepSeek's standard price for 00:30-16:30 UTC and the cheaper one for
+    the rest of the day; the catalog's off-peak window is that rest."""
+    prices = [{"prices": {"input_mtok": 0.135, "cache_read_mtok": 0.035, "output_mtok": 0.55}},
+              {"constraint": {"start_time": "00:30:00Z", "end_time": "16:30:00Z"},
+               "prices": {"input_mtok": 0.27, "cache_read_mtok": 0.07, "output_mtok": 1.1}}]
+    assert _one(prices) == {
+        "price.input": 0.27, "price.cache_read": 0.07, "price.output": 1.1,
+        "price.off_peak": {"cache_read": 0.035, "input": 0.135, "output": 0.55,
+                           "windows": [{"hours_utc": ["16:30-00:30"], "weekdays": [1, 2, 3, 4, 5, 6, 7]}]},
+    }
+
+
+def test_constraints_it_cannot_read_are_counted() -> None:
+    feed = [{"id": "deepseek", "models": [{"id": "m", "match": {"equals": "m"}, "prices": [
+        {"constraint": {"start_time": "00:30:00Z"}, "prices": {"input_mtok": 1}}]}]}]
+    snapshot = genai_prices.parse(json.dumps(feed).encode(), AT)
+    assert snapshot.rules == [] and list(snapshot.unmapped) == ["invalid: time constraints"]

@@ -71,7 +71,10 @@ def test_a_refresh_that_learns_nothing_changes_nothing(seeded_tree: Path, tmp_pa
     assert again.exit_code == 0, again.output
     assert "changed 0 file(s)" in again.output
     assert _hashes(seeded_tree) == before
-    # The same responses observed 120 days later: only their confirmation advances, in the ledger.
+    # The same responses observed 120 days later: only their confirmation advances, in the ledger —
+    # and the one price change a feed scheduled in between (genai-prices: Claude Sonnet 5's input
+    # from 2 to 3 on 2026-09-01), now in effect: what genai-prices says of Sonnet 5 is 3 (published
+    # where it holds the price and is the freshest, a disagreement where a newer source says 2).
     later = tmp_path / "later"
     shutil.copytree(UPSTREAM, later)
     index = json.loads((later / "recordings.json").read_text())
@@ -81,7 +84,15 @@ def test_a_refresh_that_learns_nothing_changes_nothing(seeded_tree: Path, tmp_pa
     result = runner.invoke(app, ["refresh", "--root", str(seeded_tree), "--replay", str(later)])
     assert result.exit_code == 0, result.output
     after = _hashes(seeded_tree)
-    assert sorted(k for k in after if after[k] != before[k]) == ["ledger.json"]
+    assert sorted(k for k in after if after[k] != before[k]) == ["ledger.json", "providers/anthropic.json",
+                                                                  "providers/openrouter.json"]
+    tree = load_tree(seeded_tree)
+    for provider, upstream_id in (("anthropic", "claude-sonnet-5"), ("openrouter", "anthropic/claude-sonnet-5")):
+        offering = tree.providers[provider]["offerings"][upstream_id]
+        holder = offering["provenance"]["fields"]["price.input"]["source"]
+        said = offering["price"]["input"] if holder == "genai-prices" else next(
+            d["value"] for d in offering["disagreements"]["price.input"] if d["source"] == "genai-prices")
+        assert said == 3
 
 
 def test_a_newer_recording_changes_only_what_changed(seeded_tree: Path, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from gate_consumer.ids import check_upstream_id, shown
+from refresher.classify import FREE_QUOTA, classify
 from refresher.sanity import TOKEN_PRICE_FIELDS, token_price_problem
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "check_values",
     "clean_modalities",
     "drop_none",
+    "free_kind",
     "list_of_records",
     "load_json",
     "observe_entry",
@@ -247,6 +249,20 @@ def check_values(facts: Mapping[str, Any]) -> None:
             problem = token_price_problem(value)
             if problem:
                 raise ValueError(f"{path}: {problem}")
+
+
+def free_kind(provider: str, upstream_id: str, input_price: Any, output_price: Any) -> str | None:
+    """Whether an offering is free and how (the offering fact ``free``): OpenRouter-style
+    ``:free`` variants are a rate-limited free tier; 0 per token at a service known for free
+    quotas (:data:`refresher.classify.FREE_QUOTA`) is a quota; a subscription plan's offerings at
+    0 per token are paid by the plan. None otherwise (a price of 0 alone says only "0 per token")."""
+    if upstream_id.endswith(":free"):
+        return "free-tier"
+    if input_price != 0 or output_price != 0:
+        return None
+    if provider in FREE_QUOTA:
+        return "quota"
+    return "subscription" if classify(provider, None)["billing_mode"] == "subscription" else None
 
 
 def observe_entry(

@@ -6,7 +6,10 @@ Shape: a list of providers, each with ``models``: ``id``, a ``match`` rule (``eq
 ``prices`` in USD **per 1M tokens** (``input_mtok``, ``output_mtok``, ``cache_read_mtok``,
 ``cache_write_mtok``, ``cache_write_1h_mtok``, audio, ``output_reasoning_mtok``). A price can
 be ``{"base": 3, "tiers": [{"start": 200000, "price": 6}]}``: a context tier for prompts over
-``start`` tokens. ``prices`` as a list (prices that change on a date) wait for dated prices.
+``start`` tokens. ``prices`` as a list is prices with constraints: by date (``start_date``: the
+entry in effect when the feed was observed is taken) or by time of day (``start_time`` /
+``end_time``: that entry is the standard price, the unconstrained one the ``off_peak`` price
+outside the window — DeepSeek's).
 
 A rule names no offering by itself: it is matched, as genai-prices matches, against the ids
 of the provider's offerings in the tree when the source is reconciled (the first rule of the
@@ -41,6 +44,8 @@ PROVIDERS = {
     "novita": "novita-ai", "openai": "openai", "openrouter": "openrouter", "ovhcloud": "ovhcloud",
     "perplexity": "perplexity", "together": "togetherai", "x-ai": "xai", "zhipuai": "zhipuai",
 }
+_OFF_PEAK_PARTS = ("input", "output", "cache_read")
+_HOURS = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
 _COMPONENTS = {
     "input_mtok": "input", "output_mtok": "output", "cache_read_mtok": "cache_read",
     "cache_write_mtok": "cache_write", "cache_write_1h_mtok": "cache_write_1h",
@@ -63,7 +68,7 @@ def parse(payload: bytes, observed_at: str) -> Snapshot:
             reason = None if ours else f"provider {str(provider.get('id'))[:40]} not mapped"
             rule = None
             if reason is None:
-                reason, rule = _rule(ours, model)
+                reason, rule = _rule(ours, model, observed_at)
             if rule is None:
                 snapshot.unmapped[reason] += 1
             else:
@@ -71,15 +76,12 @@ def parse(payload: bytes, observed_at: str) -> Snapshot:
     return snapshot
 
 
-def _rule(provider: str, model: Any) -> tuple[str, MatchRule | None]:
+def _rule(provider: str, model: Any, observed_at: str) -> tuple[str, MatchRule | None]:
     if not isinstance(model, dict) or not isinstance(model.get("id"), str):
         return "invalid: a model without an id", None
-    prices = model.get("prices")
-    if isinstance(prices, list):
-        return "prices that change on a date (wait for dated prices)", None
     try:
         matcher = _matcher(model.get("match"))
-        facts = _prices(prices)
+        facts = _constrained(model.get("prices"), observed_at)
         check_values(facts)
     except (ValueError, TypeError, re.error) as exc:
         return f"invalid: {str(exc).split(':', 1)[0][:60]}", None
@@ -112,6 +114,34 @@ def _matcher(rule: Any) -> Callable[[str], bool]:
         pattern = re.compile(arg, re.IGNORECASE)
         return lambda text: pattern.search(text) is not None
     raise ValueError(f"match clause {kind} is unknown")
+
+
+def _constrained(prices: Any, observed_at: str) -> dict[str, Any]:
+    """The facts of ``prices``: one object, or a list of constrained ones (module docstring)."""
+    if not isinstance(prices, list):
+        return _prices(prices)
+    entries = [(e.get("constraint") or {}, e.get("prices")) for e in prices if isinstance(e, dict)]
+    timed = [(c, p) for c, p in entries if "start_time" in c or "end_time" in c]
+    plain = [p for c, p in entries if not c]
+    if timed:
+        if len(timed) != 1 or len(plain) != 1 or len(entries) != 2:
+            raise ValueError("time constraints: expected one constrained and one unconstrained price")
+        ((constraint, standard),) = timed
+        start, end = (str(constraint.get(k, ""))[:5] for k in ("start_time", "end_time"))
+        facts = _prices(standard)
+        off_peak = {k.removeprefix("price."): v for k, v in _prices(plain[0]).items() if k[6:] in _OFF_PEAK_PARTS}
+        facts["price.off_peak"] = {**dict(sorted(off_peak.items())), "windows": [{"hours_utc": [f"{end}-{start}"],
+                                                                                 "weekdays": [1, 2, 3, 4, 5, 6, 7]}]}
+        if not _HOURS.fullmatch(f"{end}-{start}"):
+            raise ValueError(f"time constraints: {start}-{end} is not HH:MM-HH:MM")
+        return facts
+    if any(set(c) - {"start_date"} for c, _ in entries):
+        raise ValueError("an unknown constraint (not start_date or start/end_time)")
+    day = observed_at[:10]
+    in_effect = [(str(c.get("start_date", "")), p) for c, p in entries if str(c.get("start_date", "")) <= day]
+    if not in_effect:
+        return {}
+    return _prices(max(in_effect, key=lambda e: e[0])[1])
 
 
 def _prices(prices: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from refresher.sources.base import (
     Upstream,
     clean_modalities,
     drop_none,
+    free_kind,
     load_json,
     parse_records,
     per_million,
@@ -137,6 +138,7 @@ def _offering(provider: str, m: MDModel) -> OfferingObservation:
         for key, value in _prices(m.cost, where).items():
             facts[f"price.{key}"] = value
         facts["price.tiers"] = _tiers(m.cost, where)
+    facts["free"] = free_kind(provider, upstream_id, facts.get("price.input"), facts.get("price.output"))
     if m.limit is not None:
         facts["limits.context"] = _positive(m.limit.context)
         facts["limits.input"] = _positive(m.limit.input)

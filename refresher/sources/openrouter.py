@@ -21,6 +21,7 @@ from refresher.sources.base import (
     Upstream,
     clean_modalities,
     drop_none,
+    free_kind,
     parse_listing,
     per_token_prices,
 )
@@ -116,6 +117,7 @@ def _offering(m: ORModel) -> OfferingObservation:
         "name": m.name,
         "status": "deprecated" if m.expiration_date else "active",
         **_price_facts(m.pricing),
+        "free": free_kind(PROVIDER, upstream_id, None, None),
         "limits.context": m.context_length or top.context_length or None,
         "limits.output": top.max_completion_tokens or None,
         "modalities.input": clean_modalities(arch.input_modalities),
