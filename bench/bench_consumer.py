@@ -8,6 +8,7 @@ Rows (DESIGN.md budgets):
   interpreter started, and peak RSS (VmHWM) above a bare interpreter;
 * price one request (Claude Sonnet 4.5, with cache tokens), the offering already in hand, and
   by id (the id's resolution cached), against genai-prices' ``calc_price`` for the same request;
+  and with the price model's dimensions: a service tier, a region, an off-peak offering;
 * resolve an id: cached (the same id again), and first time (ids not seen before), against
   genai-prices' ``find_provider_model`` (which caches too; its first-time row uses a fresh
   lookup cache each time);
@@ -153,6 +154,19 @@ def main() -> None:
     peer_price = per_call_us(lambda: genai_prices.calc_price(peer_usage, "claude-sonnet-4-5", provider_id="anthropic"),
                              2000)
 
+    # The price model's dimensions: a service tier, a regional multiplier, an off-peak offering at a
+    # given time (genai-prices has none of these for a like-for-like row; the budget is the same).
+    gpt5 = catalog.pick_offering("gpt-5", "openai")
+    flex = per_call_us(lambda: catalog.price(gpt5, usage, service_tier="flex"), 20000)
+    azure = catalog.pick_offering("gpt-4.1", "azure")
+    regional = per_call_us(lambda: catalog.price(azure, usage, region="data-zone"), 20000)
+    deepseek = catalog.pick_offering("deepseek-v4-pro", "deepseek")
+    from datetime import datetime, timezone
+
+    night = datetime(2026, 12, 1, 12, tzinfo=timezone.utc)
+    off_peak_now = per_call_us(lambda: catalog.price(deepseek, usage), 20000)
+    off_peak_at = per_call_us(lambda: catalog.price(deepseek, usage, at=night), 20000)
+
     catalog.resolve("claude-sonnet-4-5-20250929")
     resolve_cached = per_call_us(lambda: catalog.resolve("claude-sonnet-4-5-20250929"), 100000)
     snapshot = data_snapshot.get_snapshot()
@@ -207,6 +221,10 @@ def main() -> None:
         peer_mib - bare_mib, "MiB")
     row("price one request (offering in hand)", price_offering, BUDGET_PRICE_US, peer_price, "µs")
     row("price one request (by id, resolution cached)", price_by_id, BUDGET_PRICE_US, peer_price, "µs")
+    row("price, service tier flex (GPT-5, OpenAI)", flex, BUDGET_PRICE_US, None, "µs")
+    row("price, region data-zone (GPT-4.1, Azure)", regional, BUDGET_PRICE_US, None, "µs")
+    row("price, off-peak offering, now (DeepSeek)", off_peak_now, BUDGET_PRICE_US, None, "µs")
+    row("price, off-peak offering, at a time", off_peak_at, BUDGET_PRICE_US, None, "µs")
     row("resolve an id, cached", resolve_cached, BUDGET_RESOLVE_CACHED_US, peer_cached, "µs")
     row("resolve an id, first time (median)", resolve_first, BUDGET_RESOLVE_FIRST_US, peer_first, "µs")
     print(f"\n{'operation':<46} {'ours':>12} {'compared with':>36} {'ratio':>8}")

@@ -573,8 +573,8 @@ class Catalog:
         return self._price_at(offering, usage, when, service_tier, region)
 
     def _price_at(self, offering: Offering, usage: Usage, at: datetime, service_tier: str, region: str | None) -> Quote:
-        table = offering.table()
-        if at >= parse_instant(table.as_of):
+        table = offering._table or offering.table()
+        if at >= table.since:
             return table.quote(offering.key, usage, self.version, service_tier=service_tier, region=region, at=at)
         for entry in reversed(offering.record.get("price_history", ())):
             if parse_instant(entry["as_of"]) <= at < parse_instant(entry["until"]):

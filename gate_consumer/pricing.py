@@ -106,31 +106,32 @@ def _rates(prices: Mapping[str, Any], fallback: _Rates | None = None) -> _Rates:
 class _Window:
     """The off-peak windows of one price, compiled to minutes of the UTC day per ISO weekday."""
 
-    __slots__ = ("ranges", "rates", "zone")
+    __slots__ = ("by_weekday", "rates", "zone")
 
     def __init__(self, off_peak: Mapping[str, Any]):
         self.rates = _rates(off_peak)
-        self.ranges: list[tuple[frozenset[int], int, int]] = []
+        by_weekday: dict[int, list[tuple[int, int]]] = {day: [] for day in range(1, 8)}
         for window in off_peak["windows"]:
-            days = frozenset(window.get("weekdays") or range(1, 8))
             for span in window["hours_utc"]:
                 start, end = (int(t[:2]) * 60 + int(t[3:]) for t in span.split("-"))
-                self.ranges.append((days, start, end))
+                for day in window.get("weekdays") or range(1, 8):
+                    by_weekday[day].append((start, end))
+        self.by_weekday = {day: tuple(spans) for day, spans in by_weekday.items()}
         zone = off_peak.get("weekday_time_zone")
         if zone:
             from zoneinfo import ZoneInfo
 
             self.zone: Any = ZoneInfo(zone)
         else:
-            self.zone = timezone.utc
+            self.zone = None  # the weekday is UTC's
 
     def holds(self, at: datetime) -> bool:
         """Whether the instant ``at`` (aware) is inside a window."""
-        utc = at.astimezone(timezone.utc)
+        utc = at if at.tzinfo is timezone.utc else at.astimezone(timezone.utc)
         minute = utc.hour * 60 + utc.minute
-        weekday = at.astimezone(self.zone).isoweekday()
-        for days, start, end in self.ranges:
-            if weekday in days and (start <= minute < end if start < end else minute >= start or minute < end):
+        weekday = utc.isoweekday() if self.zone is None else at.astimezone(self.zone).isoweekday()
+        for start, end in self.by_weekday[weekday]:
+            if (start <= minute < end) if start < end else (minute >= start or minute < end):
                 return True
         return False
 
@@ -138,7 +139,8 @@ class _Window:
 class PriceTable:
     """One price (base + context tiers + its dimensions), compiled for fast repeated quoting."""
 
-    __slots__ = ("_base", "_regions", "_service", "_thresholds", "_tiers", "_window", "as_of", "request", "source")
+    __slots__ = ("_base", "_off_peak", "_regions", "_service", "_since", "_thresholds", "_tiers", "_window", "as_of",
+                 "request", "source")
 
     def __init__(self, price: Mapping[str, Any], source: str, as_of: str):
         self._base = _rates(price)
@@ -151,9 +153,22 @@ class PriceTable:
         self._regions = {name: (spec.get("multiplier"), None if spec.get("multiplier") else _rates(spec))
                          for name, spec in (price.get("regions") or {}).items()}
         self._window = _Window(price["off_peak"]) if price.get("off_peak") else None
+        # off-peak prices replace the base components they state (never a context tier's)
+        self._off_peak = tuple(o if o is not None else b for o, b in zip(self._window.rates, self._base, strict=True)) \
+            if self._window is not None else self._base
         self.request = price.get("request")
         self.source = source
         self.as_of = as_of
+        self._since: datetime | None = None
+
+    @property
+    def since(self) -> datetime:
+        """``as_of`` as an instant (parsed once)."""
+        if self._since is None:
+            from gate_consumer._time import parse_instant
+
+            self._since = parse_instant(self.as_of)
+        return self._since
 
     def quote(
         self, name: str, usage: Usage, catalog_version: str, historical: bool = False, *,
@@ -167,7 +182,9 @@ class PriceTable:
                 "token counts must be >= 0, cache tokens part of input_tokens, reasoning part of output_tokens"
             )
         window = None
-        if service_tier == "standard" and region is None and self._window is None:
+        if service_tier == "standard" and region is None and self._window is not None:
+            rates, tier, window, where = self._timed(name, prompt, at)
+        elif service_tier == "standard" and region is None:
             thresholds = self._thresholds
             if thresholds and prompt > thresholds[0]:
                 # Index of the first threshold >= prompt = number of thresholds strictly below it.
@@ -219,6 +236,21 @@ class PriceTable:
             breakdown.append(("request", requests, usd))
         return Quote(name, total, tuple(breakdown), tier, self.source, self.as_of, historical, catalog_version,
                      service_tier, region, window)
+
+    def _timed(self, name: str, prompt: int, at: datetime | None) -> tuple[_Rates, int | None, str | None, str]:
+        """The standard tier, default region, of a price with off-peak hours (the common case of
+        :meth:`_dimensions`, kept short: it is on the hot path of every request to such an offering)."""
+        thresholds = self._thresholds
+        in_window = self._window.holds(at if at is not None else datetime.now(timezone.utc))  # type: ignore[union-attr]
+        if thresholds and prompt > thresholds[0]:
+            if in_window:
+                raise UnpricedError(name, f"no off-peak price for prompts above {thresholds[0]:,} tokens "
+                                          "(a context tier does not combine with off-peak prices)")
+            n = bisect_left(thresholds, prompt)
+            return self._tiers[n - 1], thresholds[n - 1], None, ""
+        if in_window:
+            return self._off_peak, None, "off_peak", " off-peak"
+        return self._base, None, None, ""
 
     def _dimensions(
         self, name: str, prompt: int, service_tier: str, region: str | None, at: datetime | None
