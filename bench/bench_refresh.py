@@ -45,11 +45,10 @@ BUDGET_REPORT_S = 2.0
 
 
 class Server:
-    """Serves ``/<source>`` → the bytes of that source's recording (``/<source>/<part>.json`` for
-    a source published as one file per provider), on 127.0.0.1."""
+    """Serves ``/<route>`` → its body (:func:`recorded_routes`), on 127.0.0.1."""
 
-    def __init__(self, files: dict[str, Path]):
-        bodies = {f"/{route}": path.read_bytes() for route, path in files.items()}
+    def __init__(self, routes: dict[str, bytes]):
+        bodies = {f"/{route}": body for route, body in routes.items()}
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
@@ -71,17 +70,21 @@ class Server:
         self.httpd.shutdown()
 
 
-def recorded_routes(recordings: Path) -> dict[str, Path]:
-    """What the local server answers: each source's recording as a replay picks it, the files of
-    a source published as one per provider under ``<source>/<part>.json``."""
-    chosen = newest_recordings(recordings)
+def recorded_routes(recordings: Path) -> dict[str, bytes]:
+    """What the local server answers: each source's recording as a replay picks it at
+    ``<source>``; the files of a source published as several under ``<source>/<part>.json`` —
+    for one that follows an index (AWS), an index naming just the recorded files."""
     routes = {}
-    for payload in replay_payloads(recordings, sorted(set(chosen) & set(ADAPTERS)))[0]:
-        file = recordings / chosen[payload.source][2]
-        if payload.parts:
-            routes |= {f"{payload.source}/{part}.json": file.parent / f"{part}.json" for part in payload.parts}
-        else:
-            routes[payload.source] = file
+    for payload in replay_payloads(recordings, sorted(set(newest_recordings(recordings)) & set(ADAPTERS)))[0]:
+        if not payload.parts:
+            routes[payload.source] = payload.bodies[0]
+            continue
+        routes |= {f"{payload.source}/{part}.json": body for part, body in zip(payload.parts, payload.bodies, strict=True)}
+        index = getattr(ADAPTERS[payload.source], "INDEX", None)
+        if index is not None:
+            regions = {part.removeprefix("AmazonBedrock-"): {"currentVersionUrl": f"/{payload.source}/{part}.json"}
+                       for part in payload.parts if part != index}
+            routes[payload.source] = json.dumps({"regions": regions}).encode()
     return routes
 
 
