@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping
 from typing import Any
 
-from gate_consumer._time import parse_instant
+from gate_consumer._time import TIME_RANGE, parse_instant
 from gate_consumer.errors import CatalogLoadError
 from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS
 from gate_consumer.provenance import record_provenance
@@ -119,7 +118,6 @@ def _positive_int(value: Any, path: str) -> None:
         raise _Problem(path, f"{value} is not a positive integer")
 
 
-_TIME_RANGE = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
 
 
 def _prices_of(value: Any, path: str, also: frozenset[str] = frozenset()) -> Mapping[str, Any]:
@@ -152,7 +150,7 @@ def _check_off_peak(value: Any, path: str) -> None:
         where = f"{path}.windows[{i}]"
         spans = _expect(_mapping(window, where).get("hours_utc"), list, f"{where}.hours_utc")
         for span in spans:
-            if not (isinstance(span, str) and _TIME_RANGE.fullmatch(span)):
+            if not (isinstance(span, str) and TIME_RANGE.fullmatch(span)):
                 raise _Problem(f"{where}.hours_utc", f"{_show(span)} is not HH:MM-HH:MM")
         for day in _expect(window.get("weekdays", [1]), list, f"{where}.weekdays"):
             if type(day) is not int or not 1 <= day <= 7:

@@ -5,9 +5,14 @@ One textual form keeps files byte-stable and makes string order equal time order
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 
-__all__ = ["format_instant", "parse_date", "parse_instant", "utc_now"]
+__all__ = ["TIME_RANGE", "format_instant", "parse_date", "parse_instant", "utc_now"]
+
+#: A daily window, ``HH:MM-HH:MM`` (an end at or before the start runs past midnight): the hours
+#: of an off-peak price. One definition for the schema, the adapters and the consumer's check.
+TIME_RANGE = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
 
 
 def parse_instant(text: str) -> datetime:

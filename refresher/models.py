@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from gate_consumer._time import parse_date, parse_instant
+from gate_consumer._time import TIME_RANGE, parse_date, parse_instant
 from gate_consumer.freshness import SOURCE_TYPES
 
 SCHEMA_BASE = "https://fusionaize.github.io/metadata/v1/schema/"
@@ -121,7 +121,7 @@ class PriceTier(TokenPrices):
 RegionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 TimeRange = Annotated[
     str,
-    StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"),
+    StringConstraints(pattern=f"^{TIME_RANGE.pattern}$"),
     Field(description="HH:MM-HH:MM in UTC; ends at or before its start: runs past midnight"),
 ]
 

@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from gate_consumer._time import TIME_RANGE
 from refresher.sources.base import (
     MatchRule,
     Snapshot,
@@ -45,7 +46,6 @@ PROVIDERS = {
     "perplexity": "perplexity", "together": "togetherai", "x-ai": "xai", "zhipuai": "zhipuai",
 }
 _OFF_PEAK_PARTS = ("input", "output", "cache_read")
-_HOURS = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
 _COMPONENTS = {
     "input_mtok": "input", "output_mtok": "output", "cache_read_mtok": "cache_read",
     "cache_write_mtok": "cache_write", "cache_write_1h_mtok": "cache_write_1h",
@@ -132,7 +132,7 @@ def _constrained(prices: Any, observed_at: str) -> dict[str, Any]:
         off_peak = {k.removeprefix("price."): v for k, v in _prices(plain[0]).items() if k[6:] in _OFF_PEAK_PARTS}
         facts["price.off_peak"] = {**dict(sorted(off_peak.items())), "windows": [{"hours_utc": [f"{end}-{start}"],
                                                                                  "weekdays": [1, 2, 3, 4, 5, 6, 7]}]}
-        if not _HOURS.fullmatch(f"{end}-{start}"):
+        if not TIME_RANGE.fullmatch(f"{end}-{start}"):
             raise ValueError(f"time constraints: {start}-{end} is not HH:MM-HH:MM")
         return facts
     if any(set(c) - {"start_date"} for c, _ in entries):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gate_consumer._time import TIME_RANGE
 from gate_consumer.ids import shown
 from refresher.sanity import TOKEN_PRICE_FIELDS as _TOKEN_FIELDS
 from refresher.sources.base import (
@@ -95,7 +96,6 @@ _TIER = re.compile(r"^(input_cost_per_token|output_cost_per_token|cache_read_inp
 _SERVICE_TIER = re.compile(r"^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|"
                            r"cache_creation_input_token_cost)_(batches|flex|priority)$")
 _SERVICE_NAMES = {"batches": "batch", "flex": "flex", "priority": "priority"}
-_HOURS = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
 _OFF_PEAK = {"input_cost_per_token": "input", "output_cost_per_token": "output",
              "cache_read_input_token_cost": "cache_read"}
 
@@ -185,7 +185,7 @@ def _off_peak(raw: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(hours, list) or not hours:
             raise ValueError("off_peak_pricing.windows: a window without hours_utc")
         weekdays = window.get("weekdays") or [1, 2, 3, 4, 5, 6, 7]
-        if not all(isinstance(h, str) and _HOURS.fullmatch(h) for h in hours) or \
+        if not all(isinstance(h, str) and TIME_RANGE.fullmatch(h) for h in hours) or \
                 not all(type(d) is int and 1 <= d <= 7 for d in weekdays):
             raise ValueError(f"off_peak_pricing.windows: {str(window)[:80]} is not hours HH:MM-HH:MM on weekdays 1-7")
         windows.append({"hours_utc": hours, "weekdays": weekdays})
