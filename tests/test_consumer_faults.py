@@ -51,6 +51,13 @@ def with_price(dist: Path, literal: str) -> str:
     return json.dumps(document).replace('"@PRICE@"', literal)
 
 
+def with_price_part(dist: Path, name: str, value: object) -> str:
+    """The Anthropic file with Sonnet's price given one more part (``off_peak``, ``regions``…)."""
+    document = json.loads(provider_text(dist))
+    document["offerings"]["claude-sonnet-4-5-20250929"]["price"][name] = value
+    return json.dumps(document)
+
+
 def deep(n: int) -> str:
     return "[" * n + "]" * n
 
@@ -76,6 +83,13 @@ BAD_FILES = {
     "offering of a model the index lacks": ("providers/anthropic.json", lambda dist: provider_text(dist).replace(
         '"model":"anthropic/', '"model":"nobody/', 1)),
     "models file is a string": ("models.json", lambda dist: '"models"'),
+    "off-peak hour 25": ("providers/anthropic.json", lambda dist: with_price_part(
+        dist, "off_peak", {"input": 1.5, "windows": [{"hours_utc": ["25:00-01:00"]}]})),
+    "off-peak weekday 8": ("providers/anthropic.json", lambda dist: with_price_part(
+        dist, "off_peak", {"input": 1.5, "windows": [{"hours_utc": ["16:30-00:30"], "weekdays": [8]}]})),
+    "region multiplier 0": ("providers/anthropic.json", lambda dist: with_price_part(
+        dist, "regions", {"eu-west-1": {"multiplier": 0}})),
+    "flex price negative": ("providers/anthropic.json", lambda dist: with_price_part(dist, "flex", {"input": -1})),
     "not UTF-8": ("providers/anthropic.json", lambda dist: b"\xff\xfe" + provider_text(dist).encode()),
 }
 REASONS = {
@@ -94,6 +108,10 @@ REASONS = {
     "date does not parse": "is not a date",
     "offering of a model the index lacks": "is not a model of the index",
     "models file is a string": "models.json: the file: expected an object",
+    "off-peak hour 25": 'price.off_peak.windows[0].hours_utc: \\"25:00-01:00\\" is not HH:MM-HH:MM',
+    "off-peak weekday 8": "price.off_peak.windows[0].weekdays: 8 is not an ISO weekday (1 to 7)",
+    "region multiplier 0": "price.regions.eu-west-1: a multiplier above 0 and at most 10",
+    "flex price negative": "price.flex.input: -1 is not a price",
     "not UTF-8": "providers/anthropic.json is not valid JSON",
 }
 
