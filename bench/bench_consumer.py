@@ -8,7 +8,9 @@ Rows (DESIGN.md budgets):
   interpreter started, and peak RSS (VmHWM) above a bare interpreter;
 * price one request (Claude Sonnet 4.5, with cache tokens), the offering already in hand, and
   by id (the id's resolution cached), against genai-prices' ``calc_price`` for the same request;
-  and with the price model's dimensions: a service tier, a region, an off-peak offering;
+  and with the price model's dimensions: a service tier, a region, an off-peak offering; a bill
+  checked against the quote (``check_billed``) and the usage read from a response, both on
+  every response a gateway sees (held to the price budget);
 * resolve an id: cached (the same id again), and first time (ids not seen before), against
   genai-prices' ``find_provider_model`` (which caches too; its first-time row uses a fresh
   lookup cache each time);
@@ -166,6 +168,14 @@ def main() -> None:
     night = datetime(2026, 12, 1, 12, tzinfo=timezone.utc)
     off_peak_now = per_call_us(lambda: catalog.price(deepseek, usage), 20000)
     off_peak_at = per_call_us(lambda: catalog.price(deepseek, usage, at=night), 20000)
+    billed = catalog.price(offering, usage).total_usd
+    check_billed = per_call_us(lambda: catalog.check_billed(offering, usage, billed), 20000)
+    from gate_consumer import usage_from_response
+
+    body = {"model": "anthropic/claude-sonnet-4.5", "provider": "Anthropic", "usage": {
+        "prompt_tokens": 12000, "completion_tokens": 800, "prompt_tokens_details": {"cached_tokens": 2000},
+        "completion_tokens_details": {"reasoning_tokens": 0}, "cost": billed, "is_byok": False}}
+    read_usage = per_call_us(lambda: usage_from_response(body, "openrouter"), 20000)
 
     catalog.resolve("claude-sonnet-4-5-20250929")
     resolve_cached = per_call_us(lambda: catalog.resolve("claude-sonnet-4-5-20250929"), 100000)
@@ -225,6 +235,8 @@ def main() -> None:
     row("price, region data-zone (GPT-4.1, Azure)", regional, BUDGET_PRICE_US, None, "µs")
     row("price, off-peak offering, now (DeepSeek)", off_peak_now, BUDGET_PRICE_US, None, "µs")
     row("price, off-peak offering, at a time", off_peak_at, BUDGET_PRICE_US, None, "µs")
+    row("check a bill (quote + verdict, offering in hand)", check_billed, BUDGET_PRICE_US, None, "µs")
+    row("read usage from a response (OpenRouter)", read_usage, BUDGET_PRICE_US, None, "µs")
     row("resolve an id, cached", resolve_cached, BUDGET_RESOLVE_CACHED_US, peer_cached, "µs")
     row("resolve an id, first time (median)", resolve_first, BUDGET_RESOLVE_FIRST_US, peer_first, "µs")
     print(f"\n{'operation':<46} {'ours':>12} {'compared with':>36} {'ratio':>8}")

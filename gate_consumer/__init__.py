@@ -30,6 +30,7 @@ from gate_consumer.provenance import FactProvenance, decode_provenance, encode_p
 
 __all__ = [
     "AmbiguousModelError",
+    "BilledCheck",
     "Candidate",
     "Catalog",
     "CatalogError",
@@ -45,6 +46,7 @@ __all__ = [
     "Quote",
     "Requirement",
     "Resolution",
+    "ResponseUsage",
     "UnknownModelError",
     "UnpricedError",
     "Usage",
@@ -55,6 +57,7 @@ __all__ = [
     "intent_for_model",
     "normalize_model_slug",
     "route",
+    "usage_from_response",
 ]
 
 # Loading from a URL and routing pull in more of the standard library (urllib, fnmatch…);
@@ -66,6 +69,9 @@ _LAZY = {
     "candidates": "gate_consumer.routing",
     "intent_for_model": "gate_consumer.routing",
     "route": "gate_consumer.routing",
+    "BilledCheck": "gate_consumer.observed",
+    "ResponseUsage": "gate_consumer.observed",
+    "usage_from_response": "gate_consumer.observed",
 }
 
 

@@ -29,6 +29,7 @@ from gate_consumer.freshness import (
     worst,
 )
 from gate_consumer.ids import MAX_UPSTREAM_ID_LENGTH
+from gate_consumer.observed import BilledCheck, agrees
 from gate_consumer.pricing import PriceTable, Quote, Usage
 from gate_consumer.provenance import FactProvenance, record_provenance
 
@@ -571,6 +572,33 @@ class Catalog:
             return table.quote(offering.key, usage, self._version, service_tier=service_tier, region=region)
         when = parse_instant(at) if isinstance(at, str) else at if at.tzinfo else at.replace(tzinfo=timezone.utc)
         return self._price_at(offering, usage, when, service_tier, region)
+
+    def check_billed(
+        self,
+        target: str | Offering,
+        usage: Usage,
+        billed_usd: float,
+        at: datetime | str | None = None,
+        *,
+        provider: str | None = None,
+        region: str | None = None,
+        service_tier: str = "standard",
+    ) -> BilledCheck:
+        """The catalog's quote for ``usage`` against the cost a provider billed for it: the
+        quote, the difference (quote − billed) and a verdict — ``agrees`` within the tolerance
+        of :mod:`gate_consumer.observed` (2 % or $0.000002), ``differs``, ``unpriced`` or
+        ``unknown-model`` or ``invalid-usage`` (never an exception for those: it runs on every
+        response)."""
+        try:
+            quote = self.price(target, usage, provider=provider, region=region, service_tier=service_tier, at=at)
+        except (UnknownModelError, AmbiguousModelError) as exc:
+            return BilledCheck("unknown-model", billed_usd, reason=str(exc))
+        except UnpricedError as exc:
+            return BilledCheck("unpriced", billed_usd, reason=exc.reason)
+        except ValueError as exc:  # token counts that contradict each other
+            return BilledCheck("invalid-usage", billed_usd, reason=str(exc))
+        verdict = "agrees" if agrees(quote.total_usd, billed_usd) else "differs"
+        return BilledCheck(verdict, billed_usd, quote, quote.total_usd - billed_usd)
 
     def _price_at(self, offering: Offering, usage: Usage, at: datetime, service_tier: str, region: str | None) -> Quote:
         table = offering._table or offering.table()

@@ -507,6 +507,54 @@ def price(
 
 
 @app.command()
+def observe(
+    paths: Annotated[list[Path], typer.Argument(help="Cassettes (.yaml), JSONL files, or folders of them.")],
+    as_json: bool = typer.Option(False, "--json", help="Every observation and the totals as JSON."),
+    catalog_path: Annotated[
+        str | None, typer.Option("--catalog", help="A v1 folder (default: the bundled snapshot).")
+    ] = None,
+):
+    """Check the catalog's prices against what providers billed, response by response.
+
+    Reads recorded exchanges — VCR cassettes, or JSONL lines {"provider", "at", "response"} —
+    and prints for each response the offering compared, its tokens, the quote at the response's
+    time, the billed cost, the difference and a verdict (agrees within 2 % or $0.000002, differs,
+    unpriced, unknown-model, invalid-usage, no-usage, no-cost); then the totals per verdict and
+    per upstream. Only model, tokens, cost and time are read: never a prompt.
+
+    \b
+    Examples:
+      faimeta observe ../shared/fixtures/billed/openrouter-usage
+      faimeta observe gate-usage.jsonl --json
+    """
+    import gate_consumer
+    from gate_consumer.loading import load_directory
+    from refresher.observe import observe_paths, summary
+
+    catalog = gate_consumer.Catalog.load() if catalog_path is None else load_directory(catalog_path)
+    try:
+        observations = observe_paths(catalog, paths)
+    except (OSError, ValueError) as exc:
+        _fail(str(exc), 2)
+    totals = summary(observations)
+    if as_json:
+        typer.echo(json.dumps({"observations": [o.to_json() for o in observations], "summary": totals}, indent=2))
+        return
+    for o in observations:
+        money = (f"quote ${o.quote_usd:.6f} billed ${o.billed_usd:.6f} ({o.difference_usd:+.6f})"
+                 if o.quote_usd is not None and o.billed_usd is not None and o.difference_usd is not None
+                 else f"billed ${o.billed_usd:.6f}" if o.billed_usd is not None else "")
+        typer.echo(f"{o.verdict:<13} {o.offering or o.model or '?'} {money}  [{o.where}]")
+        if o.reason:
+            typer.echo(f"              {o.reason}")
+    typer.echo(f"\n{totals['responses']} responses: " + ", ".join(f"{v} {k}" for k, v in totals["verdicts"].items()))
+    if totals["agreement"] is not None:
+        typer.echo(f"agreement among those compared: {100 * totals['agreement']:.1f} %")
+    for name, counts in totals["by_upstream"].items():
+        typer.echo(f"  {name}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@app.command()
 def diff(
     old: Annotated[str, typer.Argument(help="Before: a metadata folder or a git revision (HEAD~1, main).")],
     new: Annotated[str, typer.Argument(help="After: a metadata folder or a git revision.")] = "metadata",

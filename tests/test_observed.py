@@ -1,0 +1,167 @@
+"""Observed cost: usage read from the responses of every API, a quote checked against a bill, and
+`faimeta observe` on recorded OpenRouter exchanges (real cassettes, tests/fixtures/billed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import gate_consumer
+from gate_consumer import Usage, usage_from_response
+from gate_consumer.observed import TOLERANCE_SHARE
+from refresher.cli import app
+
+BILLED = Path(__file__).parent / "fixtures" / "billed"
+
+
+# -- usage from a response, per API --------------------------------------------------------------
+
+@pytest.mark.parametrize(("api", "body", "usage"), [
+    ("openai-chat", {"model": "gpt-4o", "usage": {
+        "prompt_tokens": 1200, "completion_tokens": 300, "total_tokens": 1500,
+        "prompt_tokens_details": {"cached_tokens": 1000}, "completion_tokens_details": {"reasoning_tokens": 100}}},
+     Usage(1200, 300, cache_read_tokens=1000, reasoning_tokens=100)),
+    ("openai-responses", {"model": "gpt-5", "usage": {
+        "input_tokens": 4020, "output_tokens": 5, "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 4012},
+        "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 4025}},
+     Usage(4020, 5, cache_write_tokens=4012)),
+    # Anthropic's input_tokens is the uncached part; the cache split says which writes last an hour
+    ("anthropic", {"model": "claude-sonnet-4-5", "usage": {
+        "input_tokens": 50, "cache_read_input_tokens": 2000, "cache_creation_input_tokens": 700,
+        "cache_creation": {"ephemeral_5m_input_tokens": 200, "ephemeral_1h_input_tokens": 500},
+        "output_tokens": 80, "service_tier": "standard"}},
+     Usage(2750, 80, cache_read_tokens=2000, cache_write_tokens=200, cache_write_1h_tokens=500)),
+    ("anthropic", {"usage": {"input_tokens": 50, "cache_creation_input_tokens": 700, "output_tokens": 8}},
+     Usage(750, 8, cache_write_tokens=700)),  # no split: every write is a 5-minute one
+    # Gemini counts thoughts apart from the candidates: both are output, the thoughts reasoning
+    ("gemini", {"modelVersion": "gemini-2.5-pro", "usageMetadata": {
+        "promptTokenCount": 900, "candidatesTokenCount": 100, "thoughtsTokenCount": 400,
+        "cachedContentTokenCount": 600, "totalTokenCount": 1400}},
+     Usage(900, 500, cache_read_tokens=600, reasoning_tokens=400)),
+])
+def test_usage_is_read_from_each_apis_response(api: str, body: dict, usage: Usage) -> None:
+    seen = usage_from_response(body, api)
+    assert seen.usage == usage and seen.unrecognized == ()
+
+
+def test_a_field_it_cannot_price_is_reported_not_dropped() -> None:
+    body = {"usage": {"prompt_tokens": 100, "completion_tokens": 20, "prompt_tokens_details": {"audio_tokens": 40},
+                      "completion_tokens_details": {"accepted_prediction_tokens": 5, "reasoning_tokens": 0},
+                      "mystery_tokens": 3, "total_tokens": 120}}
+    seen = usage_from_response(body, "openai-chat")
+    assert seen.unrecognized == ("usage.prompt_tokens_details.audio_tokens",
+                                 "usage.completion_tokens_details.accepted_prediction_tokens", "usage.mystery_tokens")
+
+
+def test_openrouter_carries_the_bill_the_upstream_and_a_stream_its_usage_last() -> None:
+    stream = "\n".join([
+        'data: {"id": "gen-1", "model": "anthropic/claude-sonnet-4.6", "choices": [{"delta": {"content": "Hi"}}]}',
+        ": OPENROUTER PROCESSING",
+        'data: {"id": "gen-1", "model": "anthropic/claude-sonnet-4.6", "provider": "Anthropic", "choices": [],'
+        ' "usage": {"prompt_tokens": 260, "completion_tokens": 10, "cost": 0.00093, "is_byok": false}}',
+        "data: [DONE]",
+    ])
+    seen = usage_from_response(stream, "openrouter")
+    assert (seen.usage, seen.billed_usd, seen.upstream, seen.model) == (
+        Usage(260, 10), 0.00093, "Anthropic", "anthropic/claude-sonnet-4.6")
+    # with the caller's own key, what the upstream charged is the bill to check
+    byok = {"usage": {"prompt_tokens": 10, "completion_tokens": 1, "cost": 0, "is_byok": True,
+                      "cost_details": {"upstream_inference_cost": 0.0004}}}
+    assert usage_from_response(byok, "openrouter").billed_usd == 0.0004
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({"choices": []}, "the openrouter response has no usage"),
+    ("data: {}\ndata: [DONE]", "the stream has no event with usage"),
+])
+def test_a_response_without_usage_is_an_error(body: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        usage_from_response(body, "openrouter")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="unknown api 'grpc'"):
+        usage_from_response({}, "grpc")
+
+
+# -- a quote against a bill ----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def catalog() -> gate_consumer.Catalog:
+    return gate_consumer.Catalog.load()
+
+
+SONNET = "openrouter/anthropic/claude-sonnet-4.6"
+
+
+@pytest.mark.parametrize(("quote_over_bill", "verdict"), [
+    (0.0, "agrees"),
+    (TOLERANCE_SHARE * 0.99, "agrees"),  # the quote 1.98 % above the bill: inside the tolerance
+    (TOLERANCE_SHARE * 1.01, "differs"),  # 2.02 %: outside
+    (-TOLERANCE_SHARE * 0.99, "agrees"),
+    (-TOLERANCE_SHARE * 1.01, "differs"),
+])
+def test_check_billed_verdicts_at_the_tolerance(catalog, quote_over_bill: float, verdict: str) -> None:
+    usage = Usage(input_tokens=100_000, output_tokens=1_000)
+    quoted = catalog.price(SONNET, usage).total_usd
+    billed = quoted / (1 + quote_over_bill)
+    check = catalog.check_billed(SONNET, usage, billed)
+    assert check.verdict == verdict
+    assert check.difference_usd == pytest.approx(quoted - billed)
+
+
+@pytest.mark.parametrize(("target", "usage", "verdict", "reason"), [
+    ("openrouter/no/such-model", Usage(10, 1), "unknown-model", "unknown model"),
+    ("google/gemini-2.5-flash", Usage(10, 1, cache_write_tokens=5), "unpriced", "no cache_write price"),
+    (SONNET, Usage(10, 1, cache_read_tokens=11), "invalid-usage", "cache tokens part of input_tokens"),
+])
+def test_check_billed_never_raises_for_what_a_response_can_bring(catalog, target: str, usage: Usage, verdict: str,
+                                                                  reason: str) -> None:
+    check = catalog.check_billed(target, usage, 0.001)
+    assert (check.verdict, check.quote) == (verdict, None) and reason in check.reason
+
+
+# -- faimeta observe -----------------------------------------------------------------------------
+
+def _observe(*args: str) -> dict:
+    result = CliRunner().invoke(app, ["observe", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_observe_classifies_every_recorded_response_and_says_why() -> None:
+    report = _observe(str(BILLED))
+    observations = report["observations"]
+    assert report["summary"]["responses"] == len(observations) == 10
+    assert report["summary"]["verdicts"] == {"agrees": 4, "differs": 3, "invalid-usage": 1, "no-cost": 1,
+                                             "unknown-model": 1}
+    for o in observations:  # nothing unexplained
+        assert o["verdict"] == "agrees" or o["reason"]
+    by_where = {o["where"]: o for o in observations}
+    wandb = by_where["cassettes-test_ref_sibling_wire_contract-test_ref_sibling_wire_contract_qwen-nested-model.yaml#0"]
+    assert wandb["upstream"] == "WandB" and "served by WandB" in wandb["reason"]
+    search = by_where["models-cassettes-test_openrouter-test_openrouter_web_search_tool_usage.yaml#0"]
+    assert "web search" in search["reason"] and search["unrecognized"] == ["usage.server_tool_use_details"]
+    assert search["difference_usd"] == pytest.approx(-0.01)  # ten searches at $0.001
+
+
+def test_observe_reads_jsonl_lines_a_gateway_exports(tmp_path: Path) -> None:
+    lines = tmp_path / "gate.jsonl"
+    response = {"model": "claude-sonnet-4-5-20250929", "usage": {"input_tokens": 1000, "output_tokens": 100}}
+    lines.write_text(json.dumps({"provider": "anthropic", "at": "2026-11-01T10:00:00Z", "response": response,
+                                 "billed_usd": 0.0045}) + "\n")
+    report = _observe(str(lines))
+    (o,) = report["observations"]
+    assert (o["offering"], o["tokens"], o["verdict"], o["at"]) == (
+        "anthropic/claude-sonnet-4-5-20250929", {"input_tokens": 1000, "output_tokens": 100}, "agrees",
+        "2026-11-01T10:00:00Z")  # 1,000 × $3 + 100 × $15 per 1M = $0.0045, the bill of the line
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("not json\n", "gate.jsonl:1: not a JSON object"),
+    ('{"response": {}}\n', "gate.jsonl:1: a line needs provider and response"),
+])
+def test_observe_names_the_line_it_cannot_read(tmp_path: Path, content: str, message: str) -> None:
+    (tmp_path / "gate.jsonl").write_text(content)
+    result = CliRunner().invoke(app, ["observe", str(tmp_path / "gate.jsonl")])
+    assert result.exit_code == 2 and message in result.output
