@@ -73,6 +73,9 @@ def confirmations(tree: Tree) -> dict[tuple[str, str], dict[str, str]]:
             for upstream_id in ids:
                 if upstream_id not in absent:
                     out.setdefault((provider, upstream_id), {})[source] = at
+        for provider, ids in entry.get("observed", {}).items():  # bills that agreed with a price
+            for upstream_id, at in ids.items():
+                out.setdefault((provider, upstream_id), {})[source] = at
     return out
 
 

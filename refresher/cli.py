@@ -513,6 +513,9 @@ def observe(
     catalog_path: Annotated[
         str | None, typer.Option("--catalog", help="A v1 folder (default: the bundled snapshot).")
     ] = None,
+    record: bool = typer.Option(False, "--record", help="Write the agreeing and differing bills into the metadata "
+                                                        "as evidence (source observed-usage)."),
+    root: RootOption = Path("metadata"),
 ):
     """Check the catalog's prices against what providers billed, response by response.
 
@@ -523,9 +526,15 @@ def observe(
     per upstream. Only model, tokens, cost and time are read: never a prompt.
 
     \b
+    With --record, a bill that agrees confirms the price facts it exercised (fresh from the
+    bill's date) and one that differs becomes a disagreement in the change report; nothing
+    else changes (docs/consumer.md, "Observed cost").
+
+    \b
     Examples:
       faimeta observe ../shared/fixtures/billed/openrouter-usage
       faimeta observe gate-usage.jsonl --json
+      faimeta observe gate-usage.jsonl --record && faimeta build
     """
     import gate_consumer
     from gate_consumer.loading import load_directory
@@ -537,6 +546,14 @@ def observe(
     except (OSError, ValueError) as exc:
         _fail(str(exc), 2)
     totals = summary(observations)
+    if record:
+        from refresher.evidence import record_observations
+
+        try:
+            _ready(root)
+            totals["recorded"] = record_observations(root, observations, say=lambda line: typer.echo(line, err=True))
+        except ValueError as exc:
+            _fail(str(exc))
     if as_json:
         typer.echo(json.dumps({"observations": [o.to_json() for o in observations], "summary": totals}, indent=2))
         return
@@ -552,6 +569,8 @@ def observe(
         typer.echo(f"agreement among those compared: {100 * totals['agreement']:.1f} %")
     for name, counts in totals["by_upstream"].items():
         typer.echo(f"  {name}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    if record:
+        typer.echo("recorded: " + ", ".join(f"{v} {k}" for k, v in totals["recorded"].items()))
 
 
 @app.command()

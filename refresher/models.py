@@ -353,6 +353,8 @@ class LedgerEntry(_Strict):
     absences: dict[Slug, dict[str, int]] = Field(
         default_factory=dict, description="provider → upstream id → consecutive successful checks without it"
     )
+    observed: dict[Slug, dict[str, Instant]] = Field(
+        default_factory=dict, description="observed usage only: provider → upstream id → its last agreeing bill")
 
 
 class LedgerFile(_Strict):

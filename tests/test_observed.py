@@ -165,3 +165,86 @@ def test_observe_names_the_line_it_cannot_read(tmp_path: Path, content: str, mes
     (tmp_path / "gate.jsonl").write_text(content)
     result = CliRunner().invoke(app, ["observe", str(tmp_path / "gate.jsonl")])
     assert result.exit_code == 2 and message in result.output
+
+
+# -- --record: observations as evidence ----------------------------------------------------------
+
+def _line(at: str, billed: float) -> str:
+    response = {"model": "claude-sonnet-4-5-20250929", "usage": {"input_tokens": 1000, "output_tokens": 100}}
+    return json.dumps({"provider": "anthropic", "at": at, "response": response, "billed_usd": billed}) + "\n"
+
+
+def _fact(root: Path, path: str, at: str = "2026-12-01") -> dict:
+    result = CliRunner().invoke(app, ["show", "anthropic/claude-sonnet-4-5-20250929", "--root", str(root), "--at", at,
+                                      "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)["facts"][path]
+
+
+def _status(root: Path, at: str = "2026-12-01") -> dict:
+    result = CliRunner().invoke(app, ["status", "--root", str(root), "--provider", "anthropic", "--at", at, "--json"])
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.output)["providers"]
+    return row
+
+
+def test_a_recorded_bill_confirms_the_price_it_paid_and_status_shows_it_fresh(seeded_tree: Path, tmp_path: Path) -> None:
+    assert (_fact(seeded_tree, "price.input")["freshness"], _fact(seeded_tree, "price.cache_read")["freshness"]) == \
+        ("stale", "stale")  # Models.dev of July, five months on
+    before = _status(seeded_tree)
+    lines = tmp_path / "gate.jsonl"
+    lines.write_text(_line("2026-11-30T10:00:00Z", 0.0045))  # yesterday, at the list price
+    result = CliRunner().invoke(app, ["observe", str(lines), "--record", "--root", str(seeded_tree), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["summary"]["recorded"]["confirmed"] == 1
+    from refresher.store import load_tree
+
+    sonnet = load_tree(seeded_tree).providers["anthropic"]["offerings"]["claude-sonnet-4-5-20250929"]
+    for path in ("price.input", "price.output"):  # the facts the bill exercised
+        assert {"source": "observed-usage", "as_of": "2026-11-30T10:00:00Z"} in sonnet["agreements"][path]
+        fact = _fact(seeded_tree, path)
+        assert (fact["freshness"], fact["confirmed_at"]) == ("fresh", "2026-11-30T10:00:00Z")
+    assert _fact(seeded_tree, "price.cache_read")["freshness"] == "stale"  # not exercised: nothing learned
+    assert sonnet["price"]["input"] == 3  # evidence never changes a value
+    # status counts an offering fresh when every price fact is: its cache prices still are not
+    assert _status(seeded_tree)["stale"] == before["stale"]
+    again = CliRunner().invoke(app, ["observe", str(lines), "--record", "--root", str(seeded_tree)])
+    assert again.exit_code == 0, again.output
+    assert load_tree(seeded_tree).providers["anthropic"]["offerings"]["claude-sonnet-4-5-20250929"] == sonnet
+
+
+def test_a_bill_that_differs_is_a_disagreement_in_the_change_report(seeded_tree: Path, tmp_path: Path) -> None:
+    from refresher.report import compare
+    from refresher.store import load_tree
+
+    before = load_tree(seeded_tree)
+    lines = tmp_path / "gate.jsonl"
+    lines.write_text(_line("2026-11-30T10:00:00Z", 0.009))  # twice the list price
+    result = CliRunner().invoke(app, ["observe", str(lines), "--record", "--root", str(seeded_tree), "--json"])
+    assert result.exit_code == 0, result.output
+    after = load_tree(seeded_tree)
+    sonnet = after.providers["anthropic"]["offerings"]["claude-sonnet-4-5-20250929"]
+    (observed,) = [d for d in sonnet["disagreements"]["price.input"] if d["source"] == "observed-usage"]
+    assert observed["value"] == {"billed_usd": 0.009, "quoted_usd": 0.0045, "tokens": {"input_tokens": 1000,
+                                                                                       "output_tokens": 100}}
+    assert sonnet["price"]["input"] == 3
+    report = compare(before, after)
+    assert any(r.kind == "new-conflict" and "claude-sonnet-4-5-20250929" in r.subject for r in report.risks) or \
+        any("claude-sonnet-4-5-20250929" in c.offering for c in report.new_conflicts)
+
+
+def test_status_counts_an_offering_fresh_once_a_bill_confirmed_all_its_prices(seeded_tree: Path, tmp_path: Path) -> None:
+    """OpenRouter's GPT-5.4 Pro has an input and an output price only: one agreeing bill confirms both."""
+    before = CliRunner().invoke(app, ["status", "--root", str(seeded_tree), "--provider", "openrouter", "--at",
+                                      "2026-12-01", "--json"])
+    (row_before,) = json.loads(before.output)["providers"]
+    response = {"model": "openai/gpt-5.4-pro", "usage": {"prompt_tokens": 1000, "completion_tokens": 100,
+                                                         "cost": 0.048, "is_byok": False}}
+    lines = tmp_path / "gate.jsonl"
+    lines.write_text(json.dumps({"provider": "openrouter", "at": "2026-11-30T10:00:00Z", "response": response}) + "\n")
+    result = CliRunner().invoke(app, ["observe", str(lines), "--record", "--root", str(seeded_tree)])
+    assert result.exit_code == 0 and "1 confirmed" in result.output, result.output
+    after = CliRunner().invoke(app, ["status", "--root", str(seeded_tree), "--provider", "openrouter", "--at",
+                                     "2026-12-01", "--json"])
+    (row_after,) = json.loads(after.output)["providers"]
+    assert (row_after["fresh"], row_after["stale"]) == (row_before["fresh"] + 1, row_before["stale"] - 1)
