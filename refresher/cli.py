@@ -180,10 +180,12 @@ def agreement(
     if as_json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
-    typer.echo(f"{'source':<14} {'publishes':>9} {'compared':>9} {'agree':>7} {'disagree':>9} {'agree %':>8}")
+    width = max([len("source"), *map(len, report["sources"])])
+    typer.echo(f"{'source':<{width}} {'publishes':>9} {'compared':>9} {'agree':>7} {'disagree':>9} {'agree %':>8}")
     for name, c in report["sources"].items():
         share = f"{100 * c['agree'] / c['compared']:.1f}" if c["compared"] else "-"
-        typer.echo(f"{name:<14} {c['publishes']:>9,} {c['compared']:>9,} {c['agree']:>7,} {c['disagree']:>9,} {share:>8}")
+        typer.echo(f"{name:<{width}} {c['publishes']:>9,} {c['compared']:>9,} {c['agree']:>7,} {c['disagree']:>9,} "
+                   f"{share:>8}")
     p = report["published"]
     typer.echo(f"\npriced offerings: {p['priced']:,}, input and output each stated by 2+ sources: "
                f"{p['confirmed_by_2_or_more']:,}")
