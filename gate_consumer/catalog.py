@@ -13,6 +13,7 @@ or raises :class:`UnpricedError`; it is never 0 by default.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
@@ -166,13 +167,19 @@ class Offering:
         return f"Offering({self.key!r})"
 
 
+#: A dated snapshot id: ``gpt-5.4-2026-03-05``, ``claude-opus-4-5-20251101``
+_UNDATED = re.compile(r"^(?P<base>.+?)-(?:\d{4}-\d{2}-\d{2}|20\d{6})$")
+
+
 class Resolution:
     """What an id named: the model, its offerings, and how the id matched.
 
     ``offering`` is set when the id named one offering (``provider/upstream-id`` or an upstream
     id only one provider uses); ``named`` are the offerings whose upstream id the name is;
     ``matched_by`` is one of ``model``, ``alias``, ``offering``, ``upstream-id`` (each possibly
-    ``+normalized``, when only case, dots, underscores or dashes differed). Offerings are read
+    ``+normalized``, when only case, dots, underscores or dashes differed), or
+    ``undated-snapshot``: a dated id the catalog does not list, whose undated id it does
+    (``gpt-5.4-2026-03-05`` → ``gpt-5.4``; refused with ``Catalog.strict_snapshots``). Offerings are read
     from their provider's file only when asked for.
     """
 
@@ -280,6 +287,8 @@ class Catalog:
         self._resolved: dict[str, Resolution] = {}
         self._picked: dict[tuple[str, str | None], Offering] = {}
         self._unknown: dict[str, tuple[str, ...]] = {}
+        #: refuse a dated id the catalog does not list instead of resolving it to its undated model
+        self.strict_snapshots = False
         sources = self._index.get("sources", {})
         self._source_types = {name: info.get("type", "observed-usage") for name, info in sources.items()}
         self._source_owner = {name: info.get("provider") for name, info in sources.items()}
@@ -289,12 +298,15 @@ class Catalog:
         }
 
     @classmethod
-    def load(cls, url: str | None = None, **options: Any) -> Catalog:
+    def load(cls, url: str | None = None, *, strict_snapshots: bool = False, **options: Any) -> Catalog:
         """The bundled snapshot, or the catalog published at ``url`` with a cache and fallbacks;
-        see :func:`gate_consumer.loading.load` for ``options`` (``cache_dir``, ``timeout``)."""
+        see :func:`gate_consumer.loading.load` for ``options`` (``cache_dir``, ``timeout``).
+        ``strict_snapshots``: refuse a dated id the catalog does not list (see :class:`Resolution`)."""
         from gate_consumer.loading import load
 
-        return load(url, **options)
+        catalog = load(url, **options)
+        catalog.strict_snapshots = strict_snapshots
+        return catalog
 
     # -- identity ----------------------------------------------------------------------------
 
@@ -474,6 +486,16 @@ class Catalog:
         entries, how = self._names().get(key), ""
         if entries is None:
             entries, how = self._loose_names().get(_normalized(key)), "+normalized"
+        if entries is None and not self.strict_snapshots and (undated := _UNDATED.match(key)) is not None:
+            try:
+                base = self.resolve(undated["base"])
+            except (UnknownModelError, AmbiguousModelError):
+                pass
+            else:  # a snapshot newer than the catalog: priced as its undated model, and said so
+                resolution = Resolution(self, name, base.model, "undated-snapshot", base.named_keys, base.offering_key)
+                if len(self._resolved) < 100_000:
+                    self._resolved[name] = resolution
+                return resolution
         if entries is None:
             close = _close(_normalized(key), list(self._loose_names()), n=5, cutoff=0.75)
             suggestions = tuple(dict.fromkeys(m for c in close for m in sorted({m for m, _ in self._loose_names()[c]})))
@@ -566,7 +588,7 @@ class Catalog:
         if usage is None:
             usage = Usage(**tokens)
         if at is None:
-            table = offering._table or offering.table()
+            table = offering._table or self._table(offering)
             if service_tier == "standard" and region is None:
                 return table.quote(offering.key, usage, self._version)
             return table.quote(offering.key, usage, self._version, service_tier=service_tier, region=region)
@@ -600,8 +622,26 @@ class Catalog:
         verdict = "agrees" if agrees(quote.total_usd, billed_usd) else "differs"
         return BilledCheck(verdict, billed_usd, quote, quote.total_usd - billed_usd)
 
+    def _table(self, offering: Offering) -> PriceTable:
+        """The offering's price; for a snapshot with none of its own (OpenAI lists
+        ``gpt-4.1-2025-04-14`` beside ``gpt-4.1``), the price its provider states for the same
+        model under another id — the one whose id is the model's name, or the one price all of
+        them state — quoted with ``priced_via`` saying so. Never a guess between two prices."""
+        if offering.price_anchor is not None or offering.status == "retired":
+            return offering.table()
+        siblings = [self.offering_by_key(k) for k in self.model(offering.model_id).offering_keys
+                    if k.partition("/")[0] == offering.provider and k != offering.key]
+        priced = [o for o in siblings if o.price_anchor is not None and o.status != "retired"]
+        named = [o for o in priced if _normalized(o.upstream_id) == _normalized(offering.model_id.partition("/")[2])]
+        distinct = {((o.price or {}).get("input"), (o.price or {}).get("output")) for o in priced}
+        chosen = named[0] if named else priced[0] if len(distinct) == 1 else None
+        if chosen is None:
+            return offering.table()  # raises: no price, and none to borrow without guessing
+        offering._table = chosen.table().via(chosen.key)
+        return offering._table
+
     def _price_at(self, offering: Offering, usage: Usage, at: datetime, service_tier: str, region: str | None) -> Quote:
-        table = offering._table or offering.table()
+        table = offering._table or self._table(offering)
         if at >= table.since:
             return table.quote(offering.key, usage, self.version, service_tier=service_tier, region=region, at=at)
         for entry in reversed(offering.record.get("price_history", ())):

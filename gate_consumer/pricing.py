@@ -29,6 +29,7 @@ An unknown service tier or region, or one the offering has no price for, is an
 
 from __future__ import annotations
 
+import copy
 from bisect import bisect_left
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -75,6 +76,7 @@ class Quote(NamedTuple):
     service_tier: str = "standard"
     region: str | None = None
     window: str | None = None
+    priced_via: str | None = None  # another offering's price, when this one has none (a snapshot)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +87,7 @@ class Quote(NamedTuple):
             "service_tier": self.service_tier,
             "region": self.region,
             "window": self.window,
+            "priced_via": self.priced_via,
             "price_source": self.price_source,
             "price_as_of": self.price_as_of,
             "historical": self.historical,
@@ -140,7 +143,7 @@ class PriceTable:
     """One price (base + context tiers + its dimensions), compiled for fast repeated quoting."""
 
     __slots__ = ("_base", "_off_peak", "_regions", "_service", "_since", "_thresholds", "_tiers", "_window", "as_of",
-                 "request", "source")
+                 "priced_via", "request", "source")
 
     def __init__(self, price: Mapping[str, Any], source: str, as_of: str):
         self._base = _rates(price)
@@ -160,6 +163,13 @@ class PriceTable:
         self.source = source
         self.as_of = as_of
         self._since: datetime | None = None
+        self.priced_via: str | None = None
+
+    def via(self, key: str) -> PriceTable:
+        """This price, quoted for another offering that has none of its own (``priced_via``)."""
+        other = copy.copy(self)
+        other.priced_via = key
+        return other
 
     @property
     def since(self) -> datetime:
@@ -235,7 +245,7 @@ class PriceTable:
             total += usd
             breakdown.append(("request", requests, usd))
         return Quote(name, total, tuple(breakdown), tier, self.source, self.as_of, historical, catalog_version,
-                     service_tier, region, window)
+                     service_tier, region, window, self.priced_via)
 
     def _timed(self, name: str, prompt: int, at: datetime | None) -> tuple[_Rates, int | None, str | None, str]:
         """The standard tier, default region, of a price with off-peak hours (the common case of
