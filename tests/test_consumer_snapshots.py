@@ -46,7 +46,7 @@ def test_an_unknown_base_or_a_date_alone_stays_unknown(catalog, name: str) -> No
 
 def test_strict_mode_refuses_an_unlisted_snapshot() -> None:
     strict = gate_consumer.Catalog.load(strict_snapshots=True)
-    with pytest.raises(UnknownModelError, match="gpt-5.4-2026-03-05"):
+    with pytest.raises(UnknownModelError, match=r"gpt-5\.4-2026-03-05"):
         strict.price("gpt-5.4-2026-03-05", input_tokens=10)
 
 
