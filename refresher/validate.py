@@ -132,6 +132,23 @@ def _price_problems(file: str, record: str, price: dict[str, Any], where: str = 
         )
 
 
+#: text output costs a few times the input; an image-output rate is tens of times it
+IMAGE_RATE_RATIO = 10
+
+
+def _image_rate_problems(file: str, record: str, offering: dict[str, Any]) -> Iterator[Problem]:
+    """An offering that generates images, with no image-output price, whose output price is
+    many times its input price: its only output price is likely the image rate (Models.dev's
+    Gemini image models), overcharging text output many times."""
+    price = offering["price"]
+    makes_images = "image" in ((offering.get("modalities") or {}).get("output") or ())
+    text_in, text_out = price.get("input"), price.get("output")
+    if makes_images and "image_output" not in price and text_in and text_out and text_out >= IMAGE_RATE_RATIO * text_in:
+        yield Problem(file, record, "price.output",
+                      f"output {text_out} is {text_out / text_in:.0f}× the input on a model that makes images: "
+                      "an image-output rate as the text price? (image_output is a price of its own)", "warning")
+
+
 def _region_problems(file: str, record: str, price: dict[str, Any], listed: list[str] | None) -> Iterator[Problem]:
     """A regional price is for a region the provider lists (a warning while it lists none)."""
     regions = sorted(price.get("regions") or ())
@@ -185,6 +202,7 @@ def _integrity(tree: Tree) -> Iterator[Problem]:
             yield from _provenance_problems(file, record, offering, OFFERING_FACTS, sources)
             if offering.get("price"):
                 yield from _price_problems(file, record, offering["price"])
+                yield from _image_rate_problems(file, record, offering)
                 yield from _region_problems(file, record, offering["price"], data.get("regions"))
             for i, entry in enumerate(offering.get("price_history", [])):
                 yield from (p for p in _price_problems(file, record, entry["price"], f"price_history[{i}].price")

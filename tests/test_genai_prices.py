@@ -111,3 +111,8 @@ def test_constraints_it_cannot_read_are_counted() -> None:
         {"constraint": {"start_time": "00:30:00Z"}, "prices": {"input_mtok": 1}}]}]}]
     snapshot = genai_prices.parse(json.dumps(feed).encode(), AT)
     assert snapshot.rules == [] and list(snapshot.unmapped) == ["invalid: time constraints"]
+
+
+def test_image_output_is_a_price_of_its_own() -> None:
+    facts = _one({"input_mtok": 0.3, "output_mtok": 2.5, "output_image_mtok": 30})
+    assert (facts["price.output"], facts["price.image_output"]) == (2.5, 30)

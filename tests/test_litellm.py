@@ -136,3 +136,10 @@ def test_a_malformed_off_peak_block_skips_that_entry_and_names_it() -> None:
     snapshot = litellm.parse(json.dumps({"deepseek/x": entry}).encode(), AT)
     (skipped,) = snapshot.skipped
     assert skipped.record == "deepseek/x" and "off_peak_pricing.windows: a window without hours_utc" in skipped.reason
+
+
+def test_image_output_is_a_price_of_its_own() -> None:
+    entry = {"litellm_provider": "gemini", "input_cost_per_token": 3e-07, "output_cost_per_token": 2.5e-06,
+             "output_cost_per_image_token": 3e-05}
+    (obs,) = litellm.parse(json.dumps({"gemini/gemini-2.5-flash-image": entry}).encode(), AT).offerings
+    assert (obs.facts["price.output"], obs.facts["price.image_output"]) == (2.5, 30)

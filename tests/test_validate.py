@@ -143,3 +143,22 @@ def test_a_file_name_is_printed_escaped(seeded_tree: Path) -> None:
     result = runner.invoke(app, ["validate", "--root", str(seeded_tree)])
     assert result.exit_code == 1
     assert "\x1b" not in result.output and "evil\\x1b[2J.json" in result.output
+
+
+@pytest.mark.parametrize(("output", "image_output", "makes_images", "warned"), [
+    (30, None, True, True),  # 100× the input on an image model: the image rate as the text price
+    (2.9, None, True, False),  # under 10× the input
+    (30, 30, True, False),  # the image rate has its own price
+    (30, None, False, False),  # a text model may just be dear
+])
+def test_an_image_rate_as_the_only_output_price_is_a_warning(seeded_tree: Path, output: float,
+                                                              image_output: float | None, makes_images: bool,
+                                                              warned: bool) -> None:
+    def edit(document: dict) -> None:
+        offering = _offering(document)
+        offering["price"] = {"input": 0.3, "output": output, **({"image_output": image_output} if image_output else {})}
+        offering["modalities"] = {"input": ["text"], "output": ["text", "image"] if makes_images else ["text"]}
+    _edit(seeded_tree, "providers/anthropic.json", edit)
+    result = runner.invoke(app, ["validate", "--root", str(seeded_tree)])
+    assert result.exit_code == 0, result.output
+    assert ("an image-output rate as the text price?" in result.output) is warned

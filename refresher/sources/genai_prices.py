@@ -50,6 +50,7 @@ _COMPONENTS = {
     "input_mtok": "input", "output_mtok": "output", "cache_read_mtok": "cache_read",
     "cache_write_mtok": "cache_write", "cache_write_1h_mtok": "cache_write_1h",
     "input_audio_mtok": "input_audio", "output_audio_mtok": "output_audio", "output_reasoning_mtok": "reasoning",
+    "output_image_mtok": "image_output",
 }
 
 

@@ -90,6 +90,7 @@ _COMPONENTS = {
     "output_cost_per_reasoning_token": "reasoning",
     "input_cost_per_audio_token": "input_audio",
     "output_cost_per_audio_token": "output_audio",
+    "output_cost_per_image_token": "image_output",  # image-generating models: apart from text output
 }
 _TIER = re.compile(r"^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|"
                    r"cache_creation_input_token_cost)_above_(\d+)k_tokens$")
