@@ -35,6 +35,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
+from gate_consumer._time import parse_instant
 from gate_consumer.errors import UnpricedError
 
 __all__ = ["SERVICE_TIERS", "PriceTable", "Quote", "Usage"]
@@ -109,10 +110,9 @@ def _rates(prices: Mapping[str, Any], fallback: _Rates | None = None) -> _Rates:
 class _Window:
     """The off-peak windows of one price, compiled to minutes of the UTC day per ISO weekday."""
 
-    __slots__ = ("by_weekday", "rates", "zone")
+    __slots__ = ("by_weekday", "zone")
 
     def __init__(self, off_peak: Mapping[str, Any]):
-        self.rates = _rates(off_peak)
         by_weekday: dict[int, list[tuple[int, int]]] = {day: [] for day in range(1, 8)}
         for window in off_peak["windows"]:
             for span in window["hours_utc"]:
@@ -157,8 +157,7 @@ class PriceTable:
                          for name, spec in (price.get("regions") or {}).items()}
         self._window = _Window(price["off_peak"]) if price.get("off_peak") else None
         # off-peak prices replace the base components they state (never a context tier's)
-        self._off_peak = tuple(o if o is not None else b for o, b in zip(self._window.rates, self._base, strict=True)) \
-            if self._window is not None else self._base
+        self._off_peak = _rates(price["off_peak"], self._base) if self._window is not None else self._base
         self.request = price.get("request")
         self.source = source
         self.as_of = as_of
@@ -175,8 +174,6 @@ class PriceTable:
     def since(self) -> datetime:
         """``as_of`` as an instant (parsed once)."""
         if self._since is None:
-            from gate_consumer._time import parse_instant
-
             self._since = parse_instant(self.as_of)
         return self._since
 
@@ -193,16 +190,9 @@ class PriceTable:
             )
         window = None
         if service_tier == "standard" and region is None and self._window is not None:
-            rates, tier, window, where = self._timed(name, prompt, at)
+            rates, tier, window, where = self._standard(name, prompt, at)
         elif service_tier == "standard" and region is None:
-            thresholds = self._thresholds
-            if thresholds and prompt > thresholds[0]:
-                # Index of the first threshold >= prompt = number of thresholds strictly below it.
-                n = bisect_left(thresholds, prompt)
-                rates = self._tiers[n - 1]
-                tier: int | None = thresholds[n - 1]
-            else:
-                rates, tier = self._base, None
+            rates, tier = self._context(prompt)
             where = ""
         else:
             rates, tier, window, where = self._dimensions(name, prompt, service_tier, region, at)
@@ -247,35 +237,33 @@ class PriceTable:
         return Quote(name, total, tuple(breakdown), tier, self.source, self.as_of, historical, catalog_version,
                      service_tier, region, window, self.priced_via)
 
-    def _timed(self, name: str, prompt: int, at: datetime | None) -> tuple[_Rates, int | None, str | None, str]:
-        """The standard tier, default region, of a price with off-peak hours (the common case of
-        :meth:`_dimensions`, kept short: it is on the hot path of every request to such an offering)."""
+    def _context(self, prompt: int) -> tuple[_Rates, int | None]:
+        """The standard prices for a prompt of this size: a context tier's above its threshold."""
         thresholds = self._thresholds
-        in_window = self._window.holds(at if at is not None else datetime.now(timezone.utc))  # type: ignore[union-attr]
         if thresholds and prompt > thresholds[0]:
-            if in_window:
-                raise UnpricedError(name, f"no off-peak price for prompts above {thresholds[0]:,} tokens "
-                                          "(a context tier does not combine with off-peak prices)")
+            # Index of the first threshold >= prompt = number of thresholds strictly below it.
             n = bisect_left(thresholds, prompt)
-            return self._tiers[n - 1], thresholds[n - 1], None, ""
-        if in_window:
-            return self._off_peak, None, "off_peak", " off-peak"
-        return self._base, None, None, ""
+            return self._tiers[n - 1], thresholds[n - 1]
+        return self._base, None
+
+    def _standard(self, name: str, prompt: int, at: datetime | None) -> tuple[_Rates, int | None, str | None, str]:
+        """The standard tier in the default region: its context tier, and its off-peak prices
+        inside a window (on the hot path of every request to an offering with off-peak hours)."""
+        rates, tier = self._context(prompt)
+        if self._window is None or not self._window.holds(at if at is not None else datetime.now(timezone.utc)):
+            return rates, tier, None, ""
+        if tier is not None:
+            raise UnpricedError(name, f"no off-peak price for prompts above {tier:,} tokens "
+                                      "(a context tier does not combine with off-peak prices)")
+        return self._off_peak, None, "off_peak", " off-peak"
 
     def _dimensions(
         self, name: str, prompt: int, service_tier: str, region: str | None, at: datetime | None
     ) -> tuple[_Rates, int | None, str | None, str]:
         """The token prices for a service tier, a time and a region, stacked as the module
         docstring says; also the context tier and window that applied, and where (for messages)."""
-        where = ""
-        tier: int | None = None
         if service_tier == "standard":
-            thresholds = self._thresholds
-            if thresholds and prompt > thresholds[0]:
-                n = bisect_left(thresholds, prompt)
-                rates, tier = self._tiers[n - 1], thresholds[n - 1]
-            else:
-                rates = self._base
+            rates, tier, window, where = self._standard(name, prompt, at)
         else:
             if service_tier not in SERVICE_TIERS:
                 raise UnpricedError(name, f"{service_tier!r} is not a service tier ({', '.join(SERVICE_TIERS)})")
@@ -285,15 +273,7 @@ class PriceTable:
             if self._thresholds and prompt > self._thresholds[0]:
                 raise UnpricedError(name, f"no {service_tier} price for prompts above {self._thresholds[0]:,} tokens "
                                           "(a context tier does not combine with a service tier)")
-            rates, where = self._service[service_tier], f" at the {service_tier} tier"
-        window = None
-        if self._window is not None and service_tier == "standard" and \
-                self._window.holds(at if at is not None else datetime.now(timezone.utc)):
-            if tier is not None:
-                raise UnpricedError(name, f"no off-peak price for prompts above {tier:,} tokens "
-                                          "(a context tier does not combine with off-peak prices)")
-            rates = tuple(o if o is not None else r for o, r in zip(self._window.rates, rates, strict=True))
-            window, where = "off_peak", " off-peak"
+            rates, tier, window, where = self._service[service_tier], None, None, f" at the {service_tier} tier"
         if region is not None:
             if region not in self._regions:
                 listed = ", ".join(sorted(self._regions)) or "none (only its default price)"
