@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from gate_consumer._checks import MAX_PRICE
 
@@ -27,6 +29,22 @@ def token_price_problem(value: float) -> str | None:
     if value > MAX_TOKEN_PRICE:
         return f"{value!r} USD per 1M tokens is implausibly large: a per-1K or per-token unit mix-up?"
     return None
+
+
+def token_price_problems(price: Mapping[str, Any], where: str = "price") -> Iterator[tuple[str, str]]:
+    """``(field path, problem)`` for every implausible token price of a price: its own
+    components, its context tiers, its service tiers, its off-peak prices and its regions'."""
+    for name in TOKEN_PRICE_FIELDS:
+        value = price.get(name)
+        if value is not None and (problem := token_price_problem(value)):
+            yield f"{where}.{name}", problem
+    for i, tier in enumerate(price.get("tiers") or ()):
+        yield from token_price_problems(tier, f"{where}.tiers[{i}]")
+    for part in ("batch", "flex", "priority", "off_peak"):
+        if price.get(part):
+            yield from token_price_problems(price[part], f"{where}.{part}")
+    for region, spec in (price.get("regions") or {}).items():
+        yield from token_price_problems(spec, f"{where}.regions.{region}")
 
 
 def same_value(a: object, b: object) -> bool:

@@ -28,7 +28,7 @@ from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, PROVIDER_FACTS, Fac
 from gate_consumer.provenance import decode_provenance
 from refresher import schema
 from refresher.models import FILE_KINDS
-from refresher.sanity import TOKEN_PRICE_FIELDS, token_price_problem
+from refresher.sanity import token_price_problems
 from refresher.sources.registry import registry_problems
 from refresher.store import Tree, TreeProblem, load_tree
 
@@ -115,16 +115,8 @@ def _provenance_problems(
 
 
 def _price_problems(file: str, record: str, price: dict[str, Any], where: str = "price") -> Iterator[Problem]:
-    for name in TOKEN_PRICE_FIELDS:
-        if name in price and (message := token_price_problem(price[name])):
-            yield Problem(file, record, f"{where}.{name}", message)
-    for i, tier in enumerate(price.get("tiers") or ()):
-        yield from _price_problems(file, record, tier, f"{where}.tiers[{i}]")
-    for part in ("batch", "flex", "priority", "off_peak"):
-        if price.get(part):
-            yield from _price_problems(file, record, price[part], f"{where}.{part}")
-    for region, spec in (price.get("regions") or {}).items():
-        yield from _price_problems(file, record, spec, f"{where}.regions.{region}")
+    for path, message in token_price_problems(price, where):
+        yield Problem(file, record, path, message)
     # Output at 0 is normal (embeddings, rerankers); cheaper-but-paid output is worth a look.
     if where == "price" and 0 < price.get("output", 0) < price.get("input", 0):
         yield Problem(

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from refresher.refresh import Payload, parse_payload, run_refresh
 from refresher.sources import litellm
 from refresher.store import load_tree
@@ -143,3 +145,17 @@ def test_image_output_is_a_price_of_its_own() -> None:
              "output_cost_per_image_token": 3e-05}
     (obs,) = litellm.parse(json.dumps({"gemini/gemini-2.5-flash-image": entry}).encode(), AT).offerings
     assert (obs.facts["price.output"], obs.facts["price.image_output"]) == (2.5, 30)
+
+
+@pytest.mark.parametrize(("extra", "field"), [
+    ({"input_cost_per_token_flex": 0.006}, "price.flex.input"),  # $6,000 per 1M: a per-minute rate
+    ({"off_peak_pricing": {"input_cost_per_token": 0.006, "windows": [{"hours_utc": "16:30-00:30"}]}},
+     "price.off_peak.input"),
+])
+def test_an_implausible_price_in_any_part_skips_the_entry_and_names_the_field(extra: dict, field: str) -> None:
+    """The unit guard covers service tiers and off-peak prices as it covers the base price:
+    one bad entry is skipped, not a refresh that no longer validates."""
+    entry = {"litellm_provider": "openai", "input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06, **extra}
+    snapshot = litellm.parse(json.dumps({"gpt-x": entry}).encode(), AT)
+    (skipped,) = snapshot.skipped
+    assert snapshot.offerings == [] and skipped.reason.startswith(f"{field}: 6000.0 USD per 1M tokens is implausibly")

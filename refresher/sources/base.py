@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from gate_consumer.ids import check_upstream_id, shown
 from refresher.classify import FREE_QUOTA, classify
-from refresher.sanity import TOKEN_PRICE_FIELDS, token_price_problem
+from refresher.sanity import token_price_problems
 
 __all__ = [
     "MatchRule",
@@ -231,24 +231,16 @@ def parse_records(
 
 
 def check_values(facts: Mapping[str, Any]) -> None:
-    """Raise ``ValueError`` naming the field when a token price is implausible (the unit guard)
-    or a token limit is not a positive whole number."""
-    for name, value in (facts.get("price.batch") or {}).items():
-        if name in TOKEN_PRICE_FIELDS and (problem := token_price_problem(value)):
-            raise ValueError(f"price.batch.{name}: {problem}")
+    """Raise ``ValueError`` naming the field when a token price is implausible (the unit guard,
+    the same :func:`~refresher.sanity.token_price_problems` ``faimeta validate`` applies: tiers,
+    service tiers, off-peak and regional prices too) or a token limit is not a positive whole
+    number."""
     for path, value in facts.items():
         if path.startswith("limits.") and (type(value) is not int or value < 1):
             raise ValueError(f"{path}: {value!r} is not a positive number of tokens")
-        if path == "price.tiers":
-            for i, tier in enumerate(value):
-                for name, tier_value in tier.items():
-                    problem = name in TOKEN_PRICE_FIELDS and token_price_problem(tier_value)
-                    if problem:
-                        raise ValueError(f"price.tiers[{i}].{name}: {problem}")
-        elif path.startswith("price.") and path[6:] in TOKEN_PRICE_FIELDS:
-            problem = token_price_problem(value)
-            if problem:
-                raise ValueError(f"{path}: {problem}")
+    price = {path[6:]: value for path, value in facts.items() if path.startswith("price.")}
+    for where, problem in token_price_problems(price):
+        raise ValueError(f"{where}: {problem}")
 
 
 def free_kind(provider: str, upstream_id: str, input_price: Any, output_price: Any) -> str | None:
