@@ -11,7 +11,8 @@ a price on its own. What it writes:
   (``sources.observed-usage.observed``): ``faimeta build`` makes it a confirmation, so a price a
   gateway paid yesterday is fresh today;
 * **differs** — a disagreement of ``observed-usage`` on ``price.input`` whose value is the bill:
-  ``{"billed_usd", "quoted_usd", "tokens"}`` of the latest differing response. The change report
+  ``{"billed_usd", "quoted_usd", "tokens"}`` of the latest differing response (dated from the
+  first bill that said the same, as every disagreement is). The change report
   lists it as a new disagreement (risky).
 """
 
@@ -23,6 +24,7 @@ from typing import Any
 
 from gate_consumer._time import format_instant, utc_now
 from refresher.observe import Observation
+from refresher.reconcile import add_agreement, note_disagreement
 from refresher.refresh import write_if_valid
 from refresher.store import load_tree
 from refresher.transaction import TreeLock, recover
@@ -70,21 +72,15 @@ def record_observations(root: Path, observations: Iterable[Observation], *, say=
 def _confirm(record: dict[str, Any], ledger: dict[str, Any], provider: str, upstream_id: str, o: Observation) -> None:
     agreements = record.setdefault("agreements", {})
     for count, path in _EXERCISES.items():
-        name = path.removeprefix("price.")
-        if (o.tokens or {}).get(count) and name in record["price"]:
-            entries = agreements.setdefault(path, [])
-            if not any(e["source"] == SOURCE for e in entries):
-                entries.append({"source": SOURCE, "as_of": o.at})
-                entries.sort(key=lambda e: e["source"])
+        if (o.tokens or {}).get(count) and path.removeprefix("price.") in record["price"]:
+            add_agreement(agreements, path, SOURCE, o.at)
     seen = ledger.setdefault("observed", {}).setdefault(provider, {})
     seen[upstream_id] = max(seen.get(upstream_id, ""), o.at or "")
 
 
 def _disagree(record: dict[str, Any], o: Observation) -> None:
-    entries = record.setdefault("disagreements", {}).setdefault("price.input", [])
     value = {"billed_usd": _rounded(o.billed_usd), "quoted_usd": _rounded(o.quote_usd), "tokens": o.tokens}
-    entries[:] = [e for e in entries if e["source"] != SOURCE] + [{"source": SOURCE, "value": value, "as_of": o.at}]
-    entries.sort(key=lambda e: e["source"])
+    note_disagreement(record.setdefault("disagreements", {}), "price.input", SOURCE, value, o.at)
 
 
 def _rounded(usd: float | None) -> float | None:

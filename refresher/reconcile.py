@@ -277,15 +277,15 @@ class _Reconciler:
                     changed = True
                     if tracked:
                         _drop_entry(agreements, path, source)
-                        _agree(agreements, path, current_prov.source, current_prov.as_of)
+                        add_agreement(agreements, path, current_prov.source, current_prov.as_of)
                 elif tracked:
-                    changed |= _agree(agreements, path, source, now)
+                    changed |= add_agreement(agreements, path, source, now)
                 continue
             takeover = current_standing is None or takes_over(new_standing, current_standing)
             if takeover and self._held(path, current, value, current_prov, new_standing, current_standing,
                                        agreements.get(path, ()), disagreements.get(path, ())):
                 changed |= _drop_entry(agreements, path, source)
-                if _note_disagreement(disagreements, path, source, value, now):
+                if note_disagreement(disagreements, path, source, value, now):
                     changed = True  # flagged once, when it first disagrees so
                     self._flag_conflict(label, path, current, current_prov, value,
                                         "held for review: it is no stronger than the published source")
@@ -299,24 +299,24 @@ class _Reconciler:
                 _drop_entry(disagreements, path, source)
                 for other in agreements.pop(path, ()):  # they agreed with the value replaced
                     if other["source"] != source:
-                        _note_disagreement(disagreements, path, other["source"], current, other["as_of"])
+                        note_disagreement(disagreements, path, other["source"], current, other["as_of"])
                 if tracked:  # those who already said the new value now agree with it
                     for other in [d for d in disagreements.get(path, ()) if same_value(d["value"], value)]:
                         _drop_entry(disagreements, path, other["source"])
-                        _agree(agreements, path, other["source"], other["as_of"])
+                        add_agreement(agreements, path, other["source"], other["as_of"])
                 if current_prov is not None and current_prov.expires is not None and current_prov.expires <= now:
                     # An expired manual review: its value held until now, so it is history.
                     price_moved |= path.startswith("price.")
                 elif current_prov is not None and current_prov.source != source:
                     # Another source took over: its value is a disagreement, not a price change
                     # over time.
-                    _note_disagreement(disagreements, path, current_prov.source, current, current_prov.as_of)
+                    note_disagreement(disagreements, path, current_prov.source, current, current_prov.as_of)
                     self._flag_jump(label, path, current, value, f"{source} takes over from {current_prov.source}")
                 elif path.startswith("price.") and (current_prov is not None or owns_price):
                     price_moved = True
             else:
                 changed |= _drop_entry(agreements, path, source)
-                if _note_disagreement(disagreements, path, source, value, now):
+                if note_disagreement(disagreements, path, source, value, now):
                     changed = True  # a new or different disagreement: flag it once, not every run
                     self._flag_conflict(label, path, current, current_prov, value, "the published value stays")
         for path in [p for p, entries in agreements.items() if p not in observed]:
@@ -644,7 +644,7 @@ def _drop_entry(entries_by_path: dict[str, list[dict[str, Any]]], path: str, sou
     return True
 
 
-def _agree(agreements: dict[str, list[dict[str, Any]]], path: str, source: str, as_of: str) -> bool:
+def add_agreement(agreements: dict[str, list[dict[str, Any]]], path: str, source: str, as_of: str) -> bool:
     """Record that ``source`` states the published value of ``path`` (since ``as_of``, kept from
     its first sighting); return whether that is new."""
     entries = agreements.setdefault(path, [])
@@ -655,9 +655,11 @@ def _agree(agreements: dict[str, list[dict[str, Any]]], path: str, source: str, 
     return True
 
 
-def _note_disagreement(
+def note_disagreement(
     disagreements: dict[str, list[dict[str, Any]]], path: str, source: str, value: Any, now: str
 ) -> bool:
+    """Record that ``source`` states another value of ``path`` (dated from when it first said
+    this one); return whether that is new or different."""
     entries = disagreements.setdefault(path, [])
     for entry in entries:
         if entry["source"] == source:
