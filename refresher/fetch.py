@@ -132,14 +132,8 @@ class Fetcher:
         next_page: Callable[[Any], dict[str, str] | None] | None = getattr(adapter, "next_page", None)
         params: dict[str, str] = dict(getattr(adapter, "FIRST_PAGE", {}))
         bodies: list[bytes] = []
-        total = 0
         while True:
-            body = self.get(source, url, params, headers)
-            total += len(body)
-            if total > self.policy.max_total_bytes:
-                raise SourceError(f"{source}: {redact_url(url)}: {len(bodies) + 1} pages hold more than "
-                                  f"{self.policy.max_total_bytes:,} bytes together; refusing the listing")
-            bodies.append(body)
+            body = self._within_total(source, url, bodies, self.get(source, url, params, headers))
             try:
                 following = next_page(json.loads(body)) if next_page is not None else None
             except ValueError:
@@ -152,16 +146,21 @@ class Fetcher:
             params = following
             self.say(f"{source}: page {len(bodies) + 1}")
 
+    def _within_total(self, source: str, url: str, bodies: list[bytes], body: bytes,
+                      what: Callable[[int], str] = "{} pages".format) -> bytes:
+        """Add ``body`` to a source's ``bodies``, or raise :class:`SourceError` once they hold more
+        than ``max_total_bytes`` together; ``what`` names that many bodies in the message."""
+        bodies.append(body)
+        if sum(map(len, bodies)) > self.policy.max_total_bytes:
+            raise SourceError(f"{source}: {redact_url(url)}: {what(len(bodies))} hold more than "
+                              f"{self.policy.max_total_bytes:,} bytes together; refusing the listing")
+        return body
+
     def _parts(self, source: str, url: str, parts: tuple[str, ...], headers: dict[str, str]) -> Fetched:
         base = url if url.endswith("/") else url + "/"
         bodies: list[bytes] = []
-        total = 0
         for index, part in enumerate(parts, 1):
-            bodies.append(self.get(source, f"{base}{part}.json", {}, headers))
-            total += len(bodies[-1])
-            if total > self.policy.max_total_bytes:
-                raise SourceError(f"{source}: {redact_url(url)}: {index} files hold more than "
-                                  f"{self.policy.max_total_bytes:,} bytes together; refusing the listing")
+            self._within_total(source, url, bodies, self.get(source, f"{base}{part}.json", {}, headers), "{} files".format)
             if index % 10 == 0 and index < len(parts):
                 self.say(f"{source}: {index} of {len(parts)} files")
         return Fetched(tuple(bodies), redact_url(base), parts=parts)
@@ -176,13 +175,10 @@ class Fetcher:
         except ValueError:
             return Fetched((index,), redact_url(url), parts=(adapter.INDEX,))  # the parser says what is wrong
         origin = httpx.URL(url)
-        bodies, total = [index], len(index)
+        bodies = [index]
         for i, (_, path) in enumerate(files, 1):
-            bodies.append(self.get(source, str(origin.copy_with(raw_path=path.encode())), {}, headers))
-            total += len(bodies[-1])
-            if total > self.policy.max_total_bytes:
-                raise SourceError(f"{source}: {redact_url(url)}: the index and {i} files hold more than "
-                                  f"{self.policy.max_total_bytes:,} bytes together; refusing the listing")
+            file = self.get(source, str(origin.copy_with(raw_path=path.encode())), {}, headers)
+            self._within_total(source, url, bodies, file, lambda n: f"the index and {n - 1} files")
             self.say(f"{source}: {i} of {len(files)} files")
         return Fetched(tuple(bodies), redact_url(url), parts=(adapter.INDEX, *(name for name, _ in files)))
 

@@ -119,11 +119,12 @@ def _recordings_index(directory: Path) -> dict[str, dict[str, Any]]:
         raise SourceError(f"{index_path}: cannot read the recordings index ({exc})") from None
 
 
-def newest_recordings(directory: Path) -> dict[str, tuple[bool, str, str]]:
-    """Per source in ``directory/recordings.json``: ``(complete, recorded_at, file)`` of the
-    recording a replay uses — the newest complete one, else the newest partial one."""
+def newest_recordings(directory: Path, index: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, tuple[bool, str, str]]:
+    """Per source in ``directory/recordings.json`` (or ``index``, that file already read):
+    ``(complete, recorded_at, file)`` of the recording a replay uses — the newest complete one,
+    else the newest partial one."""
     best: dict[str, tuple[bool, str, str]] = {}
-    for name, meta in _recordings_index(directory).items():
+    for name, meta in (index if index is not None else _recordings_index(directory)).items():
         candidate = (meta.get("complete", True), meta["recorded_at"], name)
         if meta.get("source") and (meta["source"] not in best or candidate > best[meta["source"]]):
             best[meta["source"]] = candidate
@@ -136,7 +137,7 @@ def replay_payloads(directory: Path, sources: Iterable[str]) -> tuple[list[Paylo
     source published as several files (an adapter with ``PARTS`` or ``follow``) replays every
     file recorded at the chosen one's time, each part named by its file name without ``.json``."""
     index = _recordings_index(directory)
-    chosen = newest_recordings(directory)
+    chosen = newest_recordings(directory, index)
     payloads, errors = [], {}
     for source in sources:
         if source not in chosen:
@@ -146,19 +147,14 @@ def replay_payloads(directory: Path, sources: Iterable[str]) -> tuple[list[Paylo
         several = _published_as_files(ADAPTERS[source])
         names = sorted(n for n, meta in index.items()
                        if meta.get("source") == source and meta["recorded_at"] == recorded_at) if several else [name]
-        bodies = []
-        for file in names:
-            try:
-                bodies.append((directory / file).read_bytes())
-            except OSError as exc:
-                errors[source] = f"{directory / file}: {exc.strerror or exc}"
-                break
-        if source in errors:
+        try:
+            bodies = tuple((directory / file).read_bytes() for file in names)
+        except OSError as exc:
+            errors[source] = f"{exc.filename}: {exc.strerror or exc}"
             continue
         parts = tuple(Path(n).stem for n in names) if several else ()
         origin = str(directory / name) if not parts else f"{(directory / name).parent} ({len(parts)} files)"
-        payloads.append(Payload(source, tuple(bodies), format_instant(parse_instant(recorded_at)), origin,
-                                complete, parts))
+        payloads.append(Payload(source, bodies, format_instant(parse_instant(recorded_at)), origin, complete, parts))
     return payloads, errors
 
 
