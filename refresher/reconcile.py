@@ -127,6 +127,11 @@ def _rank(tree: Tree, p: FactProvenance, provider: str, now: str) -> int:
     return SOURCE_RANK[kind]
 
 
+def _is_token_price(path: str) -> bool:
+    """Whether a fact path is a token price (``price.input``…), the prices the guards watch."""
+    return path.startswith("price.") and path[6:] in TOKEN_PRICE_FIELDS
+
+
 def _delete(record: dict[str, Any], path: str) -> None:
     section, _, name = path.partition(".")
     if not name:
@@ -346,15 +351,13 @@ class _Reconciler:
               held_by: Standing | None, agreeing: Iterable[dict[str, Any]], disagreeing: Iterable[dict[str, Any]]) -> bool:
         """Whether a takeover waits for a review: another source, no stronger than the one
         published, would move a token price by more than ``guards.max_price_ratio`` (or to 0),
-        and no more
-        sources say the new value than the published one. Such a gap is more often a unit or row
-        mix-up in one catalog (Portkey's MiniMax in dollars where cents are meant) than a price
-        change, so age alone does not publish it; a majority of independent sources does."""
+        and no more sources say the new value than the published one. Such a gap is more often a
+        unit or row mix-up in one catalog (Portkey's MiniMax in dollars where cents are meant)
+        than a price change, so age alone does not publish it; a majority of independent sources
+        does. An expired review ranks below every source (``_rank``), so it is never held."""
         if current_prov is None or held_by is None or current_prov.source == self.snap.source or new.rank < held_by.rank:
             return False
-        if current_prov.expires is not None and current_prov.expires <= self.now:
-            return False
-        if not (path.startswith("price.") and path[6:] in TOKEN_PRICE_FIELDS and far_apart(current, value, self.max_ratio)):
+        if not (_is_token_price(path) and far_apart(current, value, self.max_ratio)):
             return False
         if current == 0:
             return False  # a price where 0 was published is the safer error: a request is not billed at $0
@@ -364,14 +367,14 @@ class _Reconciler:
 
     def _flag_jump(self, label: str, path: str, old: Any, new: Any, why: str) -> None:
         """Flag a token price that moves by more than ``guards.max_price_ratio`` either way."""
-        if path.startswith("price.") and path[6:] in TOKEN_PRICE_FIELDS and moves_beyond(old, new, self.max_ratio):
+        if _is_token_price(path) and moves_beyond(old, new, self.max_ratio):
             self.summary.flagged.append(f"{label}: {path} {old} → {new} ({why}, more than ×{self.max_ratio:g})")
 
     def _flag_conflict(self, label: str, path: str, published: Any, holder: FactProvenance | None, said: Any,
                        outcome: str) -> None:
         """Flag a source stating a token price more than ``guards.max_price_ratio`` away from the
         published one, which it does not replace."""
-        if path.startswith("price.") and path[6:] in TOKEN_PRICE_FIELDS and far_apart(published, said, self.max_ratio):
+        if _is_token_price(path) and far_apart(published, said, self.max_ratio):
             gap = ": one says 0" if (published == 0) != (said == 0) else f" by more than ×{self.max_ratio:g}"
             self.summary.flagged.append(
                 f"{label}: {path} {published} ({holder.source if holder else 'published'}); {self.snap.source} says "
