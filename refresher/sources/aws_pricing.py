@@ -17,7 +17,6 @@ contests the offerings the catalog knows; everything it cannot map is counted by
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +26,7 @@ from refresher.sources.base import (
     SourceError,
     load_json,
     observe_entry,
+    per_million,
 )
 
 SOURCE_ID = "aws-pricing"
@@ -125,13 +125,13 @@ def _rate(product: Any, term: Any) -> tuple[str, tuple[str, str, str, str, float
     if tokens is None:
         return f"unit {str(dimension.get('unit'))[:20]} is not a number of tokens", None
     try:
-        usd = Decimal(str((dimension.get("pricePerUnit") or {}).get("USD")))
-    except InvalidOperation:
+        usd = per_million((dimension.get("pricePerUnit") or {}).get("USD"), per_token=True, tokens_per_unit=tokens,
+                          field_name="pricePerUnit.USD")
+    except ValueError:
+        usd = None
+    if usd is None:
         return "invalid: a price that is not a number", None
-    if not usd.is_finite() or usd < 0:
-        return "invalid: a price that is not a number", None
-    per_million = float(format(usd * 1_000_000 / tokens, ".7g"))
-    return "", (model_id, str(attributes.get("regionCode")), *rate, per_million)
+    return "", (model_id, str(attributes.get("regionCode")), *rate, usd)
 
 
 def _facts(regions: dict[str, dict[str, dict[str, float]]]) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -30,6 +29,7 @@ from refresher.sources.base import (
     SourceError,
     load_json,
     observe_entry,
+    per_million,
 )
 
 SOURCE_ID = "azure-retail-prices"
@@ -140,12 +140,11 @@ def _meter(item: Any, observed_at: str) -> tuple[str, tuple[tuple[str, str, str,
         return "a meter name it cannot read", None
     component = ("batch." if batch else "") + ("cache_read" if cached else direction)
     try:
-        price = Decimal(str(item.get("retailPrice")))
-    except InvalidOperation:
+        usd = per_million(item.get("retailPrice"), per_token=True, tokens_per_unit=tokens, field_name="retailPrice")
+    except ValueError:
+        usd = None
+    if usd is None:
         return "invalid: a price that is not a number", None
-    if not price.is_finite() or price < 0:
-        return "invalid: a price that is not a number", None
-    usd = float(format(price * 1_000_000 / tokens, ".7g"))
     region = DATA_ZONE if deployment == DATA_ZONE else str(item.get("armRegionName") or "")
     return "", ((offering, deployment, region, component), start, usd)
 

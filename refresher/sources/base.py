@@ -297,13 +297,15 @@ def parse_listing(
 
 
 def per_million(
-    value: str | float | int | None, *, per_token: bool, field_name: str, cents: bool = False
+    value: str | float | int | None, *, per_token: bool, field_name: str, cents: bool = False,
+    tokens_per_unit: int = 1,
 ) -> float | None:
     """A price in USD per 1M tokens from an upstream value; ``None`` when unknown.
 
     ``per_token=True`` scales USD per token by 10^6 exactly (decimal arithmetic, so
-    ``"0.000003"`` is 3, not 2.9999999999999996); ``cents=True`` reads US cents instead of
-    dollars (Portkey). ``"-1"`` and ``None`` mean unknown.
+    ``"0.000003"`` is 3, not 2.9999999999999996) — or USD per ``tokens_per_unit`` tokens (1,000
+    for an official list's "1K tokens"); ``cents=True`` reads US cents instead of dollars
+    (Portkey). ``"-1"`` and ``None`` mean unknown.
     Raises ``ValueError`` naming the field for a negative, non-finite or non-numeric value.
     """
     if value is None:
@@ -320,7 +322,7 @@ def per_million(
     # 0.0299999997 — is the price 2.6 or 0.03. No real price has more than 6.
     if cents:
         number /= 100
-    return float(format(number * 1_000_000 if per_token else number, ".7g"))
+    return float(format(number * 1_000_000 / tokens_per_unit if per_token else number, ".7g"))
 
 
 def per_token_prices(
