@@ -8,7 +8,8 @@ Rows (DESIGN.md budgets):
   interpreter started, and peak RSS (VmHWM) above a bare interpreter;
 * price one request (Claude Sonnet 4.5, with cache tokens), the offering already in hand, and
   by id (the id's resolution cached), against genai-prices' ``calc_price`` for the same request;
-  and with the price model's dimensions: a service tier, a region, an off-peak offering; a bill
+  and with the price model's dimensions: a service tier, a region, an off-peak offering; audio
+  input at its own price (against genai-prices); a bill
   checked against the quote (``check_billed``) and the usage read from a response, both on
   every response a gateway sees (held to the price budget);
 * resolve an id: cached (the same id again), and first time (ids not seen before), against
@@ -168,6 +169,14 @@ def main() -> None:
     night = datetime(2026, 12, 1, 12, tzinfo=timezone.utc)
     off_peak_now = per_call_us(lambda: catalog.price(deepseek, usage), 20000)
     off_peak_at = per_call_us(lambda: catalog.price(deepseek, usage, at=night), 20000)
+    # Audio input at its own price (Gemini 2.5 Flash), against genai-prices pricing the same usage.
+    flash = catalog.pick_offering("google/gemini-2.5-flash", "google")
+    audio_usage = gate_consumer.Usage(input_tokens=20000, output_tokens=500, input_audio_tokens=18000)
+    catalog.price(flash, audio_usage)
+    audio = per_call_us(lambda: catalog.price(flash, audio_usage), 20000)
+    peer_audio_usage = genai_prices.Usage(input_tokens=20000, output_tokens=500, input_audio_tokens=18000)
+    peer_audio = per_call_us(lambda: genai_prices.calc_price(peer_audio_usage, "gemini-2.5-flash",
+                                                             provider_id="google"), 2000)
     billed = catalog.price(offering, usage).total_usd
     check_billed = per_call_us(lambda: catalog.check_billed(offering, usage, billed), 20000)
     from gate_consumer import usage_from_response
@@ -231,6 +240,7 @@ def main() -> None:
         peer_mib - bare_mib, "MiB")
     row("price one request (offering in hand)", price_offering, BUDGET_PRICE_US, peer_price, "µs")
     row("price one request (by id, resolution cached)", price_by_id, BUDGET_PRICE_US, peer_price, "µs")
+    row("price, audio input (Gemini 2.5 Flash)", audio, BUDGET_PRICE_US, peer_audio, "µs")
     row("price, service tier flex (GPT-5, OpenAI)", flex, BUDGET_PRICE_US, None, "µs")
     row("price, region data-zone (GPT-4.1, Azure)", regional, BUDGET_PRICE_US, None, "µs")
     row("price, off-peak offering, now (DeepSeek)", off_peak_now, BUDGET_PRICE_US, None, "µs")

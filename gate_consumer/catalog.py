@@ -70,6 +70,9 @@ class Model:
     def aliases(self) -> tuple[str, ...]:
         return tuple(self._entry.get("aliases", ()))
 
+    def modalities(self, direction: str) -> tuple[str, ...]:
+        return tuple((self.record.get("modalities") or {}).get(direction, ()))
+
     def __repr__(self) -> str:
         return f"Model({self.id!r})"
 
@@ -150,8 +153,10 @@ class Offering:
         price = self.price or {}
         return "price.input" if "input" in price else "price.output" if "output" in price else None
 
-    def table(self) -> PriceTable:
-        """The current price, compiled; raises :class:`UnpricedError` if there is none."""
+    def table(self, input_modalities: tuple[str, ...] = ()) -> PriceTable:
+        """The current price, compiled; raises :class:`UnpricedError` if there is none.
+        ``input_modalities``: the ones it takes (its own, else its model's): those without a
+        price of their own are billed as text."""
         if self._table is None:
             anchor_path = self.price_anchor
             if anchor_path is None:
@@ -160,7 +165,7 @@ class Offering:
             # The price has held since the first of the sources stating it said so (a fresher
             # source taking over the same value does not make it newer).
             since = min([anchor.as_of, *(a.as_of for a in self.agreeing(anchor_path))])
-            self._table = PriceTable(self.price, anchor.source, since)  # type: ignore[arg-type]
+            self._table = PriceTable(self.price, anchor.source, since, input_modalities)  # type: ignore[arg-type]
         return self._table
 
     def __repr__(self) -> str:
@@ -628,7 +633,7 @@ class Catalog:
         model under another id — the one whose id is the model's name, or the one price all of
         them state — quoted with ``priced_via`` saying so. Never a guess between two prices."""
         if offering.price_anchor is not None or offering.status == "retired":
-            return offering.table()
+            return offering.table(self._input_modalities(offering))
         siblings = [self.offering_by_key(k) for k in self.model(offering.model_id).offering_keys
                     if k.partition("/")[0] == offering.provider and k != offering.key]
         priced = [o for o in siblings if o.price_anchor is not None and o.status != "retired"]
@@ -637,8 +642,12 @@ class Catalog:
         chosen = named[0] if named else priced[0] if len(distinct) == 1 else None
         if chosen is None:
             return offering.table()  # raises: no price, and none to borrow without guessing
-        offering._table = chosen.table().via(chosen.key)
+        offering._table = chosen.table(self._input_modalities(chosen)).via(chosen.key)
         return offering._table
+
+    def _input_modalities(self, offering: Offering) -> tuple[str, ...]:
+        """The offering's input modalities, else its model's (read only when it states none)."""
+        return offering.modalities("input") or self.model(offering.model_id).modalities("input")
 
     def _price_at(self, offering: Offering, usage: Usage, at: datetime, service_tier: str, region: str | None) -> Quote:
         table = offering._table or self._table(offering)
@@ -646,7 +655,7 @@ class Catalog:
             return table.quote(offering.key, usage, self.version, service_tier=service_tier, region=region, at=at)
         for entry in reversed(offering.record.get("price_history", ())):
             if parse_instant(entry["as_of"]) <= at < parse_instant(entry["until"]):
-                old = PriceTable(entry["price"], entry["source"], entry["as_of"])
+                old = PriceTable(entry["price"], entry["source"], entry["as_of"], table.input_modalities)
                 return old.quote(offering.key, usage, self.version, historical=True, service_tier=service_tier,
                                  region=region, at=at)
         raise UnpricedError(offering.key, f"no price is known for {at:%Y-%m-%dT%H:%M:%SZ} (the earliest is "

@@ -7,18 +7,28 @@ counts every prompt token, cached or not, and ``output_tokens`` every generated 
 ============================  ====================================================================
 ``openai-chat``               ``usage.prompt_tokens`` → input; ``prompt_tokens_details.cached_tokens``
                               → cache_read; ``…cache_write_tokens`` (OpenRouter) → cache_write;
-                              ``completion_tokens`` → output; ``completion_tokens_details
-                              .reasoning_tokens`` → reasoning
+                              ``…audio_tokens`` / ``…image_tokens`` → input audio / image (less
+                              the cached ones of ``cached_tokens_details``, which → cache_read
+                              audio); ``completion_tokens`` → output; ``completion_tokens_details
+                              .reasoning_tokens`` → reasoning, ``…audio_tokens`` / ``…image_tokens``
+                              → output audio / image
 ``openai-responses``          ``usage.input_tokens``, ``input_tokens_details.cached_tokens`` /
-                              ``cache_write_tokens``, ``output_tokens``, ``output_tokens_details
-                              .reasoning_tokens``, the same way
+                              ``cache_write_tokens`` / ``audio_tokens`` / ``image_tokens``,
+                              ``output_tokens``, ``output_tokens_details.reasoning_tokens`` /
+                              ``audio_tokens`` / ``image_tokens``, the same way (the Images API's
+                              ``usage`` has this shape: its output tokens are image tokens)
 ``anthropic``                 ``usage.input_tokens`` (the uncached part) + ``cache_read_input_tokens``
                               + ``cache_creation_input_tokens`` → input; the 5-minute and 1-hour
                               writes from ``cache_creation.ephemeral_5m/1h_input_tokens`` (all of
                               ``cache_creation_input_tokens`` is 5-minute when absent); ``output_tokens``
 ``gemini``                    ``usageMetadata.promptTokenCount`` (+ ``toolUsePromptTokenCount``) →
                               input; ``cachedContentTokenCount`` → cache_read; ``candidatesTokenCount``
-                              + ``thoughtsTokenCount`` → output, the thoughts as reasoning
+                              + ``thoughtsTokenCount`` → output, the thoughts as reasoning; by
+                              modality: ``promptTokensDetails`` AUDIO / IMAGE less the same
+                              modality in ``cacheTokensDetails`` → input audio / image, AUDIO of
+                              ``cacheTokensDetails`` → cache_read audio, ``candidatesTokensDetails``
+                              AUDIO / IMAGE → output audio / image (TEXT, VIDEO and DOCUMENT are
+                              billed as text input by the Gemini API)
 ``openrouter``                as ``openai-chat`` or ``openai-responses`` (whichever shape the body
                               has), plus ``usage.cost`` (USD billed; with the caller's own key,
                               ``is_byok``, ``cost_details.upstream_inference_cost``), ``provider``
@@ -26,9 +36,9 @@ counts every prompt token, cached or not, and ``output_tokens`` every generated 
                               last event
 ============================  ====================================================================
 
-A field the mapping does not know — or knows but cannot price yet (audio tokens, accepted and
-rejected prediction tokens) — with a non-zero value is listed in ``unrecognized``, never
-dropped silently. Standard library only.
+A field the mapping does not know — or knows but cannot price yet (accepted and rejected
+prediction tokens) — with a non-zero value is listed in ``unrecognized``, never dropped silently.
+Standard library only.
 """
 
 from __future__ import annotations
@@ -51,14 +61,17 @@ TOLERANCE_USD = 0.000002
 
 class ResponseUsage(NamedTuple):
     """What a response says: its token counts, the model it names, the cost billed (when the
-    response carries it), the upstream that served it (OpenRouter), and the fields with a value
-    the mapping could not use (``usage.prompt_tokens_details.audio_tokens``)."""
+    response carries it), the upstream that served it (OpenRouter), the fields with a value the
+    mapping could not use (``usage.completion_tokens_details.accepted_prediction_tokens``), and
+    the bill split into its prompt and completion parts when the response gives them (OpenRouter's
+    ``cost_details``)."""
 
     usage: Usage
     model: str | None = None
     billed_usd: float | None = None
     upstream: str | None = None
     unrecognized: tuple[str, ...] = ()
+    billed_split: tuple[float, float] | None = None
 
 
 class BilledCheck(NamedTuple):
@@ -101,34 +114,41 @@ def usage_from_response(body: Mapping[str, Any] | str | bytes, api: str) -> Resp
         raise ValueError(f"the {api} response has no usage")
     if api == "anthropic":
         return _anthropic(data, usage)
-    billed, upstream = (_bill(data, usage) if api == "openrouter" else (None, None))
+    billed, upstream, split = (_bill(data, usage) if api == "openrouter" else (None, None, None))
     if api == "openai-responses" or (api == "openrouter" and "input_tokens" in usage and "prompt_tokens" not in usage):
         return _openai(data, usage, "input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details",
-                       _RESPONSES_KNOWN, billed, upstream)
+                       _RESPONSES_KNOWN, billed, upstream, split)
     return _openai(data, usage, "prompt_tokens", "completion_tokens", "prompt_tokens_details",
-                   "completion_tokens_details", _CHAT_KNOWN, billed, upstream)
+                   "completion_tokens_details", _CHAT_KNOWN, billed, upstream, split)
 
 
-def _bill(data: Mapping[str, Any], usage: Mapping[str, Any]) -> tuple[float | None, str | None]:
-    """OpenRouter's bill and upstream. With the caller's own key (``is_byok``), OpenRouter's
-    ``cost`` is its fee; what the upstream charged is ``cost_details.upstream_inference_cost``."""
+def _bill(data: Mapping[str, Any], usage: Mapping[str, Any]) -> tuple[float | None, str | None,
+                                                                       tuple[float, float] | None]:
+    """OpenRouter's bill, upstream and the bill's prompt and completion parts. With the caller's
+    own key (``is_byok``), OpenRouter's ``cost`` is its fee; what the upstream charged is
+    ``cost_details.upstream_inference_cost``."""
     details = usage.get("cost_details") if isinstance(usage.get("cost_details"), dict) else {}
     cost = details.get("upstream_inference_cost") if usage.get("is_byok") is True else usage.get("cost")
     upstream = data.get("provider")
-    return (float(cost) if _number(cost) else None), (upstream if isinstance(upstream, str) else None)
+    prompt = details.get("upstream_inference_prompt_cost", details.get("upstream_inference_input_cost"))
+    completion = details.get("upstream_inference_completions_cost", details.get("upstream_inference_output_cost"))
+    split = (float(prompt), float(completion)) if _number(prompt) and _number(completion) else None
+    return (float(cost) if _number(cost) else None), (upstream if isinstance(upstream, str) else None), split
 
 
 # Fields known and used, known and ignored (totals, flags), per usage object.
 _OPENAI_KNOWN = {"total_tokens", "cost", "cost_details", "is_byok", "prompt_tokens", "completion_tokens",
                  "input_tokens", "output_tokens", "server_tool_use"}
-_DETAILS_KNOWN = {"cached_tokens", "cache_write_tokens", "reasoning_tokens"}
+_DETAILS_KNOWN = {"cached_tokens", "cache_write_tokens", "reasoning_tokens", "audio_tokens", "image_tokens",
+                  "text_tokens", "cached_tokens_details"}
 _CHAT_KNOWN = frozenset(_OPENAI_KNOWN | {"prompt_tokens_details", "completion_tokens_details"})
 _RESPONSES_KNOWN = frozenset(_OPENAI_KNOWN | {"input_tokens_details", "output_tokens_details"})
 
 
 def _openai(data: Mapping[str, Any], usage: Mapping[str, Any], prompt: str, completion: str,
             prompt_details: str, completion_details: str, known: frozenset[str],
-            billed: float | None = None, upstream: str | None = None) -> ResponseUsage:
+            billed: float | None = None, upstream: str | None = None,
+            split: tuple[float, float] | None = None) -> ResponseUsage:
     unrecognized: list[str] = []
     inputs = _details(usage, prompt_details, unrecognized)
     outputs = _details(usage, completion_details, unrecognized)
@@ -137,7 +157,24 @@ def _openai(data: Mapping[str, Any], usage: Mapping[str, Any], prompt: str, comp
             unrecognized.append(f"usage.{name}")
     result = Usage(_count(usage.get(prompt)), _count(usage.get(completion)), _count(inputs.get("cached_tokens")),
                    _count(inputs.get("cache_write_tokens")), 0, _count(outputs.get("reasoning_tokens")))
-    return ResponseUsage(result, _model(data), billed, upstream, tuple(unrecognized))
+    if inputs.get("audio_tokens") or inputs.get("image_tokens") or outputs.get("audio_tokens") \
+            or outputs.get("image_tokens"):  # off the text-only path
+        result = _with_modalities(result, inputs, outputs)
+    return ResponseUsage(result, _model(data), billed, upstream, tuple(unrecognized), split)
+
+
+def _with_modalities(usage: Usage, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Usage:
+    """The audio and image counts of OpenAI-shaped details; the cached ones (the realtime shape's
+    ``cached_tokens_details``) are apart from the uncached ones, as :class:`Usage` counts them."""
+    cached = inputs.get("cached_tokens_details") if isinstance(inputs.get("cached_tokens_details"), dict) else {}
+    cached_audio = _count(cached.get("audio_tokens"))
+    return usage._replace(
+        input_audio_tokens=max(0, _count(inputs.get("audio_tokens")) - cached_audio),
+        input_image_tokens=max(0, _count(inputs.get("image_tokens")) - _count(cached.get("image_tokens"))),
+        cache_read_audio_tokens=cached_audio,
+        output_audio_tokens=_count(outputs.get("audio_tokens")),
+        output_image_tokens=_count(outputs.get("image_tokens")),
+    )
 
 
 def _details(usage: Mapping[str, Any], key: str, unrecognized: list[str]) -> Mapping[str, Any]:
@@ -178,14 +215,30 @@ def _gemini(data: Mapping[str, Any]) -> ResponseUsage:
              "cacheTokensDetails", "toolUsePromptTokensDetails", "trafficType"}
     unrecognized = [f"usageMetadata.{k}" for k, v in meta.items() if k not in known and _nonzero(v)]
     thoughts = _count(meta.get("thoughtsTokenCount"))
+    prompt, cache, candidates = (_by_modality(meta.get(k)) for k in
+                                 ("promptTokensDetails", "cacheTokensDetails", "candidatesTokensDetails"))
     result = Usage(
         input_tokens=_count(meta.get("promptTokenCount")) + _count(meta.get("toolUsePromptTokenCount")),
         output_tokens=_count(meta.get("candidatesTokenCount")) + thoughts,
         cache_read_tokens=_count(meta.get("cachedContentTokenCount")),
         reasoning_tokens=thoughts,
+        input_audio_tokens=max(0, prompt.get("AUDIO", 0) - cache.get("AUDIO", 0)),
+        input_image_tokens=max(0, prompt.get("IMAGE", 0) - cache.get("IMAGE", 0)),
+        cache_read_audio_tokens=cache.get("AUDIO", 0),
+        output_audio_tokens=candidates.get("AUDIO", 0),
+        output_image_tokens=candidates.get("IMAGE", 0),
     )
     model = data.get("modelVersion")
     return ResponseUsage(result, model if isinstance(model, str) else None, unrecognized=tuple(unrecognized))
+
+
+def _by_modality(details: Any) -> dict[str, int]:
+    """Gemini's ``[{"modality": "AUDIO", "tokenCount": 120}, …]`` as ``{"AUDIO": 120, …}``."""
+    counts: dict[str, int] = {}
+    for item in details if isinstance(details, list) else ():
+        if isinstance(item, Mapping) and isinstance(item.get("modality"), str):
+            counts[item["modality"]] = counts.get(item["modality"], 0) + _count(item.get("tokenCount"))
+    return counts
 
 
 def _decoded(body: Mapping[str, Any] | str | bytes) -> Mapping[str, Any]:

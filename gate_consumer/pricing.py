@@ -7,6 +7,18 @@ Token counts follow the convention of OpenAI's and genai-prices' usage objects:
   or written to the cache. The rest is charged at the input price.
 * ``output_tokens`` is every generated token; ``reasoning_tokens`` is the part spent on
   reasoning. They are charged at the reasoning price when the offering has one, else as output.
+* By modality, also parts of those totals: ``input_audio_tokens`` and ``input_image_tokens`` are
+  the prompt's audio and image tokens **not read from the cache**; ``cache_read_audio_tokens``
+  the audio among ``cache_read_tokens``; ``output_audio_tokens`` and ``output_image_tokens`` the
+  generated audio and images (the rest of the output, less reasoning, is text).
+
+Each modality is charged at its own price (``input_audio``, ``input_image``,
+``cache_read_audio``, ``output_audio``, ``image_output``). An input modality the offering has
+no price of its own for is billed as text — at the input (or cache-read) price — only where the
+offering lists it among its input modalities (every token-priced API we know bills image input,
+and audio where it has no audio price, as prompt tokens), and the quote names it in
+``billed_as_text``. Generated audio and images never fall back to the text output price. A
+modality with tokens and no price is an :class:`UnpricedError` that names it.
 
 A context tier applies when the prompt (``input_tokens``) is **above** its
 ``above_input_tokens`` threshold: 200,000 is the base price, 200,001 the tier's. A component
@@ -53,6 +65,11 @@ class Usage(NamedTuple):
     cache_write_1h_tokens: int = 0
     reasoning_tokens: int = 0
     requests: int = 1
+    input_audio_tokens: int = 0
+    input_image_tokens: int = 0
+    cache_read_audio_tokens: int = 0
+    output_audio_tokens: int = 0
+    output_image_tokens: int = 0
 
 
 class Quote(NamedTuple):
@@ -63,7 +80,8 @@ class Quote(NamedTuple):
     ``price_source`` the source the price is published from, ``price_as_of`` since when it has
     held (the first observation of it by that source or any source agreeing with it);
     ``service_tier``, ``region`` (None: the default) and ``window`` (``off_peak`` or None) the
-    other dimensions that applied.
+    other dimensions that applied; ``billed_as_text`` the input modalities charged at the text
+    price because the offering has no price of their own (module docstring).
     """
 
     offering: str
@@ -78,6 +96,7 @@ class Quote(NamedTuple):
     region: str | None = None
     window: str | None = None
     priced_via: str | None = None  # another offering's price, when this one has none (a snapshot)
+    billed_as_text: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +108,7 @@ class Quote(NamedTuple):
             "region": self.region,
             "window": self.window,
             "priced_via": self.priced_via,
+            "billed_as_text": list(self.billed_as_text),
             "price_source": self.price_source,
             "price_as_of": self.price_as_of,
             "historical": self.historical,
@@ -96,7 +116,10 @@ class Quote(NamedTuple):
         }
 
 
-_TOKEN_COMPONENTS = ("input", "output", "cache_read", "cache_write", "cache_write_1h", "reasoning")
+_TOKEN_COMPONENTS = ("input", "output", "cache_read", "cache_write", "cache_write_1h", "reasoning",
+                     "input_audio", "input_image", "cache_read_audio", "output_audio", "image_output")
+#: The input modalities that can be billed as text (at the input price) when listed.
+_TEXT_BILLABLE = frozenset(("audio", "image"))
 SERVICE_TIERS = ("standard", "batch", "flex", "priority")
 _Rates = tuple  # one price per _TOKEN_COMPONENTS entry, None where unknown
 
@@ -143,9 +166,9 @@ class PriceTable:
     """One price (base + context tiers + its dimensions), compiled for fast repeated quoting."""
 
     __slots__ = ("_base", "_off_peak", "_regions", "_service", "_since", "_thresholds", "_tiers", "_window", "as_of",
-                 "priced_via", "request", "source")
+                 "input_modalities", "priced_via", "request", "source")
 
-    def __init__(self, price: Mapping[str, Any], source: str, as_of: str):
+    def __init__(self, price: Mapping[str, Any], source: str, as_of: str, input_modalities: Any = ()):
         self._base = _rates(price)
         tiers = sorted(price.get("tiers") or (), key=lambda t: t["above_input_tokens"])
         self._thresholds = tuple(t["above_input_tokens"] for t in tiers)
@@ -159,6 +182,8 @@ class PriceTable:
         # off-peak prices replace the base components they state (never a context tier's)
         self._off_peak = _rates(price["off_peak"], self._base) if self._window is not None else self._base
         self.request = price.get("request")
+        # the input modalities the offering lists: billed as text where they have no price of their own
+        self.input_modalities = _TEXT_BILLABLE.intersection(input_modalities)
         self.source = source
         self.as_of = as_of
         self._since: datetime | None = None
@@ -182,12 +207,14 @@ class PriceTable:
         service_tier: str = "standard", region: str | None = None, at: datetime | None = None,
     ) -> Quote:
         # Written out component by component: this is the hot path (budget: 3 µs per request).
-        prompt, output, cache_read, cache_write, cache_write_1h, reasoning, requests = usage
+        (prompt, output, cache_read, cache_write, cache_write_1h, reasoning, requests,
+         audio_in, image_in, cache_read_audio, audio_out, image_out) = usage
         cached = cache_read + cache_write + cache_write_1h
-        if cached > prompt or reasoning > output or min(usage) < 0:
-            raise ValueError(
-                "token counts must be >= 0, cache tokens part of input_tokens, reasoning part of output_tokens"
-            )
+        media_in = audio_in + image_in
+        media_out = audio_out + image_out
+        if (cached + media_in > prompt or reasoning + media_out > output or cache_read_audio > cache_read
+                or min(usage) < 0):
+            raise ValueError(_inconsistency(usage))
         window = None
         if service_tier == "standard" and region is None and self._window is not None:
             rates, tier, window, where = self._standard(name, prompt, at)
@@ -196,12 +223,13 @@ class PriceTable:
             where = ""
         else:
             rates, tier, window, where = self._dimensions(name, prompt, service_tier, region, at)
-        p_in, p_out, p_cr, p_cw, p_cw1h, p_reason = rates
+        p_in, p_out, p_cr, p_cw, p_cw1h, p_reason, _, _, _, _, _ = rates
         if p_reason is None:
             reasoning = 0  # reasoning tokens are output tokens at the output price
         breakdown = []
         total = 0.0
-        uncached = prompt - cached
+        cache_read -= cache_read_audio  # charged at its own price, with the other modalities
+        uncached = prompt - cached - media_in
         if uncached:
             if p_in is None:
                 raise _unpriced(name, "input", uncached, where)
@@ -219,7 +247,7 @@ class PriceTable:
                     usd = tokens * per_million / _PER_MILLION
                     total += usd
                     breakdown.append((component, tokens, usd))
-        generated = output - reasoning
+        generated = output - reasoning - media_out
         if generated:
             if p_out is None:
                 raise _unpriced(name, "output", generated, where)
@@ -230,12 +258,42 @@ class PriceTable:
             usd = reasoning * p_reason / _PER_MILLION
             total += usd
             breakdown.append(("reasoning", reasoning, usd))
+        as_text: tuple[str, ...] = ()
+        if media_in or media_out or cache_read_audio:
+            usd, as_text = self._media(name, rates, usage, where, breakdown)
+            total += usd
         if self.request and requests:
             usd = self.request * requests
             total += usd
             breakdown.append(("request", requests, usd))
         return Quote(name, total, tuple(breakdown), tier, self.source, self.as_of, historical, catalog_version,
-                     service_tier, region, window, self.priced_via)
+                     service_tier, region, window, self.priced_via, as_text)
+
+    def _media(self, name: str, rates: _Rates, usage: Usage, where: str,
+               breakdown: list[tuple[str, int, float]]) -> tuple[float, tuple[str, ...]]:
+        """The audio and image components of a request (off the text-only hot path): appended
+        to ``breakdown``; returns their total and the input modalities billed as text."""
+        p_in, _, p_cr, _, _, _, p_audio, p_image, p_cr_audio, p_audio_out, p_image_out = rates
+        audio_as_text = p_audio is None and "audio" in self.input_modalities
+        image_as_text = p_image is None and "image" in self.input_modalities
+        total = 0.0
+        for component, tokens, per_million in (
+            ("input_audio", usage.input_audio_tokens, p_in if audio_as_text else p_audio),
+            ("input_image", usage.input_image_tokens, p_in if image_as_text else p_image),
+            ("cache_read_audio", usage.cache_read_audio_tokens, p_cr if audio_as_text else p_cr_audio),
+            ("output_audio", usage.output_audio_tokens, p_audio_out),
+            ("image_output", usage.output_image_tokens, p_image_out),
+        ):
+            if tokens:
+                if per_million is None:
+                    raise _unpriced(name, component, tokens, where)
+                usd = tokens * per_million / _PER_MILLION
+                total += usd
+                breakdown.append((component, tokens, usd))
+        as_text = tuple(m for m, used, text in (
+            ("audio", usage.input_audio_tokens or usage.cache_read_audio_tokens, audio_as_text),
+            ("image", usage.input_image_tokens, image_as_text)) if used and text)
+        return total, as_text
 
     def _context(self, prompt: int) -> tuple[_Rates, int | None]:
         """The standard prices for a prompt of this size: a context tier's above its threshold."""
@@ -288,6 +346,29 @@ class PriceTable:
                 rates = tuple(r * multiplier if r is not None else None for r in rates)
             where += f" in region {region}"
         return rates, tier, window, where
+
+
+def _inconsistency(usage: Usage) -> str:
+    """Which rule of the module docstring's token convention ``usage`` breaks, with its numbers."""
+    negative = [f"{name}={value}" for name, value in zip(Usage._fields, usage, strict=True) if value < 0]
+    if negative:
+        return f"token counts must be >= 0: {', '.join(negative)}"
+    u = usage
+    parts_in = {"cache_read_tokens": u.cache_read_tokens, "cache_write_tokens": u.cache_write_tokens,
+                "cache_write_1h_tokens": u.cache_write_1h_tokens, "input_audio_tokens": u.input_audio_tokens,
+                "input_image_tokens": u.input_image_tokens}
+    if sum(parts_in.values()) > u.input_tokens:
+        return _parts_exceed(parts_in, "input_tokens", u.input_tokens)
+    if u.cache_read_audio_tokens > u.cache_read_tokens:
+        return _parts_exceed({"cache_read_audio_tokens": u.cache_read_audio_tokens}, "cache_read_tokens",
+                             u.cache_read_tokens)
+    return _parts_exceed({"reasoning_tokens": u.reasoning_tokens, "output_audio_tokens": u.output_audio_tokens,
+                          "output_image_tokens": u.output_image_tokens}, "output_tokens", u.output_tokens)
+
+
+def _parts_exceed(parts: dict[str, int], total_name: str, total: int) -> str:
+    used = [f"{name} {value:,}" for name, value in parts.items() if value]
+    return f"{' + '.join(used)} = {sum(parts.values()):,} exceeds {total_name} {total:,}, of which they are parts"
 
 
 def _unpriced(name: str, component: str, tokens: int, where: str = "") -> UnpricedError:

@@ -107,9 +107,13 @@ class TokenPrices(_Strict):
     cache_write: Usd | None = None
     cache_write_1h: Usd | None = None
     reasoning: Usd | None = None
-    input_audio: Usd | None = None
-    output_audio: Usd | None = None
-    image_output: Usd | None = None
+    input_audio: Usd | None = Field(None, description="audio prompt tokens; absent: billed as text if the offering "
+                                                     "lists audio input")
+    input_image: Usd | None = Field(None, description="image prompt tokens; absent: billed as text if the offering "
+                                                     "lists image input")
+    cache_read_audio: Usd | None = Field(None, description="audio read from the cache")
+    output_audio: Usd | None = Field(None, description="generated audio tokens")
+    image_output: Usd | None = Field(None, description="generated image tokens (``output`` is text output)")
 
 
 class PriceTier(TokenPrices):

@@ -166,15 +166,16 @@ def _observe(catalog: Catalog, ex: Exchange) -> Observation:
 
 
 def _offering(catalog: Catalog, provider: str, models: list[str]) -> tuple[str | None, str]:
-    """The provider's offering of the first model that names one, or why none does."""
-    why = "the response names no model"
+    """The provider's offering of the first model that names one, or why none does (why the
+    first one, the model that served the response, does not)."""
+    whys = []
     for model in models:
         key = f"{provider}/{model}"
         try:
             return catalog.pick_offering(key).key, ""
         except (UnknownModelError, AmbiguousModelError) as exc:
-            why = str(exc)
-    return None, why
+            whys.append(str(exc))
+    return None, whys[0] if whys else "the response names no model"
 
 
 def _cause(verdict: str, seen: Any, offering: str, provider: str) -> str:
@@ -186,6 +187,17 @@ def _cause(verdict: str, seen: Any, offering: str, provider: str) -> str:
         causes.append("server-side tool use (web search) is billed beside the tokens")
     if seen.upstream and provider == "openrouter":
         causes.append(f"served by {seen.upstream}, whose price can differ from {offering}'s list price")
+    if seen.billed_split:
+        prompt_usd, completion_usd = seen.billed_split
+        usage = seen.usage
+        parts = [f"prompt ${prompt_usd:.6g} for {usage.input_tokens:,} tokens"
+                 + (f" ({prompt_usd / usage.input_tokens * 1e6:.4g} per 1M)" if usage.input_tokens else ""),
+                 f"completion ${completion_usd:.6g} for {usage.output_tokens:,} tokens"
+                 + (f" ({completion_usd / usage.output_tokens * 1e6:.4g} per 1M)" if usage.output_tokens else "")]
+        other = seen.billed_usd - prompt_usd - completion_usd if seen.billed_usd is not None else 0.0
+        if abs(other) > 1e-9:
+            parts.append(f"${other:.6g} beside the tokens")
+        causes.append("the bill: " + ", ".join(parts))
     return "; ".join(causes)
 
 

@@ -32,7 +32,7 @@ from deepdiff import DeepDiff
 
 from gate_consumer.facts import OFFERING_FACTS, iter_facts
 from gate_consumer.provenance import record_provenance
-from refresher.sanity import moves_beyond
+from refresher.sanity import image_rate_problem, moves_beyond
 from refresher.store import Tree, load_tree
 
 __all__ = ["MARKDOWN_LIMIT", "ChangeReport", "compare", "load_state"]
@@ -53,7 +53,7 @@ class Change:
 
 @dataclass
 class Risk:
-    kind: str  # price-jump, removed, retired, new-conflict, unit-guard, retirement-blocked, source-failed
+    kind: str  # price-jump, removed, retired, new-conflict, unit-guard, image-rate, retirement-blocked, source-failed
     subject: str
     message: str
 
@@ -180,6 +180,10 @@ def compare(old: Tree, new: Tree, *, run: Mapping[str, Any] | None = None) -> Ch
         for upstream_id in sorted(after):
             key = f"{provider}/{upstream_id}"
             record = after[upstream_id]
+            if upstream_id not in before or record.get("price") != before[upstream_id].get("price"):
+                problem = image_rate_problem(record)
+                if problem:
+                    report.risks.append(Risk("image-rate", key, problem))
             if upstream_id not in before:
                 price = record.get("price", {})
                 report.added.append({"offering": key, "model": record["model"],
@@ -190,8 +194,8 @@ def compare(old: Tree, new: Tree, *, run: Mapping[str, Any] | None = None) -> Ch
     _ledger_risks(report, new)
     if run is not None:
         _run_risks(report, run)
-    order = {"source-failed": 0, "unit-guard": 1, "price-jump": 2, "removed": 3, "mass-removal": 4,
-             "retirement-blocked": 5, "new-conflict": 6, "retired": 7}
+    order = {"source-failed": 0, "unit-guard": 1, "price-jump": 2, "image-rate": 3, "removed": 4, "mass-removal": 5,
+             "retirement-blocked": 6, "new-conflict": 7, "retired": 8}
     report.risks.sort(key=lambda r: (order.get(r.kind, 9), r.subject))
     report.price_changes.sort(key=lambda c: (-abs(c.pct or 0), c.offering, c.path))
     return report

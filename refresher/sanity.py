@@ -16,8 +16,25 @@ MAX_TOKEN_PRICE = MAX_PRICE  # the bound a consumer checks a downloaded catalog 
 
 TOKEN_PRICE_FIELDS = (
     "input", "output", "cache_read", "cache_write", "cache_write_1h", "reasoning",
-    "input_audio", "output_audio", "image_output",
+    "input_audio", "input_image", "cache_read_audio", "output_audio", "image_output",
 )
+
+
+#: text output costs a few times the input; an image-output rate is tens of times it
+IMAGE_RATE_RATIO = 10
+
+
+def image_rate_problem(offering: Mapping[str, Any]) -> str | None:
+    """Why an offering's output price looks like an image rate, or None: it generates images,
+    has no image-output price, and its output price is many times its input price (Models.dev's
+    Gemini image models) — which would charge text output many times over."""
+    price = offering.get("price") or {}
+    makes_images = "image" in ((offering.get("modalities") or {}).get("output") or ())
+    text_in, text_out = price.get("input"), price.get("output")
+    if makes_images and "image_output" not in price and text_in and text_out and text_out >= IMAGE_RATE_RATIO * text_in:
+        return (f"output {text_out} is {text_out / text_in:.0f}× the input on a model that makes images: "
+                "an image-output rate as the text price? (image_output is a price of its own)")
+    return None
 
 
 def token_price_problem(value: float) -> str | None:

@@ -28,7 +28,7 @@ from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, PROVIDER_FACTS, Fac
 from gate_consumer.provenance import decode_provenance
 from refresher import schema
 from refresher.models import FILE_KINDS
-from refresher.sanity import token_price_problems
+from refresher.sanity import image_rate_problem, token_price_problems
 from refresher.sources.registry import registry_problems
 from refresher.store import Tree, TreeProblem, load_tree
 
@@ -124,21 +124,10 @@ def _price_problems(file: str, record: str, price: dict[str, Any], where: str = 
         )
 
 
-#: text output costs a few times the input; an image-output rate is tens of times it
-IMAGE_RATE_RATIO = 10
-
-
 def _image_rate_problems(file: str, record: str, offering: dict[str, Any]) -> Iterator[Problem]:
-    """An offering that generates images, with no image-output price, whose output price is
-    many times its input price: its only output price is likely the image rate (Models.dev's
-    Gemini image models), overcharging text output many times."""
-    price = offering["price"]
-    makes_images = "image" in ((offering.get("modalities") or {}).get("output") or ())
-    text_in, text_out = price.get("input"), price.get("output")
-    if makes_images and "image_output" not in price and text_in and text_out and text_out >= IMAGE_RATE_RATIO * text_in:
-        yield Problem(file, record, "price.output",
-                      f"output {text_out} is {text_out / text_in:.0f}× the input on a model that makes images: "
-                      "an image-output rate as the text price? (image_output is a price of its own)", "warning")
+    problem = image_rate_problem(offering)
+    if problem:
+        yield Problem(file, record, "price.output", problem, "warning")
 
 
 def _region_problems(file: str, record: str, price: dict[str, Any], listed: list[str] | None) -> Iterator[Problem]:

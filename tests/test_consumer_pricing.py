@@ -70,13 +70,28 @@ def test_an_offering_without_any_price_is_an_error(catalog) -> None:
         catalog.price(unpriced, input_tokens=1)
 
 
-@pytest.mark.parametrize(
-    "usage",
-    [Usage(input_tokens=10, cache_read_tokens=11), Usage(output_tokens=1, reasoning_tokens=2), Usage(input_tokens=-1)],
-)
-def test_impossible_token_counts_are_refused(catalog, usage: Usage) -> None:
-    with pytest.raises(ValueError, match="token counts"):
+@pytest.mark.parametrize(("usage", "rule"), [
+    (Usage(input_tokens=10, cache_read_tokens=11), "^cache_read_tokens 11 = 11 exceeds input_tokens 10, of which"),
+    (Usage(input_tokens=10, cache_read_tokens=5, input_image_tokens=6),
+     r"^cache_read_tokens 5 \+ input_image_tokens 6 = 11 exceeds input_tokens 10"),
+    (Usage(input_tokens=10, cache_read_tokens=1, cache_read_audio_tokens=2),
+     "^cache_read_audio_tokens 2 = 2 exceeds cache_read_tokens 1"),
+    (Usage(output_tokens=1, reasoning_tokens=2), "^reasoning_tokens 2 = 2 exceeds output_tokens 1"),
+    (Usage(output_tokens=3, reasoning_tokens=2, output_image_tokens=2),
+     r"^reasoning_tokens 2 \+ output_image_tokens 2 = 4 exceeds output_tokens 3"),
+    (Usage(input_tokens=-1), r"token counts must be >= 0: input_tokens=-1"),
+])
+def test_impossible_token_counts_are_refused_naming_the_rule(catalog, usage: Usage, rule: str) -> None:
+    with pytest.raises(ValueError, match=rule):
         catalog.price("claude-sonnet-4-5", usage)
+
+
+@pytest.mark.parametrize("usage", [
+    Usage(input_tokens=10, cache_read_tokens=10),  # every part at its limit: allowed
+    Usage(input_tokens=10, cache_read_tokens=5, input_image_tokens=5, output_tokens=2, reasoning_tokens=2),
+])
+def test_token_counts_at_the_limit_are_accepted(catalog, usage: Usage) -> None:
+    assert catalog.price("claude-sonnet-4-5", usage).total_usd > 0
 
 
 def test_a_free_model_costs_zero_because_the_data_says_so(catalog) -> None:
@@ -152,7 +167,7 @@ def test_price_on_the_command_line() -> None:
     unknown = runner.invoke(app, ["price", "claude-sonet-9", "--input", "1"])
     assert unknown.exit_code == 2 and "unknown model 'claude-sonet-9'" in unknown.output
     bad = runner.invoke(app, ["price", "claude-sonnet-4-5", "--input", "10", "--cache-read", "20"])
-    assert bad.exit_code == 2 and "token counts" in bad.output
+    assert bad.exit_code == 2 and "cache_read_tokens 20 = 20 exceeds input_tokens 10" in bad.output
 
 
 def _usage_strategy(with_cache_write: bool):

@@ -116,3 +116,10 @@ def test_constraints_it_cannot_read_are_counted() -> None:
 def test_image_output_is_a_price_of_its_own() -> None:
     facts = _one({"input_mtok": 0.3, "output_mtok": 2.5, "output_image_mtok": 30})
     assert (facts["price.output"], facts["price.image_output"]) == (2.5, 30)
+
+
+def test_modality_prices_each_have_their_own_fact() -> None:
+    facts = _one({"input_mtok": 0.3, "output_mtok": 2.5, "input_audio_mtok": 1, "cache_audio_read_mtok": 0.1,
+                  "input_image_mtok": 0.5, "output_audio_mtok": 8})
+    assert {k: facts[f"price.{k}"] for k in ("input_audio", "cache_read_audio", "input_image", "output_audio")} == \
+        {"input_audio": 1, "cache_read_audio": 0.1, "input_image": 0.5, "output_audio": 8}

@@ -147,6 +147,15 @@ def test_image_output_is_a_price_of_its_own() -> None:
     assert (obs.facts["price.output"], obs.facts["price.image_output"]) == (2.5, 30)
 
 
+def test_modality_prices_each_have_their_own_fact() -> None:
+    entry = {"litellm_provider": "gemini", "input_cost_per_token": 3e-07, "output_cost_per_token": 2.5e-06,
+             "input_cost_per_audio_token": 1e-06, "cache_read_input_audio_token_cost": 1e-07,
+             "input_cost_per_image_token": 5e-07}
+    (obs,) = litellm.parse(json.dumps({"gemini/gemini-2.5-flash": entry}).encode(), AT).offerings
+    assert {k: obs.facts[f"price.{k}"] for k in ("input_audio", "cache_read_audio", "input_image")} == \
+        {"input_audio": 1, "cache_read_audio": 0.1, "input_image": 0.5}
+
+
 @pytest.mark.parametrize(("extra", "field"), [
     ({"input_cost_per_token_flex": 0.006}, "price.flex.input"),  # $6,000 per 1M: a per-minute rate
     ({"off_peak_pricing": {"input_cost_per_token": 0.006, "windows": [{"hours_utc": "16:30-00:30"}]}},

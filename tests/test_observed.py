@@ -20,6 +20,42 @@ BILLED = Path(__file__).parent / "fixtures" / "billed"
 # -- usage from a response, per API --------------------------------------------------------------
 
 @pytest.mark.parametrize(("api", "body", "usage"), [
+    # gpt-4o-audio-preview: audio in and out are parts of the totals
+    ("openai-chat", {"usage": {
+        "prompt_tokens": 1500, "completion_tokens": 900,
+        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 1200, "text_tokens": 300},
+        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 800, "text_tokens": 100}}},
+     Usage(1500, 900, input_audio_tokens=1200, output_audio_tokens=800)),
+    # the realtime shape: the cached audio is apart from the uncached audio
+    ("openai-chat", {"usage": {
+        "prompt_tokens": 2000, "completion_tokens": 10, "prompt_tokens_details": {
+            "cached_tokens": 1000, "audio_tokens": 1500, "cached_tokens_details": {"audio_tokens": 900, "text_tokens": 100}}}},
+     Usage(2000, 10, cache_read_tokens=1000, input_audio_tokens=600, cache_read_audio_tokens=900)),
+    # the Images API (gpt-image-1): image prompt tokens, image output tokens
+    ("openai-responses", {"usage": {
+        "input_tokens": 300, "output_tokens": 4160, "input_tokens_details": {"text_tokens": 50, "image_tokens": 250},
+        "output_tokens_details": {"image_tokens": 4160, "text_tokens": 0}}},
+     Usage(300, 4160, input_image_tokens=250, output_image_tokens=4160)),
+    # OpenRouter with an image-generating model: the images are part of the completion tokens
+    ("openrouter", {"model": "google/gemini-2.5-flash-image", "usage": {
+        "prompt_tokens": 12, "completion_tokens": 1300, "completion_tokens_details": {"image_tokens": 1290}}},
+     Usage(12, 1300, output_image_tokens=1290)),
+    # Gemini by modality: cached audio apart, video billed as text, an image generated
+    ("gemini", {"usageMetadata": {
+        "promptTokenCount": 5000, "cachedContentTokenCount": 2000, "candidatesTokenCount": 1400,
+        "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 500}, {"modality": "AUDIO", "tokenCount": 3000},
+                                {"modality": "IMAGE", "tokenCount": 258}, {"modality": "VIDEO", "tokenCount": 1242}],
+        "cacheTokensDetails": [{"modality": "AUDIO", "tokenCount": 2000}],
+        "candidatesTokensDetails": [{"modality": "TEXT", "tokenCount": 110}, {"modality": "IMAGE", "tokenCount": 1290}]}},
+     Usage(5000, 1400, cache_read_tokens=2000, input_audio_tokens=1000, input_image_tokens=258,
+           cache_read_audio_tokens=2000, output_image_tokens=1290)),
+])
+def test_usage_by_modality_is_read_from_each_apis_response(api: str, body: dict, usage: Usage) -> None:
+    seen = usage_from_response(body, api)
+    assert seen.usage == usage and seen.unrecognized == ()
+
+
+@pytest.mark.parametrize(("api", "body", "usage"), [
     ("openai-chat", {"model": "gpt-4o", "usage": {
         "prompt_tokens": 1200, "completion_tokens": 300, "total_tokens": 1500,
         "prompt_tokens_details": {"cached_tokens": 1000}, "completion_tokens_details": {"reasoning_tokens": 100}}},
@@ -52,8 +88,8 @@ def test_a_field_it_cannot_price_is_reported_not_dropped() -> None:
                       "completion_tokens_details": {"accepted_prediction_tokens": 5, "reasoning_tokens": 0},
                       "mystery_tokens": 3, "total_tokens": 120}}
     seen = usage_from_response(body, "openai-chat")
-    assert seen.unrecognized == ("usage.prompt_tokens_details.audio_tokens",
-                                 "usage.completion_tokens_details.accepted_prediction_tokens", "usage.mystery_tokens")
+    assert seen.unrecognized == ("usage.completion_tokens_details.accepted_prediction_tokens", "usage.mystery_tokens")
+    assert seen.usage.input_audio_tokens == 40
 
 
 def test_openrouter_carries_the_bill_the_upstream_and_a_stream_its_usage_last() -> None:
@@ -113,7 +149,7 @@ def test_check_billed_verdicts_at_the_tolerance(catalog, quote_over_bill: float,
 @pytest.mark.parametrize(("target", "usage", "verdict", "reason"), [
     ("openrouter/no/such-model", Usage(10, 1), "unknown-model", "unknown model"),
     ("google/gemini-2.5-flash", Usage(10, 1, cache_write_tokens=5), "unpriced", "no cache_write price"),
-    (SONNET, Usage(10, 1, cache_read_tokens=11), "invalid-usage", "cache tokens part of input_tokens"),
+    (SONNET, Usage(10, 1, cache_read_tokens=11), "invalid-usage", "cache_read_tokens 11 = 11 exceeds input_tokens 10"),
 ])
 def test_check_billed_never_raises_for_what_a_response_can_bring(catalog, target: str, usage: Usage, verdict: str,
                                                                   reason: str) -> None:
@@ -129,19 +165,65 @@ def _observe(*args: str) -> dict:
     return json.loads(result.output)
 
 
-def test_observe_classifies_every_recorded_response_and_says_why() -> None:
+# Every recorded response of the real-usage corpus (tests/fixtures/billed: 56 OpenRouter exchanges
+# with the cost OpenRouter billed) that the catalog's quote does not reproduce within 1 %, and why.
+# Each cause was checked against the response's own cost_details. Any other response must agree.
+CORPUS_EXCEPTIONS = {
+    # OpenRouter routed to an upstream that charges other than the list price
+    "cassettes-test_ref_sibling_wire_contract-test_ref_sibling_wire_contract_qwen-nested-model.yaml#0":
+        ("differs", "served by WandB"),
+    "models-cassettes-test_openrouter-test_openrouter_thinking_false_profile_gated_model.yaml#0":
+        ("differs", "served by AtlasCloud, whose price can differ from openrouter/z-ai/glm-4.6's list price; "
+                    "the bill: prompt $9.6e-06 for 16 tokens (0.6 per 1M)"),
+    # November 2025, at 0.05 / 0.20 per 1M (cost_details); the catalog's list price is newer and lower
+    "models-cassettes-test_openai_responses-test_openai_responses_raw_cot_stream_openrouter.yaml#0":
+        ("differs", "the bill: prompt $3.9e-06 for 78 tokens (0.05 per 1M), completion $7.4e-06 for 37 tokens (0.2 per 1M)"),
+    # web search and the advisor tool are billed beside the tokens
+    "models-cassettes-test_openrouter-test_openrouter_advisor_tool.yaml#0": ("differs", "web search"),
+    "models-cassettes-test_openrouter-test_openrouter_advisor_tool_stream.yaml#0": ("differs", "web search"),
+    "models-cassettes-test_openrouter-test_openrouter_web_search_annotations.yaml#0": ("differs", "web search"),
+    "models-cassettes-test_openrouter-test_openrouter_web_search_annotations_stream.yaml#0": ("differs", "web search"),
+    "models-cassettes-test_openrouter-test_openrouter_web_search_tool_usage.yaml#0": ("differs", "$0.01 beside the tokens"),
+    "models-cassettes-test_openrouter-test_openrouter_web_search_tool_usage_stream.yaml#0": ("differs", "web search"),
+    # a PDF parsed by OpenRouter's file parser: $0.002 beside the tokens, whose cost
+    # (7.75e-06 + 0.00016 in cost_details) the quote reproduces
+    "models-cassettes-test_openrouter-test_openrouter_file_annotation.yaml#0": ("differs", "$0.002 beside the tokens"),
+    # Gemini's explicit cache: the same 2,161 tokens reported written and read, billed at the read
+    # price plus five minutes of storage ($1 per 1M per hour) — no per-token price says that
+    "models-openrouter-cassettes-test_cache-test_openrouter_cache_instructions_gemini_real_api.yaml#0":
+        ("invalid-usage", "cache_read_tokens 2,161 + cache_write_tokens 2,161 = 4,322 exceeds input_tokens 2,168"),
+    # the catalog publishes genai-prices' cache read 0.075 (newer than OpenRouter's own 0.03, which
+    # went stale first: docs/provenance.md rule 2); the bill is at 0.03
+    "models-openrouter-cassettes-test_cache-test_openrouter_cache_instructions_gemini_real_api.yaml#1":
+        ("differs", "the bill: prompt $6.663e-05 for 2,167 tokens"),
+    # models the catalog does not know: :free variants (issue 14) and one OpenRouter no longer lists
+    "models-cassettes-test_openrouter-test_openrouter_stream_error.yaml#0":
+        ("unknown-model", "unknown model 'openrouter/minimax/minimax-m2:free'"),
+    "models-cassettes-test_openrouter-test_openrouter_stream_with_native_options.yaml#0":
+        ("unknown-model", "unknown model 'openrouter/x-ai/grok-4'"),
+    "models-cassettes-test_openrouter-test_openrouter_web_search_tool_full_params.yaml#0":
+        ("unknown-model", "unknown model 'openrouter/google/gemini-3.6-flash'"),
+    "models-cassettes-test_openrouter-test_openrouter_usage.yaml#0":
+        ("no-cost", "neither the response nor the record carries a billed cost"),
+}
+
+
+def test_the_real_usage_corpus_is_priced_within_one_percent_or_explained() -> None:
     report = _observe(str(BILLED))
     observations = report["observations"]
-    assert report["summary"]["responses"] == len(observations) == 10
-    assert report["summary"]["verdicts"] == {"agrees": 4, "differs": 3, "invalid-usage": 1, "no-cost": 1,
-                                             "unknown-model": 1}
-    for o in observations:  # nothing unexplained
-        assert o["verdict"] == "agrees" or o["reason"]
+    assert report["summary"]["responses"] == len(observations) == 56
+    for o in observations:
+        verdict, reason = CORPUS_EXCEPTIONS.get(o["where"], ("agrees", None))
+        assert o["verdict"] == verdict, o
+        if verdict == "agrees":  # within 1 %, or the bill's own rounding (OpenRouter's 1.13e-05)
+            assert abs(o["difference_usd"]) <= max(0.01 * o["billed_usd"], 0.000002), o
+        else:
+            assert reason in o["reason"], o
+    assert report["summary"]["verdicts"] == {"agrees": 40, "differs": 11, "invalid-usage": 1, "no-cost": 1,
+                                             "unknown-model": 3}
     by_where = {o["where"]: o for o in observations}
-    wandb = by_where["cassettes-test_ref_sibling_wire_contract-test_ref_sibling_wire_contract_qwen-nested-model.yaml#0"]
-    assert wandb["upstream"] == "WandB" and "served by WandB" in wandb["reason"]
     search = by_where["models-cassettes-test_openrouter-test_openrouter_web_search_tool_usage.yaml#0"]
-    assert "web search" in search["reason"] and search["unrecognized"] == ["usage.server_tool_use_details"]
+    assert search["unrecognized"] == ["usage.server_tool_use_details"]
     assert search["difference_usd"] == pytest.approx(-0.01)  # ten searches at $0.001
 
 

@@ -98,6 +98,20 @@ def test_retirements_removals_conflicts_and_guards_are_risky(seeded_tree: Path, 
     assert report.removed == ["anthropic/claude-3-opus-20240229"]
 
 
+def test_an_output_price_that_looks_like_an_image_rate_is_risky(seeded_tree: Path) -> None:
+    """Models.dev's Gemini image models once had one output price, the image rate (30 per 1M)."""
+    before = load_tree(seeded_tree)
+    after = load_tree(seeded_tree)
+    offering = after.providers["anthropic"]["offerings"]["claude-sonnet-4-5"]
+    offering["modalities"] = {"input": ["text", "image"], "output": ["text", "image"]}  # as if it made images
+    offering["price"] = {"input": 0.3, "output": 30}  # no image_output: the text output price is the image rate
+    (risk,) = [r for r in compare(before, after).risks if r.kind == "image-rate"]
+    assert risk.subject == "anthropic/claude-sonnet-4-5"
+    assert "output 30 is 100× the input on a model that makes images" in risk.message
+    offering["price"] = {"input": 0.3, "output": 2.5, "image_output": 30}  # split: nothing to flag
+    assert "image-rate" not in [r.kind for r in compare(before, after).risks]
+
+
 def test_nothing_changed_is_an_empty_report(seeded_tree: Path) -> None:
     report = compare(load_tree(seeded_tree), load_tree(seeded_tree))
     assert report.empty and report.risks == []

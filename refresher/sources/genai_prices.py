@@ -49,8 +49,8 @@ _OFF_PEAK_PARTS = ("input", "output", "cache_read")
 _COMPONENTS = {
     "input_mtok": "input", "output_mtok": "output", "cache_read_mtok": "cache_read",
     "cache_write_mtok": "cache_write", "cache_write_1h_mtok": "cache_write_1h",
-    "input_audio_mtok": "input_audio", "output_audio_mtok": "output_audio", "output_reasoning_mtok": "reasoning",
-    "output_image_mtok": "image_output",
+    "input_audio_mtok": "input_audio", "input_image_mtok": "input_image", "cache_audio_read_mtok": "cache_read_audio",
+    "output_audio_mtok": "output_audio", "output_reasoning_mtok": "reasoning", "output_image_mtok": "image_output",
 }
 
 

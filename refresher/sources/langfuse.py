@@ -48,6 +48,8 @@ _COMPONENTS = {
     "cache_write_1h": ("input_cache_creation_1h",),
     "reasoning": ("output_reasoning", "output_reasoning_tokens"),
     "input_audio": ("input_audio", "input_audio_tokens"),
+    "input_image": ("input_image",),
+    "cache_read_audio": ("input_cached_audio_tokens",),
     "output_audio": ("output_audio", "output_audio_tokens"),
 }
 

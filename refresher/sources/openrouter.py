@@ -47,6 +47,7 @@ _PER_TOKEN = {
     "input_cache_write_1h": "cache_write_1h",
     "internal_reasoning": "reasoning",
     "audio": "input_audio",
+    "input_audio_cache": "cache_read_audio",
     "audio_output": "output_audio",
     "image_output": "image_output",
 }

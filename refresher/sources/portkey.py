@@ -45,6 +45,8 @@ _CENTS_PER_TOKEN = {
     "request_token": "input", "response_token": "output", "cache_read_input_token": "cache_read",
     "cache_write_input_token": "cache_write", "request_audio_token": "input_audio",
     "response_audio_token": "output_audio", "reasoning_token": "reasoning",
+    "cache_read_audio_input_token": "cache_read_audio", "request_image_token": "input_image",
+    "response_image_token": "image_output",
 }
 _BATCH = {"request_token": "input", "response_token": "output", "cache_read_input_token": "cache_read"}
 
