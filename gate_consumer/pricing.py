@@ -286,7 +286,10 @@ class PriceTable:
         ):
             if tokens:
                 if per_million is None:
-                    raise _unpriced(name, component, tokens, where)
+                    modality = "image" if component == "input_image" else "audio"
+                    unlisted = component not in ("output_audio", "image_output") and modality not in self.input_modalities
+                    hint = f" (it lists no {modality} input to bill as text)" if unlisted else ""
+                    raise UnpricedError(name, _unpriced(name, component, tokens, where).reason + hint)
                 usd = tokens * per_million / _PER_MILLION
                 total += usd
                 breakdown.append((component, tokens, usd))

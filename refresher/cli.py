@@ -451,6 +451,11 @@ def price(
     cache_write: Annotated[int, typer.Option(min=0, help="Prompt tokens written to the 5-minute cache.")] = 0,
     cache_write_1h: Annotated[int, typer.Option(min=0, help="Prompt tokens written to the 1-hour cache.")] = 0,
     reasoning: Annotated[int, typer.Option(min=0, help="Output tokens spent on reasoning.")] = 0,
+    input_audio: Annotated[int, typer.Option(min=0, help="Uncached prompt tokens that are audio.")] = 0,
+    input_image: Annotated[int, typer.Option(min=0, help="Uncached prompt tokens that are images.")] = 0,
+    cache_read_audio: Annotated[int, typer.Option(min=0, help="Cache reads that are audio.")] = 0,
+    output_audio: Annotated[int, typer.Option(min=0, help="Output tokens that are audio.")] = 0,
+    output_image: Annotated[int, typer.Option(min=0, help="Output tokens that are images.")] = 0,
     provider: Annotated[str | None, typer.Option(help="Price on this provider's offering.")] = None,
     region: Annotated[
         str | None, typer.Option(help="A region or cross-region profile the offering lists (default: its own price).")
@@ -465,7 +470,8 @@ def price(
     as_json: bool = typer.Option(False, "--json", help="Print the quote as JSON."),
 ):
     """Price one request, with the breakdown, the price's source and freshness, and which
-    region, service tier, off-peak window and context tier applied.
+    region, service tier, off-peak window and context tier applied. Audio and image tokens are
+    parts of --input and --output, each at its own price (docs/consumer.md, "Tokens by modality").
 
     \b
     Examples:
@@ -474,6 +480,7 @@ def price(
       faimeta price gpt-5 --provider openai --input 1000000 --service-tier flex
       faimeta price anthropic/claude-sonnet-4.5 --input 250000 --output 1000 --cache-read 200000
       faimeta price openrouter/anthropic/claude-sonnet-4.5 --input 1000 --output 100 --at 2026-07-20
+      faimeta price google/gemini-2.5-flash --provider google --input 20000 --input-audio 18000 --output 500
     """
     import gate_consumer
     from gate_consumer.loading import load_directory
@@ -484,7 +491,10 @@ def price(
         catalog = gate_consumer.Catalog.load(catalog_path)
     else:
         catalog = load_directory(catalog_path)
-    usage = gate_consumer.Usage(input_tokens, output_tokens, cache_read, cache_write, cache_write_1h, reasoning)
+    usage = gate_consumer.Usage(input_tokens, output_tokens, cache_read, cache_write, cache_write_1h, reasoning,
+                                input_audio_tokens=input_audio, input_image_tokens=input_image,
+                                cache_read_audio_tokens=cache_read_audio, output_audio_tokens=output_audio,
+                                output_image_tokens=output_image)
     try:
         offering = catalog.pick_offering(model_id, provider)
         quote = catalog.price(offering, usage, at=_now(at) if at else None, region=region, service_tier=service_tier)
@@ -502,6 +512,7 @@ def price(
     applied += [f"region {quote.region}"] if quote.region else []
     applied += ["off-peak hours"] if quote.window else []
     applied += [f"context tier above {quote.tier:,} input tokens"] if quote.tier is not None else []
+    applied += [f"{', '.join(quote.billed_as_text)} billed as text"] if quote.billed_as_text else []
     typer.echo(f"  {'total':<15} {'':>12}  ${quote.total_usd:,.6f} ({', '.join(applied)})")
     when = " (the price that held then)" if quote.historical else ""
     typer.echo(f"price from {quote.price_source} ({fact.source_type}) as of {quote.price_as_of}{when}; "

@@ -5,6 +5,8 @@ tables on small prices, then the issue's cases on the committed catalog."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import gate_consumer
@@ -162,3 +164,22 @@ def test_an_image_in_a_claude_prompt_is_billed_as_text_because_claude_lists_imag
                           provider="anthropic")
     assert quote.billed_as_text == ("image",)
     assert quote.total_usd == pytest.approx((2000 * 3 + 10 * 15) / 1e6)
+
+
+def test_faimeta_price_takes_modality_counts_and_says_what_was_billed_as_text() -> None:
+    from typer.testing import CliRunner
+
+    from refresher.cli import app
+
+    runner = CliRunner()
+    audio = runner.invoke(app, ["price", "google/gemini-2.5-flash", "--provider", "google", "--input", "20000",
+                                "--input-audio", "18000", "--output", "500", "--json"])
+    assert audio.exit_code == 0, audio.output
+    assert {c["component"]: c["tokens"] for c in json.loads(audio.output)["breakdown"]} == {
+        "input": 2000, "output": 500, "input_audio": 18000}
+    image = runner.invoke(app, ["price", "claude-sonnet-4-5", "--input", "2000", "--input-image", "1500"])
+    assert image.exit_code == 0 and "image billed as text" in image.output
+    refused = runner.invoke(app, ["price", "deepseek-chat", "--provider", "deepseek", "--input", "100",
+                                  "--input-audio", "10"])
+    assert refused.exit_code == 2
+    assert "no input_audio price, and the request has 10 input_audio tokens (it lists no audio input" in refused.output

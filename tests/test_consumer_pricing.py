@@ -70,6 +70,21 @@ def test_an_offering_without_any_price_is_an_error(catalog) -> None:
         catalog.price(unpriced, input_tokens=1)
 
 
+# Anthropic's own Sonnet 4.5 (the largest dollar errors: 400k–500k prompts priced at the
+# base rate). 3 / 15 per 1M; above 200,000 prompt tokens 6 / 22.5 (the 1M-context price).
+@pytest.mark.parametrize(("target", "input_tokens", "usd"), [
+    ("claude-sonnet-4-5", 200_000, 200_000 * 3 / 1e6 + 1000 * 15 / 1e6),
+    ("claude-sonnet-4-5", 200_001, 200_001 * 6 / 1e6 + 1000 * 22.5 / 1e6),
+    ("claude-sonnet-4-5-20250929", 400_000, 400_000 * 6 / 1e6 + 1000 * 22.5 / 1e6),
+    ("claude-sonnet-4-5-20250929", 500_000, 500_000 * 6 / 1e6 + 1000 * 22.5 / 1e6),
+])
+def test_long_prompts_to_anthropics_sonnet_4_5_are_priced_at_the_long_context_tier(
+        catalog, target: str, input_tokens: int, usd: float) -> None:
+    quote = catalog.price(target, Usage(input_tokens, 1000), provider="anthropic")
+    assert quote.total_usd == pytest.approx(usd)
+    assert quote.tier == (200_000 if input_tokens > 200_000 else None)
+
+
 @pytest.mark.parametrize(("usage", "rule"), [
     (Usage(input_tokens=10, cache_read_tokens=11), "^cache_read_tokens 11 = 11 exceeds input_tokens 10, of which"),
     (Usage(input_tokens=10, cache_read_tokens=5, input_image_tokens=6),
