@@ -27,6 +27,7 @@ genai-prices' price includes its model lookup (there is no lookup-free entry poi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import subprocess
 import sys
@@ -39,6 +40,7 @@ sys.path.insert(0, str(REPO))
 BUDGET_START_MS, BUDGET_START_MIB = 60.0, 30.0
 BUDGET_PRICE_US = 3.0
 BUDGET_RESOLVE_CACHED_US, BUDGET_RESOLVE_FIRST_US = 1.0, 20.0
+BUDGET_RESOLVE_UNKNOWN_US = 1000.0  # DESIGN.md: an unknown id the first time, ≤ 1 ms
 
 # Peak RSS of this process in KiB: VmHWM (reset by exec, unlike ru_maxrss, which keeps the
 # parent's peak from before the fork on Linux).
@@ -213,6 +215,31 @@ def main() -> None:
         peer_first_times.append((time.perf_counter() - start) * 1e6)
     peer_first = statistics.median(peer_first_times)
 
+    # Unknown ids, each new (a client sending distinct bad ids): suggestions and all; the peer's
+    # lookup of an unknown id (it has no suggestions) for comparison.
+    import random
+
+    rng = random.Random(7)
+    unknown_names = ([f"claude-sonet-{rng.randint(0, 99999)}" for _ in range(100)]
+                     + [f"gpt-{rng.randint(0, 999)}o-minii" for _ in range(100)]
+                     + ["".join(rng.choices("abcdefghijklmnopqrstuvwxyz-", k=20)) for _ in range(100)])
+    with contextlib.suppress(gate_consumer.CatalogError):
+        catalog.resolve("warm-up-the-name-index")
+    unknown_times = []
+    for name in unknown_names:
+        start = time.perf_counter()
+        with contextlib.suppress(gate_consumer.CatalogError):
+            catalog.resolve(name)
+        unknown_times.append((time.perf_counter() - start) * 1e6)
+    resolve_unknown = statistics.median(unknown_times)
+    peer_unknown_times = []
+    for name in unknown_names:
+        start = time.perf_counter()
+        with contextlib.suppress(LookupError):
+            snapshot.find_provider_model(name, None, "anthropic", None)
+        peer_unknown_times.append((time.perf_counter() - start) * 1e6)
+    peer_unknown = statistics.median(peer_unknown_times)
+
     from gate_consumer._checks import check_files
 
     bundle = REPO / "gate_consumer" / "_data" / "v1"
@@ -249,6 +276,7 @@ def main() -> None:
     row("read usage from a response (OpenRouter)", read_usage, BUDGET_PRICE_US, None, "µs")
     row("resolve an id, cached", resolve_cached, BUDGET_RESOLVE_CACHED_US, peer_cached, "µs")
     row("resolve an id, first time (median)", resolve_first, BUDGET_RESOLVE_FIRST_US, peer_first, "µs")
+    row("resolve an unknown id, first time (median)", resolve_unknown, BUDGET_RESOLVE_UNKNOWN_US, peer_unknown, "µs")
     print(f"\n{'operation':<46} {'ours':>12} {'compared with':>36} {'ratio':>8}")
     print(f"{'start-up from the cache, host down: time':<46} {cache_s * 1000:>9.2f} ms "
           f"{'the bundled snapshot ' + format(ours_s * 1000, '.2f') + ' ms':>36} {cache_s / ours_s:>7.2f}×")

@@ -25,7 +25,7 @@ from gate_consumer.provenance import record_provenance
 __all__ = ["CHECKS_VERSION", "MAX_DEPTH", "MAX_PRICE", "check_files", "parse_json"]
 
 #: Bumped when these checks grow, so a cache checked by an older version is checked again.
-CHECKS_VERSION = 3
+CHECKS_VERSION = 4
 #: The deepest nesting a published file has is 6 (a tier inside a price history entry); the
 #: bound leaves room to grow and keeps hostile nesting far from Python's recursion limit.
 MAX_DEPTH = 32
@@ -245,6 +245,9 @@ def _check_index(index: Any) -> None:
                 _string(info[key], f"{where}.{key}")
         if info.get("succeeded_at") is not None:
             _instant(info["succeeded_at"], f"{where}.succeeded_at")
+    for vendor, own in _optional_mapping(index, "first_party", "the file").items():
+        for i, provider in enumerate(_expect(own, list, f"first_party.{vendor}")):
+            _string(provider, f"first_party.{vendor}[{i}]")
     confirmed = _optional_mapping(index, "prices_confirmed", "the file")
     for key in ("oldest", "newest") if confirmed else ():
         _instant(confirmed.get(key), f"prices_confirmed.{key}")

@@ -12,6 +12,7 @@ or raises :class:`UnpricedError`; it is never 0 by default.
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 import threading
@@ -29,6 +30,7 @@ from gate_consumer.freshness import (
     relative_source_type,
     worst,
 )
+from gate_consumer.id_forms import Reading, readings
 from gate_consumer.ids import MAX_UPSTREAM_ID_LENGTH
 from gate_consumer.observed import BilledCheck, agrees
 from gate_consumer.pricing import PriceTable, Quote, Usage
@@ -174,24 +176,28 @@ class Offering:
 
 #: A dated snapshot id: ``gpt-5.4-2026-03-05``, ``claude-opus-4-5-20251101``
 _UNDATED = re.compile(r"^(?P<base>.+?)-(?:\d{4}-\d{2}-\d{2}|20\d{6})$")
+#: what separates the words of a name, for suggestions
+_WORDS = re.compile(r"[-/:@\[\] ]+")
 
 
 class Resolution:
     """What an id named: the model, its offerings, and how the id matched.
 
-    ``offering`` is set when the id named one offering (``provider/upstream-id`` or an upstream
-    id only one provider uses); ``named`` are the offerings whose upstream id the name is;
-    ``matched_by`` is one of ``model``, ``alias``, ``offering``, ``upstream-id`` (each possibly
-    ``+normalized``, when only case, dots, underscores or dashes differed), or
-    ``undated-snapshot``: a dated id the catalog does not list, whose undated id it does
-    (``gpt-5.4-2026-03-05`` → ``gpt-5.4``; refused with ``Catalog.strict_snapshots``). Offerings are read
-    from their provider's file only when asked for.
+    ``offering`` is set when the id named one offering (``provider/upstream-id``, or an upstream
+    id only one provider uses); ``named`` are the offerings whose upstream id the name is.
+    ``matched_by`` says how, exactly: ``model``, ``offering``, ``upstream-id`` or ``alias``;
+    ``+normalized`` when only case, dots, underscores or dashes differed; ``+<form>`` for each
+    client form read first (:data:`gate_consumer.id_forms.FORMS`: ``route-prefix``,
+    ``bedrock-arn``, ``suffix``…, described in ``read``); or ``undated-snapshot``: a dated id the
+    catalog does not list, whose undated id it does (``gpt-5.4-2026-03-05`` → ``gpt-5.4``;
+    refused with ``Catalog.strict_snapshots``). Offerings are read from their provider's file
+    only when asked for.
     """
 
-    __slots__ = ("_catalog", "matched_by", "model", "name", "named_keys", "offering_key", "offering_keys")
+    __slots__ = ("_catalog", "matched_by", "model", "name", "named_keys", "offering_key", "offering_keys", "read")
 
     def __init__(self, catalog: Catalog, name: str, model: Model, matched_by: str, named_keys: tuple[str, ...],
-                 offering_key: str | None):
+                 offering_key: str | None, read: str = ""):
         self._catalog = catalog
         self.name = name
         self.model = model
@@ -199,6 +205,7 @@ class Resolution:
         self.offering_keys = model.offering_keys
         self.named_keys = named_keys
         self.offering_key = offering_key
+        self.read = read  # what the id's form was read as ("the route prefix gemini/"); empty if none
 
     @property
     def offerings(self) -> tuple[Offering, ...]:
@@ -254,7 +261,7 @@ def _one(name: str, keys: list[str], model: Model) -> str:
     if len(keys) == 1:
         return keys[0]
     slug = _normalized(model.id.split("/", 1)[1])
-    same = [k for k in keys if _normalized(k.partition("/")[2]) == slug]
+    same = [k for k in keys if slug in (_normalized(k.partition("/")[2]), _normalized(k.rpartition("/")[2]))]
     if len(same) == 1:
         return same[0]
     raise AmbiguousModelError(name, tuple(keys))
@@ -292,6 +299,7 @@ class Catalog:
         self._resolved: dict[str, Resolution] = {}
         self._picked: dict[tuple[str, str | None], Offering] = {}
         self._unknown: dict[str, tuple[str, ...]] = {}
+        self._words: dict[str, list[str]] | None = None
         #: refuse a dated id the catalog does not list instead of resolving it to its undated model
         self.strict_snapshots = False
         sources = self._index.get("sources", {})
@@ -475,9 +483,22 @@ class Catalog:
     def resolve(self, name: str) -> Resolution:
         """Resolve any id a gateway meets to one model and its offerings (see :class:`Resolution`).
 
-        Tried in order: the id as given (case-insensitive) — a model id, an alias, a
-        ``provider/upstream-id`` or an upstream id — then the same ignoring dots, dashes and
-        underscores. Raises :class:`UnknownModelError` or :class:`AmbiguousModelError`.
+        The precedence, first match wins (``docs/consumer.md``, "Resolving ids"):
+
+        1. the id as given (case-insensitive): a canonical model id (``vendor/model``); an
+           offering's ``provider/upstream-id``; the model's own name; an upstream id — which beats
+           an alias spelled the same, so a snapshot a provider lists as an offering of its own
+           prices there; an alias;
+        2. the same ignoring dots, dashes and underscores (``+normalized``);
+        3. a dated snapshot the catalog does not list, as its undated model (``undated-snapshot``;
+           refused with ``strict_snapshots``);
+        4. the id read in one of the forms clients send (:mod:`gate_consumer.id_forms`: route
+           prefixes, Gemini, Vertex and Fireworks paths, Bedrock ARNs, ``[1m]``, ``:thinking``,
+           ``@version``), limited to the providers the form names.
+
+        Where an upstream id is several models' offerings, the vendor's own API decides, then the
+        model whose own name it is; else :class:`AmbiguousModelError`. Raises
+        :class:`UnknownModelError` with suggestions.
         """
         cached = self._resolved.get(name)
         if cached is not None:
@@ -487,57 +508,153 @@ class Catalog:
         unknown = self._unknown.get(name)
         if unknown is not None:  # a client repeating a bad id does not pay for suggestions again
             raise UnknownModelError(name, unknown)
-        key = name.strip().lower()
-        entries, how = self._names().get(key), ""
-        if entries is None:
-            entries, how = self._loose_names().get(_normalized(key)), "+normalized"
-        if entries is None and not self.strict_snapshots and (undated := _UNDATED.match(key)) is not None:
-            try:
-                base = self.resolve(undated["base"])
-            except (UnknownModelError, AmbiguousModelError):
-                pass
-            else:  # a snapshot newer than the catalog: priced as its undated model, and said so
-                resolution = Resolution(self, name, base.model, "undated-snapshot", base.named_keys, base.offering_key)
-                if len(self._resolved) < 100_000:
-                    self._resolved[name] = resolution
-                return resolution
-        if entries is None:
-            close = _close(_normalized(key), list(self._loose_names()), n=5, cutoff=0.75)
-            suggestions = tuple(dict.fromkeys(m for c in close for m in sorted({m for m, _ in self._loose_names()[c]})))
-            if len(self._unknown) < 10_000:
-                self._unknown[name] = suggestions[:5]
-            raise UnknownModelError(name, suggestions[:5])
-        models = {model_id for model_id, _ in entries}
-        if len(models) > 1:
-            raise AmbiguousModelError(name, tuple(sorted(models)))
-        model_id = entries[0][0]
-        named = {offering for _, offering in entries}
-        model = self.model(model_id)
-        specific = tuple(sorted(k for k in named if k is not None))
-        if None in named:
-            own_names = {_normalized(model_id), _normalized(model_id.split("/", 1)[1])}
-            kind = "model" if _normalized(key) in own_names else "alias"
-            resolution = Resolution(self, name, model, kind + how, specific, None)
-        else:
-            # "provider/upstream-id" names that offering, even if other providers use the
-            # same text as their upstream id.
-            exact = [k for k in specific if _normalized(k) == _normalized(key)]
-            if len(exact) == 1:
-                resolution = Resolution(self, name, model, "offering" + how, specific, exact[0])
-            else:
-                one = specific[0] if len(specific) == 1 else None
-                resolution = Resolution(self, name, model, "upstream-id" + how, specific, one)
-        if len(self._resolved) < 100_000:  # a bound, so hostile ids cannot grow it forever
+        resolution = self._find(name, name.strip().lower(), 0)
+        if resolution is None:
+            suggestions = self._suggest(name.strip().lower())
+            if len(self._unknown) < 10_000:  # a bound, so hostile ids cannot grow it forever
+                self._unknown[name] = suggestions
+            raise UnknownModelError(name, suggestions)
+        if len(self._resolved) < 100_000:
             self._resolved[name] = resolution
         return resolution
+
+    def _find(self, name: str, key: str, depth: int) -> Resolution | None:
+        """Steps 1–4 of :meth:`resolve` for ``key``; None when nothing matches."""
+        entries = self._names().get(key)
+        if entries is not None:
+            return self._decide(name, key, entries, "")
+        entries = self._loose_names().get(_normalized(key))
+        if entries is not None:
+            return self._decide(name, key, entries, "+normalized")
+        if not self.strict_snapshots and (undated := _UNDATED.match(key)) is not None:
+            base = self._find(name, undated["base"], depth + 1)
+            if base is not None:  # a snapshot newer than the catalog: priced as its undated model, and said so
+                return Resolution(self, name, base.model, "undated-snapshot", base.named_keys, base.offering_key,
+                                  base.read)
+        if depth < 4:  # nested forms (a route prefix, then a version) are a few layers at most
+            found = None
+            for reading in readings(key):
+                resolution = self._reading(name, reading, depth)
+                if resolution is not None and resolution.offering_key is not None:
+                    return resolution  # the reading that names one offering is the most specific
+                found = found or resolution
+            return found
+        return None
+
+    def _reading(self, name: str, reading: Reading, depth: int) -> Resolution | None:
+        """The resolution of one reading of ``name``, limited to the providers it names."""
+        names = self._names()
+        for provider in reading.providers:  # the provider's own id for it, exactly
+            wanted = f"{provider}/{reading.id}"
+            for model_id, key in names.get(wanted, ()):
+                if key is not None and key.lower() == wanted:
+                    return Resolution(self, name, self.model(model_id), f"offering+{reading.form}", (key,), key,
+                                      reading.detail)
+        try:
+            inner = self._find(name, reading.id, depth + 1)
+        except AmbiguousModelError:
+            if not reading.providers:
+                raise
+            inner = None
+        if inner is None:
+            return None
+        how = f"{inner.matched_by}+{reading.form}"
+        detail = "; ".join(d for d in (reading.detail, inner.read) if d)
+        if not reading.providers:
+            return Resolution(self, name, inner.model, how, inner.named_keys, inner.offering_key, detail)
+        there = [k for k in inner.model.offering_keys if k.partition("/")[0] in reading.providers]
+        named = [k for k in inner.named_keys if k in there]
+        pool = named or there
+        if not pool:
+            return None  # the model, but not where the form sends it: never another provider's price
+        return Resolution(self, name, inner.model, how, tuple(pool), pool[0] if len(pool) == 1 else None, detail)
+
+    def _decide(self, name: str, key: str, entries: list[tuple[str, str | None]], how: str) -> Resolution:
+        """The resolution among the entries one spelling matched (``resolve``'s precedence)."""
+        same = (lambda a, b: a == b) if not how else (lambda a, b: _normalized(a) == _normalized(b))
+        models_named = {m for m, k in entries if k is None}
+        canonical = {m for m in models_named if same(key, m.lower())}
+        if len(canonical) == 1:  # "vendor/model": the model, though a provider's offering is keyed the same
+            return Resolution(self, name, self.model(canonical.pop()), "model" + how, (), None)
+        offerings = [(m, k) for m, k in entries if k is not None]
+        whole = [(m, k) for m, k in offerings if same(key, k.lower())]  # type: ignore[union-attr]
+        if len(whole) == 1:  # "provider/upstream-id": that offering, whoever else uses the text
+            model_id, offering_key = whole[0]
+            return Resolution(self, name, self.model(model_id), "offering" + how, (offering_key,), offering_key)
+        own = {m for m in models_named if same(key, m.partition("/")[2].lower())}
+        if len(own) == 1:  # the model's own name: the model, though a reseller uses the text as its id
+            return Resolution(self, name, self.model(own.pop()), "model" + how, (), None)
+        if offerings:
+            models = {m for m, _ in offerings}
+            if len(models) > 1:
+                models = self._narrow_models(name, key, models, offerings, entries)
+            (model_id,) = models
+            named = tuple(sorted(k for m, k in offerings if m == model_id))  # type: ignore[misc]
+            return Resolution(self, name, self.model(model_id), "upstream-id" + how, named,
+                              named[0] if len(named) == 1 else None)
+        if len(models_named) > 1:
+            raise AmbiguousModelError(name, tuple(sorted(models_named)))
+        return Resolution(self, name, self.model(models_named.pop()), "alias" + how, (), None)
+
+    def _narrow_models(self, name: str, key: str, models: set[str], offerings: list[tuple[str, str | None]],
+                       entries: list[tuple[str, str | None]]) -> set[str]:
+        """One model among several whose offerings share an upstream id: the one its vendor's own
+        API serves under it, else the one whose own id it is; else ambiguous."""
+        first_party = {m for m, k in offerings if self._first_party(k.partition("/")[0], m)}  # type: ignore[union-attr]
+        if len(first_party) == 1:
+            return first_party
+        own = {m for m, k in entries if k is None and m in models
+               and _normalized(key) in (_normalized(m), _normalized(m.partition("/")[2]))}
+        if len(own) == 1:
+            return own
+        raise AmbiguousModelError(name, tuple(sorted(models)))
+
+    def first_party_providers(self, vendor: str) -> tuple[str, ...]:
+        """The vendor's own APIs (``anthropic`` for Anthropic; ``alibaba`` then ``alibaba-cn``),
+        its primary first; empty when only others serve its models."""
+        return tuple(self._index.get("first_party", {}).get(vendor, ()))
+
+    def _first_party(self, provider: str, model_id: str) -> bool:
+        """Whether ``provider`` is the vendor's own API for ``model_id``."""
+        return provider in self.first_party_providers(model_id.partition("/")[0])
+
+    def _suggest(self, key: str) -> tuple[str, ...]:
+        """Up to five model ids close to an unknown ``key``: compared only with the names that
+        share a word with it (an index), so an unknown id costs under a millisecond."""
+        normalized = _normalized(key)
+        words = [w for w in _WORDS.split(normalized) if len(w) > 1]
+        index = self._word_index()
+        shared: dict[str, int] = {}
+        for word in words:
+            for candidate in index.get(word, ()):
+                shared[candidate] = shared.get(candidate, 0) + 1
+        # the names sharing the most words, nearest in length first (a bounded pool for difflib)
+        size = len(normalized)
+        pool = heapq.nsmallest(60, shared, key=lambda c: (-shared[c], abs(len(c) - size), c))
+        close = _close(normalized, pool, n=5, cutoff=0.75)
+        loose = self._loose_names()
+        return tuple(dict.fromkeys(m for c in close for m in sorted({m for m, _ in loose[c]})))[:5]
+
+    def _word_index(self) -> dict[str, list[str]]:
+        """word → the normalized names containing it (built once, on the first unknown id)."""
+        if self._words is None:
+            index: dict[str, list[str]] = {}
+            for loose in self._loose_names():
+                for word in set(_WORDS.split(loose)):
+                    if len(word) > 1:
+                        index.setdefault(word, []).append(loose)
+            self._words = index
+        return self._words
 
     def pick_offering(self, name: str, provider: str | None = None) -> Offering:
         """The offering ``name`` prices on. With ``provider``: that provider's offering with this
         upstream id, else its offering of the model ``name`` resolves to. Without: the offering
         the name is (``provider/upstream-id``), else — among the offerings whose upstream id the
-        name is, or else all of the model's — the vendor's own (``anthropic`` for a Claude
-        model), preferring the one whose id is the model's name. Never a silent guess: raises
-        :class:`AmbiguousModelError` listing the offerings when that leaves more than one."""
+        name is, or else all of the model's — the vendor's own (Anthropic's for a Claude model;
+        its primary API first), else those of providers that host it rather than resell another's
+        (aggregators last), preferring the one whose id is the model's name. Never a guess between
+        two prices: raises :class:`AmbiguousModelError` listing the offerings when that leaves
+        more than one with different prices."""
         picked = self._pick(name, provider)
         if len(self._picked) < 100_000:
             self._picked[name, provider] = picked
@@ -552,15 +669,38 @@ class Catalog:
             mine = [k for k in resolution.offering_keys if k.partition("/")[0] == provider]
             if not mine:
                 raise UnknownModelError(f"{provider}/{name}", resolution.offering_keys[:5])
-            return self.offering_by_key(_one(name, mine, resolution.model))
+            named = [k for k in resolution.named_keys if k in mine]
+            return self._one(name, named if len(named) == 1 else mine, resolution.model)
         resolution = self.resolve(name)
         if resolution.offering_key is not None:
             return self.offering_by_key(resolution.offering_key)
-        by_model = resolution.matched_by.startswith(("model", "alias"))
+        by_model = resolution.matched_by.startswith(("model", "alias", "undated-snapshot"))
         pool = resolution.offering_keys if by_model or not resolution.named_keys else resolution.named_keys
-        vendor = resolution.model.vendor
-        own = [k for k in pool if k.partition("/")[0] == vendor] or list(pool)
-        return self.offering_by_key(_one(name, own, resolution.model))
+        return self._one(name, self._preferred(pool, resolution.model.id), resolution.model)
+
+    def _one(self, name: str, keys: list[str], model: Model) -> Offering:
+        """:func:`_one`; where that is ambiguous between offerings with the very same price, the
+        first of them by key (the price is not a guess)."""
+        try:
+            return self.offering_by_key(_one(name, keys, model))
+        except AmbiguousModelError:
+            offerings = [self.offering_by_key(k) for k in sorted(keys)]
+            prices = [o.price for o in offerings]
+            if prices[0] is None or any(p != prices[0] for p in prices[1:]):
+                raise
+            return offerings[0]
+
+    def _preferred(self, keys: tuple[str, ...] | list[str], model_id: str) -> list[str]:
+        """The vendor's own offerings among ``keys`` (on its primary API, the first it lists, if
+        there); else those of hosts (not aggregators); else all."""
+        for api in self.first_party_providers(model_id.partition("/")[0]):
+            own = [k for k in keys if k.partition("/")[0] == api]
+            if own:
+                return own
+        providers = self._index["providers"]
+        hosts = [k for k in keys if providers.get(k.partition("/")[0], {}).get("route_type") != "aggregator"]
+        return hosts or list(keys)
+
 
     # -- pricing -----------------------------------------------------------------------------
 

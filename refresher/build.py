@@ -100,6 +100,10 @@ def index_documents(tree: Tree) -> tuple[dict[str, Any], dict[str, Any]]:
     models' facts, read on first use)."""
     models: dict[str, Any] = {}
     details: dict[str, Any] = {}
+    # vendor → its own APIs, the primary first (alibaba before alibaba-cn)
+    first_party = {vendor: list(rules["first_party_providers"])
+                   for vendor, rules in sorted(tree.vendor_rules.get("vendors", {}).items())
+                   if rules.get("first_party_providers")}
     for vendor, vendor_file in sorted(tree.vendors.items()):
         for slug, model in vendor_file["models"].items():
             model_id = f"{vendor}/{slug}"
@@ -120,6 +124,7 @@ def index_documents(tree: Tree) -> tuple[dict[str, Any], dict[str, Any]]:
             slug: {k: record[k] for k in _PROVIDER_SUMMARY if k in record} | {"offerings": len(record["offerings"])}
             for slug, record in sorted(tree.providers.items())
         },
+        "first_party": first_party,
         "models": models,
     }
     return index, {"models": details}

@@ -2,8 +2,10 @@
 
 The rules are data (``metadata/vendors.json``) plus the id grammar of the catalogs we read:
 
-1. Cloud decorations are removed: Bedrock's ``us.anthropic.claude-…-v1:0`` (region, vendor
-   dot, version suffix), Vertex's ``…@20241022``, OpenRouter's variants (``:free``, ``:thinking``).
+1. Cloud decorations are removed (:func:`gate_consumer.id_forms.undecorated`, the forms the
+   consumer reads): Bedrock's ``us.anthropic.claude-…-v1:0`` (region, vendor dot, version
+   suffix), Vertex's ``…@default`` (``…@20241022`` is a dated snapshot), OpenRouter's variants
+   (``:free``, ``:thinking``), ``[1m]``, and Fireworks' ``p`` for a dot (``glm-5p1``).
 2. The vendor is, in order: a known catalog prefix among the id's path segments
    (``meta-llama/…`` → meta), a known model-name prefix (``claude-…`` → anthropic), the id's
    namespace when it has exactly one (``poolside/laguna`` → poolside), the provider itself when
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from gate_consumer.id_forms import undecorated
 from gate_consumer.ids import normalize_model_slug, slugify
 
 _BEDROCK = re.compile(r"^(?:(?:us|eu|apac|au|jp|ca|global|us-gov)\.)?(?P<vendor>[a-z][a-z0-9-]*)\.(?P<rest>[a-z].*)$")
@@ -69,7 +72,7 @@ class VendorRules:
         else:
             segments = [s for s in text.split("/") if s]
             namespaces, name = segments[:-1], segments[-1] if segments else text
-        name = _VARIANT.sub("", name)
+        name = _VARIANT.sub("", undecorated(name, fireworks=provider == "fireworks-ai"))
         slug = normalize_model_slug(name)
         vendor = next(
             (self.by_catalog_prefix[s.lower()] for s in reversed(namespaces) if s.lower() in self.by_catalog_prefix),

@@ -1,88 +1,27 @@
-"""``faimeta``: the command line of fusionAIze metadata."""
+"""``faimeta``: the command line of fusionAIze metadata — the commands on the metadata tree
+(validate, status, show, refresh, build, diff, review, schema…). Those that read the published
+catalog as Gate does (price, resolve, observe) are in :mod:`refresher.cli_consumer`."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from gate_consumer._time import format_instant, parse_instant, utc_now
-
-app = typer.Typer(
-    help="fusionAIze metadata: LLM provider and model facts with their source and age.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
+from gate_consumer._time import format_instant, utc_now
+from refresher.cli_support import (
+    AtOption,
+    RootOption,
+    WaitOption,
+    app,
+    fail,
+    load_tree_or_fail,
+    locked,
+    now_at,
+    ready_tree,
 )
-
-RootOption = Annotated[
-    Path,
-    typer.Option("--root", envvar="FAIMETA_ROOT", help="The metadata/ folder.", show_default=True),
-]
-AtOption = Annotated[
-    str | None,
-    typer.Option("--at", help="Evaluate freshness at this instant or date instead of now (e.g. 2026-07-20)."),
-]
-
-
-def _now(at: str | None) -> datetime:
-    if at is None:
-        return utc_now()
-    try:
-        return parse_instant(at)
-    except ValueError:
-        raise typer.BadParameter(f"{at!r} is not a date (YYYY-MM-DD) or instant (YYYY-MM-DDTHH:MM:SSZ)") from None
-
-
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(code)
-
-
-def _ready(root: Path) -> None:
-    """Recover the tree if a write was interrupted (every command does this first)."""
-    from refresher.transaction import LockBusy, ready
-
-    try:
-        ready(root, say=lambda line: typer.echo(line, err=True))
-    except LockBusy as exc:
-        _fail(str(exc))
-
-
-def _tree(root: Path):
-    from refresher.store import TreeProblem, load_tree
-
-    _ready(root)
-    try:
-        return load_tree(root)
-    except TreeProblem as exc:
-        _fail("cannot read the metadata:\n" + "\n".join(f"  {p}" for p in exc.problems))
-
-
-@contextlib.contextmanager
-def _locked(root: Path, wait: float) -> Iterator[None]:
-    """Hold the tree's write lock, or refuse clearly (exit 1) when another run keeps it past ``wait``."""
-    from refresher.transaction import LockBusy, TreeLock
-
-    lock = TreeLock(root, wait=wait, say=lambda line: typer.echo(line, err=True))
-    try:
-        lock.__enter__()
-    except LockBusy as exc:
-        _fail(str(exc))
-    try:
-        yield
-    finally:
-        lock.__exit__(None, None, None)
-
-
-WaitOption = Annotated[
-    float, typer.Option("--wait", help="Seconds to wait for another run writing the tree before giving up.")
-]
 
 
 @app.command()
@@ -93,7 +32,7 @@ def validate(root: RootOption = Path("metadata"), strict: bool = typer.Option(Fa
     """
     from refresher.validate import validate_tree
 
-    _ready(root)
+    ready_tree(root)
     problems = validate_tree(root)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
@@ -117,11 +56,11 @@ def status(
     """
     from refresher.inspect import provider_status, source_ages
 
-    tree = _tree(root)
-    now = _now(at)
+    tree = load_tree_or_fail(root)
+    now = now_at(at)
     unknown = sorted(set(provider or ()) - set(tree.providers))
     if unknown:
-        _fail(f"unknown provider(s): {', '.join(unknown)}")
+        fail(f"unknown provider(s): {', '.join(unknown)}")
     rows = provider_status(tree, now, provider)
     from refresher.review import expiring_reviews
 
@@ -172,10 +111,10 @@ def agreement(
     """
     from refresher.agreement import agreement_report
 
-    tree = _tree(root)
+    tree = load_tree_or_fail(root)
     unknown = sorted(set(provider or ()) - set(tree.providers))
     if unknown:
-        _fail(f"unknown provider(s): {', '.join(unknown)}")
+        fail(f"unknown provider(s): {', '.join(unknown)}")
     report = agreement_report(tree, provider, top)
     if as_json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
@@ -213,15 +152,15 @@ def show(
     """
     from refresher.inspect import NotFound, find, record_facts
 
-    tree = _tree(root)
-    now = _now(at)
+    tree = load_tree_or_fail(root)
+    now = now_at(at)
     try:
         hits = find(tree, record_id)
     except NotFound as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if len(hits) > 1:
         names = [f"{'model' if k == 'model' else 'offering'} {a}/{b}" for k, a, b in hits]
-        _fail(f"{record_id!r} names {len(hits)} records; name one:\n" + "\n".join(f"  {n}" for n in names), 2)
+        fail(f"{record_id!r} names {len(hits)} records; name one:\n" + "\n".join(f"  {n}" for n in names), 2)
     view = record_facts(tree, hits[0], now)
     if as_json:
         typer.echo(json.dumps(view, indent=2, ensure_ascii=False))
@@ -290,7 +229,7 @@ def refresh(
     from refresher.refresh import fetch_payloads, replay_payloads, run_refresh, select_sources
     from refresher.sources.base import SourceError
 
-    tree = _tree(root)
+    tree = load_tree_or_fail(root)
     providers = set(provider) if provider else None
     unknown_providers = sorted((providers or set()) - set(tree.providers))
     if unknown_providers and replay is None:
@@ -299,17 +238,17 @@ def refresh(
     try:
         sources, left_out = select_sources(tree, source, providers)
     except KeyError as exc:
-        _fail(exc.args[0], 2)
+        fail(exc.args[0], 2)
     say = lambda line: typer.echo(line, err=True)  # noqa: E731 - progress goes to stderr
     if pr:
         if dry_run:
-            _fail("--pr and --dry-run exclude each other", 2)
+            fail("--pr and --dry-run exclude each other", 2)
         lane = lane or default_lane(source, provider)
         try:
             preflight(root, base, os.environ)
         except PullRequestError as exc:
-            _fail(str(exc))
-        before = _tree(root)
+            fail(str(exc))
+        before = load_tree_or_fail(root)
     for name, why in left_out.items():
         say(f"{name}: not used: {why}")
     not_run: dict[str, str] = {}
@@ -319,7 +258,7 @@ def refresh(
         else:
             payloads, errors, not_run = fetch_payloads(tree, sources, say=say, providers=providers)
     except SourceError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     from refresher.transaction import LockBusy
 
     try:
@@ -328,7 +267,7 @@ def refresh(
             allow_shrink=allow_shrink, lock_wait=wait, say=say,
         )
     except LockBusy as exc:
-        _fail(str(exc))
+        fail(str(exc))
     _print_refresh(result, dry_run)
     if report is not None:
         from refresher.jsonio import dumps, write_atomic
@@ -340,7 +279,7 @@ def refresh(
         try:
             open_refresh_pr(root, result.to_json(), before, lane=lane, base=base, environ=os.environ, say=say)
         except PullRequestError as exc:
-            _fail(f"pull request: {exc}")
+            fail(f"pull request: {exc}")
     if not result.ok:
         raise typer.Exit(1)
 
@@ -407,8 +346,8 @@ def build(
 
     errors = [p for p in validate_tree(root) if p.severity == "error"]
     if errors:
-        _fail("the metadata does not validate; nothing built:\n" + "\n".join(f"  {p}" for p in errors))
-    tree = _tree(root)
+        fail("the metadata does not validate; nothing built:\n" + "\n".join(f"  {p}" for p in errors))
+    tree = load_tree_or_fail(root)
     repo = root.resolve().parent
     result = builder.build(tree, out, schema_dir=repo / "schema", repo=repo)
     manifest = result.manifest
@@ -423,7 +362,7 @@ def build(
         if gate_routes is not None:
             routes.update(gate_compat.load_routes(gate_routes))
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     catalog = load_directory(out / "v1")
     export = gate_compat.export(catalog, routes, parse_instant(manifest["built_at"]))
     docs = gate_compat.documents(export, generated_at=manifest["built_at"],
@@ -440,150 +379,6 @@ def build(
         typer.echo(f"  route {key}: no price (Gate would fill one in from its built-in list)", err=True)
     if strict and (export.unresolved or export.unpriced):
         raise typer.Exit(1)
-
-
-@app.command()
-def price(
-    model_id: Annotated[str, typer.Argument(metavar="ID", help="A model id, alias, or provider/upstream-id.")],
-    input_tokens: Annotated[int, typer.Option("--input", min=0, help="Prompt tokens, cached ones included.")] = 0,
-    output_tokens: Annotated[int, typer.Option("--output", min=0, help="Generated tokens, reasoning included.")] = 0,
-    cache_read: Annotated[int, typer.Option(min=0, help="Prompt tokens read from the cache.")] = 0,
-    cache_write: Annotated[int, typer.Option(min=0, help="Prompt tokens written to the 5-minute cache.")] = 0,
-    cache_write_1h: Annotated[int, typer.Option(min=0, help="Prompt tokens written to the 1-hour cache.")] = 0,
-    reasoning: Annotated[int, typer.Option(min=0, help="Output tokens spent on reasoning.")] = 0,
-    input_audio: Annotated[int, typer.Option(min=0, help="Uncached prompt tokens that are audio.")] = 0,
-    input_image: Annotated[int, typer.Option(min=0, help="Uncached prompt tokens that are images.")] = 0,
-    cache_read_audio: Annotated[int, typer.Option(min=0, help="Cache reads that are audio.")] = 0,
-    output_audio: Annotated[int, typer.Option(min=0, help="Output tokens that are audio.")] = 0,
-    output_image: Annotated[int, typer.Option(min=0, help="Output tokens that are images.")] = 0,
-    provider: Annotated[str | None, typer.Option(help="Price on this provider's offering.")] = None,
-    region: Annotated[
-        str | None, typer.Option(help="A region or cross-region profile the offering lists (default: its own price).")
-    ] = None,
-    service_tier: Annotated[
-        str, typer.Option(help="standard, batch, flex or priority.")
-    ] = "standard",
-    at: AtOption = None,
-    catalog_path: Annotated[
-        str | None, typer.Option("--catalog", help="A v1 folder or URL (default: the bundled snapshot).")
-    ] = None,
-    as_json: bool = typer.Option(False, "--json", help="Print the quote as JSON."),
-):
-    """Price one request, with the breakdown, the price's source and freshness, and which
-    region, service tier, off-peak window and context tier applied. Audio and image tokens are
-    parts of --input and --output, each at its own price (docs/consumer.md, "Tokens by modality").
-
-    \b
-    Examples:
-      faimeta price claude-sonnet-4-5 --input 12000 --output 800
-      faimeta price us.anthropic.claude-sonnet-4-5-20250929-v1:0 --input 12000 --output 800
-      faimeta price gpt-5 --provider openai --input 1000000 --service-tier flex
-      faimeta price anthropic/claude-sonnet-4.5 --input 250000 --output 1000 --cache-read 200000
-      faimeta price openrouter/anthropic/claude-sonnet-4.5 --input 1000 --output 100 --at 2026-07-20
-      faimeta price google/gemini-2.5-flash --provider google --input 20000 --input-audio 18000 --output 500
-    """
-    import gate_consumer
-    from gate_consumer.loading import load_directory
-
-    if catalog_path is None:
-        catalog = gate_consumer.Catalog.load()
-    elif catalog_path.startswith(("http://", "https://")):
-        catalog = gate_consumer.Catalog.load(catalog_path)
-    else:
-        catalog = load_directory(catalog_path)
-    usage = gate_consumer.Usage(input_tokens, output_tokens, cache_read, cache_write, cache_write_1h, reasoning,
-                                input_audio_tokens=input_audio, input_image_tokens=input_image,
-                                cache_read_audio_tokens=cache_read_audio, output_audio_tokens=output_audio,
-                                output_image_tokens=output_image)
-    try:
-        offering = catalog.pick_offering(model_id, provider)
-        quote = catalog.price(offering, usage, at=_now(at) if at else None, region=region, service_tier=service_tier)
-    except (gate_consumer.CatalogError, ValueError) as exc:  # unknown or unpriced id, impossible token counts
-        _fail(str(exc), 2)
-    fact = catalog.freshness(offering, offering.price_anchor, _now(at))  # type: ignore[arg-type]
-    if as_json:
-        typer.echo(json.dumps({**quote.as_dict(), "freshness": fact.freshness.value,
-                               "confirmed_at": fact.confirmed_at, "source_type": fact.source_type}, indent=2))
-        return
-    typer.echo(f"{offering.key} ({offering.model_id}), catalog {quote.catalog_version}")
-    for component, tokens, usd in quote.breakdown:
-        typer.echo(f"  {component:<15} {tokens:>12,}  ${usd:,.6f}")
-    applied = [f"{quote.service_tier} tier"]
-    applied += [f"region {quote.region}"] if quote.region else []
-    applied += ["off-peak hours"] if quote.window else []
-    applied += [f"context tier above {quote.tier:,} input tokens"] if quote.tier is not None else []
-    applied += [f"{', '.join(quote.billed_as_text)} billed as text"] if quote.billed_as_text else []
-    typer.echo(f"  {'total':<15} {'':>12}  ${quote.total_usd:,.6f} ({', '.join(applied)})")
-    when = " (the price that held then)" if quote.historical else ""
-    typer.echo(f"price from {quote.price_source} ({fact.source_type}) as of {quote.price_as_of}{when}; "
-               f"confirmed {fact.confirmed_at}: {fact.freshness.value}")
-
-
-@app.command()
-def observe(
-    paths: Annotated[list[Path], typer.Argument(help="Cassettes (.yaml), JSONL files, or folders of them.")],
-    as_json: bool = typer.Option(False, "--json", help="Every observation and the totals as JSON."),
-    catalog_path: Annotated[
-        str | None, typer.Option("--catalog", help="A v1 folder (default: the bundled snapshot).")
-    ] = None,
-    record: bool = typer.Option(False, "--record", help="Write the agreeing and differing bills into the metadata "
-                                                        "as evidence (source observed-usage)."),
-    root: RootOption = Path("metadata"),
-):
-    """Check the catalog's prices against what providers billed, response by response.
-
-    Reads recorded exchanges — VCR cassettes, or JSONL lines {"provider", "at", "response"} —
-    and prints for each response the offering compared, its tokens, the quote at the response's
-    time, the billed cost, the difference and a verdict (agrees within 2 % or $0.000002, differs,
-    unpriced, unknown-model, invalid-usage, no-usage, no-cost); then the totals per verdict and
-    per upstream. Only model, tokens, cost and time are read: never a prompt.
-
-    \b
-    With --record, a bill that agrees confirms the price facts it exercised (fresh from the
-    bill's date) and one that differs becomes a disagreement in the change report; nothing
-    else changes (docs/consumer.md, "Observed cost").
-
-    \b
-    Examples:
-      faimeta observe ../shared/fixtures/billed/openrouter-usage
-      faimeta observe gate-usage.jsonl --json
-      faimeta observe gate-usage.jsonl --record && faimeta build
-    """
-    import gate_consumer
-    from gate_consumer.loading import load_directory
-    from refresher.observe import observe_paths, summary
-
-    catalog = gate_consumer.Catalog.load() if catalog_path is None else load_directory(catalog_path)
-    try:
-        observations = observe_paths(catalog, paths)
-    except (OSError, ValueError) as exc:
-        _fail(str(exc), 2)
-    totals = summary(observations)
-    if record:
-        from refresher.evidence import record_observations
-
-        try:
-            _ready(root)
-            totals["recorded"] = record_observations(root, observations, say=lambda line: typer.echo(line, err=True))
-        except ValueError as exc:
-            _fail(str(exc))
-    if as_json:
-        typer.echo(json.dumps({"observations": [o.to_json() for o in observations], "summary": totals}, indent=2))
-        return
-    for o in observations:
-        money = (f"quote ${o.quote_usd:.6f} billed ${o.billed_usd:.6f} ({o.difference_usd:+.6f})"
-                 if o.quote_usd is not None and o.billed_usd is not None and o.difference_usd is not None
-                 else f"billed ${o.billed_usd:.6f}" if o.billed_usd is not None else "")
-        typer.echo(f"{o.verdict:<13} {o.offering or o.model or '?'} {money}  [{o.where}]")
-        if o.reason:
-            typer.echo(f"              {o.reason}")
-    typer.echo(f"\n{totals['responses']} responses: " + ", ".join(f"{v} {k}" for k, v in totals["verdicts"].items()))
-    if totals["agreement"] is not None:
-        typer.echo(f"agreement among those compared: {100 * totals['agreement']:.1f} %")
-    for name, counts in totals["by_upstream"].items():
-        typer.echo(f"  {name}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-    if record:
-        typer.echo("recorded: " + ", ".join(f"{v} {k}" for k, v in totals["recorded"].items()))
 
 
 @app.command()
@@ -609,7 +404,7 @@ def diff(
     try:
         before, after = load_state(old, repo), load_state(new, repo)
     except ValueError as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
     report = compare(before, after)
     typer.echo(report.markdown(f"Metadata changes {old} → {new}"))
     if json_out is not None:
@@ -642,19 +437,19 @@ def review(
     from refresher.refresh import write_if_valid
     from refresher.review import ReviewError, git_identity, parse_expiry, parse_value, record_review
 
-    with _locked(root, wait):  # from reading the tree to writing it
-        tree = _tree(root)
+    with locked(root, wait):  # from reading the tree to writing it
+        tree = load_tree_or_fail(root)
         now = utc_now()
         try:
             reviewer = git_identity(root.resolve().parent)
             pinned = record_review(tree, provider, model, field, parse_value(field, value), source_url=source_url,
                                    expires=parse_expiry(expires, now), reviewer=reviewer, now=now)
         except ReviewError as exc:
-            _fail(str(exc), 2)
+            fail(str(exc), 2)
         problems, written = write_if_valid(tree, root)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
-        _fail("the review would make the metadata invalid; nothing written:\n" + "\n".join(f"  {p}" for p in errors))
+        fail("the review would make the metadata invalid; nothing written:\n" + "\n".join(f"  {p}" for p in errors))
     was = f"{pinned.old!r} from {pinned.old_source}" if pinned.old_source else "unset"
     typer.echo(f"{pinned.provider}/{pinned.upstream_id} {pinned.path}: {pinned.new!r} (was {was}), "
                f"pinned until {pinned.expires} by {reviewer}; {len(written)} file(s) changed")
@@ -675,3 +470,6 @@ def schema_command(out: Annotated[Path, typer.Option(help="Folder for the schema
 
 if __name__ == "__main__":  # python -m refresher.cli, as the faimeta script
     app()
+
+
+from refresher import cli_consumer  # noqa: E402,F401  (registers price, resolve, observe on the app)

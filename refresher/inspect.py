@@ -85,9 +85,10 @@ class NotFound(LookupError):
 def find(tree: Tree, query: str) -> list[tuple[str, str, str | None]]:
     """Records named by ``query``: ``("model", vendor, slug)`` or ``("offering", provider, upstream_id)``.
 
-    Resolved exactly as gate_consumer resolves ids (:meth:`gate_consumer.Catalog.resolve`): a
-    model id or alias, ``provider/upstream_id`` or an upstream id, then the same ignoring case,
-    dots and dashes. Several hits are ambiguous. Raises :class:`NotFound` with suggestions.
+    Resolved exactly as gate_consumer resolves ids (:meth:`gate_consumer.Catalog.resolve`): an
+    id that names a model (its id, its name, an alias) is the model; any other id is the offering
+    ``faimeta price`` prices it on (:meth:`gate_consumer.Catalog.pick_offering`). Several hits
+    are ambiguous. Raises :class:`NotFound` with suggestions.
     """
     catalog = catalog_of(tree, "metadata")
     try:
@@ -100,7 +101,10 @@ def find(tree: Tree, query: str) -> list[tuple[str, str, str | None]]:
         return [("offering", *resolution.offering_key.split("/", 1))]  # type: ignore[list-item]
     if resolution.matched_by.startswith(("model", "alias")):
         return [("model", *resolution.model.id.split("/", 1))]  # type: ignore[list-item]
-    return [("offering", *key.split("/", 1)) for key in resolution.named_keys]  # type: ignore[misc]
+    try:
+        return [("offering", *catalog.pick_offering(query).key.split("/", 1))]  # type: ignore[list-item]
+    except AmbiguousModelError as exc:
+        return [("offering", *key.split("/", 1)) for key in exc.candidates]  # type: ignore[misc]
 
 
 def record_facts(tree: Tree, hit: tuple[str, str, str | None], now: datetime) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 The rules (DESIGN.md, "Facts, provenance and freshness"):
 
 * A new offering is added with every observed fact attributed to the source and its
-  observation time; its canonical model is linked by :mod:`refresher.canonical` and created
+  observation time; its canonical model is linked by :mod:`refresher.linking` and created
   if missing.
 * A fact the source states differently replaces the current value only if the source is at
   least as strong as the one that set it (manual-review until it expires > provider-api >
@@ -19,7 +19,6 @@ The rules (DESIGN.md, "Facts, provenance and freshness"):
 from __future__ import annotations
 
 import copy
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from gate_consumer.freshness import SOURCE_RANK, SOURCE_TYPES, relative_source_t
 from gate_consumer.provenance import FactProvenance, encode_provenance, record_provenance
 from refresher.canonical import VendorRules
 from refresher.classify import classify
+from refresher.linking import Linker, RunLinks, run_links
 from refresher.precedence import Standing, is_fresh, takes_over
 from refresher.sanity import (
     TOKEN_PRICE_FIELDS,
@@ -50,10 +50,9 @@ from refresher.sanity import (
 from refresher.sources.base import MatchRule, OfferingObservation, Skipped, Snapshot
 from refresher.store import Tree
 
-__all__ = ["Summary", "reconcile", "release_dates", "source_type"]
+__all__ = ["Summary", "reconcile", "source_type"]
 
 _MODEL_SECTIONS = ("limits.", "modalities.")
-_DATED = re.compile(r"^(?P<base>.+)-(?P<y>20\d\d)-?(?P<m>[01]\d)-?(?P<d>[0-3]\d)$")
 
 
 MAX_REPORTED_SKIPS = 500
@@ -156,7 +155,7 @@ class _Reconciler:
         tree: Tree,
         snapshot: Snapshot,
         partial: set[str] | None,
-        release_dates: Mapping[str, str],
+        links: RunLinks,
         allow_shrink: bool,
         run_listings: Mapping[str, RunListing] | None = None,
     ):
@@ -166,7 +165,6 @@ class _Reconciler:
         matched, unmatched = expand_rules(tree, snapshot.rules)
         self.offerings = [*snapshot.offerings, *matched]
         self.allow_shrink = allow_shrink
-        self.release_dates = release_dates
         self.partial = partial
         self.snap = snapshot
         self.now = snapshot.observed_at
@@ -181,12 +179,7 @@ class _Reconciler:
         )
         self.summary.skipped = list(snapshot.skipped)
         self.summary.unmapped = snapshot.unmapped + unmatched
-        self.alias_owner = {
-            alias.lower(): f"{vendor}/{slug}"
-            for vendor, vf in tree.vendors.items()
-            for slug, model in vf["models"].items()
-            for alias in model.get("aliases", [])
-        }
+        self.linker = Linker(tree, self.rules, links, self._model_record, self.summary.warn)
 
     # -- providers ---------------------------------------------------------------------------
 
@@ -408,7 +401,7 @@ class _Reconciler:
             self.summary.unmapped[f"no such {obs.provider} offering in the catalog"] += 1
             return
         if record is None:
-            record = {"model": self._link(obs)}
+            record = {"model": self.linker.link(obs)}
             offerings[obs.upstream_id] = record
             self.summary.added += 1
             changed = None
@@ -428,6 +421,10 @@ class _Reconciler:
             else:
                 self.summary.unchanged += 1
         if not self.snap.confirms_only:  # a catalog that only confirms leaves the models alone
+            if self.rules.canonical_model_id(obs.provider, obs.upstream_id) != record["model"]:
+                # another name of the model (a snapshot, an alias): the model's own facts — its
+                # name, release date — are not this name's
+                obs = OfferingObservation(obs.provider, obs.upstream_id, obs.facts, {}, obs.aliases)
             self.model(record["model"], obs)
 
     def _listed_regions_only(self, obs: OfferingObservation, listed: list[str] | None) -> OfferingObservation:
@@ -441,44 +438,6 @@ class _Reconciler:
             self.summary.unmapped[f"region {name[:40]} not listed by {obs.provider}"] += 1
         facts = {k: v for k, v in obs.facts.items() if k != "price.regions"} | ({"price.regions": kept} if kept else {})
         return OfferingObservation(obs.provider, obs.upstream_id, facts, obs.model_facts, obs.aliases)
-
-    def _link(self, obs: OfferingObservation) -> str:
-        """The canonical model of a new offering.
-
-        A dated id (``claude-sonnet-4-5-20250929``) is the model released that day when the
-        undated model exists and was released on that date; then it links there and the dated
-        id becomes an alias. Otherwise (``gpt-4o-2024-08-06``, a later snapshot with its own
-        prices) it is a model of its own.
-        """
-        model_id = self.rules.canonical_model_id(obs.provider, obs.upstream_id)
-        if not self._model_exists(model_id) and model_id.lower() in self.alias_owner:
-            return self.alias_owner[model_id.lower()]  # another name of a known model
-        dated = _DATED.match(model_id)
-        if dated:
-            vendor, base = dated.group("base").split("/", 1)
-            base_id = f"{vendor}/{base}"
-            base_record = self.tree.vendors.get(vendor, {}).get("models", {}).get(base)
-            released = "{}-{}-{}".format(*dated.group("y", "m", "d"))
-            base_released = (base_record or {}).get("release_date") or self.release_dates.get(base_id)
-            if base_released == released:
-                self._add_alias(base_record if base_record is not None else self._model_record(base_id),
-                                base_id, model_id)
-                return base_id
-        return model_id
-
-    def _model_exists(self, model_id: str) -> bool:
-        vendor, _, slug = model_id.partition("/")
-        return slug in self.tree.vendors.get(vendor, {}).get("models", {})
-
-    def _add_alias(self, record: dict[str, Any], model_id: str, alias: str) -> None:
-        if alias.lower() != model_id.lower() and self._model_exists(alias.lower()):
-            self.summary.warn(f"alias {alias!r} of {model_id} is a model of its own; not added")
-            return
-        owner = self.alias_owner.setdefault(alias.lower(), model_id)
-        if owner != model_id:
-            self.summary.warn(f"alias {alias!r} of {model_id} already names {owner}; not added")
-        elif alias not in record.get("aliases", []):
-            record["aliases"] = sorted([*record.get("aliases", []), alias])
 
     def _model_record(self, model_id: str) -> dict[str, Any]:
         """The canonical model's record, created (and counted) if it is new."""
@@ -525,7 +484,7 @@ class _Reconciler:
                 facts[path] = mine
         _store_provenance(record, facts)
         for alias in obs.aliases:
-            self._add_alias(record, model_id, alias)
+            self.linker.add_alias(record, model_id, alias)
 
     def _model_strength(self, p: FactProvenance, vendor: str) -> tuple[int, int]:
         provider = (p.ref or "").split("/", 1)[0]
@@ -675,28 +634,6 @@ def note_disagreement(
     return True
 
 
-def release_dates(tree: Tree, snapshots: Iterable[Snapshot]) -> dict[str, str]:
-    """Canonical model id → release date, as the snapshots of one run state them.
-
-    Linking a dated id to its undated model needs the model's release date; with this, the
-    answer does not depend on which source of the run happens to be reconciled first. The
-    vendor's own providers are believed first; otherwise the date most offerings state.
-    """
-    rules = VendorRules(tree.vendor_rules["vendors"])
-    votes: dict[str, Counter[tuple[bool, str]]] = {}
-    for snapshot in snapshots:
-        for obs in snapshot.offerings:
-            released = obs.model_facts.get("release_date")
-            if released:
-                model_id = rules.canonical_model_id(obs.provider, obs.upstream_id)
-                own = rules.is_first_party(obs.provider, model_id.split("/", 1)[0])
-                votes.setdefault(model_id, Counter())[own, released] += 1
-    return {
-        model_id: max(counter.items(), key=lambda item: (item[0][0], item[1], item[0][1]))[0][1]
-        for model_id, counter in votes.items()
-    }
-
-
 def expand_rules(tree: Tree, rules: Iterable[MatchRule]) -> tuple[list[OfferingObservation], Counter[str]]:
     """A catalog's match rules as observations of the offerings they match in ``tree`` (for each
     offering of a rule's providers, the first rule in the catalog's order that matches its id),
@@ -743,20 +680,22 @@ def reconcile(
     snapshot: Snapshot,
     *,
     only_providers: set[str] | None = None,
-    release_dates: Mapping[str, str] | None = None,
+    links: RunLinks | None = None,
     allow_shrink: bool = False,
     run_listings: Mapping[str, RunListing] | None = None,
 ) -> Summary:
     """Apply one source's snapshot to ``tree`` in place; return what it did.
 
     ``only_providers``: the snapshot was cut down to these providers (``--provider``); the
-    ledger then keeps what it knew of the others. ``release_dates``: see :func:`release_dates`.
+    ledger then keeps what it knew of the others. ``links``: what the whole run says about linking
+    (:func:`refresher.linking.run_links`; default: this snapshot alone).
     ``allow_shrink``: a human checked the removals; retire even past the shrink guard.
     ``run_listings``: what the other sources of the same run list (:func:`run_listings`): a
     source applied later in the run still says its values now, so it is not judged stale.
     """
     parse_instant(snapshot.observed_at)  # refuse a malformed observation time before touching anything
-    work = _Reconciler(tree, snapshot, only_providers, release_dates or {}, allow_shrink, run_listings or {})
+    links = links if links is not None else run_links(tree, [snapshot])
+    work = _Reconciler(tree, snapshot, only_providers, links, allow_shrink, run_listings or {})
     for obs in snapshot.providers:
         work.provider(obs.provider, obs.facts, obs.api_package)
     rules = work.rules

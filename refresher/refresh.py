@@ -20,7 +20,8 @@ from typing import Any
 from gate_consumer._time import format_instant, parse_instant, utc_now
 from refresher.fetch import Fetcher, redact_url
 from refresher.jsonio import dumps
-from refresher.reconcile import Summary, reconcile, release_dates, run_listings
+from refresher.linking import run_links
+from refresher.reconcile import Summary, reconcile, run_listings
 from refresher.sources.base import Skipped, Snapshot, SourceError, record_label
 from refresher.sources.registry import ADAPTERS, home_host, key_may_go_to
 from refresher.store import Tree, load_tree, render_tree
@@ -374,13 +375,13 @@ def _reconcile_each(root: Path, work: Tree, snapshots: list[Snapshot], result: R
     left out, and the others are applied to a fresh copy of the tree (a failure half-way
     through one source must not leave half of its changes)."""
     while True:
-        dates = release_dates(work, snapshots)
+        links = run_links(work, snapshots)
         listings = run_listings(snapshots)
         summaries = []
         for snapshot in snapshots:
             try:
                 summary = reconcile(
-                    work, snapshot, only_providers=providers or None, release_dates=dates, allow_shrink=allow_shrink,
+                    work, snapshot, only_providers=providers or None, links=links, allow_shrink=allow_shrink,
                     run_listings={k: v for k, v in listings.items() if k != snapshot.source},
                 )
             except Exception as exc:

@@ -79,9 +79,10 @@ def test_an_unknown_id_raises_with_close_suggestions(catalog) -> None:
 
 
 def test_an_ambiguous_id_raises_listing_the_candidates(catalog) -> None:
+    """Two models whose offerings share the upstream id, neither the vendor's own API."""
     with pytest.raises(AmbiguousModelError) as err:
-        catalog.resolve("mistral-large-latest")
-    assert err.value.candidates == ("mistral/mistral-large-2512", "mistral/mistral-large-latest")
+        catalog.resolve("trinity-mini")
+    assert err.value.candidates == ("arcee-ai/trinity-mini", "clarifai/trinity-mini")
 
 
 def test_resolving_again_is_cached_and_hostile_names_do_not_grow_it_unbounded(catalog) -> None:
@@ -91,11 +92,18 @@ def test_resolving_again_is_cached_and_hostile_names_do_not_grow_it_unbounded(ca
         catalog.resolve("x" * 10_000)
 
 
-def test_pricing_a_model_only_resellers_offer_needs_a_provider(catalog) -> None:
+def test_pricing_a_model_only_resellers_offer_at_different_prices_needs_a_provider(catalog) -> None:
     with pytest.raises(AmbiguousModelError) as err:
-        catalog.pick_offering("ai21/jamba-large-1.7")
-    assert err.value.candidates == ("kilo/ai21/jamba-large-1.7", "openrouter/ai21/jamba-large-1.7")
-    assert catalog.pick_offering("ai21/jamba-large-1.7", provider="openrouter").provider == "openrouter"
+        catalog.pick_offering("alibaba/qwen-2.5-coder-32b-instruct")
+    assert err.value.candidates == ("kilo/qwen/qwen-2.5-coder-32b-instruct", "openrouter/qwen/qwen-2.5-coder-32b-instruct")
+    assert catalog.pick_offering("alibaba/qwen-2.5-coder-32b-instruct", provider="openrouter").provider == "openrouter"
+
+
+def test_resellers_at_the_very_same_price_are_no_guess(catalog) -> None:
+    """Kilo resells OpenRouter's Jamba at OpenRouter's price: either prices the same."""
+    picked = catalog.pick_offering("ai21/jamba-large-1.7")
+    assert picked.key == "kilo/ai21/jamba-large-1.7"  # the first by key
+    assert picked.price == catalog.offering("openrouter", "ai21/jamba-large-1.7").price
 
 
 def test_a_repeated_unknown_id_gives_the_same_answer_from_memory(catalog) -> None:

@@ -29,7 +29,7 @@ def test_candidates_are_ranked_by_estimated_cost(catalog) -> None:
 
 def test_every_failed_requirement_is_named(catalog) -> None:
     requirement = Requirement(tools=True, vision=True, reasoning=True, min_context=1_500_000, min_output=100_000,
-                              models=("anthropic/claude-3-haiku-20240307",))
+                              models=("anthropic/claude-3-haiku",))
     judged = candidates(catalog, requirement, USAGE, include_rejected=True)
     anthropic = next(c for c in judged if c.offering.key == "anthropic/claude-3-haiku-20240307")
     assert not anthropic.accepted

@@ -87,17 +87,27 @@ def test_show_unknown_id_suggests(seeded_tree: Path) -> None:
     assert "Did you mean: anthropic/claude-sonnet-4.5" in result.output
 
 
-def test_show_ambiguous_id_lists_candidates(seeded_tree: Path) -> None:
-    # Two providers serving the same upstream id: a bare id names both.
+def test_show_picks_the_offering_price_prices_on_and_lists_candidates_when_it_cannot(seeded_tree: Path) -> None:
+    # Two providers serving the same upstream id: the vendor's own one, as `faimeta price` picks
     path = seeded_tree / "providers/amazon-bedrock.json"
     data = json.loads(path.read_text())
-    data["offerings"]["claude-sonnet-4-5-20250929"] = json.loads(
-        (seeded_tree / "providers/anthropic.json").read_text())["offerings"]["claude-sonnet-4-5-20250929"]
+    anthropic = json.loads((seeded_tree / "providers/anthropic.json").read_text())["offerings"]
+    data["offerings"]["claude-sonnet-4-5-20250929"] = anthropic["claude-sonnet-4-5-20250929"]
     path.write_text(json.dumps(data))
     result = runner.invoke(app, ["show", "claude-sonnet-4-5-20250929", "--root", str(seeded_tree)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("offering anthropic/claude-sonnet-4-5-20250929 → anthropic/claude-sonnet-4.5")
+    # two providers, neither the vendor's own, at different prices: which one is the caller's to say
+    other = json.loads((seeded_tree / "providers/lmstudio.json").read_text())
+    copy = {**anthropic["claude-sonnet-4-5-20250929"], "price": {"input": 4.0, "output": 16.0}}
+    data["offerings"]["claude-test-twin"] = anthropic["claude-sonnet-4-5-20250929"]
+    other["offerings"]["claude-test-twin"] = copy
+    path.write_text(json.dumps(data))
+    (seeded_tree / "providers/lmstudio.json").write_text(json.dumps(other))
+    result = runner.invoke(app, ["show", "claude-test-twin", "--root", str(seeded_tree)])
     assert result.exit_code == 2
-    assert "offering amazon-bedrock/claude-sonnet-4-5-20250929" in result.output
-    assert "offering anthropic/claude-sonnet-4-5-20250929" in result.output
+    assert "offering amazon-bedrock/claude-test-twin" in result.output
+    assert "offering lmstudio/claude-test-twin" in result.output
 
 
 @pytest.mark.parametrize("at", ["2026-07-10", "2026-07-20", "2026-11-23"])

@@ -1,0 +1,218 @@
+"""``faimeta`` commands that read the published catalog the way Gate does (``gate_consumer``):
+``price``, ``resolve`` and ``observe``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from refresher.cli_support import AtOption, RootOption, app, fail, now_at, ready_tree
+
+CatalogOption = Annotated[
+    str | None, typer.Option("--catalog", help="A v1 folder or URL (default: the bundled snapshot).")
+]
+
+
+def _catalog(location: str | None):
+    """The catalog at ``location``: the bundled snapshot (None), a URL, or a v1 folder."""
+    import gate_consumer
+    from gate_consumer.loading import load_directory
+
+    if location is None:
+        return gate_consumer.Catalog.load()
+    if location.startswith(("http://", "https://")):
+        return gate_consumer.Catalog.load(location)
+    return load_directory(location)
+
+
+@app.command()
+def resolve(
+    model_id: Annotated[str, typer.Argument(metavar="ID", help="Any id a client sends (see docs/consumer.md).")],
+    provider: Annotated[str | None, typer.Option(help="The provider the request goes to.")] = None,
+    catalog_path: CatalogOption = None,
+    as_json: bool = typer.Option(False, "--json", help="Print the resolution as JSON."),
+):
+    """How an id resolves: the model, how it matched (and which client form was read), the
+    offering it prices on, and the model's offerings, cheapest first (input + output per 1M).
+
+    \b
+    Examples:
+      faimeta resolve claude-sonnet-4-5
+      faimeta resolve gemini/gemini-2.5-flash
+      faimeta resolve arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0
+      faimeta resolve gpt-4o-mini --provider openrouter --json
+    """
+    import gate_consumer
+
+    catalog = _catalog(catalog_path)
+    try:
+        resolution = catalog.resolve(model_id)
+    except gate_consumer.CatalogError as exc:
+        fail(str(exc), 2)
+    try:
+        picked, why_not = catalog.pick_offering(model_id, provider).key, ""
+    except gate_consumer.CatalogError as exc:
+        picked, why_not = None, str(exc)
+    rows = []
+    for offering in resolution.offerings:
+        price = offering.price or {}
+        rows.append({"offering": offering.key, "input": price.get("input"), "output": price.get("output"),
+                     "status": offering.status, "route_type": catalog.provider_info(offering.provider).get("route_type"),
+                     "first_party": offering.provider in catalog.first_party_providers(resolution.model.vendor),
+                     "named": offering.key in resolution.named_keys})
+    rows.sort(key=lambda r: (r["status"] == "retired", r["input"] is None or r["output"] is None,
+                             (r["input"] or 0) + (r["output"] or 0), r["offering"]))
+    if as_json:
+        typer.echo(json.dumps({"id": model_id, "model": resolution.model.id, "name": resolution.model.name,
+                               "matched_by": resolution.matched_by, "read": resolution.read or None,
+                               "provider": provider, "prices_on": picked, "not_one_offering": why_not or None,
+                               "offerings": rows}, indent=2))
+        return
+    typer.echo(f"{model_id} → {resolution.model.id} ({resolution.model.name})")
+    typer.echo(f"  matched by  {resolution.matched_by}" + (f" — {resolution.read}" if resolution.read else ""))
+    typer.echo(f"  prices on   {picked}" if picked else f"  prices on   no single offering: {why_not}")
+    typer.echo(f"  offerings   {len(rows)}, cheapest first (input + output per 1M):")
+    for row in rows:
+        marks = [m for m, on in (("vendor's own", row["first_party"]), ("named by the id", row["named"]),
+                                 (row["status"], row["status"] != "active")) if on]
+        cost = "unpriced" if row["input"] is None or row["output"] is None else f"{row['input']:g} / {row['output']:g}"
+        typer.echo(f"    {row['offering']:<58} {cost:>16}  {row['route_type'] or '':<10} {', '.join(marks)}")
+
+
+@app.command()
+def price(
+    model_id: Annotated[str, typer.Argument(metavar="ID", help="A model id, alias, or provider/upstream-id.")],
+    input_tokens: Annotated[int, typer.Option("--input", min=0, help="Prompt tokens, cached ones included.")] = 0,
+    output_tokens: Annotated[int, typer.Option("--output", min=0, help="Generated tokens, reasoning included.")] = 0,
+    cache_read: Annotated[int, typer.Option(min=0, help="Prompt tokens read from the cache.")] = 0,
+    cache_write: Annotated[int, typer.Option(min=0, help="Prompt tokens written to the 5-minute cache.")] = 0,
+    cache_write_1h: Annotated[int, typer.Option(min=0, help="Prompt tokens written to the 1-hour cache.")] = 0,
+    reasoning: Annotated[int, typer.Option(min=0, help="Output tokens spent on reasoning.")] = 0,
+    input_audio: Annotated[int, typer.Option(min=0, help="Uncached prompt tokens that are audio.")] = 0,
+    input_image: Annotated[int, typer.Option(min=0, help="Uncached prompt tokens that are images.")] = 0,
+    cache_read_audio: Annotated[int, typer.Option(min=0, help="Cache reads that are audio.")] = 0,
+    output_audio: Annotated[int, typer.Option(min=0, help="Output tokens that are audio.")] = 0,
+    output_image: Annotated[int, typer.Option(min=0, help="Output tokens that are images.")] = 0,
+    provider: Annotated[str | None, typer.Option(help="Price on this provider's offering.")] = None,
+    region: Annotated[
+        str | None, typer.Option(help="A region or cross-region profile the offering lists (default: its own price).")
+    ] = None,
+    service_tier: Annotated[
+        str, typer.Option(help="standard, batch, flex or priority.")
+    ] = "standard",
+    at: AtOption = None,
+    catalog_path: CatalogOption = None,
+    as_json: bool = typer.Option(False, "--json", help="Print the quote as JSON."),
+):
+    """Price one request, with the breakdown, the price's source and freshness, and which
+    region, service tier, off-peak window and context tier applied. Audio and image tokens are
+    parts of --input and --output, each at its own price (docs/consumer.md, "Tokens by modality").
+
+    \b
+    Examples:
+      faimeta price claude-sonnet-4-5 --input 12000 --output 800
+      faimeta price us.anthropic.claude-sonnet-4-5-20250929-v1:0 --input 12000 --output 800
+      faimeta price gpt-5 --provider openai --input 1000000 --service-tier flex
+      faimeta price anthropic/claude-sonnet-4.5 --input 250000 --output 1000 --cache-read 200000
+      faimeta price openrouter/anthropic/claude-sonnet-4.5 --input 1000 --output 100 --at 2026-07-20
+      faimeta price google/gemini-2.5-flash --provider google --input 20000 --input-audio 18000 --output 500
+    """
+    import gate_consumer
+
+    catalog = _catalog(catalog_path)
+    usage = gate_consumer.Usage(input_tokens, output_tokens, cache_read, cache_write, cache_write_1h, reasoning,
+                                input_audio_tokens=input_audio, input_image_tokens=input_image,
+                                cache_read_audio_tokens=cache_read_audio, output_audio_tokens=output_audio,
+                                output_image_tokens=output_image)
+    try:
+        offering = catalog.pick_offering(model_id, provider)
+        quote = catalog.price(offering, usage, at=now_at(at) if at else None, region=region, service_tier=service_tier)
+    except (gate_consumer.CatalogError, ValueError) as exc:  # unknown or unpriced id, impossible token counts
+        fail(str(exc), 2)
+    fact = catalog.freshness(offering, offering.price_anchor, now_at(at))  # type: ignore[arg-type]
+    if as_json:
+        typer.echo(json.dumps({**quote.as_dict(), "freshness": fact.freshness.value,
+                               "confirmed_at": fact.confirmed_at, "source_type": fact.source_type}, indent=2))
+        return
+    typer.echo(f"{offering.key} ({offering.model_id}), catalog {quote.catalog_version}")
+    for component, tokens, usd in quote.breakdown:
+        typer.echo(f"  {component:<15} {tokens:>12,}  ${usd:,.6f}")
+    applied = [f"{quote.service_tier} tier"]
+    applied += [f"region {quote.region}"] if quote.region else []
+    applied += ["off-peak hours"] if quote.window else []
+    applied += [f"context tier above {quote.tier:,} input tokens"] if quote.tier is not None else []
+    applied += [f"{', '.join(quote.billed_as_text)} billed as text"] if quote.billed_as_text else []
+    typer.echo(f"  {'total':<15} {'':>12}  ${quote.total_usd:,.6f} ({', '.join(applied)})")
+    when = " (the price that held then)" if quote.historical else ""
+    typer.echo(f"price from {quote.price_source} ({fact.source_type}) as of {quote.price_as_of}{when}; "
+               f"confirmed {fact.confirmed_at}: {fact.freshness.value}")
+
+
+@app.command()
+def observe(
+    paths: Annotated[list[Path], typer.Argument(help="Cassettes (.yaml), JSONL files, or folders of them.")],
+    as_json: bool = typer.Option(False, "--json", help="Every observation and the totals as JSON."),
+    catalog_path: Annotated[
+        str | None, typer.Option("--catalog", help="A v1 folder (default: the bundled snapshot).")
+    ] = None,
+    record: bool = typer.Option(False, "--record", help="Write the agreeing and differing bills into the metadata "
+                                                        "as evidence (source observed-usage)."),
+    root: RootOption = Path("metadata"),
+):
+    """Check the catalog's prices against what providers billed, response by response.
+
+    Reads recorded exchanges — VCR cassettes, or JSONL lines {"provider", "at", "response"} —
+    and prints for each response the offering compared, its tokens, the quote at the response's
+    time, the billed cost, the difference and a verdict (agrees within 2 % or $0.000002, differs,
+    unpriced, unknown-model, invalid-usage, no-usage, no-cost); then the totals per verdict and
+    per upstream. Only model, tokens, cost and time are read: never a prompt.
+
+    \b
+    With --record, a bill that agrees confirms the price facts it exercised (fresh from the
+    bill's date) and one that differs becomes a disagreement in the change report; nothing
+    else changes (docs/consumer.md, "Observed cost").
+
+    \b
+    Examples:
+      faimeta observe ../shared/fixtures/billed/openrouter-usage
+      faimeta observe gate-usage.jsonl --json
+      faimeta observe gate-usage.jsonl --record && faimeta build
+    """
+    import gate_consumer
+    from gate_consumer.loading import load_directory
+    from refresher.observe import observe_paths, summary
+
+    catalog = gate_consumer.Catalog.load() if catalog_path is None else load_directory(catalog_path)
+    try:
+        observations = observe_paths(catalog, paths)
+    except (OSError, ValueError) as exc:
+        fail(str(exc), 2)
+    totals = summary(observations)
+    if record:
+        from refresher.evidence import record_observations
+
+        try:
+            ready_tree(root)
+            totals["recorded"] = record_observations(root, observations, say=lambda line: typer.echo(line, err=True))
+        except ValueError as exc:
+            fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps({"observations": [o.to_json() for o in observations], "summary": totals}, indent=2))
+        return
+    for o in observations:
+        money = (f"quote ${o.quote_usd:.6f} billed ${o.billed_usd:.6f} ({o.difference_usd:+.6f})"
+                 if o.quote_usd is not None and o.billed_usd is not None and o.difference_usd is not None
+                 else f"billed ${o.billed_usd:.6f}" if o.billed_usd is not None else "")
+        typer.echo(f"{o.verdict:<13} {o.offering or o.model or '?'} {money}  [{o.where}]")
+        if o.reason:
+            typer.echo(f"              {o.reason}")
+    typer.echo(f"\n{totals['responses']} responses: " + ", ".join(f"{v} {k}" for k, v in totals["verdicts"].items()))
+    if totals["agreement"] is not None:
+        typer.echo(f"agreement among those compared: {100 * totals['agreement']:.1f} %")
+    for name, counts in totals["by_upstream"].items():
+        typer.echo(f"  {name}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    if record:
+        typer.echo("recorded: " + ", ".join(f"{v} {k}" for k, v in totals["recorded"].items()))

@@ -1,0 +1,114 @@
+"""Which canonical model a new offering serves: one rule for every source.
+
+In order, the first that applies:
+
+1. **The vendor's own API names it an alias** of another model (Mistral lists
+   ``mistral-large-latest`` as an alias of ``mistral-large-2512``): that model, whichever source
+   lists the id, and whatever the vendor's API says in the same run (:func:`run_links`).
+2. **A known alias** of a model (and not a model of its own): that model.
+3. **A dated snapshot** (``claude-haiku-4-5-20251001``, ``gpt-4o-2024-08-06``) of a model that
+   exists or that this run lists: the undated model, and the dated id becomes its alias. Every
+   snapshot the same way; each keeps its own offering and price (an exact offering id always
+   resolves to its own offering), so grouping never changes a price.
+4. Otherwise the canonical id of :mod:`refresher.canonical` (cloud decorations, Vertex ``@``
+   versions, OpenRouter variants, ``[1m]`` and Fireworks' ``p`` removed first).
+
+Deterministic: every answer depends on the tree and on the whole run, never on which source of
+the run is reconciled first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NamedTuple
+
+from refresher.canonical import VendorRules
+from refresher.sources.base import OfferingObservation, Snapshot
+from refresher.store import Tree
+
+__all__ = ["Linker", "RunLinks", "run_links"]
+
+_DATED = re.compile(r"^(?P<base>.+)-(?P<y>20\d\d)-?(?P<m>[01]\d)-?(?P<d>[0-3]\d)$")
+
+
+class RunLinks(NamedTuple):
+    """What the whole run says about linking, gathered before any source is reconciled."""
+
+    vendor_aliases: Mapping[str, str]  # an alias's canonical id (lower case) → the model the vendor's API names
+    models: frozenset[str]  # the canonical ids the run's creating sources list
+
+
+def run_links(tree: Tree, snapshots: Iterable[Snapshot]) -> RunLinks:
+    """The vendor aliases and listed models of one run (rules 1 and 3). An alias two models of
+    the vendor claim is nobody's."""
+    rules = VendorRules(tree.vendor_rules["vendors"])
+    claims: dict[str, set[str]] = {}
+    models: set[str] = set()
+    for snapshot in snapshots:
+        if snapshot.confirms_only:
+            continue
+        for obs in snapshot.offerings:
+            model_id = rules.canonical_model_id(obs.provider, obs.upstream_id)
+            models.add(model_id)
+            vendor = model_id.split("/", 1)[0]
+            if obs.aliases and rules.is_first_party(obs.provider, vendor):
+                for alias in obs.aliases:
+                    alias_id = rules.canonical_model_id(obs.provider, alias).lower()
+                    if alias_id != model_id.lower():
+                        claims.setdefault(alias_id, set()).add(model_id)
+    aliases = {alias: owners.pop() for alias, owners in claims.items() if len(owners) == 1}
+    return RunLinks(aliases, frozenset(models))
+
+
+class Linker:
+    """Links new offerings to models (the module docstring's rule) and keeps every model's
+    aliases unique. ``model_record`` returns a model's record, creating it if needed;
+    ``warn`` reports an alias that cannot be added."""
+
+    def __init__(self, tree: Tree, rules: VendorRules, links: RunLinks,
+                 model_record: Callable[[str], dict[str, Any]], warn: Callable[[str], None]):
+        self.tree = tree
+        self.rules = rules
+        self.links = links
+        self._model_record = model_record
+        self._warn = warn
+        self.alias_owner = {
+            alias.lower(): f"{vendor}/{slug}"
+            for vendor, vf in tree.vendors.items()
+            for slug, model in vf["models"].items()
+            for alias in model.get("aliases", [])
+        }
+
+    def link(self, obs: OfferingObservation) -> str:
+        """The canonical model of a new offering."""
+        model_id = self.rules.canonical_model_id(obs.provider, obs.upstream_id)
+        target = self.links.vendor_aliases.get(model_id.lower())
+        if target is not None:
+            self.add_alias(self._model_record(target), target, obs.upstream_id)
+            return target
+        if not self.exists(model_id) and model_id.lower() in self.alias_owner:
+            return self.alias_owner[model_id.lower()]  # another name of a known model
+        dated = _DATED.match(model_id)
+        if dated and (self.exists(dated["base"]) or dated["base"] in self.links.models):
+            base_id = dated["base"]
+            self.add_alias(self._model_record(base_id), base_id, model_id)
+            return base_id
+        return model_id
+
+    def exists(self, model_id: str) -> bool:
+        vendor, _, slug = model_id.partition("/")
+        return slug in self.tree.vendors.get(vendor, {}).get("models", {})
+
+    def add_alias(self, record: dict[str, Any], model_id: str, alias: str) -> None:
+        """Add ``alias`` to the model's aliases unless it is a model of its own or another's alias."""
+        if alias.lower() != model_id.lower() and self.exists(alias.lower()):
+            self._warn(f"alias {alias!r} of {model_id} is a model of its own; not added")
+            return
+        if alias.lower() == model_id.lower() or alias.lower() == model_id.partition("/")[2].lower():
+            return  # its own name
+        owner = self.alias_owner.setdefault(alias.lower(), model_id)
+        if owner != model_id:
+            self._warn(f"alias {alias!r} of {model_id} already names {owner}; not added")
+        elif alias not in record.get("aliases", []):
+            record["aliases"] = sorted([*record.get("aliases", []), alias])
