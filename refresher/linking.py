@@ -2,6 +2,9 @@
 
 In order, the first that applies:
 
+0. **The provider says the id stands for another of its ids** (OpenRouter's ``alias_target``:
+   ``~anthropic/claude-sonnet-latest`` → ``anthropic/claude-sonnet-4.6``): that id's model —
+   checked on every observation, so a moving ``-latest`` follows its target.
 1. **The vendor's own API names it an alias** of another model (Mistral lists
    ``mistral-large-latest`` as an alias of ``mistral-large-2512``): that model, whichever source
    lists the id, and whatever the vendor's API says in the same run (:func:`run_links`).
@@ -81,7 +84,10 @@ class Linker:
         }
 
     def link(self, obs: OfferingObservation) -> str:
-        """The canonical model of a new offering."""
+        """The canonical model of a new offering (or of one that stands for another: rule 0)."""
+        if obs.alias_of:
+            target = self.tree.providers.get(obs.provider, {}).get("offerings", {}).get(obs.alias_of)
+            return target["model"] if target else self.link(OfferingObservation(obs.provider, obs.alias_of, {}))
         model_id = self.rules.canonical_model_id(obs.provider, obs.upstream_id)
         target = self.links.vendor_aliases.get(model_id.lower())
         if target is not None:

@@ -19,6 +19,7 @@ The rules (DESIGN.md, "Facts, provenance and freshness"):
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -407,6 +408,10 @@ class _Reconciler:
             changed = None
         else:
             changed = False
+        relinked = False
+        if obs.alias_of and not self.snap.confirms_only and changed is not None:
+            target = self.linker.link(obs)  # a moving -latest follows what its provider says it is now
+            relinked, record["model"] = target != record["model"], target
         was_retired = record.get("status") == "retired"
         label = f"{obs.provider}/{obs.upstream_id}"
         obs = self._listed_regions_only(obs, provider.get("regions"))
@@ -416,7 +421,7 @@ class _Reconciler:
         if changed is not None:
             if was_retired and record.get("status") != "retired":
                 self.summary.revived += 1
-            elif changed_now:
+            elif changed_now or relinked:
                 self.summary.changed += 1
             else:
                 self.summary.unchanged += 1
@@ -424,7 +429,7 @@ class _Reconciler:
             if self.rules.canonical_model_id(obs.provider, obs.upstream_id) != record["model"]:
                 # another name of the model (a snapshot, an alias): the model's own facts — its
                 # name, release date — are not this name's
-                obs = OfferingObservation(obs.provider, obs.upstream_id, obs.facts, {}, obs.aliases)
+                obs = dataclasses.replace(obs, model_facts={})
             self.model(record["model"], obs)
 
     def _listed_regions_only(self, obs: OfferingObservation, listed: list[str] | None) -> OfferingObservation:
@@ -437,7 +442,7 @@ class _Reconciler:
         for name in sorted(set(regions) - set(kept)):
             self.summary.unmapped[f"region {name[:40]} not listed by {obs.provider}"] += 1
         facts = {k: v for k, v in obs.facts.items() if k != "price.regions"} | ({"price.regions": kept} if kept else {})
-        return OfferingObservation(obs.provider, obs.upstream_id, facts, obs.model_facts, obs.aliases)
+        return dataclasses.replace(obs, facts=facts)
 
     def _model_record(self, model_id: str) -> dict[str, Any]:
         """The canonical model's record, created (and counted) if it is new."""

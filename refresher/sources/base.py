@@ -78,13 +78,17 @@ class ProviderObservation:
 @dataclass(frozen=True)
 class OfferingObservation:
     """One offering as a source lists it. ``facts`` use offering fact paths (``price.input``…);
-    ``model_facts`` the canonical model's (``release_date``…); ``aliases`` other names of the model."""
+    ``model_facts`` the canonical model's (``release_date``…); ``aliases`` other names of the model;
+    ``alias_of`` the provider's own id of the model this one stands for (a moving ``-latest``)."""
 
     provider: str
     upstream_id: str
     facts: dict[str, Any]
     model_facts: dict[str, Any] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
+    #: another upstream id of the same provider whose model this one serves, as the provider
+    #: says it today (OpenRouter's ``alias_target`` of ``~anthropic/claude-sonnet-latest``)
+    alias_of: str | None = None
 
 
 @dataclass(frozen=True)

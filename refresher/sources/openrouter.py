@@ -81,6 +81,7 @@ class ORModel(Upstream):
     id: str
     canonical_slug: str | None = None
     hugging_face_id: str | None = None
+    alias_target: str | None = None  # what a ~vendor/…-latest id stands for today
     name: str
     context_length: int | None = None
     architecture: Architecture | None = None
@@ -138,12 +139,14 @@ def _offering(m: ORModel) -> OfferingObservation:
         except ValueError:
             cutoff = None
     aliases = tuple(sorted({a for a in (m.canonical_slug, m.hugging_face_id) if a and a != m.id and _acceptable(a)}))
+    target = m.alias_target if m.alias_target and m.alias_target != m.id and _acceptable(m.alias_target) else None
     return OfferingObservation(
         PROVIDER,
         upstream_id,
         drop_none(facts),
-        drop_none({"name": _model_name(m.name), "knowledge_cutoff": cutoff}),
+        {} if target else drop_none({"name": _model_name(m.name), "knowledge_cutoff": cutoff}),
         aliases,
+        target,
     )
 
 
