@@ -8,7 +8,10 @@ file on every lookup): the defaults in ``metadata/gate_routes.json`` plus an ope
 Gate's hard rules, which every entry here keeps: ``recommended_model`` and ``last_reviewed``
 (exactly ``YYYY-MM-DD``) are always present; numbers are JSON numbers; an unknown value is left
 out, never ``null``; a missing price is absent, never 0, and each entry carries its own complete
-``pricing``. Freshness is computed against the build time.
+``pricing``; every entry states its context window and input cap; freshness values are the ones
+Gate knows. Freshness is computed against the build time. A route's optional ``lane`` (Gate's
+canonical lane model, ``anthropic/sonnet-4.6``) adds an offering keyed the way Gate's router
+looks prices up.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from gate_consumer import Catalog, CatalogError, Freshness, Offering
 from gate_consumer.facts import OFFERING_FACTS
 from gate_consumer.provenance import record_provenance
 
-__all__ = ["GateExport", "documents", "export", "load_routes", "route_key"]
+__all__ = ["GATE_FRESHNESS", "GateExport", "documents", "export", "load_routes", "route_key"]
 
 PROVIDERS_SCHEMA = "fusionaize-provider-catalog/v1.4"
 OFFERINGS_SCHEMA = "fusionaize-offering-catalog/v1"
@@ -33,8 +36,10 @@ _PROVIDER_TYPE = {"direct": "direct", "cloud": "direct", "aggregator": "aggregat
                   "subscription": "oauth"}
 _AUTH = {"local": ["none"], "subscription": ["oauth"]}
 _OFFICIAL = {"provider-api", "provider-docs", "manual-review"}
-_GATE_FRESHNESS = {Freshness.FRESH: "fresh", Freshness.MANUAL: "fresh", Freshness.AGING: "stale",
-                   Freshness.STALE: "stale"}
+# our freshness → the values Gate's cost-truth report counts (fresh, aging, stale, unknown): an
+# open disagreement between sources is "stale" to Gate (check before trusting), untracked "unknown"
+GATE_FRESHNESS = {Freshness.FRESH: "fresh", Freshness.MANUAL: "fresh", Freshness.AGING: "aging",
+                  Freshness.STALE: "stale", Freshness.CONFLICT: "stale", Freshness.UNTRACKED: "unknown"}
 _TIER_STATUS = {"active": "active", "deprecated": "deprecated", "preview": "preview", "retired": "expired"}
 
 
@@ -64,7 +69,7 @@ def _pricing(catalog: Catalog, offering: Offering, now: datetime) -> dict[str, A
         "source_type": fact.source_type,
         **({"source_url": source["url"]} if source.get("url") else {}),
         "refreshed_at": fact.confirmed_at[:10],
-        "freshness_status": _GATE_FRESHNESS.get(catalog.price_freshness(offering, now), "unknown"),
+        "freshness_status": GATE_FRESHNESS[catalog.price_freshness(offering, now)],
     }
 
 
@@ -102,10 +107,14 @@ def _entry(catalog: Catalog, offering: Offering, now: datetime) -> dict[str, Any
         entry["pricing"] = pricing
     if info.get("docs_url"):
         entry["official_source_url"] = info["docs_url"]
-    if offering.limit("context"):
-        entry["context_window"] = offering.limit("context")
-    if offering.limit("input"):
-        entry["limits"] = {"max_input_tokens": offering.limit("input")}
+    # Always both, from the offering or its model: without them Gate keeps its own 262,144-token
+    # cap for a route whose context window is 200,000. A prompt is never longer than the window.
+    context = offering.limit("context") or _model_limit(model, "context")
+    max_input = offering.limit("input") or _model_limit(model, "input") or context
+    if context:
+        entry["context_window"] = context
+    if max_input:
+        entry["limits"] = {"max_input_tokens": max_input}
     inputs = [m for m in offering.modalities("input") if m in ("text", "image", "audio")]
     outputs = [m for m in offering.modalities("output") if m in ("text", "image")]
     if inputs:
@@ -115,9 +124,15 @@ def _entry(catalog: Catalog, offering: Offering, now: datetime) -> dict[str, Any
     return entry
 
 
+def _model_limit(model: Any, name: str) -> int | None:
+    value = (model.record.get("limits") or {}).get(name)
+    return value if isinstance(value, int) and value > 0 else None
+
+
 def export(catalog: Catalog, routes: Mapping[str, Mapping[str, str]], now: datetime) -> GateExport:
-    """Entries for ``routes`` (route key → ``{"provider", "model"}``; ``model`` is any id the
-    catalog resolves on that provider)."""
+    """Entries for ``routes`` (route key → ``{"provider", "model", "lane"?}``; ``model`` is any id
+    the catalog resolves on that provider, ``lane`` Gate's canonical lane model for the route
+    (``anthropic/sonnet-4.6``): the name Gate's router looks an offering up by)."""
     result = GateExport({}, {})
     for key, route in sorted(routes.items()):
         try:
@@ -129,12 +144,16 @@ def export(catalog: Catalog, routes: Mapping[str, Mapping[str, str]], now: datet
         result.providers[key] = entry
         if "pricing" not in entry:
             result.unpriced.append(key)
-        result.offerings[key] = {
-            "offering_id": key,
-            "model_id": offering.upstream_id,
-            "provider_id": key,
-            **({"pricing": entry["pricing"]} if "pricing" in entry else {}),
-        }
+        # Gate looks an offering up by exact (model_id, provider_id): the router by the route's
+        # lane model, the CLI and analytics by the configured model — one entry for each name
+        for offering_id, model_id in ((key, offering.upstream_id), (f"{key}@lane", route.get("lane"))):
+            if model_id:
+                result.offerings[offering_id] = {
+                    "offering_id": offering_id,
+                    "model_id": model_id,
+                    "provider_id": key,
+                    **({"pricing": entry["pricing"]} if "pricing" in entry else {}),
+                }
     return result
 
 
@@ -152,7 +171,7 @@ def documents(result: GateExport, *, generated_at: str, source_repo: str) -> dic
 
 
 def load_routes(path: Path) -> dict[str, dict[str, str]]:
-    """A route mapping file: ``{"routes": {"<route key>": {"provider": …, "model": …}}}``.
+    """A route mapping file: ``{"routes": {"<route key>": {"provider": …, "model": …, "lane"?: …}}}``.
     Raises ``ValueError`` naming the file and what is wrong."""
     from refresher.jsonio import JsonProblem, loads_strict
 
@@ -163,6 +182,7 @@ def load_routes(path: Path) -> dict[str, dict[str, str]]:
     routes = data.get("routes") if isinstance(data, dict) else None
     if not isinstance(routes, dict) or not all(
         isinstance(r, dict) and isinstance(r.get("provider"), str) and isinstance(r.get("model"), str)
+        and isinstance(r.get("lane", ""), str)
         for r in routes.values()
     ):
         raise ValueError(f'{path}: expected {{"routes": {{"<route key>": {{"provider": ..., "model": ...}}}}}}')

@@ -108,14 +108,15 @@ def test_gate_reads_every_entry_the_way_it_does(gate_dir: Path) -> None:
         assert isinstance(entry["recommended_model"], str) and entry["recommended_model"], key
         assert date.fromisoformat(entry["last_reviewed"]).isoformat() == entry["last_reviewed"], key
         assert all(value is not None for _, value in _walk(entry)), key  # absent, never null
-        if "context_window" in entry:
-            assert type(entry["context_window"]) is int and entry["context_window"] >= 1
+        # always both: else Gate keeps its own 262,144-token cap on a 200,000-token window
+        assert type(entry["context_window"]) is int and entry["context_window"] >= 1, key
+        assert 1 <= entry["limits"]["max_input_tokens"] <= entry["context_window"], key
         pricing = entry.get("pricing")
         if pricing is not None:
             for name in ("input_cost_per_1m", "output_cost_per_1m", "cache_read_cost_per_1m"):
                 if name in pricing:
                     assert type(pricing[name]) in (int, float), (key, name)
-            assert pricing["freshness_status"] in ("fresh", "stale", "unknown")
+            assert pricing["freshness_status"] in ("fresh", "aging", "stale", "unknown")  # what Gate counts
             date.fromisoformat(pricing["refreshed_at"])
         assert entry["provider_type"] in ("direct", "aggregator", "oauth", "local", "wallet-router")
         assert entry["tier_status"] in ("active", "deprecated", "expired", "preview")
@@ -135,6 +136,25 @@ def test_gate_finds_offerings_by_model_and_provider(gate_dir: Path) -> None:
     for key, entry in providers.items():
         offering = by_pair[entry["recommended_model"], key]
         assert offering.get("pricing") == entry.get("pricing")
+    # Gate's router looks a price up by the route's lane model (lane_registry): one entry each
+    routes = json.loads((REPO / "metadata/gate_routes.json").read_text())["routes"]
+    for key, route in routes.items():
+        if "lane" in route:
+            assert by_pair[route["lane"], key]["pricing"] == providers[key]["pricing"], key
+    assert by_pair["anthropic/sonnet-4.6", "anthropic-sonnet"]["pricing"]["input_cost_per_1m"] == 3
+
+
+@pytest.mark.parametrize(("ours", "gates"), [
+    ("fresh", "fresh"), ("manual", "fresh"), ("aging", "aging"), ("stale", "stale"),
+    ("conflict", "stale"),  # sources disagree: check before trusting
+    ("untracked", "unknown"),
+])
+def test_every_freshness_maps_to_a_value_gate_knows(ours: str, gates: str) -> None:
+    from gate_consumer import Freshness
+    from refresher.gate_compat import GATE_FRESHNESS
+
+    assert GATE_FRESHNESS[Freshness(ours)] == gates
+    assert set(GATE_FRESHNESS) == set(Freshness)
 
 
 def test_strict_fails_on_a_route_it_cannot_export(tmp_path: Path) -> None:
