@@ -97,7 +97,7 @@ def filled_cache(directory: Path) -> str:
         def log_message(self, *args: object) -> None:
             pass
 
-    handler = functools.partial(Quiet, directory=str(REPO / "gate_consumer" / "_data"))
+    handler = functools.partial(Quiet, directory=str(REPO / "consumer" / "gate_consumer" / "_data"))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/v1/"
@@ -242,7 +242,7 @@ def main() -> None:
 
     from gate_consumer._checks import check_files
 
-    bundle = REPO / "gate_consumer" / "_data" / "v1"
+    bundle = REPO / "consumer" / "gate_consumer" / "_data" / "v1"
     files = {p.relative_to(bundle).as_posix(): p.read_bytes() for p in bundle.rglob("*.json")
              if p.name != "manifest.json"}
     import json

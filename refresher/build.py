@@ -43,7 +43,9 @@ __all__ = [
 SCHEMA_VERSION = "1.0"
 #: The files of v1/ the consumer needs, and so what is bundled inside gate_consumer.
 BUNDLED = ("manifest.json", "index.json", "models.json", "providers/")
-BUNDLE_DIR = Path(__file__).resolve().parent.parent / "gate_consumer" / "_data" / "v1"
+#: where the snapshot bundled in the gate-consumer distribution lives, relative to the repository
+BUNDLE_PATH = Path("consumer") / "gate_consumer" / "_data" / "v1"
+BUNDLE_DIR = Path(__file__).resolve().parent.parent / BUNDLE_PATH
 
 _MODEL_KEYS = ("name", "aliases", "family", "release_date", "knowledge_cutoff", "open_weights", "status", "limits",
                "modalities", "capabilities", "provenance")
@@ -236,7 +238,8 @@ def build(tree: Tree, out: Path, *, schema_dir: Path, built_at: str | None = Non
 
 
 def write_bundle(out: Path, bundle_dir: Path = BUNDLE_DIR) -> list[str]:
-    """Copy the consumer's files of a build (:data:`BUNDLED`) into ``gate_consumer/_data/v1``."""
+    """Copy the consumer's files of a build (:data:`BUNDLED`) into ``gate_consumer/_data/v1``, and
+    write the distribution's version (:func:`package_version`) beside the package."""
     source = out / "v1"
     files = {
         path.relative_to(source).as_posix(): path.read_text(encoding="utf-8")
@@ -251,15 +254,38 @@ def write_bundle(out: Path, bundle_dir: Path = BUNDLE_DIR) -> list[str]:
     new = json.loads(files["manifest.json"])
     if current is not None and (current["catalog_version"], current["files"]) == (new["catalog_version"], new["files"]):
         files["manifest.json"] = (bundle_dir / "manifest.json").read_text(encoding="utf-8")  # same data: no churn
-    return _replace_dir(bundle_dir, files)
+        new = current
+    written = _replace_dir(bundle_dir, files)
+    if write_atomic(bundle_dir.parent.parent / "_version.py", _version_module(new, json.loads(files["index.json"]))):
+        written.append("_version.py")
+    return written
+
+
+def package_version(checked_at: str) -> str:
+    """The gate-consumer version of a snapshot whose newest source check was at ``checked_at``:
+    ``2026-11-20T04:05:34Z`` → ``2026.11.20.405`` (PEP 440: date, then hour and minute). The same
+    data always gets the same version."""
+    day, _, clock = checked_at.partition("T")
+    year, month, date = (int(part) for part in day.split("-"))
+    return f"{year}.{month}.{date}.{int(clock[:2] + clock[3:5] or 0)}"
+
+
+def _version_module(manifest: Mapping[str, Any], index: Mapping[str, Any]) -> str:
+    checked = max((s["succeeded_at"] for s in index.get("sources", {}).values() if s.get("succeeded_at")),
+                  default=manifest["built_at"])
+    return (
+        '"""Written by ``faimeta build``: the version of the snapshot bundled in this package."""\n\n'
+        f'__version__ = "{package_version(checked)}"\n'
+        f'CATALOG_VERSION = "{manifest["catalog_version"]}"\n'
+    )
 
 
 def refresh_bundle(tree: Tree, repo_dir: Path) -> list[str]:
-    """Rebuild the snapshot bundled in ``repo_dir/gate_consumer`` from ``tree``."""
+    """Rebuild the snapshot bundled in ``repo_dir``'s gate-consumer distribution from ``tree``."""
     import tempfile
 
     # Built "at" the newest check of a source, not the wall clock: the same refresh gives the
     # same bundle, so a re-run that learns nothing new finds the refresh branch unchanged.
     with tempfile.TemporaryDirectory(prefix="faimeta-bundle-") as scratch:
         build(tree, Path(scratch), schema_dir=repo_dir / "schema", built_at=last_checked(tree) or None, repo=repo_dir)
-        return write_bundle(Path(scratch), repo_dir / "gate_consumer" / "_data" / "v1")
+        return write_bundle(Path(scratch), repo_dir / BUNDLE_PATH)

@@ -353,10 +353,10 @@ def build(
     manifest = result.manifest
     typer.echo(f"v1: catalog {manifest['catalog_version']}, {len(manifest['files'])} files, "
                f"{sum(f['size'] for f in manifest['files'].values()):,} bytes, {len(result.written)} changed")
-    bundle_dir = repo / "gate_consumer" / "_data" / "v1"
+    bundle_dir = repo / builder.BUNDLE_PATH
     if bundle and bundle_dir.is_dir():
         changed = builder.write_bundle(out, bundle_dir)
-        typer.echo(f"gate_consumer/_data/v1: {len(changed)} file(s) changed")
+        typer.echo(f"{builder.BUNDLE_PATH.as_posix()}: {len(changed)} file(s) changed")
     try:
         routes = dict(gate_compat.load_routes(root / "gate_routes.json"))
         if gate_routes is not None:

@@ -233,9 +233,10 @@ def open_refresh_pr(
 
     repo_dir = root.resolve().parent
     paths = [root.name]
-    if (repo_dir / "gate_consumer" / "_data" / "v1").is_dir():
+    bundle = builder.BUNDLE_PATH
+    if (repo_dir / bundle).is_dir():
         builder.refresh_bundle(load_tree(root), repo_dir)
-        paths.append("gate_consumer/_data/v1")
+        paths.extend([bundle.as_posix(), (bundle.parent.parent / "_version.py").as_posix()])
     report = compare(before, load_tree(root), run=run)
     write_atomic(repo_dir / "reports" / f"{lane}.json", dumps(report.to_json()))
     paths.append(f"reports/{lane}.json")

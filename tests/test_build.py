@@ -55,7 +55,7 @@ def test_the_bundled_snapshot_is_a_fresh_build_of_metadata(tmp_path: Path) -> No
     fresh = _files(tmp_path / "v1")
     for rel, data in _files(BUNDLE_DIR).items():
         if rel != "manifest.json":
-            assert data == fresh[rel], f"gate_consumer/_data/v1/{rel} differs from a fresh build"
+            assert data == fresh[rel], f"consumer/gate_consumer/_data/v1/{rel} differs from a fresh build"
     assert {r for r in fresh if r.startswith("providers/")} == {r for r in _files(BUNDLE_DIR) if r.startswith("providers/")}
 
 
@@ -151,7 +151,7 @@ def test_gate_finds_offerings_by_model_and_provider(gate_dir: Path) -> None:
 ])
 def test_every_freshness_maps_to_a_value_gate_knows(ours: str, gates: str) -> None:
     from gate_consumer import Freshness
-    from refresher.gate_compat import GATE_FRESHNESS
+    from gate_consumer.gate_entries import GATE_FRESHNESS
 
     assert GATE_FRESHNESS[Freshness(ours)] == gates
     assert set(GATE_FRESHNESS) == set(Freshness)

@@ -467,7 +467,7 @@ def test_describe_says_how_old_the_prices_are(site: Site, tmp_path: Path) -> Non
 
 
 def test_the_bundled_snapshot_passes_the_checks_a_download_must_pass() -> None:
-    bundled = Path(__file__).resolve().parent.parent / "gate_consumer" / "_data" / "v1"
+    bundled = Path(__file__).resolve().parent.parent / "consumer" / "gate_consumer" / "_data" / "v1"
     files = {p.relative_to(bundled).as_posix(): p.read_bytes() for p in bundled.rglob("*.json")
              if p.name != "manifest.json"}
     check_files(files, "bundled ")
@@ -488,7 +488,7 @@ _JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
     max_leaves=6,
 )
-_BUNDLE = Path(__file__).resolve().parent.parent / "gate_consumer" / "_data" / "v1"
+_BUNDLE = Path(__file__).resolve().parent.parent / "consumer" / "gate_consumer" / "_data" / "v1"
 
 
 def _anthropic_only() -> tuple[dict[str, bytes], dict]:

@@ -115,8 +115,8 @@ def checkout(seeded_tree: Path, tmp_path: Path) -> Path:
     shutil.copytree(seeded_tree, work / "metadata")
     shutil.copytree(REPO / "schema", work / "schema")
     shutil.copy(REPO / ".gitignore", work / ".gitignore")  # as in the real repository: the lock stays out
-    (work / "gate_consumer" / "_data" / "v1").mkdir(parents=True)
-    (work / "gate_consumer" / "_data" / "v1" / ".keep").write_text("")
+    (work / "consumer" / "gate_consumer" / "_data" / "v1").mkdir(parents=True)
+    (work / "consumer" / "gate_consumer" / "_data" / "v1" / ".keep").write_text("")
     git(work, "add", "-A")
     git(work, "commit", "-m", "seed")
     git(work, "remote", "add", "origin", str(origin))
@@ -174,7 +174,7 @@ def test_first_run_opens_the_pr_second_updates_it_third_does_nothing(checkout: P
     changed = git(origin, "diff", "--name-only", "main", "refresh/modelsdev").splitlines()
     assert "metadata/providers/anthropic.json" in changed and "reports/modelsdev.json" in changed
     assert not any(".faimeta" in path for path in changed)  # the lock never travels
-    assert "gate_consumer/_data/v1/index.json" in changed
+    assert "consumer/gate_consumer/_data/v1/index.json" in changed
 
     github.requests.clear()
     second = _run(checkout, github, _replay(tmp_path, "r2", 30.0, "2026-07-21T00:00:00Z"))

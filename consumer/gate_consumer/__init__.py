@@ -8,6 +8,7 @@ Standard library only. Nothing here touches the network at import time::
     quote.total_usd, quote.breakdown, catalog.freshness(catalog.pick_offering("claude-sonnet-4-5"))
 """
 
+from gate_consumer._version import CATALOG_VERSION, __version__
 from gate_consumer.catalog import (
     Catalog,
     FactFreshness,
@@ -29,6 +30,7 @@ from gate_consumer.pricing import Quote, Usage
 from gate_consumer.provenance import FactProvenance, decode_provenance, encode_provenance
 
 __all__ = [
+    "CATALOG_VERSION",
     "AmbiguousModelError",
     "BilledCheck",
     "Candidate",
@@ -50,6 +52,7 @@ __all__ = [
     "UnknownModelError",
     "UnpricedError",
     "Usage",
+    "__version__",
     "candidates",
     "compute_freshness",
     "decode_provenance",

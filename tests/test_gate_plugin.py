@@ -1,0 +1,158 @@
+"""gate_consumer inside the real Gate: faigate 2.7.0, installed from tests/fixtures/gate/ into a
+virtual environment of its own with consumer/, driven through its FastAPI app against a fake
+upstream on 127.0.0.1 (tests/gate_harness.py) — with the one-line hook file and without it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+GATE = REPO / "tests" / "fixtures" / "gate" / "faigate-2.7.0-102bfa3.tar.gz"
+HARNESS = REPO / "tests" / "gate_harness.py"
+
+
+@pytest.fixture(scope="module")
+def gate_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Python of a fresh virtual environment with Gate 2.7.0 and gate-consumer (only:
+    not the refresher's dependencies)."""
+    venv = tmp_path_factory.mktemp("gate") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    # aiosqlite is in Gate's requirements.txt, not its pyproject
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(GATE), "aiosqlite",
+                    "-e", str(REPO / "consumer")], check=True, timeout=900)
+    return python
+
+
+def _run_gate(python: Path, work: Path, *flags: str) -> dict:
+    work.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run([str(python), str(HARNESS), str(work), *flags], cwd=work, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def with_plugin(gate_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return _run_gate(gate_python, tmp_path_factory.mktemp("with"))
+
+
+@pytest.fixture(scope="module")
+def without_plugin(gate_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return _run_gate(gate_python, tmp_path_factory.mktemp("without"), "--without-plugin")
+
+
+def test_every_request_succeeds_either_way(with_plugin: dict, without_plugin: dict) -> None:
+    for report in (with_plugin, without_plugin):
+        assert {route: r["status"] for route, r in report["routes"].items()} == dict.fromkeys(report["routes"], 200)
+
+
+def test_recorded_cost_is_the_catalogs_price_instead_of_zero(with_plugin: dict, without_plugin: dict) -> None:
+    """12,000 prompt and 800 completion tokens per request (Gate passes no cached tokens for an
+    OpenAI-compatible route)."""
+    assert without_plugin["cost_usd"]["anthropic-sonnet"] == 0.0  # Gate alone: $0 without a pricing block
+    assert with_plugin["cost_usd"]["anthropic-sonnet"] == pytest.approx(12_000 * 3 / 1e6 + 800 * 15 / 1e6)
+    assert with_plugin["cost_usd"]["deepseek-chat"] > 0
+
+
+def test_an_explicit_operator_price_wins_even_at_zero(with_plugin: dict) -> None:
+    assert with_plugin["cost_usd"]["subscription-sonnet"] == 0.0
+    assert with_plugin["pricing"]["subscription-sonnet"] == {}  # Gate's own lookup (its config has the price)
+
+
+def test_an_unresolvable_route_keeps_gates_behaviour_and_says_so_once(with_plugin: dict, without_plugin: dict) -> None:
+    assert with_plugin["cost_usd"]["local-llm"] == without_plugin["cost_usd"]["local-llm"] == 0.0
+    named = [line for line in with_plugin["logs"] if "route local-llm keeps Gate's own pricing" in line]
+    assert len(named) == 1 and "'my-own-finetune' is not in the catalog" in named[0]
+
+
+def test_estimates_use_context_tiers(with_plugin: dict, without_plugin: dict) -> None:
+    """Gemini 2.5 Pro at 250,000 prompt tokens: 2.5 / 15 per 1M above 200,000 — Gate alone
+    estimates at the base price, half of it."""
+    assert with_plugin["estimate_250k"]["google-gemini-pro"] == pytest.approx(250_000 * 2.5 / 1e6 + 1_000 * 15 / 1e6)
+    assert without_plugin["estimate_250k"]["google-gemini-pro"] != with_plugin["estimate_250k"]["google-gemini-pro"]
+
+
+def test_pricing_lookups_carry_source_and_freshness(with_plugin: dict) -> None:
+    sonnet = with_plugin["pricing"]["anthropic-sonnet"]
+    assert (sonnet["input"], sonnet["output"], sonnet["cache_read"]) == (3, 15, 0.3)
+    assert sonnet["freshness_status"] in ("fresh", "aging", "stale", "unknown")
+    assert sonnet["source_type"] == "community-catalog" and sonnet["source_url"].startswith("https://")
+
+
+def test_the_cost_truth_report_counts_the_catalogs_freshness(with_plugin: dict, without_plugin: dict) -> None:
+    truth = with_plugin["catalog"]["cost_truth"]
+    assert truth["tracked_with_pricing"] >= 3  # the resolvable routes: Sonnet, DeepSeek, Gemini Pro
+    assert sum(truth["pricing_freshness"].values()) == truth["tracked_with_pricing"]
+    assert truth["tracked_with_pricing"] > without_plugin["catalog"]["cost_truth"]["tracked_with_pricing"]
+
+
+def test_the_intent_hook_applies_in_a_route_preview(with_plugin: dict, without_plugin: dict) -> None:
+    assert "fusionaize-intent" in with_plugin["preview"]["applied_hooks"]
+    assert "fusionaize-intent: claude-3-5-haiku-20241022 → eco" in with_plugin["preview"]["hook_notes"]
+    assert "fusionaize-intent" not in without_plugin["preview"].get("applied_hooks", [])
+
+
+def _in_gate(python: Path, code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(python), "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120,
+                          cwd=python.parent)
+
+
+def test_the_contract_every_wrapped_gate_function_exists_with_its_parameters(gate_python: Path) -> None:
+    done = _in_gate(gate_python, """
+        import inspect, json
+        from gate_consumer import gate_plugin
+        targets = gate_plugin._check_gate()
+        print(json.dumps(sorted(f"{m}.{p}" for m, p in targets)))
+    """)
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)) == len(__import__("gate_consumer.gate_plugin").gate_plugin.CONTRACT)
+
+
+def test_installing_twice_changes_nothing_and_uninstall_restores_gate(gate_python: Path) -> None:
+    done = _in_gate(gate_python, """
+        import faigate.provider_catalog as pc, faigate.metrics as metrics
+        from gate_consumer import gate_plugin
+        own = (pc._get_pricing_for_provider_and_model, metrics.MetricsStore.log_request)
+        gate_plugin.install()
+        wrapped = (pc._get_pricing_for_provider_and_model, metrics.MetricsStore.log_request)
+        gate_plugin.install()
+        assert (pc._get_pricing_for_provider_and_model, metrics.MetricsStore.log_request) == wrapped
+        assert wrapped[0] is not own[0] and wrapped[0].__wrapped__ is own[0]
+        gate_plugin.uninstall()
+        assert (pc._get_pricing_for_provider_and_model, metrics.MetricsStore.log_request) == own
+        print("ok")
+    """)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    ("faigate.__version__ = '2.9.0'", "Gate 2.9.0 is not a supported version"),
+    ("import faigate.cost as c; c._get_pricing_for_provider_and_model = lambda provider_id, model=None: {}",
+     "faigate.cost._get_pricing_for_provider_and_model('provider_id', 'model') does not take"),
+    ("import faigate.router as r; del r._estimated_request_cost_usd_with_lane",
+     "faigate.router._estimated_request_cost_usd_with_lane is missing"),
+])
+def test_a_gate_it_does_not_fit_is_left_alone_and_told_loudly(gate_python: Path, change: str, reason: str) -> None:
+    done = _in_gate(gate_python, f"""
+        import logging, faigate
+        logging.basicConfig(level=logging.ERROR)
+        import faigate.provider_catalog as pc
+        {change}
+        own = pc._get_pricing_for_provider_and_model
+        from gate_consumer import gate_plugin
+        registered = []
+        gate_plugin.register(lambda name, fn: registered.append(name))
+        assert registered == [] and gate_plugin.state() is None
+        assert pc._get_pricing_for_provider_and_model is own
+        print("left alone")
+    """)
+    assert done.returncode == 0 and "left alone" in done.stdout, done.stderr
+    assert "gate_consumer plugin disabled, Gate runs without it" in done.stderr and reason in done.stderr
