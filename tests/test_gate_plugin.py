@@ -27,7 +27,7 @@ def gate_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     python = venv / "bin" / "python"
     # aiosqlite is in Gate's requirements.txt, not its pyproject
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(GATE), "aiosqlite",
-                    "-e", str(REPO / "consumer")], check=True, timeout=900)
+                    "-e", str(REPO / "consumer"), "pytest", "pytest-asyncio"], check=True, timeout=900)
     return python
 
 
@@ -156,3 +156,41 @@ def test_a_gate_it_does_not_fit_is_left_alone_and_told_loudly(gate_python: Path,
     """)
     assert done.returncode == 0 and "left alone" in done.stdout, done.stderr
     assert "gate_consumer plugin disabled, Gate runs without it" in done.stderr and reason in done.stderr
+
+
+# Gate's own tests of its catalog, routing, offerings and hooks
+GATE_TESTS = ("tests/test_provider_catalog.py", "tests/test_provider_catalog_api.py", "tests/test_routing.py",
+              "tests/test_routing_dimensions.py", "tests/test_router_offerings_packages.py",
+              "tests/test_request_hooks.py")
+
+
+def _gate_test_outcomes(python: Path, source: Path, *plugin: str) -> dict[str, str]:
+    done = subprocess.run([str(python), "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", *plugin, *GATE_TESTS],
+                          cwd=source, capture_output=True, text=True, timeout=900,
+                          env={"PATH": str(python.parent), "PYTHONPATH": str(source), "HOME": str(source)})
+    outcomes = {}
+    for line in done.stdout.splitlines():
+        word, _, test = line.partition(" ")
+        if word in ("PASSED", "FAILED", "ERROR"):
+            outcomes[test.split(" - ")[0]] = word
+    assert outcomes, done.stdout[-2000:] + done.stderr[-2000:]
+    return outcomes
+
+
+def test_gates_own_tests_fail_nothing_with_the_plugin_they_pass_without(gate_python: Path, tmp_path: Path) -> None:
+    """Gate's source, without its faigate/ folder (the installed package is the one under test;
+    the folder would shadow it), its tests run twice: as they are, and with the plugin installed."""
+    import tarfile
+
+    with tarfile.open(GATE) as archive:
+        members = [m for m in archive.getmembers() if not m.name.startswith("faigate-2.7.0/faigate/")]
+        archive.extractall(tmp_path, members=members, filter="data")
+    source = tmp_path / "faigate-2.7.0"
+    (source / "gate_consumer_installed.py").write_text(
+        "def pytest_configure(config):\n    from gate_consumer import gate_plugin\n\n    gate_plugin.install()\n")
+    without = _gate_test_outcomes(gate_python, source)
+    with_plugin = _gate_test_outcomes(gate_python, source, "-p", "gate_consumer_installed")
+    assert set(with_plugin) == set(without) and len(without) > 50
+    broken = [test for test, outcome in without.items() if outcome == "PASSED" and with_plugin[test] != "PASSED"]
+    assert broken == []
+
