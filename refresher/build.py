@@ -10,6 +10,8 @@ Layout of the output folder (``dist/``)::
     v1/providers/<slug>.json  one provider with all its offerings (what the consumer loads lazily)
     v1/catalog.json           index and every provider in one file
     v1/schema/*.schema.json   the JSON Schemas of the metadata files
+    v1/changes.json, .atom    the change feed (JSON Feed 1.1, Atom), and v1/changes/<provider>.*
+                              per provider (see :mod:`refresher.feeds`)
     compat/gate/...           the two files today's Gate reads (see :mod:`refresher.gate_compat`)
 
 Everything is deterministic except ``built_at`` (and ``git_commit``) in the manifest:
@@ -32,6 +34,7 @@ from typing import Any
 
 from gate_consumer._time import format_instant, utc_now
 from gate_consumer.catalog import Catalog
+from refresher.feeds import feed_files
 from refresher.jsonio import dumps, write_atomic
 from refresher.store import Tree
 
@@ -141,6 +144,7 @@ def build_files(tree: Tree, schema_dir: Path) -> dict[str, str]:
     if confirmed_range is not None:  # how old the data is, for describe() without reading every provider
         index["prices_confirmed"] = dict(zip(("oldest", "newest"), confirmed_range, strict=True))
     files = {f"providers/{slug}.json": compact(doc) for slug, doc in providers.items()}
+    files.update(feed_files(tree))
     files["index.json"] = compact(index)
     files["models.json"] = compact(details)
     full_models = {m: {**details["models"][m], **entry} for m, entry in index["models"].items()}

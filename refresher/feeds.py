@@ -1,0 +1,179 @@
+"""Change feeds: ``v1/changes.json`` (JSON Feed 1.1) and ``v1/changes.atom`` (Atom 1.0), for the
+whole catalog and per provider (``v1/changes/<provider>.json`` / ``.atom``).
+
+One entry per price change (from ``price_history``: the price that held until then, and the
+one that replaced it), new offering (the first observation of any of its facts), retirement
+(``retired_at``) and conflict between sources (each recorded disagreement, from when its source
+first said it) — with before → after, the source, the date, and a link to the offering on the
+catalog's site (``../models/<vendor>/<model>.html#<offering>``, beside ``v1/``). Newest first:
+the catalog's last :data:`MAX_ENTRIES`, each provider's last :data:`MAX_PROVIDER_ENTRIES`. Deterministic: built from the records' own dates, never from the
+build time, so the same metadata always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from gate_consumer.facts import OFFERING_FACTS
+from gate_consumer.provenance import record_provenance
+from refresher.store import Tree
+
+__all__ = ["MAX_ENTRIES", "MAX_PROVIDER_ENTRIES", "Change", "atom_feed", "changes", "feed_files", "json_feed", "offering_page"]
+
+MAX_ENTRIES = 500  # the catalog's feed
+MAX_PROVIDER_ENTRIES = 100  # each provider's: its most recent changes
+FEED_TITLE = "fusionAIze metadata: catalog changes"
+_TAG = "tag:fusionaize.ai,2026:metadata"
+_SHOWN = ("input", "output", "cache_read", "cache_write")
+
+
+@dataclass(frozen=True, order=True)
+class Change:
+    """One entry: ``kind`` is ``price-change``, ``new-offering``, ``retired`` or ``conflict``."""
+
+    at: str
+    kind: str
+    offering: str  # provider/upstream-id
+    model: str
+    title: str
+    summary: str
+    source: str
+
+    @property
+    def id(self) -> str:
+        return f"{_TAG}:{self.kind}:{self.offering}@{self.at}"
+
+    @property
+    def provider(self) -> str:
+        return self.offering.partition("/")[0]
+
+
+def offering_page(model: str, offering: str) -> str:
+    """The offering's place on the site, relative to the site's root."""
+    return f"models/{model}.html#{offering}"
+
+
+def changes(tree: Tree) -> list[Change]:
+    """Every change the records tell of, newest first (ties in a stable order)."""
+    found: list[Change] = []
+    for provider, record in sorted(tree.providers.items()):
+        for upstream_id, offering in sorted(record["offerings"].items()):
+            found.extend(_offering_changes(f"{provider}/{upstream_id}", offering))
+    return sorted(found, key=lambda c: (c.at, c.kind, c.offering, c.summary), reverse=True)
+
+
+def _offering_changes(key: str, offering: Mapping[str, Any]) -> Iterable[Change]:
+    model = offering["model"]
+    facts = record_provenance(offering, OFFERING_FACTS)
+    if facts:
+        first = min(facts.values(), key=lambda p: (p.as_of, p.source))
+        price = offering.get("price") or {}
+        shown = ", ".join(f"{k} {price[k]:g}" for k in _SHOWN if isinstance(price.get(k), (int, float)))
+        yield Change(first.as_of, "new-offering", key, model, f"New: {key}",
+                     f"{key} serves {model}" + (f" at {shown} USD per 1M tokens" if shown else ", unpriced"),
+                     first.source)
+    history = offering.get("price_history") or []
+    for i, entry in enumerate(history):
+        if i + 1 < len(history):
+            after, source = history[i + 1]["price"], history[i + 1]["source"]
+        else:
+            after = offering.get("price") or {}
+            anchor = facts.get("price.input") or facts.get("price.output")
+            source = anchor.source if anchor else entry["source"]
+        moves = _moves(entry["price"], after)
+        yield Change(entry["until"], "price-change", key, model, f"Price: {key} {moves or 'changed'}",
+                     f"{moves or 'the price changed'} (was {entry['source']} since {entry['as_of'][:10]})", source)
+    if offering.get("status") == "retired" and offering.get("retired_at"):
+        yield Change(offering["retired_at"], "retired", key, model, f"Retired: {key}",
+                     f"{key} is no longer listed by its sources", facts["name"].source if "name" in facts else "")
+    current = {p: _value(offering, p) for p in offering.get("disagreements", {})}
+    for path, entries in sorted((offering.get("disagreements") or {}).items()):
+        for entry in entries:
+            said = json.dumps(entry["value"], sort_keys=True)
+            yield Change(entry["as_of"], "conflict", key, model, f"Conflict: {key} {path}",
+                         f"{entry['source']} says {path} is {said}; the catalog keeps "
+                         f"{json.dumps(current[path], sort_keys=True)}", entry["source"])
+
+
+def _value(record: Mapping[str, Any], path: str) -> Any:
+    value: Any = record
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _moves(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
+    parts = []
+    for name in _SHOWN:
+        old, new = before.get(name), after.get(name)
+        if old != new and (old is not None or new is not None):
+            pct = f" ({(new - old) / old * 100:+.1f} %)" if isinstance(old, (int, float)) and old and \
+                isinstance(new, (int, float)) else ""
+            parts.append(f"{name} {_num(old)} → {_num(new)}{pct}")
+    return ", ".join(parts)
+
+
+def _num(value: Any) -> str:
+    return "none" if value is None else f"{value:g}" if isinstance(value, (int, float)) else str(value)
+
+
+def json_feed(entries: list[Change], *, title: str, feed_path: str, prefix: str) -> dict[str, Any]:
+    """A JSON Feed 1.1 document; ``prefix`` leads from the feed's folder to the site."""
+    return {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": title,
+        "home_page_url": f"{prefix}index.html",
+        "feed_url": feed_path,
+        "description": "Price changes, new offerings, retirements and conflicts between sources, newest first.",
+        "language": "en",
+        "items": [{
+            "id": change.id,
+            "url": prefix + offering_page(change.model, change.offering),
+            "title": change.title,
+            "content_text": f"{change.summary}. Source: {change.source or 'unknown'}, as of {change.at}.",
+            "date_published": change.at,
+            "tags": [change.kind, change.provider],
+            "_fusionaize": {"kind": change.kind, "offering": change.offering, "model": change.model,
+                            "source": change.source},
+        } for change in entries],
+    }
+
+
+def atom_feed(entries: list[Change], *, title: str, feed_id: str, prefix: str) -> str:
+    """An Atom 1.0 document (RFC 4287): ``updated`` is the newest entry's date."""
+    updated = entries[0].at if entries else "1970-01-01T00:00:00Z"
+    lines = ['<?xml version="1.0" encoding="utf-8"?>', '<feed xmlns="http://www.w3.org/2005/Atom">',
+             f"  <id>{escape(feed_id)}</id>", f"  <title>{escape(title)}</title>",
+             f"  <updated>{updated}</updated>", "  <author><name>fusionAIze metadata</name></author>",
+             f"  <link rel=\"alternate\" href={quoteattr(prefix + 'index.html')}/>"]
+    for change in entries:
+        lines += ["  <entry>", f"    <id>{escape(change.id)}</id>", f"    <title>{escape(change.title)}</title>",
+                  f"    <updated>{change.at}</updated>",
+                  f"    <link rel=\"alternate\" href={quoteattr(prefix + offering_page(change.model, change.offering))}/>",
+                  f"    <category term={quoteattr(change.kind)}/>",
+                  f"    <summary>{escape(change.summary)}. Source: {escape(change.source or 'unknown')}, "
+                  f"as of {change.at}.</summary>", "  </entry>"]
+    lines.append("</feed>")
+    return "\n".join(lines) + "\n"
+
+
+def feed_files(tree: Tree) -> dict[str, str]:
+    """The feed files of ``v1/``: path → text."""
+    every = changes(tree)
+    files: dict[str, str] = {}
+    scopes: list[tuple[str, str, list[Change]]] = [("changes", FEED_TITLE, every)]
+    for provider in sorted(tree.providers):
+        mine = [c for c in every if c.provider == provider]
+        if mine:
+            scopes.append((f"changes/{provider}", f"{FEED_TITLE} ({provider})", mine))
+    for path, title, entries in scopes:
+        prefix = "../" * (path.count("/") + 1)  # from v1/ (or v1/changes/) to the site beside it
+        kept = entries[:MAX_ENTRIES if path == "changes" else MAX_PROVIDER_ENTRIES]
+        files[f"{path}.json"] = json.dumps(json_feed(kept, title=title, feed_path=f"{path.rpartition('/')[2]}.json",
+                                                     prefix=prefix), ensure_ascii=False, separators=(",", ":")) + "\n"
+        files[f"{path}.atom"] = atom_feed(kept, title=title, feed_id=f"{_TAG}:{path}", prefix=prefix)
+    return files
