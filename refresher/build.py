@@ -13,6 +13,7 @@ Layout of the output folder (``dist/``)::
     v1/changes.json, .atom    the change feed (JSON Feed 1.1, Atom), and v1/changes/<provider>.*
                               per provider (see :mod:`refresher.feeds`)
     compat/gate/...           the two files today's Gate reads (see :mod:`refresher.gate_compat`)
+    index.html, models/, providers/, compare.html, assets/   the static site (:mod:`refresher.site`)
 
 Everything is deterministic except ``built_at`` (and ``git_commit``) in the manifest:
 ``catalog_version`` is derived from the content. The ledger is folded into each offering as
@@ -233,12 +234,32 @@ def _replace_dir(target: Path, files: Mapping[str, str]) -> list[str]:
     return written
 
 
-def build(tree: Tree, out: Path, *, schema_dir: Path, built_at: str | None = None, repo: Path | None = None) -> BuildResult:
-    """Write ``out/v1`` (see the module docstring); return the manifest and what changed."""
+def build(tree: Tree, out: Path, *, schema_dir: Path, built_at: str | None = None, repo: Path | None = None,
+          site: bool = True) -> BuildResult:
+    """Write ``out/v1`` and the site beside it (see the module docstring); return the manifest
+    and what changed."""
     files = build_files(tree, schema_dir)
     manifest = manifest_for(files, tree, built_at=built_at or build_time(), commit=git_commit(repo or Path.cwd()))
-    written = _replace_dir(out / "v1", {**files, "manifest.json": dumps(manifest)})
-    return BuildResult(out, manifest, [f"v1/{rel}" for rel in written])
+    written = [f"v1/{rel}" for rel in _replace_dir(out / "v1", {**files, "manifest.json": dumps(manifest)})]
+    if site:
+        written += write_site(tree, out)
+    return BuildResult(out, manifest, written)
+
+
+def write_site(tree: Tree, out: Path) -> list[str]:
+    """The static site beside ``out/v1`` (:mod:`refresher.site`), read through the consumer from
+    the files just written; stale pages of models that went away are removed."""
+    from gate_consumer.loading import load_directory
+    from refresher.feeds import changes
+    from refresher.site import site_files
+
+    files = site_files(load_directory(out / "v1"), changes(tree), last_checked(tree) or build_time())
+    written = [rel for rel, text in sorted(files.items()) if write_atomic(out / rel, text)]
+    for folder in ("models", "providers"):
+        for path in sorted((out / folder).rglob("*.html")):
+            if path.relative_to(out).as_posix() not in files:
+                path.unlink()
+    return written
 
 
 def write_bundle(out: Path, bundle_dir: Path = BUNDLE_DIR) -> list[str]:
@@ -291,5 +312,6 @@ def refresh_bundle(tree: Tree, repo_dir: Path) -> list[str]:
     # Built "at" the newest check of a source, not the wall clock: the same refresh gives the
     # same bundle, so a re-run that learns nothing new finds the refresh branch unchanged.
     with tempfile.TemporaryDirectory(prefix="faimeta-bundle-") as scratch:
-        build(tree, Path(scratch), schema_dir=repo_dir / "schema", built_at=last_checked(tree) or None, repo=repo_dir)
+        build(tree, Path(scratch), schema_dir=repo_dir / "schema", built_at=last_checked(tree) or None, repo=repo_dir,
+              site=False)
         return write_bundle(Path(scratch), repo_dir / BUNDLE_PATH)

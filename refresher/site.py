@@ -1,0 +1,287 @@
+"""The catalog as a static site, written by ``faimeta build`` beside ``v1/`` (``dist/``):
+
+    index.html                    every model: search (any id form), filters, cheapest price
+    models/<vendor>/<model>.html  a model: its offerings in price order, each price with its
+                                  freshness badge and, expanded, its source, dates and the
+                                  sources that agree or disagree; price history; changes
+    providers/<provider>.html     a provider: its cost-truth counts, its sources' ages
+    compare.html                  up to four models side by side, with a cost calculator
+    search.json                   every name an id can take (lower case) → its model
+    assets/site.css, site.js      small, no framework
+
+Server-rendered: every page reads without JavaScript; JavaScript adds search, filters and the
+calculator. Freshness is judged at the newest source check (the data's date, so the same data
+gives the same bytes) and said so on every page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from gate_consumer._time import parse_instant
+from gate_consumer.catalog import Catalog, Model, Offering
+from gate_consumer.id_forms import CLIENT_PREFIXES
+from refresher.feeds import Change
+
+__all__ = ["site_files"]
+
+_ASSETS = Path(__file__).parent / "site_assets"
+_BADGES = ("fresh", "aging", "stale", "conflict", "manual", "untracked")
+
+
+def site_files(catalog: Catalog, changes: list[Change], judged_at: str) -> dict[str, str]:
+    """Every file of the site: path (relative to ``dist/``) → text."""
+    now = parse_instant(judged_at)
+    by_offering: dict[str, list[Change]] = {}
+    for change in changes:
+        by_offering.setdefault(change.offering, []).append(change)
+    rows, compare_data, files = [], {}, {}
+    for model_id in catalog.model_ids:
+        model = catalog.model(model_id)
+        offerings = _in_price_order(catalog.offerings_of(model))
+        rows.append(_index_row(catalog, model, offerings, now))
+        compare_data[model_id] = {"name": model.name, "offerings": [_price_data(o) for o in offerings if o.price]}
+        files[f"models/{model_id}.html"] = _model_page(catalog, model, offerings, by_offering, now, judged_at)
+    for provider in catalog.provider_ids:
+        files[f"providers/{provider}.html"] = _provider_page(catalog, provider, now, judged_at)
+    files["index.html"] = _index_page(catalog, rows, judged_at)
+    files["compare.html"] = _compare_page(judged_at)
+    files["search.json"] = json.dumps(_search_index(catalog), separators=(",", ":"), sort_keys=True) + "\n"
+    files["prices.json"] = json.dumps(compare_data, separators=(",", ":"), sort_keys=True) + "\n"
+    files["assets/site.css"] = (_ASSETS / "site.css").read_text(encoding="utf-8")
+    files["assets/site.js"] = (_ASSETS / "site.js").read_text(encoding="utf-8").replace(
+        "__CLIENT_PREFIXES__", json.dumps(sorted(CLIENT_PREFIXES)))
+    return files
+
+
+# -- data -----------------------------------------------------------------------------------
+
+def _in_price_order(offerings: Iterable[Offering]) -> list[Offering]:
+    def key(o: Offering) -> tuple[Any, ...]:
+        price = o.price or {}
+        both = price.get("input") is not None and price.get("output") is not None
+        return (o.status == "retired", not both, (price.get("input") or 0) + (price.get("output") or 0), o.key)
+
+    return sorted(offerings, key=key)
+
+
+def _price_data(offering: Offering) -> dict[str, Any]:
+    """What the calculator needs: the standard price and its context tiers (pricing.py's rules)."""
+    price = offering.price or {}
+    keep = ("input", "output", "cache_read")
+    return {"offering": offering.key, **{k: price[k] for k in keep if k in price},
+            "tiers": [{"above": t["above_input_tokens"], **{k: t[k] for k in keep if k in t}}
+                      for t in sorted(price.get("tiers") or (), key=lambda t: t["above_input_tokens"])]}
+
+
+def _search_index(catalog: Catalog) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for model_id in catalog.model_ids:
+        model = catalog.model(model_id)
+        for name in (model_id, model_id.partition("/")[2], *model.aliases, *model.offering_keys,
+                     *(k.partition("/")[2] for k in model.offering_keys)):
+            names.setdefault(name.lower(), model_id)
+    return names
+
+
+def _badge(status: Any, title: str = "") -> str:
+    value = getattr(status, "value", status) or "untracked"
+    return f'<span class="badge {escape(value)}" title="{escape(title or value)}">{escape(value)}</span>'
+
+
+def _usd(value: Any) -> str:
+    return "—" if value is None else f"${value:g}"
+
+
+# -- pages ----------------------------------------------------------------------------------
+
+def _page(title: str, body: str, depth: int, judged_at: str) -> str:
+    up = "../" * depth
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)} · fusionAIze metadata</title>
+<link rel="stylesheet" href="{up}assets/site.css">
+<link rel="alternate" type="application/atom+xml" title="Catalog changes" href="{up}v1/changes.atom">
+<link rel="alternate" type="application/feed+json" title="Catalog changes" href="{up}v1/changes.json">
+</head>
+<body data-root="{up}">
+<header><a class="home" href="{up}index.html">fusionAIze metadata</a>
+<nav><a href="{up}index.html">Models</a> <a href="{up}compare.html">Compare</a>
+<a href="{up}v1/changes.atom">Changes (Atom)</a> <a href="{up}v1/changes.json">(JSON Feed)</a></nav></header>
+<main>
+{body}
+</main>
+<footer>Freshness as of the newest source check, {escape(judged_at)}. Every price shows where it came from.</footer>
+<script src="{up}assets/site.js"></script>
+</body>
+</html>
+"""
+
+
+def _index_row(catalog: Catalog, model: Model, offerings: list[Offering], now: datetime) -> str:
+    priced = [o for o in offerings if (o.price or {}).get("input") is not None and o.status != "retired"]
+    cheapest = priced[0] if priced else None
+    status = catalog.price_freshness(cheapest, now) if cheapest else None
+    record = model.record
+    inputs = " ".join((record.get("modalities") or {}).get("input") or ())
+    providers = " ".join(sorted({o.provider for o in offerings}))
+    free = "free" if any((o.price or {}).get("input") == 0 and (o.price or {}).get("output") == 0 for o in priced) \
+        else "paid"
+    agreeing = "2" if cheapest and cheapest.price_sources >= 2 else "1"
+    price = (f"{_usd(cheapest.price.get('input'))} / {_usd(cheapest.price.get('output'))}"  # type: ignore[union-attr]
+             if cheapest else "unpriced")
+    return (f'<tr data-providers="{escape(providers)}" data-modalities="{escape(inputs)}" '
+            f'data-freshness="{escape(getattr(status, "value", "untracked"))}" data-free="{free}" '
+            f'data-sources="{agreeing}"><td><a href="models/{escape(model.id)}.html">{escape(model.name)}</a>'
+            f'<div class="id">{escape(model.id)}</div></td><td>{len(offerings)}</td>'
+            f'<td>{escape(price)}{" at " + escape(cheapest.provider) if cheapest else ""}</td>'
+            f'<td>{_badge(status) if status else ""}</td></tr>')
+
+
+def _index_page(catalog: Catalog, rows: list[str], judged_at: str) -> str:
+    options = "".join(f'<option value="{escape(p)}">{escape(p)}</option>' for p in catalog.provider_ids)
+    badges = "".join(f'<option value="{b}">{b}</option>' for b in _BADGES)
+    body = f"""<h1>Models and what they cost</h1>
+<form class="search" role="search" onsubmit="return false">
+<label for="q">Find a model by any id</label>
+<input id="q" name="q" type="search" placeholder="claude-sonnet-4.5, us.anthropic.claude-…-v1:0, gemini/gemini-2.5-flash" autocomplete="off">
+<output id="hit" for="q" aria-live="polite"></output>
+<label for="f-provider">Provider</label><select id="f-provider"><option value="">any</option>{options}</select>
+<label for="f-modality">Input</label><select id="f-modality"><option value="">any</option><option>image</option><option>audio</option><option>video</option><option>pdf</option></select>
+<label for="f-freshness">Freshness</label><select id="f-freshness"><option value="">any</option>{badges}</select>
+<label for="f-free">Price</label><select id="f-free"><option value="">any</option><option value="free">free</option><option value="paid">paid</option></select>
+<label for="f-sources">Sources</label><select id="f-sources"><option value="">any</option><option value="2">2 or more agree</option></select>
+</form>
+<p id="count">{len(rows)} models</p>
+<table id="models"><thead><tr><th scope="col">Model</th><th scope="col">Offerings</th>
+<th scope="col">Cheapest (input / output per 1M)</th><th scope="col">Freshness</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody></table>"""
+    return _page("Models", body, 0, judged_at)
+
+
+def _model_page(catalog: Catalog, model: Model, offerings: list[Offering], changes: Mapping[str, list[Change]],
+                now: datetime, judged_at: str) -> str:
+    depth = model.id.count("/") + 1
+    up = "../" * depth
+    blocks = [_offering_block(catalog, o, changes.get(o.key, []), now, up) for o in offerings]
+    aliases = ", ".join(escape(a) for a in model.aliases) or "—"
+    body = f"""<h1>{escape(model.name)}</h1>
+<p class="id">{escape(model.id)} · other names: {aliases}</p>
+<p><a href="{up}compare.html?m={escape(model.id)}">Compare with other models</a></p>
+<h2>Offerings, cheapest first</h2>
+<table class="offerings"><thead><tr><th scope="col">Offering</th><th scope="col">Input</th><th scope="col">Output</th>
+<th scope="col">Cache read</th><th scope="col">Freshness</th></tr></thead><tbody>
+{"".join(_offering_row(catalog, o, now, up) for o in offerings)}
+</tbody></table>
+{"".join(blocks)}"""
+    return _page(model.name, body, depth, judged_at)
+
+
+def _offering_row(catalog: Catalog, offering: Offering, now: datetime, up: str) -> str:
+    price = offering.price or {}
+    status = catalog.price_freshness(offering, now) if price else None
+    cells = "".join(f'<td class="price" data-component="{k}">{_usd(price.get(k))}</td>'
+                    for k in ("input", "output", "cache_read"))
+    retired = " (retired)" if offering.status == "retired" else ""
+    return (f'<tr id="{escape(offering.key)}"><td><a href="#detail-{escape(offering.key)}">{escape(offering.key)}</a>'
+            f'{retired} <a class="provider" href="{up}providers/{escape(offering.provider)}.html">provider</a></td>'
+            f'{cells}<td>{_badge(status) if status else "unpriced"}</td></tr>')
+
+
+def _offering_block(catalog: Catalog, offering: Offering, changes: list[Change], now: datetime, up: str) -> str:
+    facts = []
+    for fact in catalog.price_facts(offering, now):
+        agree = ", ".join(escape(a) for a in fact.agreeing) or "no other source"
+        others = offering.record.get("disagreements", {}).get(fact.path, [])
+        disagree = "; ".join(f"{escape(d['source'])} says {escape(json.dumps(d['value']))} ({escape(d['as_of'][:10])})"
+                             for d in others) or "none"
+        facts.append(f"<li><details><summary><code>{escape(fact.path)}</code> = {escape(json.dumps(fact.value))} "
+                     f"{_badge(fact.freshness)}</summary><dl>"
+                     f"<dt>source</dt><dd>{escape(fact.source)} ({escape(fact.source_type)})</dd>"
+                     f"<dt>as of</dt><dd>{escape(fact.as_of)}</dd><dt>last confirmed</dt><dd>{escape(fact.confirmed_at)}</dd>"
+                     f"<dt>agree</dt><dd>{agree}</dd><dt>disagree</dt><dd>{disagree}</dd></dl></details></li>")
+    history = _history_svg(offering)
+    log = "".join(f"<li>{escape(c.at[:10])} {escape(c.kind)}: {escape(c.summary)} ({escape(c.source)})</li>"
+                  for c in changes[:20]) or "<li>no change recorded</li>"
+    return (f'<section class="offering" id="detail-{escape(offering.key)}"><h3>{escape(offering.key)}</h3>'
+            f'<ul class="facts">{"".join(facts) or "<li>no price known</li>"}</ul>{history}'
+            f'<h4>Changes</h4><ul class="changes">{log}</ul></section>')
+
+
+def _history_svg(offering: Offering) -> str:
+    """The input price over time, from ``price_history`` and the current price (a step line)."""
+    points = [(e["as_of"], e["price"].get("input")) for e in offering.record.get("price_history", ())]
+    current = (offering.price or {}).get("input")
+    if not points or current is None:
+        return ""
+    anchor = offering.provenance("price.input").as_of if (offering.price or {}).get("input") is not None else None
+    points.append((anchor or points[-1][0], current))
+    points = [(t, v) for t, v in points if v is not None]
+    times = [parse_instant(t).timestamp() for t, _ in points]
+    low, high = min(times), max(times) + 1
+    top = max(v for _, v in points) or 1
+    coords = []
+    for (_, value), when in zip(points, times, strict=True):
+        x = 10 + 280 * (when - low) / (high - low)
+        y = 90 - 80 * value / top
+        if coords:
+            coords.append(f"{x:.1f},{coords[-1].split(',')[1]}")
+        coords.append(f"{x:.1f},{y:.1f}")
+    coords.append(f"290,{coords[-1].split(',')[1]}")
+    label = "; ".join(f"{t[:10]}: {v:g}" for t, v in points)
+    return (f'<figure><svg class="history" viewBox="0 0 300 100" role="img" aria-label="input price history: {escape(label)}">'
+            f'<polyline points="{" ".join(coords)}" fill="none" stroke="currentColor" stroke-width="2"/></svg>'
+            f"<figcaption>Input price per 1M tokens: {escape(label)}</figcaption></figure>")
+
+
+def _provider_page(catalog: Catalog, provider: str, now: datetime, judged_at: str) -> str:
+    (row,) = catalog.freshness_report(now, [provider])
+    info = catalog.provider_info(provider)
+    counts = "".join(f"<tr><th scope=\"row\">{k}</th><td>{getattr(row, k)}</td></tr>"
+                     for k in ("tracked", "fresh", "aging", "stale", "conflict", "manual", "untracked", "unpriced"))
+    sources = []
+    for name in sorted(catalog._index.get("sources", {})):
+        source = catalog.source_info(name)
+        if source.get("provider") in (None, provider) and source.get("succeeded_at"):
+            age = (now - parse_instant(source["succeeded_at"])).days
+            sources.append(f"<tr><td>{escape(name)}</td><td>{escape(catalog.source_type(name, provider))}</td>"
+                           f"<td>{escape(source['succeeded_at'])}</td><td>{age} days</td></tr>")
+    offerings = _in_price_order(catalog.provider_offerings(provider))
+    listing = "".join(f'<li><a href="../models/{escape(o.model_id)}.html#{escape(o.key)}">{escape(o.upstream_id)}</a></li>'
+                      for o in offerings)
+    body = f"""<h1>{escape(info.get('name', provider))}</h1>
+<p class="id">{escape(provider)} · {escape(info.get('route_type', ''))} · {escape(info.get('base_url') or '')}</p>
+<p><a href="../v1/changes/{escape(provider)}.atom">Changes of this provider (Atom)</a></p>
+<h2>Cost truth</h2><table class="status"><tbody>{counts}</tbody></table>
+<p>Oldest price confirmation: {escape(row.oldest_price_confirmed or '—')}</p>
+<h2>Sources</h2><table><thead><tr><th scope="col">source</th><th scope="col">type here</th>
+<th scope="col">last checked</th><th scope="col">age</th></tr></thead><tbody>{"".join(sources)}</tbody></table>
+<h2>Offerings ({len(offerings)})</h2><ul class="columns">{listing}</ul>"""
+    return _page(info.get("name", provider), body, 1, judged_at)
+
+
+def _compare_page(judged_at: str) -> str:
+    body = """<h1>Compare models</h1>
+<p>Up to four models side by side; the calculator prices each offering exactly as
+<code>gate_consumer</code>'s <code>Catalog.price</code> does (standard tier: uncached input,
+cache reads, output, the context tier above its threshold).</p>
+<form class="calculator" onsubmit="return false">
+<label for="c-models">Models (ids, comma separated)</label><input id="c-models" size="60">
+<label for="c-input">Input tokens</label><input id="c-input" type="number" min="0" value="10000">
+<label for="c-cached">of which cached</label><input id="c-cached" type="number" min="0" value="0">
+<label for="c-output">Output tokens</label><input id="c-output" type="number" min="0" value="1000">
+<button id="c-run" type="button">Price</button>
+</form>
+<noscript><p>The calculator needs JavaScript; every model page reads without it.</p></noscript>
+<table id="c-result"><thead><tr><th scope="col">Model</th><th scope="col">Offering</th><th scope="col">USD</th></tr></thead><tbody></tbody></table>"""
+    return _page("Compare", body, 0, judged_at)

@@ -1,0 +1,146 @@
+"""The static site (refresher/site.py), built by `faimeta build` and read in a real browser: the
+distribution's Chromium, driven by Playwright (no browser download), against a local server.
+Without Chromium this fails — it never skips."""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import gate_consumer
+from gate_consumer import Usage
+from refresher.cli import app
+from tests.conftest import REPO
+
+SCREENSHOTS = Path(__file__).parent.parent / ".cache" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    result = CliRunner().invoke(app, ["build", "--root", str(REPO / "metadata"), "--out", str(out), "--no-bundle"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def url(site: Path) -> Iterator[str]:
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def page(url: str) -> Iterator[object]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.fail("Chromium is not installed (apt-get install chromium; .ci/run does it): the site is untested")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        yield page
+        browser.close()
+
+
+def _shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    assert (SCREENSHOTS / f"{name}.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize(("query", "model"), [
+    ("claude-sonnet-4.5", "anthropic/claude-sonnet-4.5"),
+    ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic/claude-sonnet-4.5"),  # a Bedrock profile
+    ("gemini/gemini-2.5-flash", "google/gemini-2.5-flash"),  # a client's route prefix
+    ("claude-sonnet-4-5[1m]", "anthropic/claude-sonnet-4.5"),
+])
+def test_search_finds_a_model_by_any_of_its_ids(page, url: str, query: str, model: str) -> None:
+    page.goto(url + "index.html")
+    page.fill("#q", query)
+    link = page.locator("#hit-link")
+    link.wait_for()
+    assert link.inner_text() == f"{query} → {model}"
+    _shot(page, f"search-{model.replace('/', '-')}")
+
+
+def test_the_model_page_shows_prices_with_their_freshness_and_where_they_came_from(page, url: str) -> None:
+    page.goto(url + "index.html")
+    page.fill("#q", "claude-sonnet-4.5")
+    page.locator("#hit-link").click()
+    page.wait_for_url("**/models/anthropic/claude-sonnet-4.5.html")
+    assert page.locator("h1").inner_text() == "Claude Sonnet 4.5"
+    row = page.locator('tr[id="anthropic/claude-sonnet-4-5"]')
+    assert row.locator('td[data-component="input"]').inner_text() == "$3"
+    assert row.locator(".badge").inner_text() in ("fresh", "aging", "stale", "conflict", "manual", "untracked")
+    detail = page.locator('section[id="detail-anthropic/claude-sonnet-4-5"] details').first
+    detail.locator("summary").click()
+    assert "source" in detail.inner_text() and "last confirmed" in detail.inner_text()
+    _shot(page, "model-claude-sonnet-4.5")
+
+
+def test_the_calculator_computes_what_catalog_price_computes(page, url: str) -> None:
+    page.goto(url + "compare.html?m=anthropic/claude-sonnet-4.5")
+    for field, value in (("#c-input", "250000"), ("#c-cached", "10000"), ("#c-output", "1000")):
+        page.fill(field, value)
+    page.click("#c-run")
+    cell = page.locator('#c-result tr[data-offering="anthropic/claude-sonnet-4-5"] td.usd')
+    cell.wait_for()
+    catalog = gate_consumer.Catalog.load()
+    quote = catalog.price("anthropic/claude-sonnet-4-5", Usage(250_000, 1_000, cache_read_tokens=10_000))
+    assert quote.tier == 200_000  # the long-context tier, in both
+    assert float(cell.inner_text()) == quote.total_usd
+    _shot(page, "compare")
+
+
+def test_the_compare_view_takes_up_to_four_models(page, url: str) -> None:
+    page.goto(url + "compare.html")
+    page.fill("#c-models", "claude-sonnet-4.5, gpt-4o, gemini-2.5-flash, deepseek-chat, mistral-large-latest")
+    page.click("#c-run")
+    page.locator("#c-result tbody tr").first.wait_for()
+    models = {page.locator("#c-result tbody tr").nth(i).locator("td").first.inner_text()
+              for i in range(page.locator("#c-result tbody tr").count())}
+    assert len(models) == 4 and "mistral/mistral-large-2512" not in models
+
+
+def test_filters_narrow_the_model_list(page, url: str) -> None:
+    page.goto(url + "index.html")
+    total = int(page.locator("#count").inner_text().split()[0])
+    page.select_option("#f-provider", "anthropic")
+    shown = int(page.locator("#count").inner_text().split()[0])
+    assert 0 < shown < total
+    page.select_option("#f-modality", "audio")
+    assert int(page.locator("#count").inner_text().split()[0]) <= shown
+
+
+def test_every_page_reads_without_javascript(site: Path) -> None:
+    model = (site / "models" / "anthropic" / "claude-sonnet-4.5.html").read_text()
+    assert "<noscript>" not in model and 'data-component="input">$3<' in model  # rendered by the build
+    provider = (site / "providers" / "anthropic.html").read_text()
+    assert "Cost truth" in provider and "changes/anthropic.atom" in provider
+    index = (site / "index.html").read_text()
+    assert 'type="application/atom+xml"' in index and index.count("<tr ") > 1000
+
+
+def test_the_site_is_the_same_bytes_for_the_same_metadata(site: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    result = CliRunner().invoke(app, ["build", "--root", str(REPO / "metadata"), "--out", str(again), "--no-bundle"])
+    assert result.exit_code == 0
+    for name in ("index.html", "search.json", "prices.json", "models/anthropic/claude-sonnet-4.5.html"):
+        assert (again / name).read_bytes() == (site / name).read_bytes(), name
+    search = json.loads((site / "search.json").read_text())
+    assert search["us.anthropic.claude-sonnet-4-5-20250929-v1:0"] == "anthropic/claude-sonnet-4.5"
