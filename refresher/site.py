@@ -32,6 +32,7 @@ __all__ = ["site_files"]
 
 _ASSETS = Path(__file__).parent / "site_assets"
 _BADGES = ("fresh", "aging", "stale", "conflict", "manual", "untracked")
+_CAPABILITIES = ("tools", "reasoning", "structured_output", "attachments")
 
 
 def site_files(catalog: Catalog, changes: list[Change], judged_at: str) -> dict[str, str]:
@@ -133,12 +134,14 @@ def _index_row(catalog: Catalog, model: Model, offerings: list[Offering], now: d
     record = model.record
     inputs = " ".join((record.get("modalities") or {}).get("input") or ())
     providers = " ".join(sorted({o.provider for o in offerings}))
+    capabilities = " ".join(sorted({name for o in offerings for name in _CAPABILITIES if o.capability(name)}))
     free = "free" if any((o.price or {}).get("input") == 0 and (o.price or {}).get("output") == 0 for o in priced) \
         else "paid"
     agreeing = "2" if cheapest and cheapest.price_sources >= 2 else "1"
     price = (f"{_usd(cheapest.price.get('input'))} / {_usd(cheapest.price.get('output'))}"  # type: ignore[union-attr]
              if cheapest else "unpriced")
     return (f'<tr data-providers="{escape(providers)}" data-modalities="{escape(inputs)}" '
+            f'data-capabilities="{escape(capabilities)}" '
             f'data-freshness="{escape(getattr(status, "value", "untracked"))}" data-free="{free}" '
             f'data-sources="{agreeing}"><td><a href="models/{escape(model.id)}.html">{escape(model.name)}</a>'
             f'<div class="id">{escape(model.id)}</div></td><td>{len(offerings)}</td>'
@@ -155,6 +158,7 @@ def _index_page(catalog: Catalog, rows: list[str], judged_at: str) -> str:
 <input id="q" name="q" type="search" placeholder="claude-sonnet-4.5, us.anthropic.claude-…-v1:0, gemini/gemini-2.5-flash" autocomplete="off">
 <output id="hit" for="q" aria-live="polite"></output>
 <label for="f-provider">Provider</label><select id="f-provider"><option value="">any</option>{options}</select>
+<label for="f-capability">Capability</label><select id="f-capability"><option value="">any</option>{"".join(f'<option value="{c}">{c.replace("_", " ")}</option>' for c in _CAPABILITIES)}</select>
 <label for="f-modality">Input</label><select id="f-modality"><option value="">any</option><option>image</option><option>audio</option><option>video</option><option>pdf</option></select>
 <label for="f-freshness">Freshness</label><select id="f-freshness"><option value="">any</option>{badges}</select>
 <label for="f-free">Price</label><select id="f-free"><option value="">any</option><option value="free">free</option><option value="paid">paid</option></select>

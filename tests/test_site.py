@@ -123,8 +123,11 @@ def test_filters_narrow_the_model_list(page, url: str) -> None:
     page.select_option("#f-provider", "anthropic")
     shown = int(page.locator("#count").inner_text().split()[0])
     assert 0 < shown < total
+    page.select_option("#f-capability", "reasoning")
+    reasoning = int(page.locator("#count").inner_text().split()[0])
+    assert 0 < reasoning <= shown
     page.select_option("#f-modality", "audio")
-    assert int(page.locator("#count").inner_text().split()[0]) <= shown
+    assert int(page.locator("#count").inner_text().split()[0]) <= reasoning
 
 
 def test_every_page_reads_without_javascript(site: Path) -> None:

@@ -165,8 +165,8 @@ class _Window:
 class PriceTable:
     """One price (base + context tiers + its dimensions), compiled for fast repeated quoting."""
 
-    __slots__ = ("_base", "_off_peak", "_regions", "_service", "_since", "_thresholds", "_tiers", "_window", "as_of",
-                 "input_modalities", "priced_via", "request", "source")
+    __slots__ = ("_base", "_off_peak", "_regions", "_scaled", "_service", "_since", "_thresholds", "_tiers", "_window",
+                 "as_of", "input_modalities", "priced_via", "request", "source")
 
     def __init__(self, price: Mapping[str, Any], source: str, as_of: str, input_modalities: Any = ()):
         self._base = _rates(price)
@@ -179,6 +179,8 @@ class PriceTable:
         self._regions = {name: (spec.get("multiplier"), None if spec.get("multiplier") else _rates(spec))
                          for name, spec in (price.get("regions") or {}).items()}
         self._window = _Window(price["off_peak"]) if price.get("off_peak") else None
+        # (region, the rates it multiplies) → the multiplied rates, computed once each
+        self._scaled: dict[tuple[str, int], _Rates] = {}
         # off-peak prices replace the base components they state (never a context tier's)
         self._off_peak = _rates(price["off_peak"], self._base) if self._window is not None else self._base
         self.request = price.get("request")
@@ -346,7 +348,13 @@ class PriceTable:
                                               "with a service tier, a context tier or off-peak hours")
                 rates = own
             else:
-                rates = tuple(r * multiplier if r is not None else None for r in rates)
+                # the rates are this table's own tuples (base, tiers, service tiers, off-peak), so
+                # their identity keys the multiplied copy
+                scaled = self._scaled.get((region, id(rates)))
+                if scaled is None:
+                    scaled = self._scaled[region, id(rates)] = tuple(
+                        r * multiplier if r is not None else None for r in rates)
+                rates = scaled
             where += f" in region {region}"
         return rates, tier, window, where
 

@@ -42,11 +42,13 @@ function filterRows() {
   if (!table) return;
   const get = (id) => document.getElementById(id).value;
   const q = document.getElementById("q").value.trim().toLowerCase();
-  const [provider, modality, freshness, free, sources] = ["f-provider", "f-modality", "f-freshness", "f-free", "f-sources"].map(get);
+  const [provider, capability, modality, freshness, free, sources] =
+    ["f-provider", "f-capability", "f-modality", "f-freshness", "f-free", "f-sources"].map(get);
   let shown = 0;
   for (const row of table.tBodies[0].rows) {
     const d = row.dataset;
     const ok = (!provider || d.providers.split(" ").includes(provider)) && (!modality || d.modalities.split(" ").includes(modality))
+      && (!capability || d.capabilities.split(" ").includes(capability))
       && (!freshness || d.freshness === freshness) && (!free || d.free === free) && (!sources || d.sources === sources)
       && (!q || row.textContent.toLowerCase().includes(q) || row.querySelector(".id").textContent === find(q));
     row.hidden = !ok;
@@ -115,7 +117,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const q = document.getElementById("q");
   if (q) {
     q.addEventListener("input", search);
-    for (const id of ["f-provider", "f-modality", "f-freshness", "f-free", "f-sources"]) {
+    for (const id of ["f-provider", "f-capability", "f-modality", "f-freshness", "f-free", "f-sources"]) {
       document.getElementById(id).addEventListener("change", filterRows);
     }
   }
