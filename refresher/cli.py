@@ -12,6 +12,7 @@ import typer
 
 from gate_consumer._time import format_instant, utc_now
 from refresher.cli_support import (
+    EXIT_USAGE,
     AtOption,
     RootOption,
     WaitOption,
@@ -20,6 +21,7 @@ from refresher.cli_support import (
     load_tree_or_fail,
     locked,
     now_at,
+    providers_named,
     ready_tree,
 )
 
@@ -58,9 +60,7 @@ def status(
 
     tree = load_tree_or_fail(root)
     now = now_at(at)
-    unknown = sorted(set(provider or ()) - set(tree.providers))
-    if unknown:
-        fail(f"unknown provider(s): {', '.join(unknown)}")
+    provider = providers_named(provider, tree.providers, root)
     rows = provider_status(tree, now, provider)
     from refresher.review import expiring_reviews
 
@@ -112,9 +112,7 @@ def agreement(
     from refresher.agreement import agreement_report
 
     tree = load_tree_or_fail(root)
-    unknown = sorted(set(provider or ()) - set(tree.providers))
-    if unknown:
-        fail(f"unknown provider(s): {', '.join(unknown)}")
+    provider = providers_named(provider, tree.providers, root)
     report = agreement_report(tree, provider, top)
     if as_json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
@@ -157,7 +155,7 @@ def show(
     try:
         hits = find(tree, record_id)
     except NotFound as exc:
-        fail(str(exc))
+        fail(str(exc), EXIT_USAGE)
     if len(hits) > 1:
         names = [f"{'model' if k == 'model' else 'offering'} {a}/{b}" for k, a, b in hits]
         fail(f"{record_id!r} names {len(hits)} records; name one:\n" + "\n".join(f"  {n}" for n in names), 2)
@@ -282,6 +280,11 @@ def refresh(
             fail(f"pull request: {exc}")
     if not result.ok:
         raise typer.Exit(1)
+    if unknown_providers and not dry_run:
+        listed = load_tree_or_fail(root).providers
+        missing = [p for p in unknown_providers if p not in listed]
+        if missing:  # nothing was done for them: say so, and not with success
+            providers_named(missing, listed, root)
 
 
 def _print_refresh(result, dry_run: bool) -> None:

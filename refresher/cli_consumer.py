@@ -9,23 +9,54 @@ from typing import Annotated
 
 import typer
 
-from refresher.cli_support import AtOption, RootOption, app, fail, now_at, ready_tree
+from refresher.cli_support import (
+    EXIT_USAGE,
+    AtOption,
+    RootOption,
+    app,
+    fail,
+    now_at,
+    providers_named,
+    ready_tree,
+)
+
+#: no request has more tokens than this (the largest context windows are ~10M): a count beyond
+#: it is a typo, refused instead of priced at a 21-digit dollar amount
+MAX_TOKENS = 1_000_000_000
 
 CatalogOption = Annotated[
     str | None, typer.Option("--catalog", help="A v1 folder or URL (default: the bundled snapshot).")
 ]
 
 
-def _catalog(location: str | None):
-    """The catalog at ``location``: the bundled snapshot (None), a URL, or a v1 folder."""
+def _catalog(location: str | None, *, quiet: bool = False):
+    """The catalog at ``location``: the bundled snapshot (None), a URL, or a ``faimeta build``
+    output (its ``v1/`` folder, or the folder holding it). A location that holds no catalog is
+    an error (exit 2) naming it; a URL that fell back to the cache or the bundled snapshot says so."""
     import gate_consumer
     from gate_consumer.loading import load_directory
 
     if location is None:
+        if not quiet and Path("metadata/providers").is_dir():  # in a checkout: which data is this?
+            typer.echo(f"note: prices from the bundled snapshot (catalog {gate_consumer.CATALOG_VERSION}); "
+                       "`faimeta build` brings it up to date with metadata/, or pass --catalog", err=True)
         return gate_consumer.Catalog.load()
-    if location.startswith(("http://", "https://")):
-        return gate_consumer.Catalog.load(location)
-    return load_directory(location)
+    try:
+        if location.startswith(("http://", "https://")):
+            catalog = gate_consumer.Catalog.load(location)
+            if catalog.fallback_reason and not quiet:
+                typer.echo(f"note: {location} was not used ({catalog.fallback_reason}); "
+                           f"prices from the {catalog.origin} catalog {catalog.version}", err=True)
+            return catalog
+        folder = Path(location)
+        if not (folder / "manifest.json").is_file() and (folder / "v1" / "manifest.json").is_file():
+            folder = folder / "v1"  # the build's output folder, not its v1/
+        if not (folder / "manifest.json").is_file():
+            fail(f"--catalog {location}: no catalog there (a `faimeta build` output folder, its v1/, or a URL)",
+                 EXIT_USAGE)
+        return load_directory(folder)
+    except gate_consumer.CatalogError as exc:
+        fail(f"--catalog {location}: {exc}", EXIT_USAGE)
 
 
 @app.command()
@@ -85,17 +116,17 @@ def resolve(
 @app.command()
 def price(
     model_id: Annotated[str, typer.Argument(metavar="ID", help="A model id, alias, or provider/upstream-id.")],
-    input_tokens: Annotated[int, typer.Option("--input", min=0, help="Prompt tokens, cached ones included.")] = 0,
-    output_tokens: Annotated[int, typer.Option("--output", min=0, help="Generated tokens, reasoning included.")] = 0,
-    cache_read: Annotated[int, typer.Option(min=0, help="Prompt tokens read from the cache.")] = 0,
-    cache_write: Annotated[int, typer.Option(min=0, help="Prompt tokens written to the 5-minute cache.")] = 0,
-    cache_write_1h: Annotated[int, typer.Option(min=0, help="Prompt tokens written to the 1-hour cache.")] = 0,
-    reasoning: Annotated[int, typer.Option(min=0, help="Output tokens spent on reasoning.")] = 0,
-    input_audio: Annotated[int, typer.Option(min=0, help="Uncached prompt tokens that are audio.")] = 0,
-    input_image: Annotated[int, typer.Option(min=0, help="Uncached prompt tokens that are images.")] = 0,
-    cache_read_audio: Annotated[int, typer.Option(min=0, help="Cache reads that are audio.")] = 0,
-    output_audio: Annotated[int, typer.Option(min=0, help="Output tokens that are audio.")] = 0,
-    output_image: Annotated[int, typer.Option(min=0, help="Output tokens that are images.")] = 0,
+    input_tokens: Annotated[int, typer.Option("--input", min=0, max=MAX_TOKENS, help="Prompt tokens, cached ones included.")] = 0,
+    output_tokens: Annotated[int, typer.Option("--output", min=0, max=MAX_TOKENS, help="Generated tokens, reasoning included.")] = 0,
+    cache_read: Annotated[int, typer.Option(min=0, max=MAX_TOKENS, help="Prompt tokens read from the cache.")] = 0,
+    cache_write: Annotated[int, typer.Option(min=0, max=MAX_TOKENS, help="Prompt tokens written to the 5-minute cache.")] = 0,
+    cache_write_1h: Annotated[int, typer.Option(min=0, max=MAX_TOKENS, help="Prompt tokens written to the 1-hour cache.")] = 0,
+    reasoning: Annotated[int, typer.Option(min=0, max=MAX_TOKENS, help="Output tokens spent on reasoning.")] = 0,
+    input_audio: Annotated[int, typer.Option(min=0, max=MAX_TOKENS, help="Uncached prompt tokens that are audio.")] = 0,
+    input_image: Annotated[int, typer.Option(min=0, max=MAX_TOKENS, help="Uncached prompt tokens that are images.")] = 0,
+    cache_read_audio: Annotated[int, typer.Option(min=0, max=MAX_TOKENS, help="Cache reads that are audio.")] = 0,
+    output_audio: Annotated[int, typer.Option(min=0, max=MAX_TOKENS, help="Output tokens that are audio.")] = 0,
+    output_image: Annotated[int, typer.Option(min=0, max=MAX_TOKENS, help="Output tokens that are images.")] = 0,
     provider: Annotated[str | None, typer.Option(help="Price on this provider's offering.")] = None,
     region: Annotated[
         str | None, typer.Option(help="A region or cross-region profile the offering lists (default: its own price).")
@@ -122,7 +153,9 @@ def price(
     """
     import gate_consumer
 
-    catalog = _catalog(catalog_path)
+    catalog = _catalog(catalog_path, quiet=as_json)
+    if provider is not None:
+        provider = providers_named([provider], catalog.provider_ids)[0]  # type: ignore[index]
     usage = gate_consumer.Usage(input_tokens, output_tokens, cache_read, cache_write, cache_write_1h, reasoning,
                                 input_audio_tokens=input_audio, input_image_tokens=input_image,
                                 cache_read_audio_tokens=cache_read_audio, output_audio_tokens=output_audio,
@@ -140,6 +173,9 @@ def price(
     typer.echo(f"{offering.key} ({offering.model_id}), catalog {quote.catalog_version}")
     for component, tokens, usd in quote.breakdown:
         typer.echo(f"  {component:<15} {tokens:>12,}  ${usd:,.6f}")
+    if reasoning and not any(component == "reasoning" for component, _, _ in quote.breakdown):
+        typer.echo(f"  (the output includes {reasoning:,} reasoning tokens, at the output price: "
+                   "this offering has no reasoning price of its own)")
     applied = [f"{quote.service_tier} tier"]
     applied += [f"region {quote.region}"] if quote.region else []
     applied += ["off-peak hours"] if quote.window else []

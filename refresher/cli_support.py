@@ -5,7 +5,7 @@ reading the tree. The commands live in :mod:`refresher.cli` (the metadata tree) 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -16,10 +16,61 @@ from gate_consumer._time import parse_instant, utc_now
 
 app = typer.Typer(
     help="fusionAIze metadata: LLM provider and model facts with their source and age.",
-    no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
 )
+
+#: The exit codes, the same for every command: 0 done; 1 the work failed (a source, a validation,
+#: a lock); 2 the caller named something that does not exist or cannot be used (an unknown id,
+#: provider or option value) — fix the command and run it again.
+EXIT_FAILED, EXIT_USAGE = 1, 2
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        import gate_consumer
+
+        try:
+            own = version("fusionaize-metadata")
+        except PackageNotFoundError:
+            own = "unknown"
+        typer.echo(f"faimeta {own} (gate-consumer {gate_consumer.__version__}, bundled catalog "
+                   f"{gate_consumer.CATALOG_VERSION})")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def _main(
+    context: typer.Context,
+    show_version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                               help="Print the versions and exit.")] = False,
+) -> None:
+    """fusionAIze metadata: LLM provider and model facts with their source and age."""
+    if context.invoked_subcommand is None:  # bare `faimeta`: the help, and success
+        typer.echo(context.get_help())
+        raise typer.Exit()
+
+
+def providers_named(values: list[str] | None, known: Iterable[str], root: Path | None = None) -> list[str] | None:
+    """The providers ``--provider`` names (repeatable, or comma-separated; any case), each one
+    the tree or catalog knows; an unknown one fails (exit 2) with the closest names."""
+    if not values:
+        return None
+    import difflib
+
+    by_lower = {name.lower(): name for name in known}
+    named, unknown = [], []
+    for value in (v.strip() for raw in values for v in raw.split(",")):
+        if value:
+            (named if value.lower() in by_lower else unknown).append(by_lower.get(value.lower(), value))
+    if unknown:
+        hints = [f"{u} (did you mean {', '.join(close)}?)" if (close := difflib.get_close_matches(
+            u.lower(), list(by_lower), n=3, cutoff=0.6)) else u for u in unknown]
+        where = f" in {root}" if root is not None else ""
+        fail(f"unknown provider(s){where}: {'; '.join(hints)}", EXIT_USAGE)
+    return named
 
 RootOption = Annotated[
     Path,
@@ -40,7 +91,7 @@ def now_at(at: str | None) -> datetime:
         raise typer.BadParameter(f"{at!r} is not a date (YYYY-MM-DD) or instant (YYYY-MM-DDTHH:MM:SSZ)") from None
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = EXIT_FAILED) -> None:
     typer.echo(message, err=True)
     raise typer.Exit(code)
 

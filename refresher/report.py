@@ -32,7 +32,7 @@ from deepdiff import DeepDiff
 
 from gate_consumer.facts import OFFERING_FACTS, iter_facts
 from gate_consumer.provenance import record_provenance
-from refresher.sanity import image_rate_problem, moves_beyond
+from refresher.sanity import image_rate_problem, moves_beyond, same_value
 from refresher.store import Tree, load_tree
 
 __all__ = ["MARKDOWN_LIMIT", "ChangeReport", "compare", "load_state"]
@@ -207,7 +207,7 @@ def _compare_offering(report: ChangeReport, key: str, old: Mapping[str, Any], ne
     sources_was, sources_now = record_provenance(old, OFFERING_FACTS), record_provenance(new, OFFERING_FACTS)
     changed = False
     for path in sorted(set(was) | set(now)):
-        if was.get(path) == now.get(path):
+        if same_value(was.get(path), now.get(path)):  # 0.05 → 0.05000000000000001 is no change
             continue
         changed = True
         prov = sources_now.get(path) or sources_was.get(path)

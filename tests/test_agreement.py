@@ -168,7 +168,7 @@ def test_the_agreement_report_counts_what_the_records_hold(empty_tree: Path) -> 
 
 def test_agreement_refuses_an_unknown_provider(empty_tree: Path) -> None:
     result = CliRunner().invoke(app, ["agreement", "--root", str(empty_tree), "--provider", "nobody"])
-    assert result.exit_code == 1 and "unknown provider(s): nobody" in result.output
+    assert result.exit_code == 2 and "nobody" in result.output and "unknown provider(s)" in result.output
 
 
 def test_a_source_that_said_the_new_value_before_agrees_with_it(seeded_tree: Path) -> None:

@@ -267,6 +267,29 @@ def _one(name: str, keys: list[str], model: Model) -> str:
     raise AmbiguousModelError(name, tuple(keys))
 
 
+def _instant(value: datetime | str | None) -> datetime | None:
+    """``value`` as an aware instant: ISO-8601 text parsed, a naive datetime read as UTC."""
+    if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
+        return value
+    if isinstance(value, str):
+        return parse_instant(value)
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=timezone.utc)
+    raise TypeError(f"expected a datetime or ISO-8601 text, got {type(value).__name__}")
+
+
+def _usage(tokens: Mapping[str, Any]) -> Usage:
+    """A :class:`Usage` from keyword counts, each a whole number of tokens (not a bool, a float
+    or text: ``input_tokens=10.5`` is a caller's mistake, said so)."""
+    unknown = sorted(set(tokens) - set(Usage._fields))
+    if unknown:
+        raise TypeError(f"unknown token count(s) {', '.join(unknown)}; known: {', '.join(Usage._fields)}")
+    for name, value in tokens.items():
+        if type(value) is not int:
+            raise TypeError(f"{name} must be a whole number of tokens (int), not {type(value).__name__} {value!r}")
+    return Usage(**tokens)
+
+
 def _close(word: str, candidates: list[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
     import difflib  # only on the error path: not worth its import time at start-up
 
@@ -667,8 +690,9 @@ class Catalog:
                 return exact
             resolution = self.resolve(name)
             mine = [k for k in resolution.offering_keys if k.partition("/")[0] == provider]
-            if not mine:
-                raise UnknownModelError(f"{provider}/{name}", resolution.offering_keys[:5])
+            if not mine:  # suggest where the model is served: the vendor's own first
+                raise UnknownModelError(f"{provider}/{name}",
+                                        tuple(self._preferred(resolution.offering_keys, resolution.model.id)[:5]))
             named = [k for k in resolution.named_keys if k in mine]
             return self._one(name, named if len(named) == 1 else mine, resolution.model)
         resolution = self.resolve(name)
@@ -731,13 +755,13 @@ class Catalog:
         else:
             offering = self._picked.get((target, provider)) or self.pick_offering(target, provider)  # type: ignore[arg-type]
         if usage is None:
-            usage = Usage(**tokens)
+            usage = _usage(tokens)
         if at is None:
             table = offering._table or self._table(offering)
             if service_tier == "standard" and region is None:
                 return table.quote(offering.key, usage, self._version)
             return table.quote(offering.key, usage, self._version, service_tier=service_tier, region=region)
-        when = parse_instant(at) if isinstance(at, str) else at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+        when = _instant(at)
         return self._price_at(offering, usage, when, service_tier, region)
 
     def check_billed(
@@ -807,10 +831,14 @@ class Catalog:
         """A source's type for one provider: its own API is provider-api only for itself."""
         return relative_source_type(self._source_types.get(source), self._source_owner.get(source), provider)
 
-    def freshness(self, target: Offering | Model, path: str = "price.input", now: datetime | None = None) -> FactFreshness:
-        """How far the fact at ``path`` of an offering or a model can be trusted at ``now``
-        (default: the current time). An offering's fact is confirmed when its source last listed
-        the offering; a model's when its source last listed completely."""
+    def freshness(self, target: Offering | Model, path: str = "price.input",
+                  now: datetime | str | None = None) -> FactFreshness:
+        """How far the fact at ``path`` of an offering or a model can be trusted at ``now`` (an
+        aware datetime, a naive one read as UTC, or ISO-8601 text; default: the current time). An
+        offering's fact is confirmed when its source last listed the offering; a model's when its
+        source last listed completely. Prices belong to offerings: ask a model for ``name``,
+        ``limits.context``…"""
+        now = _instant(now)
         agreeing: tuple[str, ...] = ()
         if isinstance(target, Offering):
             record, prov, provider = target.record, target.provenance(path), target.provider
@@ -825,7 +853,9 @@ class Catalog:
             record = target.record
             prov = record_provenance(record, MODEL_FACTS).get(path)
             if prov is None:
-                raise KeyError(f"{target.id} has no fact {path!r}")
+                hint = (f"; prices belong to offerings: freshness(catalog.pick_offering({target.id!r}))"
+                        if path.startswith("price.") else "")
+                raise KeyError(f"{target.id} has no fact {path!r}{hint}")
             provider = (prov.ref or "").partition("/")[0]
             confirmed = max(prov.as_of, self.source_info(prov.source).get("succeeded_at", ""))
             subject = target.id
@@ -841,18 +871,20 @@ class Catalog:
         return FactFreshness(subject, path, get_fact(record, path), prov.source, kind, prov.as_of, confirmed, status,
                              prov.ref, agreeing)
 
-    def price_facts(self, offering: Offering, now: datetime | None = None) -> list[FactFreshness]:
+    def price_facts(self, offering: Offering, now: datetime | str | None = None) -> list[FactFreshness]:
         """Every price fact of an offering (tiers included), judged at ``now``."""
+        now = _instant(now)
         return [self.freshness(offering, path, now)
                 for path, _ in iter_facts(offering.record, OFFERING_FACTS) if path.startswith("price.")]
 
-    def price_freshness(self, offering: Offering, now: datetime | None = None) -> Freshness | None:
+    def price_freshness(self, offering: Offering, now: datetime | str | None = None) -> Freshness | None:
         """The worst freshness of an offering's price facts; None if unpriced."""
         return worst(f.freshness for f in self.price_facts(offering, now))
 
-    def freshness_report(self, now: datetime | None = None, providers: list[str] | None = None) -> list[ProviderFreshness]:
+    def freshness_report(self, now: datetime | str | None = None,
+                         providers: list[str] | None = None) -> list[ProviderFreshness]:
         """Per provider: how many offerings' prices are fresh, aging, stale… (Gate's cost-truth panel)."""
-        now = now or utc_now()
+        now = _instant(now) or utc_now()
         report = []
         for provider in providers or self.provider_ids:
             counts = dict.fromkeys(("fresh", "aging", "stale", "untracked", "conflict", "manual", "unpriced"), 0)

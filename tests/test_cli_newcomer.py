@@ -1,0 +1,124 @@
+"""The CLI and the API as a newcomer meets them (issue 16): one exit code per situation, errors
+that name what to fix, and no silent surprises."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import gate_consumer
+from refresher.cli import app
+from refresher.report import compare
+from refresher.store import load_tree
+from tests.conftest import REPO, UPSTREAM
+
+runner = CliRunner()
+METADATA = str(REPO / "metadata")
+
+
+def test_bare_faimeta_prints_help_and_succeeds_and_version_says_what_is_installed() -> None:
+    bare = runner.invoke(app, [])
+    assert bare.exit_code == 0 and "Commands" in bare.output and "price" in bare.output
+    version = runner.invoke(app, ["--version"])
+    assert version.exit_code == 0
+    assert version.output.startswith("faimeta ") and f"gate-consumer {gate_consumer.__version__}" in version.output
+
+
+@pytest.mark.parametrize("args", [
+    ["price", "claude-sonet-9", "--input", "1"],
+    ["show", "claude-sonet-9", "--root", METADATA],
+    ["resolve", "claude-sonet-9"],
+])
+def test_an_unknown_id_is_exit_2_everywhere_with_suggestions(args: list[str]) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "did you mean" in result.output.lower()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["status", "--root", METADATA, "--provider", "anthropc"], "unknown provider(s) in "),
+    (["agreement", "--root", METADATA, "--provider", "opnai"], "did you mean openai?"),
+    (["price", "claude-sonnet-4-5", "--provider", "nosuch", "--input", "1"], "unknown provider(s): nosuch"),
+])
+def test_an_unknown_provider_is_exit_2_and_named_with_the_closest(args: list[str], message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_providers_may_be_listed_with_commas_in_any_case() -> None:
+    result = runner.invoke(app, ["status", "--root", METADATA, "--provider", "Anthropic,OPENAI", "--json"])
+    assert result.exit_code == 0, result.output
+    assert {row["provider"] for row in json.loads(result.output)["providers"]} == {"anthropic", "openai"}
+
+
+def test_a_provider_that_does_not_serve_the_model_suggests_the_vendors_own() -> None:
+    result = runner.invoke(app, ["price", "claude-sonnet-4-5", "--provider", "groq", "--input", "1"])
+    assert result.exit_code == 2 and "did you mean anthropic/claude-sonnet-4-5" in result.output
+
+
+def test_refreshing_a_provider_no_source_lists_is_not_a_success(empty_tree: Path) -> None:
+    result = runner.invoke(app, ["refresh", "--root", str(empty_tree), "--replay", str(UPSTREAM), "--source",
+                                 "openrouter", "--provider", "nosuch"])
+    assert result.exit_code == 2 and "unknown provider(s)" in result.output
+
+
+@pytest.mark.parametrize(("where", "ok"), [("no/such/dir", False), ("dist", True), ("dist/v1", True)])
+def test_catalog_is_a_build_folder_or_its_v1_and_anything_else_is_named(tmp_path: Path, where: str, ok: bool) -> None:
+    built = runner.invoke(app, ["build", "--root", METADATA, "--out", str(tmp_path / "dist"), "--no-bundle"])
+    assert built.exit_code == 0, built.output
+    result = runner.invoke(app, ["price", "claude-sonnet-4-5", "--input", "1", "--catalog", str(tmp_path / where)])
+    if ok:
+        assert result.exit_code == 0 and "anthropic/claude-sonnet-4-5" in result.output
+    else:
+        assert result.exit_code == 2 and "no catalog there" in result.output and "Traceback" not in result.output
+
+
+def test_absurd_token_counts_are_refused_and_reasoning_is_visible() -> None:
+    huge = runner.invoke(app, ["price", "claude-sonnet-4-5", "--input", "99999999999999999999999"])
+    assert huge.exit_code == 2 and "less than or equal to 1000000000" in huge.output
+    reasoning = runner.invoke(app, ["price", "claude-sonnet-4-5", "--input", "10", "--output", "50",
+                                    "--reasoning", "20"])
+    assert "includes 20 reasoning tokens, at the output price" in reasoning.output
+
+
+def test_float_noise_is_no_price_change(seeded_tree: Path) -> None:
+    before = load_tree(seeded_tree)
+    after = load_tree(seeded_tree)
+    offering = after.providers["anthropic"]["offerings"]["claude-sonnet-4-5"]
+    offering["price"]["cache_read"] = offering["price"]["cache_read"] + 1e-17  # 0.3 → 0.30000000000000004
+    assert [c for c in compare(before, after).price_changes if c.offering == "anthropic/claude-sonnet-4-5"] == []
+
+
+# -- the API ---------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def catalog() -> gate_consumer.Catalog:
+    return gate_consumer.Catalog.load()
+
+
+def test_times_are_accepted_as_text_aware_or_naive_datetimes_everywhere(catalog) -> None:
+    offering = catalog.pick_offering("claude-sonnet-4-5")
+    as_text = catalog.freshness(offering, now="2026-07-02")
+    naive = catalog.freshness(offering, now=datetime(2026, 7, 2))
+    assert as_text == naive
+    assert catalog.price(offering, input_tokens=10, at="2026-11-30").total_usd == \
+        catalog.price(offering, input_tokens=10, at=datetime(2026, 11, 30)).total_usd
+
+
+def test_a_models_freshness_of_a_price_points_to_its_offerings(catalog) -> None:
+    with pytest.raises(KeyError, match="prices belong to offerings"):
+        catalog.freshness(catalog.model("anthropic/claude-sonnet-4.5"))
+
+
+@pytest.mark.parametrize(("tokens", "message"), [
+    ({"input_tokens": 10.5}, "input_tokens must be a whole number of tokens \\(int\\), not float 10.5"),
+    ({"input_tokens": True}, "not bool True"),
+    ({"input_tokens": "10"}, "not str '10'"),
+    ({"inputs": 10}, "unknown token count\\(s\\) inputs"),
+])
+def test_token_counts_by_keyword_are_whole_numbers(catalog, tokens: dict, message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        catalog.price("claude-sonnet-4-5", **tokens)
