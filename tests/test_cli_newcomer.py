@@ -122,3 +122,24 @@ def test_a_models_freshness_of_a_price_points_to_its_offerings(catalog) -> None:
 def test_token_counts_by_keyword_are_whole_numbers(catalog, tokens: dict, message: str) -> None:
     with pytest.raises(TypeError, match=message):
         catalog.price("claude-sonnet-4-5", **tokens)
+
+
+@pytest.mark.parametrize(("model", "intent"), [
+    ("claude-haiku-4-5", "eco"), ("claude-sonnet-4-5", "auto"), ("claude-opus-4-1", "premium"),
+    ("gpt-5-mini", "eco"), ("gpt-5", "auto"), ("o3", "premium"), ("gemini-2.5-flash", "eco"),
+    ("gemini-2.5-pro", "premium"), ("deepseek-chat", "eco"), ("llama-3.1-8b-instant", "auto"),  # the default
+])
+def test_every_model_has_an_intent_so_the_documented_route_works(catalog, model: str, intent: str) -> None:
+    from gate_consumer import Usage, intent_for_model, route
+
+    assert intent_for_model(model) == intent
+    assert route(catalog, intent_for_model(model), Usage(20_000, 2_000))  # candidates, cheapest first
+
+
+def test_an_unknown_provider_in_a_requirement_is_an_error_not_an_empty_route(catalog) -> None:
+    from gate_consumer import Requirement, Usage, candidates
+
+    with pytest.raises(ValueError, match="nosuch"):
+        candidates(catalog, Requirement(providers=frozenset({"nosuch", "anthropic"})), Usage(10, 10))
+    with pytest.raises(ValueError, match="did you mean anthropic"):
+        candidates(catalog, Requirement(providers=frozenset({"anthropc"})), Usage(10, 10))

@@ -83,10 +83,11 @@ def test_intents_can_be_tightened(catalog) -> None:
 @pytest.mark.parametrize(
     ("model", "intent"),
     [("claude-haiku-4-5", "eco"), ("claude-3-5-haiku-20241022", "eco"), ("claude-sonnet-4-5-20250929", "auto"),
-     ("anthropic/claude-opus-4-1", "premium"), ("CLAUDE-SONNET-4", "auto"), ("gpt-5", None)],
+     ("anthropic/claude-opus-4-1", "premium"), ("CLAUDE-SONNET-4", "auto"), ("gpt-5", "auto"), ("my-finetune", "auto")],
 )
 def test_the_model_to_intent_mapping_gate_uses(model: str, intent) -> None:
     assert intent_for_model(model) == intent
+    assert intent_for_model("my-finetune", default=None) is None  # no rule names it (the Gate hook's case)
 
 
 def test_a_free_quota_is_not_ranked_first_unless_asked(catalog) -> None:

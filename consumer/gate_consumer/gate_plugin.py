@@ -402,7 +402,7 @@ def _intent_hook(context: Any) -> Any:
     from gate_consumer.routing import intent_for_model
 
     requested = str(getattr(context, "model_requested", "") or "")
-    intent = intent_for_model(requested) if requested and requested != "auto" else None
+    intent = intent_for_model(requested, default=None) if requested and requested != "auto" else None
     if intent is None:
         return None
     return RequestHookResult(routing_hints={"routing_mode": intent},

@@ -145,7 +145,15 @@ def candidates(
     include_rejected: bool = False,
 ) -> list[Candidate]:
     """Offerings that meet ``requirement``, cheapest first for ``usage`` (with the rejected ones
-    after them if ``include_rejected``: the explanation of why not)."""
+    after them if ``include_rejected``: the explanation of why not). A provider the catalog
+    does not know in ``requirement.providers`` is a ``ValueError`` (never silently no route)."""
+    unknown = sorted(set(requirement.providers or ()) - set(catalog.provider_ids))
+    if unknown:
+        import difflib
+
+        hints = [f"{u} (did you mean {', '.join(c)}?)" if (c := difflib.get_close_matches(u, catalog.provider_ids, 3))
+                 else u for u in unknown]
+        raise ValueError(f"Requirement.providers names providers the catalog does not know: {'; '.join(hints)}")
     judged = []
     for model_id in catalog.model_ids:
         if requirement.models and not any(fnmatchcase(model_id, p) for p in requirement.models):
@@ -189,10 +197,12 @@ def route(catalog: Catalog, intent: str, usage: Usage, *, now: datetime | None =
     return candidates(catalog, requirement, usage, now=now)
 
 
-def intent_for_model(name: str) -> str | None:
-    """The intent a requested model maps to (``claude-sonnet-4-5`` → ``auto``), or None."""
+def intent_for_model(name: str, default: str | None = "auto") -> str | None:
+    """The intent a requested model maps to (``claude-sonnet-4-5`` → ``auto``, ``gpt-5-mini`` →
+    ``eco``, ``o3`` → ``premium``), first rule of ``intents.json`` that matches; ``default``
+    (the balanced ``auto``) when none does — pass ``default=None`` to know that."""
     bare = name.strip().lower().rsplit("/", 1)[-1]
     for rule in intents()["model_intents"]:
         if fnmatchcase(bare, rule["pattern"]):
             return rule["intent"]
-    return None
+    return default
