@@ -22,6 +22,7 @@ The contract:
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,10 @@ from typing import Any
 import httpx
 
 from refresher.sources.base import SourceError, bearer
+
+#: what a resolver says when a name does not resolve (glibc, musl, macOS, Windows)
+_NO_SUCH_HOST = re.compile(r"Name or service not known|nodename nor servname|No address associated|"
+                           r"Temporary failure in name resolution|getaddrinfo failed|Name does not resolve", re.I)
 
 __all__ = ["USER_AGENT", "FetchPolicy", "Fetched", "Fetcher", "redact_url", "retry_after_seconds"]
 
@@ -194,6 +199,9 @@ class Fetcher:
             except _Refused as exc:
                 raise SourceError(f"{source}: {shown}: {exc}") from None
             except httpx.TransportError as exc:
+                if isinstance(exc, httpx.ConnectError) and _NO_SUCH_HOST.search(str(exc)):
+                    # a name that does not resolve will not in a few seconds either (offline, a typo)
+                    raise SourceError(f"{source}: {shown}: the host name does not resolve ({exc}); offline?") from None
                 problem, where, wait = type(exc).__name__ + (f" ({exc})" if str(exc) else ""), ": ", delay
             else:
                 if status < 400:

@@ -80,9 +80,13 @@ class Summary:
     unmapped: Counter[str] = field(default_factory=Counter)  # entries matching nothing, by reason
 
     def line(self) -> str:
-        """The one-line summary printed after each source."""
+        """The one-line summary printed after each source; the counts add up: records fetched →
+        offerings (less the skipped ones, and the records folded into another as its aliases —
+        Mistral lists each alias as a record — or more where a catalog's rule matches several)."""
+        rest = self.fetched - self.parsed - len(self.skipped)
+        how = (f", {rest} folded into others" if rest > 0 else f", {-rest} more matched by rules" if rest < 0 else "")
         return (
-            f"{self.fetched} fetched, {self.parsed} parsed, {len(self.skipped)} skipped, {self.added} added, "
+            f"{self.fetched} records → {self.parsed} offerings ({len(self.skipped)} skipped{how}): {self.added} added, "
             f"{self.changed} changed, {self.unchanged} unchanged, {self.retired} retired, "
             f"{len(self.flagged)} flagged"
         ) + (f", {sum(self.unmapped.values())} unmapped" if self.unmapped else "")

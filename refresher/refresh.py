@@ -391,7 +391,7 @@ def _reconcile_each(root: Path, work: Tree, snapshots: list[Snapshot], result: R
                 work = load_tree(root)
                 break
             summaries.append(summary)
-            say(f"{snapshot.source}: {summary.line()}")
+            say(f"{snapshot.source}: reconciled")  # the summary itself is printed once, at the end
         else:
             result.summaries.extend(summaries)
             return work

@@ -143,3 +143,25 @@ def test_an_unknown_provider_in_a_requirement_is_an_error_not_an_empty_route(cat
         candidates(catalog, Requirement(providers=frozenset({"nosuch", "anthropic"})), Usage(10, 10))
     with pytest.raises(ValueError, match="did you mean anthropic"):
         candidates(catalog, Requirement(providers=frozenset({"anthropc"})), Usage(10, 10))
+
+
+def test_a_host_name_that_does_not_resolve_fails_at_once_without_retries() -> None:
+    """Offline, each source used to wait ~15 s retrying a DNS failure. (.invalid never resolves: RFC 6761.)"""
+    from refresher.fetch import Fetcher
+    from refresher.sources.base import SourceError
+
+    said: list[str] = []
+    slept: list[float] = []
+    fetcher = Fetcher(say=said.append, sleep=slept.append)
+    with pytest.raises(SourceError, match="the host name does not resolve .*offline\\?"):
+        fetcher.get("test", "https://no-such-host.invalid/models", {}, {})
+    assert slept == [] and said == []
+
+
+def test_a_sources_summary_adds_up_and_is_printed_once(empty_tree: Path) -> None:
+    result = runner.invoke(app, ["refresh", "--root", str(empty_tree), "--replay", str(UPSTREAM), "--source",
+                                 "mistral"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("mistral: ") and "records" in line]
+    assert len(lines) == 1  # progress says "reconciled"; the summary comes once
+    assert "folded into others" in lines[0] or "skipped" in lines[0]

@@ -412,7 +412,7 @@ def test_refresh_command_over_http_reports_per_source_and_keeps_secrets(
     assert f"groq: FAILED: {httpserver.url_for('/groq')} answered HTTP 404 (is the source URL right?)" in output
     assert output.count("openai: skipped: OPENAI_API_KEY is not set (set it to use this source)") == 1
     listed = len(json.loads((UPSTREAM / RECORDED["openrouter"]).read_text())["data"])
-    assert f"openrouter: {listed} fetched, {listed} parsed, 0 skipped, 0 added, 0 changed, {listed} unchanged" in output
+    assert f"openrouter: {listed} records → {listed} offerings (0 skipped): 0 added, 0 changed, {listed} unchanged" in output
     assert "modelsdev: GET " in output  # progress
     data = json.loads(report.read_text())
     assert {s["source"]: s["status"] for s in data["sources"]} == {
