@@ -61,6 +61,11 @@ def status(
     tree = load_tree_or_fail(root)
     now = now_at(at)
     provider = providers_named(provider, tree.providers, root)
+    first = min((e["succeeded_at"] for e in tree.ledger.get("sources", {}).values() if e.get("succeeded_at")),
+                default=None)
+    if first is not None and now < now_at(first):
+        fail(f"--at {format_instant(now)} is before any source was checked (the first: {first}): "
+             "there is nothing to judge yet", EXIT_USAGE)
     rows = provider_status(tree, now, provider)
     from refresher.review import expiring_reviews
 
@@ -167,13 +172,19 @@ def show(
     typer.echo(f"{view['kind']} {title}  (freshness at {view['evaluated_at']})")
     if view["kind"] == "model":
         typer.echo(f"  aliases: {', '.join(view['aliases']) or '-'}")
-        typer.echo(f"  offered by {len(view['offerings'])}: {', '.join(view['offerings'][:12])}"
-                   + (" …" if len(view["offerings"]) > 12 else ""))
+        typer.echo(f"  offered by {len(view['offerings'])}, cheapest first (USD per 1M input / output; "
+                   "`faimeta show <provider>/<id>` shows one):")
+        for row in _priced_offerings(tree, view["offerings"]):
+            typer.echo(f"    {row}")
     for path, fact in view["facts"].items():
-        value = json.dumps(fact["value"], ensure_ascii=False)
-        value = value if len(value) <= 40 else value[:37] + "..."
-        typer.echo(f"  {path:<30} {value:<40} {fact['freshness']:<9} {fact['source']} ({fact['source_type']}) "
-                   f"as of {fact['as_of'][:10]}, confirmed {fact['confirmed_at'][:10]}")
+        value = json.dumps(fact["value"], ensure_ascii=False) + _unit(path)
+        origin = (f"{fact['freshness']:<9} {fact['source']} ({fact['source_type']}) "
+                  f"as of {fact['as_of'][:10]}, confirmed {fact['confirmed_at'][:10]}")
+        if len(value) <= 40:
+            typer.echo(f"  {path:<30} {value:<40} {origin}")
+        else:  # a structured value (tiers, a service tier) whole, on lines of its own
+            typer.echo(f"  {path:<30} {origin}")
+            typer.echo(f"  {'':<30} {value}")
         for other in fact.get("agreements", ()):
             typer.echo(f"  {'':<30} = {other['source']} says the same, since {other['as_of'][:10]}")
         for other in fact.get("disagreements", ()):
@@ -476,3 +487,30 @@ if __name__ == "__main__":  # python -m refresher.cli, as the faimeta script
 
 
 from refresher import cli_consumer  # noqa: E402,F401  (registers price, resolve, observe on the app)
+
+
+def _unit(path: str) -> str:
+    """The unit a fact's value is in, for people (docs/data-model.md)."""
+    if path in ("price.image", "price.request"):
+        return f" USD per {path.removeprefix('price.')}"
+    if path == "price.web_search":
+        return " USD per search"
+    if path.startswith("price.") and "." not in path[6:] and path[6:] not in ("tiers", "regions", "off_peak"):
+        return " USD/1M" if path[6:] not in ("batch", "flex", "priority") else " USD/1M tokens"
+    if path.startswith("limits."):
+        return " tokens"
+    return ""
+
+
+def _priced_offerings(tree, keys: list[str]) -> list[str]:
+    rows = []
+    for key in keys:
+        provider, _, upstream_id = key.partition("/")
+        offering = tree.providers.get(provider, {}).get("offerings", {}).get(upstream_id, {})
+        price = offering.get("price") or {}
+        cost = (f"{price['input']:g} / {price['output']:g}" if price.get("input") is not None
+                and price.get("output") is not None else "unpriced")
+        retired = " (retired)" if offering.get("status") == "retired" else ""
+        rows.append(((offering.get("status") == "retired", cost == "unpriced",
+                      (price.get("input") or 0) + (price.get("output") or 0), key), f"{key:<60} {cost}{retired}"))
+    return [text for _, text in sorted(rows)]

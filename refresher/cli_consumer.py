@@ -11,7 +11,7 @@ import typer
 
 from refresher.cli_support import (
     EXIT_USAGE,
-    AtOption,
+    PriceAtOption,
     RootOption,
     app,
     fail,
@@ -134,7 +134,7 @@ def price(
     service_tier: Annotated[
         str, typer.Option(help="standard, batch, flex or priority.")
     ] = "standard",
-    at: AtOption = None,
+    at: PriceAtOption = None,
     catalog_path: CatalogOption = None,
     as_json: bool = typer.Option(False, "--json", help="Print the quote as JSON."),
 ):

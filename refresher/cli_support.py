@@ -78,7 +78,13 @@ RootOption = Annotated[
 ]
 AtOption = Annotated[
     str | None,
-    typer.Option("--at", help="Evaluate freshness at this instant or date instead of now (e.g. 2026-07-20)."),
+    typer.Option("--at", help="Judge freshness at this instant or date instead of now (e.g. 2026-07-20)."),
+]
+#: ``price --at`` is another question: what a request made then cost
+PriceAtOption = Annotated[
+    str | None,
+    typer.Option("--at", help="Price a request made at this instant or date: the price that held then (from the "
+                              "price history), its off-peak hours, and freshness judged then (e.g. 2026-07-20)."),
 ]
 
 

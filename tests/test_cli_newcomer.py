@@ -165,3 +165,19 @@ def test_a_sources_summary_adds_up_and_is_printed_once(empty_tree: Path) -> None
     lines = [line for line in result.output.splitlines() if line.startswith("mistral: ") and "records" in line]
     assert len(lines) == 1  # progress says "reconciled"; the summary comes once
     assert "folded into others" in lines[0] or "skipped" in lines[0]
+
+
+def test_status_at_a_time_before_any_check_is_refused() -> None:
+    result = runner.invoke(app, ["status", "--root", METADATA, "--at", "2020-01-01"])
+    assert result.exit_code == 2 and "before any source was checked" in result.output
+
+
+def test_show_a_model_lists_every_offering_with_its_price_and_facts_have_units() -> None:
+    model = runner.invoke(app, ["show", "openai/gpt-4o", "--root", METADATA])
+    assert model.exit_code == 0, model.output
+    assert "cheapest first (USD per 1M input / output" in model.output and "…" not in model.output
+    assert "openai/gpt-4o " in model.output and "2.5 / 10" in model.output
+    offering = runner.invoke(app, ["show", "anthropic/claude-sonnet-4-5", "--root", METADATA])
+    assert "200000 tokens" in offering.output and "3 USD/1M" in offering.output
+    tiers = [line for line in offering.output.splitlines() if '"above_input_tokens"' in line]
+    assert tiers and tiers[0].rstrip().endswith("]")  # a long value whole, never cut mid-JSON
