@@ -78,7 +78,7 @@ def resolve(
     """
     import gate_consumer
 
-    catalog = _catalog(catalog_path)
+    catalog = _catalog(catalog_path, quiet=as_json)
     try:
         resolution = catalog.resolve(model_id)
     except gate_consumer.CatalogError as exc:
@@ -115,7 +115,7 @@ def resolve(
 
 @app.command()
 def price(
-    model_id: Annotated[str, typer.Argument(metavar="ID", help="A model id, alias, or provider/upstream-id.")],
+    model_ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Any id a client sends; several to compare.")],
     input_tokens: Annotated[int, typer.Option("--input", min=0, max=MAX_TOKENS, help="Prompt tokens, cached ones included.")] = 0,
     output_tokens: Annotated[int, typer.Option("--output", min=0, max=MAX_TOKENS, help="Generated tokens, reasoning included.")] = 0,
     cache_read: Annotated[int, typer.Option(min=0, max=MAX_TOKENS, help="Prompt tokens read from the cache.")] = 0,
@@ -150,6 +150,7 @@ def price(
       faimeta price anthropic/claude-sonnet-4.5 --input 250000 --output 1000 --cache-read 200000
       faimeta price openrouter/anthropic/claude-sonnet-4.5 --input 1000 --output 100 --at 2026-07-20
       faimeta price google/gemini-2.5-flash --provider google --input 20000 --input-audio 18000 --output 500
+      faimeta price claude-sonnet-4-5 gpt-5 gemini-2.5-pro deepseek-chat --input 12000 --output 800
     """
     import gate_consumer
 
@@ -160,11 +161,16 @@ def price(
                                 input_audio_tokens=input_audio, input_image_tokens=input_image,
                                 cache_read_audio_tokens=cache_read_audio, output_audio_tokens=output_audio,
                                 output_image_tokens=output_image)
+    if len(model_ids) > 1:
+        _compare(catalog, model_ids, usage, provider=provider, at=at, region=region, service_tier=service_tier,
+                 as_json=as_json)
+        return
+    model_id = model_ids[0]
     try:
         offering = catalog.pick_offering(model_id, provider)
         quote = catalog.price(offering, usage, at=now_at(at) if at else None, region=region, service_tier=service_tier)
     except (gate_consumer.CatalogError, ValueError) as exc:  # unknown or unpriced id, impossible token counts
-        fail(str(exc), 2)
+        fail(str(exc), EXIT_USAGE)
     fact = catalog.freshness(offering, offering.price_anchor, now_at(at))  # type: ignore[arg-type]
     if as_json:
         typer.echo(json.dumps({**quote.as_dict(), "freshness": fact.freshness.value,
@@ -185,6 +191,99 @@ def price(
     when = " (the price that held then)" if quote.historical else ""
     typer.echo(f"price from {quote.price_source} ({fact.source_type}) as of {quote.price_as_of}{when}; "
                f"confirmed {fact.confirmed_at}: {fact.freshness.value}")
+
+
+def _compare(catalog, model_ids: list[str], usage, *, provider: str | None, at: str | None, region: str | None,
+             service_tier: str, as_json: bool) -> None:
+    """One request priced on several ids, cheapest first; an id that cannot be priced says why."""
+    import gate_consumer
+
+    rows = []
+    for model_id in model_ids:
+        try:
+            offering = catalog.pick_offering(model_id, provider)
+            quote = catalog.price(offering, usage, at=now_at(at) if at else None, region=region,
+                                  service_tier=service_tier)
+            fact = catalog.freshness(offering, offering.price_anchor, now_at(at))
+            rows.append({"id": model_id, "offering": offering.key, "total_usd": quote.total_usd,
+                         "freshness": fact.freshness.value, "tier_above_input_tokens": quote.tier})
+        except (gate_consumer.CatalogError, ValueError) as exc:
+            rows.append({"id": model_id, "offering": None, "total_usd": None, "error": str(exc)})
+    rows.sort(key=lambda r: (r["total_usd"] is None, r["total_usd"] or 0))
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+    else:
+        width = max(len(r["id"]) for r in rows)
+        for r in rows:
+            if r["total_usd"] is None:
+                typer.echo(f"{r['id']:<{width}}  not priced: {r['error']}")
+            else:
+                tier = f", context tier above {r['tier_above_input_tokens']:,}" if r["tier_above_input_tokens"] else ""
+                typer.echo(f"{r['id']:<{width}}  ${r['total_usd']:,.6f}  {r['offering']} ({r['freshness']}{tier})")
+    if any(r["total_usd"] is None for r in rows):
+        raise typer.Exit(EXIT_USAGE)
+
+
+@app.command()
+def models(
+    query: Annotated[str | None, typer.Argument(help="Part of a model's id or name, or any id a client sends.")] = None,
+    provider: Annotated[str | None, typer.Option(help="Only models this provider serves.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 50,
+    catalog_path: CatalogOption = None,
+    as_json: bool = typer.Option(False, "--json", help="Every match as JSON."),
+):
+    """List or search the catalog's models: id, name, offerings, and the vendor's own (or the
+    cheapest) price per 1M input / output.
+
+    \b
+    Examples:
+      faimeta models sonnet
+      faimeta models us.anthropic.claude-sonnet-4-5-20250929-v1:0
+      faimeta models --provider groq --json
+    """
+    import gate_consumer
+    from gate_consumer.catalog import _normalized
+
+    catalog = _catalog(catalog_path, quiet=as_json)
+    if provider is not None:
+        provider = providers_named([provider], catalog.provider_ids)[0]  # type: ignore[index]
+    ids = catalog.model_ids
+    if query:
+        try:  # any id form: the model it resolves to, first
+            exact = [catalog.resolve(query).model.id]
+        except gate_consumer.CatalogError:
+            exact = []
+        words = _normalized(query.lower())
+        ids = list(dict.fromkeys([*exact, *(m for m in ids if words in _normalized(m)
+                                             or words in _normalized(catalog.model(m).name.lower()))]))
+    if provider is not None:
+        ids = [m for m in ids if any(k.startswith(provider + "/") for k in catalog.model(m).offering_keys)]
+    rows = []
+    for model_id in ids[:limit]:
+        model = catalog.model(model_id)
+        offerings = [catalog.offering_by_key(k) for k in model.offering_keys]
+        priced = [o for o in offerings if (o.price or {}).get("input") is not None
+                  and (o.price or {}).get("output") is not None and o.status != "retired"]
+        try:
+            shown = catalog.pick_offering(model_id) if priced else None
+        except gate_consumer.CatalogError:
+            shown = min(priced, key=lambda o: o.price["input"] + o.price["output"])  # type: ignore[index]
+        if shown is not None and (shown.price or {}).get("input") is None:
+            shown = None
+        rows.append({"model": model_id, "name": model.name, "offerings": len(offerings),
+                     "offering": shown.key if shown else None,
+                     "input": (shown.price or {}).get("input") if shown else None,
+                     "output": (shown.price or {}).get("output") if shown else None})
+    if as_json:
+        typer.echo(json.dumps({"matches": len(ids), "models": rows}, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        fail(f"no model matches {query!r}", EXIT_USAGE)
+    for row in rows:
+        cost = f"{row['input']:g} / {row['output']:g} at {row['offering']}" if row["offering"] else "unpriced"
+        typer.echo(f"{row['model']:<48} {row['offerings']:>3} offerings  {cost}")
+    if len(ids) > limit:
+        typer.echo(f"… {len(ids) - limit} more (--limit)")
 
 
 @app.command()

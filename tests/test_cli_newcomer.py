@@ -181,3 +181,27 @@ def test_show_a_model_lists_every_offering_with_its_price_and_facts_have_units()
     assert "200000 tokens" in offering.output and "3 USD/1M" in offering.output
     tiers = [line for line in offering.output.splitlines() if '"above_input_tokens"' in line]
     assert tiers and tiers[0].rstrip().endswith("]")  # a long value whole, never cut mid-JSON
+
+
+def test_models_lists_and_searches_by_name_or_any_id() -> None:
+    found = runner.invoke(app, ["models", "sonnet", "--json"])
+    assert found.exit_code == 0, found.output
+    ids = [row["model"] for row in json.loads(found.output)["models"]]
+    assert "anthropic/claude-sonnet-4.5" in ids and all("sonnet" in i for i in ids)
+    bedrock = json.loads(runner.invoke(app, ["models", "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "--json"]).output)
+    assert bedrock["models"][0]["model"] == "anthropic/claude-sonnet-4.5"
+    assert bedrock["models"][0]["offering"] == "anthropic/claude-sonnet-4-5"  # the vendor's own price
+    groq = json.loads(runner.invoke(app, ["models", "--provider", "groq", "--json", "--limit", "500"]).output)
+    assert groq["models"] and groq["matches"] == len(groq["models"])
+    none = runner.invoke(app, ["models", "zzzz-no-such-thing"])
+    assert none.exit_code == 2 and "no model matches" in none.output
+
+
+def test_price_compares_several_ids_cheapest_first_and_names_what_it_cannot_price() -> None:
+    result = runner.invoke(app, ["price", "claude-sonnet-4-5", "gpt-4o-mini", "claude-sonet-9", "--input", "12000",
+                                 "--output", "800", "--json"])
+    assert result.exit_code == 2  # one id is unknown: said, and not a success
+    rows = json.loads(result.output[result.output.index("["):])
+    assert [r["id"] for r in rows] == ["gpt-4o-mini", "claude-sonnet-4-5", "claude-sonet-9"]
+    assert rows[1]["total_usd"] == pytest.approx(12_000 * 3 / 1e6 + 800 * 15 / 1e6)
+    assert "unknown model" in rows[2]["error"]
