@@ -153,7 +153,7 @@ def test_a_host_name_that_does_not_resolve_fails_at_once_without_retries() -> No
     said: list[str] = []
     slept: list[float] = []
     fetcher = Fetcher(say=said.append, sleep=slept.append)
-    with pytest.raises(SourceError, match="the host name does not resolve .*offline\\?"):
+    with pytest.raises(SourceError, match=r"the host name does not resolve .*offline\?"):
         fetcher.get("test", "https://no-such-host.invalid/models", {}, {})
     assert slept == [] and said == []
 
