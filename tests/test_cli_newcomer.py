@@ -205,3 +205,13 @@ def test_price_compares_several_ids_cheapest_first_and_names_what_it_cannot_pric
     assert [r["id"] for r in rows] == ["gpt-4o-mini", "claude-sonnet-4-5", "claude-sonet-9"]
     assert rows[1]["total_usd"] == pytest.approx(12_000 * 3 / 1e6 + 800 * 15 / 1e6)
     assert "unknown model" in rows[2]["error"]
+
+
+def test_every_command_and_every_public_name_is_in_the_reference() -> None:
+    from typer.main import get_command
+
+    reference = (REPO / "docs" / "reference.md").read_text()
+    for name in get_command(app).commands:
+        assert f"### `faimeta {name}`" in reference, name
+    for name in gate_consumer.__all__:
+        assert f"| `{name}` |" in reference, name
