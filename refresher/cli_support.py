@@ -119,7 +119,8 @@ def load_tree_or_fail(root: Path):
     try:
         return load_tree(root)
     except TreeProblem as exc:
-        fail("cannot read the metadata:\n" + "\n".join(f"  {p}" for p in exc.problems))
+        code = EXIT_USAGE if not root.is_dir() else EXIT_FAILED  # a wrong folder is the caller's to fix
+        fail("cannot read the metadata:\n" + "\n".join(f"  {p}" for p in exc.problems), code)
 
 
 @contextlib.contextmanager

@@ -74,7 +74,8 @@ def load_tree(root: Path) -> Tree:
     problems: list[str] = []
     tree = Tree()
     if not root.is_dir():
-        raise TreeProblem([f"{root}: no metadata folder here"])
+        raise TreeProblem([f"{root}: no metadata folder here (run from a checkout of the catalog, or pass --root DIR "
+                           "or set FAIMETA_ROOT)"])
     for name, attr in (("sources.json", "sources"), ("vendors.json", "vendor_rules"), ("ledger.json", "ledger")):
         path = root / name
         if path.exists():

@@ -215,3 +215,8 @@ def test_every_command_and_every_public_name_is_in_the_reference() -> None:
         assert f"### `faimeta {name}`" in reference, name
     for name in gate_consumer.__all__:
         assert f"| `{name}` |" in reference, name
+
+
+def test_outside_a_checkout_the_error_says_how_to_point_at_the_metadata(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["status", "--root", str(tmp_path / "metadata")])
+    assert result.exit_code == 2 and "pass --root DIR or set FAIMETA_ROOT" in result.output
