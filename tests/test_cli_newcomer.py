@@ -220,3 +220,15 @@ def test_every_command_and_every_public_name_is_in_the_reference() -> None:
 def test_outside_a_checkout_the_error_says_how_to_point_at_the_metadata(tmp_path: Path) -> None:
     result = runner.invoke(app, ["status", "--root", str(tmp_path / "metadata")])
     assert result.exit_code == 2 and "pass --root DIR or set FAIMETA_ROOT" in result.output
+
+
+def test_the_documented_routing_example_puts_no_free_tier_first(catalog) -> None:
+    """docs/consumer.md, "Routing": $0 free tiers (openrouter/free, …-free) are not the cheapest route."""
+    from gate_consumer import Requirement, Usage, candidates, intent_for_model, route
+
+    usage = Usage(input_tokens=20_000, output_tokens=2_000)
+    need = Requirement(tools=True, vision=True, min_context=200_000, providers=frozenset({"anthropic", "openrouter"}))
+    judged = candidates(catalog, need, usage, include_rejected=True)
+    assert judged[0].accepted and judged[0].cost_usd > 0 and judged[0].offering.free is None
+    assert any(not c.accepted for c in judged)
+    assert all(c.offering.free != "free-tier" for c in route(catalog, intent_for_model("claude-haiku-4-5"), usage)[:5])

@@ -249,13 +249,17 @@ def check_values(facts: Mapping[str, Any]) -> None:
 
 def free_kind(provider: str, upstream_id: str, input_price: Any, output_price: Any) -> str | None:
     """Whether an offering is free and how (the offering fact ``free``): OpenRouter-style
-    ``:free`` variants are a rate-limited free tier; 0 per token at a service known for free
+    ``:free`` variants, and ids named free at 0 per token (``openrouter/free``,
+    ``claude-haiku-4-5-free``), are a rate-limited free tier; 0 per token at a service known for free
     quotas (:data:`refresher.classify.FREE_QUOTA`) is a quota; a subscription plan's offerings at
     0 per token are paid by the plan. None otherwise (a price of 0 alone says only "0 per token")."""
     if upstream_id.endswith(":free"):
         return "free-tier"
     if input_price != 0 or output_price != 0:
         return None
+    last = upstream_id.rsplit("/", 1)[-1].lower()
+    if last == "free" or last.endswith("-free"):  # OpenRouter's openrouter/free router, llmgateway's …-free
+        return "free-tier"
     if provider in FREE_QUOTA:
         return "quota"
     return "subscription" if classify(provider, None)["billing_mode"] == "subscription" else None
