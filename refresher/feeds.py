@@ -5,8 +5,8 @@ One entry per price change (from ``price_history``: the price that held until th
 one that replaced it), new offering (the first observation of any of its facts), retirement
 (``retired_at``) and conflict between sources (each recorded disagreement, from when its source
 first said it) — with before → after, the source, the date, and a link to the offering on the
-catalog's site (``../models/<vendor>/<model>.html#<offering>``, beside ``v1/``). Newest first:
-the catalog's last :data:`MAX_ENTRIES`, each provider's last :data:`MAX_PROVIDER_ENTRIES`. Deterministic: built from the records' own dates, never from the
+catalog's site (``../models/<vendor>/<model>.html#<offering>``, beside ``v1/``). Newest first,
+the last :data:`MAX_ENTRIES` of each feed. Deterministic: built from the records' own dates, never from the
 build time, so the same metadata always gives the same bytes.
 """
 
@@ -22,10 +22,9 @@ from gate_consumer.facts import OFFERING_FACTS
 from gate_consumer.provenance import record_provenance
 from refresher.store import Tree
 
-__all__ = ["MAX_ENTRIES", "MAX_PROVIDER_ENTRIES", "Change", "atom_feed", "changes", "feed_files", "json_feed", "offering_page"]
+__all__ = ["MAX_ENTRIES", "Change", "atom_feed", "changes", "feed_files", "json_feed", "offering_page"]
 
-MAX_ENTRIES = 500  # the catalog's feed
-MAX_PROVIDER_ENTRIES = 100  # each provider's: its most recent changes
+MAX_ENTRIES = 500  # each feed's, the catalog's and every provider's
 FEED_TITLE = "fusionAIze metadata: catalog changes"
 _TAG = "tag:fusionaize.ai,2026:metadata"
 _SHOWN = ("input", "output", "cache_read", "cache_write")
@@ -172,7 +171,7 @@ def feed_files(tree: Tree) -> dict[str, str]:
             scopes.append((f"changes/{provider}", f"{FEED_TITLE} ({provider})", mine))
     for path, title, entries in scopes:
         prefix = "../" * (path.count("/") + 1)  # from v1/ (or v1/changes/) to the site beside it
-        kept = entries[:MAX_ENTRIES if path == "changes" else MAX_PROVIDER_ENTRIES]
+        kept = entries[:MAX_ENTRIES]
         files[f"{path}.json"] = json.dumps(json_feed(kept, title=title, feed_path=f"{path.rpartition('/')[2]}.json",
                                                      prefix=prefix), ensure_ascii=False, separators=(",", ":")) + "\n"
         files[f"{path}.atom"] = atom_feed(kept, title=title, feed_id=f"{_TAG}:{path}", prefix=prefix)

@@ -9,7 +9,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from refresher.feeds import MAX_ENTRIES, MAX_PROVIDER_ENTRIES, changes, feed_files
+from refresher.feeds import MAX_ENTRIES, changes, feed_files
 from refresher.refresh import Payload, run_refresh
 from refresher.store import load_tree
 from tests.conftest import REPO
@@ -38,7 +38,7 @@ def test_the_catalogs_feeds_parse_as_json_feed_and_atom(committed: dict[str, str
 
 def test_each_provider_has_its_own_feed(committed: dict[str, str]) -> None:
     anthropic = json.loads(committed["changes/anthropic.json"])
-    assert anthropic["items"] and len(anthropic["items"]) <= MAX_PROVIDER_ENTRIES
+    assert anthropic["items"] and len(anthropic["items"]) <= MAX_ENTRIES
     assert all(i["_fusionaize"]["offering"].startswith("anthropic/") for i in anthropic["items"])
     assert all(i["url"].startswith("../../models/") for i in anthropic["items"])  # from v1/changes/
     assert not feedparser.parse(committed["changes/anthropic.atom"]).bozo
