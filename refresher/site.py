@@ -254,7 +254,7 @@ def _provider_page(catalog: Catalog, provider: str, now: datetime, judged_at: st
     counts = "".join(f"<tr><th scope=\"row\">{k}</th><td>{getattr(row, k)}</td></tr>"
                      for k in ("tracked", "fresh", "aging", "stale", "conflict", "manual", "untracked", "unpriced"))
     sources = []
-    for name in sorted(catalog._index.get("sources", {})):
+    for name in catalog.source_names:
         source = catalog.source_info(name)
         if source.get("provider") in (None, provider) and source.get("succeeded_at"):
             age = (now - parse_instant(source["succeeded_at"])).days

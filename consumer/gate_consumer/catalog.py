@@ -399,6 +399,11 @@ class Catalog:
     def provider_ids(self) -> list[str]:
         return sorted(self._index["providers"])
 
+    @property
+    def source_names(self) -> list[str]:
+        """The registered sources, by name."""
+        return sorted(self._index.get("sources", {}))
+
     def source_info(self, source: str) -> Mapping[str, Any]:
         """A source's registry entry (``name``, ``type``, ``provider``, ``url``); empty if unknown."""
         return self._index.get("sources", {}).get(source, {})
