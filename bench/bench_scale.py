@@ -1,0 +1,133 @@
+"""How the write side grows: catalogs at 1×, 3× and 10× today's, each operation timed as a ratio
+to the physical floor — parsing every metadata file of the same size — in the same run (issue 17).
+
+The larger catalogs are derived from the committed one, deterministically: every provider is
+copied (n−1) times as ``<provider>-s<k>`` with its offerings, their prices moved by a small
+deterministic factor, and their disagreements and history kept — the realistic shape (many
+providers, many offerings per model, a provenance entry per fact). Rows at each size:
+
+* parse: ``json.loads`` of every metadata file (the floor);
+* validate: ``faimeta validate`` (schema, integrity, sanity);
+* refresh, nothing new: replaying the recorded sources onto the tree (dry run: reconcile and
+  validate, no write);
+* build: ``faimeta build`` (v1/, feeds, the site);
+* status, show: what ``faimeta status --provider anthropic`` and ``faimeta show
+  anthropic/claude-sonnet-4-5`` do (load the tree, answer for one provider / one offering);
+* consumer: cold load of the built catalog and the first price, in a fresh interpreter.
+
+It prints each as seconds and as a ratio to the parse floor at that size, and each operation's
+growth from 1× to 10× (≤ 11× is "linear"). ``--json`` prints the table for machines;
+``--sizes 1 3`` runs fewer sizes (CI's smoke runs 1 and 3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+UPSTREAM = REPO.parent / "shared" / "fixtures" / "upstream"
+TARGETS = {"validate": 5.0, "refresh_nothing_new": 10.0, "build": 5.0}  # × the parse floor (issue 17)
+
+
+def scaled_tree(factor: int, into: Path) -> Path:
+    """The committed metadata with every provider copied ``factor - 1`` more times."""
+    root = into / "metadata"
+    shutil.copytree(REPO / "metadata", root)
+    providers = sorted((REPO / "metadata" / "providers").glob("*.json"))
+    ledger = json.loads((root / "ledger.json").read_text())
+    for k in range(1, factor):
+        for path in providers:
+            record = json.loads(path.read_text())
+            slug = f"{record['id']}-s{k}"
+            record["id"], record["name"] = slug, f"{record['name']} ({k})"
+            for offering in record["offerings"].values():
+                price = offering.get("price") or {}
+                for name in ("input", "output", "cache_read"):
+                    if isinstance(price.get(name), (int, float)) and price[name]:
+                        price[name] = round(price[name] * (1 + 0.01 * k), 6)
+            (root / "providers" / f"{slug}.json").write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+        for entry in ledger.get("sources", {}).values():  # the copies are listed by the same sources
+            for provider, seen in list(entry.get("listed", {}).items()):
+                entry["listed"][f"{provider}-s{k}"] = seen
+    (root / "ledger.json").write_text(json.dumps(ledger, indent=2, sort_keys=True) + "\n")
+    return root
+
+
+def _seconds(call, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def measure(factor: int, runs: int) -> dict[str, float]:
+    from datetime import datetime, timezone
+
+    from refresher.build import build
+    from refresher.inspect import find, provider_status, record_facts
+    from refresher.refresh import replay_payloads, run_refresh
+    from refresher.store import load_tree
+    from refresher.validate import validate_tree
+
+    work = Path(tempfile.mkdtemp(prefix=f"bench-scale-{factor}x-"))
+    root = scaled_tree(factor, work)
+    files = sorted(root.rglob("*.json"))
+    now = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    row: dict[str, float] = {"factor": factor, "files": len(files),
+                             "bytes": sum(p.stat().st_size for p in files)}
+    row["parse"] = _seconds(lambda: [json.loads(p.read_bytes()) for p in files], runs)
+    row["validate"] = _seconds(lambda: validate_tree(root), runs)
+    sources = sorted(json.loads((root / "sources.json").read_text())["sources"])
+    payloads, _ = replay_payloads(UPSTREAM, sources) if UPSTREAM.is_dir() else ([], {})
+    if payloads:
+        row["refresh_nothing_new"] = _seconds(lambda: run_refresh(root, payloads, dry_run=True, say=lambda _: None), 1)
+    tree = load_tree(root)
+    row["build"] = _seconds(lambda: build(tree, work / "dist", schema_dir=REPO / "schema", repo=REPO), 1)
+    row["status"] = _seconds(lambda: provider_status(load_tree(root), now, ["anthropic"]), runs)
+    row["show"] = _seconds(lambda: record_facts(t := load_tree(root), find(t, "anthropic/claude-sonnet-4-5")[0], now),
+                           runs)
+    code = ("import time; s=time.perf_counter(); from gate_consumer.loading import load_directory; "
+            f"c=load_directory({str(work / 'dist' / 'v1')!r}); c.price('claude-sonnet-4-5', input_tokens=1000); "
+            "c.resolve('gemini/gemini-2.5-flash'); print(time.perf_counter()-s)")
+    row["consumer_cold"] = statistics.median(
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        for _ in range(runs))
+    shutil.rmtree(work, ignore_errors=True)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 3, 10])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", action="store_true", dest="as_json")
+    args = parser.parse_args()
+    rows = [measure(factor, args.runs) for factor in args.sizes]
+    if args.as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    operations = [k for k in rows[0] if k not in ("factor", "files", "bytes")]
+    print(f"{'operation':<22}" + "".join(f"{str(r['factor']) + '× (' + format(r['bytes'] / 1e6, '.0f') + ' MB)':>26}"
+                                        for r in rows) + (f"{'growth':>10}" if len(rows) > 1 else ""))
+    for op in operations:
+        cells = "".join(f"{r[op]:>11.3f} s {r[op] / r['parse']:>8.1f}× floor" for r in rows)
+        growth = f"{rows[-1][op] / rows[0][op]:>9.1f}×" if len(rows) > 1 else ""
+        target = f"  (target ≤ {TARGETS[op]:g}× floor)" if op in TARGETS else ""
+        print(f"{op:<22}{cells}{growth}{target}")
+    if len(rows) > 1:
+        print(f"\ndata grew {rows[-1]['bytes'] / rows[0]['bytes']:.1f}× from {rows[0]['factor']}× to {rows[-1]['factor']}×; "
+              "an operation is linear when it grows no more (≤ 11× for 10×)")
+
+
+if __name__ == "__main__":
+    main()
