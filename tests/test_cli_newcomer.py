@@ -232,3 +232,9 @@ def test_the_documented_routing_example_puts_no_free_tier_first(catalog) -> None
     assert judged[0].accepted and judged[0].cost_usd > 0 and judged[0].offering.free is None
     assert any(not c.accepted for c in judged)
     assert all(c.offering.free != "free-tier" for c in route(catalog, intent_for_model("claude-haiku-4-5"), usage)[:5])
+
+
+def test_a_total_prints_as_people_write_it(catalog) -> None:
+    """0.001 × 3 + 0.0001 × 15 is 0.0045000000000000005 in floats; the quote says 0.0045."""
+    quote = catalog.price("claude-sonnet-4-5", input_tokens=1000, output_tokens=100)
+    assert repr(quote.total_usd) == "0.0045" and quote.as_dict()["total_usd"] == 0.0045

@@ -23,7 +23,9 @@ modality with tokens and no price is an :class:`UnpricedError` that names it.
 A context tier applies when the prompt (``input_tokens``) is **above** its
 ``above_input_tokens`` threshold: 200,000 is the base price, 200,001 the tier's. A component
 the request uses but the offering has no price for raises :class:`UnpricedError`; a free
-component is an explicit 0 in the data. Amounts are USD floats (per 1M prices × tokens / 1M).
+component is an explicit 0 in the data. Amounts are USD floats (per 1M prices × tokens / 1M); the
+total is rounded to a trillionth of a dollar (``round(total * 1e12) / 1e12``), so it prints as
+people write it.
 
 The dimensions stack in this order (``docs/data-model.md``, "Prices"):
 
@@ -268,7 +270,9 @@ class PriceTable:
             usd = self.request * requests
             total += usd
             breakdown.append(("request", requests, usd))
-        return Quote(name, total, tuple(breakdown), tier, self.source, self.as_of, historical, catalog_version,
+        # to a trillionth of a dollar: the sum of float products says 0.0045000000000000005 for
+        # 0.0045, and no bill is finer
+        return Quote(name, round(total * 1e12) / 1e12, tuple(breakdown), tier, self.source, self.as_of, historical, catalog_version,
                      service_tier, region, window, self.priced_via, as_text)
 
     def _media(self, name: str, rates: _Rates, usage: Usage, where: str,

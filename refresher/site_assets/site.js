@@ -86,7 +86,11 @@ function quote(p, input, cached, output) {
   if (uncached) { if (rates.input === undefined) return null; total += uncached * rates.input / 1000000.0; }
   if (cached) { if (rates.cache_read === undefined) return null; total += cached * rates.cache_read / 1000000.0; }
   if (output) { if (rates.output === undefined) return null; total += output * rates.output / 1000000.0; }
-  return total;
+  // as Quote.total_usd: round(total * 1e12) / 1e12, Python's round (half to even)
+  const n = total * 1e12;
+  let r = Math.round(n);
+  if (r - n === 0.5 && r % 2 !== 0) r -= 1;
+  return r / 1e12;
 }
 
 async function compare() {
