@@ -27,7 +27,12 @@ from refresher.cli_support import (
 
 
 @app.command()
-def validate(root: RootOption = Path("metadata"), strict: bool = typer.Option(False, help="Fail on warnings too.")):
+def validate(
+    root: RootOption = Path("metadata"),
+    strict: bool = typer.Option(False, help="Fail on warnings too."),
+    schema: bool = typer.Option(False, "--schema", help="Also check every file against the published JSON "
+                                                        "Schema (slower; CI does it)."),
+):
     """Check schema, referential integrity and sanity of every file.
 
     Example: faimeta validate --root metadata
@@ -35,7 +40,7 @@ def validate(root: RootOption = Path("metadata"), strict: bool = typer.Option(Fa
     from refresher.validate import validate_tree
 
     ready_tree(root)
-    problems = validate_tree(root)
+    problems = validate_tree(root, schema=schema)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     for problem in problems:

@@ -70,6 +70,39 @@ CASES: list[tuple[str, str, Callable[[dict], None], str]] = [
 ]
 
 
+# Shape faults the published JSON Schema and the fast path (strict pydantic) must judge alike
+SHAPE_FAULTS: list[tuple[str, Callable[[dict], None]]] = [
+    ("a number as text", lambda d: _offering(d)["price"].update(input="3")),
+    ("a bool as a number", lambda d: _offering(d)["price"].update(input=True)),
+    ("an int as text in limits", lambda d: _offering(d).setdefault("limits", {}).update(context="200000")),
+    ("an unknown field", lambda d: _offering(d).update(colour="blue")),
+    ("an unknown price component", lambda d: _offering(d)["price"].update(input_smell=3)),
+    ("a list where an object goes", lambda d: _offering(d).update(price=[3, 15])),
+    ("an empty model id", lambda d: _offering(d).update(model="")),
+    ("a status it does not know", lambda d: _offering(d).update(status="sleeping")),
+    ("a negative context", lambda d: _offering(d).setdefault("limits", {}).update(context=-1)),
+    ("a tier without its threshold", lambda d: _offering(d)["price"].update(tiers=[{"input": 6}])),
+    ("a region with neither a multiplier nor prices", lambda d: _offering(d)["price"].update(regions={"eu": {}})),
+    ("a date in another format", lambda d: _offering(d)["provenance"].update(as_of="20260701")),
+    ("a free kind it does not know", lambda d: _offering(d).update(free="gratis")),
+]
+
+
+@pytest.mark.parametrize(("case", "change"), [*SHAPE_FAULTS, *((c, f) for c, _, f, _ in CASES)],
+                         ids=[c for c, _ in SHAPE_FAULTS] + [c[0] for c in CASES])
+def test_the_fast_path_and_the_published_schema_agree_on_every_fault(
+        seeded_tree: Path, case: str, change: Callable[[dict], None]) -> None:
+    rel = next((r for c, r, _, _ in CASES if c == case), "providers/anthropic.json")
+    _edit(seeded_tree, rel, change)
+    fast = [p for p in validate_tree(seeded_tree) if p.severity == "error"]
+    full = [p for p in validate_tree(seeded_tree, schema=True) if p.severity == "error"]
+    assert fast and fast == full
+
+
+def test_the_fast_path_and_the_published_schema_agree_on_the_committed_catalog() -> None:
+    assert validate_tree(REPO / "metadata") == validate_tree(REPO / "metadata", schema=True)
+
+
 @pytest.mark.parametrize(("case", "rel", "change", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_bad_input_is_an_error_naming_file_record_and_field(
     seeded_tree: Path, case: str, rel: str, change: Callable[[dict], None], expected: str
