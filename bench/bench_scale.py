@@ -9,7 +9,9 @@ providers, many offerings per model, a provenance entry per fact). Rows at each 
 * parse: ``json.loads`` of every metadata file (the floor);
 * validate: ``faimeta validate`` (schema, integrity, sanity);
 * refresh, nothing new: replaying the recorded sources onto the tree (dry run: reconcile and
-  validate, no write);
+  validate, no write); and with 10 % changed (every tenth offering's price moved, so the replay
+  changes it back); and the peak memory of a refresh (a fresh interpreter);
+* diff: the change report between the tree and its 10 %-changed copy;
 * build: ``faimeta build`` (v1/, feeds, the site);
 * status, show: what ``faimeta status --provider anthropic`` and ``faimeta show
   anthropic/claude-sonnet-4-5`` do (load the tree, answer for one provider / one offering);
@@ -61,6 +63,22 @@ def scaled_tree(factor: int, into: Path) -> Path:
     return root
 
 
+def changed_copy(root: Path, into: Path) -> Path:
+    """``root`` with every tenth offering's input price moved ×1.5 (10 % of the catalog changed)."""
+    copy = into / "changed" / "metadata"
+    shutil.copytree(root, copy)
+    n = 0
+    for path in sorted((copy / "providers").glob("*.json")):
+        record = json.loads(path.read_text())
+        for offering in record["offerings"].values():
+            n += 1
+            price = offering.get("price") or {}
+            if n % 10 == 0 and isinstance(price.get("input"), (int, float)) and price["input"]:
+                price["input"] = round(price["input"] * 1.5, 6)
+        path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return copy
+
+
 def _seconds(call, runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -89,8 +107,20 @@ def measure(factor: int, runs: int) -> dict[str, float]:
     row["validate"] = _seconds(lambda: validate_tree(root), runs)
     sources = sorted(json.loads((root / "sources.json").read_text())["sources"])
     payloads, _ = replay_payloads(UPSTREAM, sources) if UPSTREAM.is_dir() else ([], {})
+    changed = changed_copy(root, work)
     if payloads:
         row["refresh_nothing_new"] = _seconds(lambda: run_refresh(root, payloads, dry_run=True, say=lambda _: None), 1)
+        row["refresh_10pct_changed"] = _seconds(
+            lambda: run_refresh(changed, payloads, dry_run=True, say=lambda _: None), 1)
+        code = ("import resource; from pathlib import Path; from refresher.refresh import replay_payloads, run_refresh; "
+                f"p, _ = replay_payloads(Path({str(UPSTREAM)!r}), {sources!r}); "
+                f"run_refresh(Path({str(root)!r}), p, dry_run=True, say=lambda _: None); "
+                "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        row["refresh_peak_mib"] = int(done.stdout.split()[-1]) / 1024  # Linux: KiB
+    from refresher.report import compare
+
+    row["diff"] = _seconds(lambda: compare(load_tree(root), load_tree(changed)), 1)
     tree = load_tree(root)
     row["build"] = _seconds(lambda: build(tree, work / "dist", schema_dir=REPO / "schema", repo=REPO), 1)
     row["status"] = _seconds(lambda: provider_status(load_tree(root), now, ["anthropic"]), runs)
@@ -116,7 +146,7 @@ def main() -> None:
     if args.as_json:
         print(json.dumps(rows, indent=2))
         return
-    operations = [k for k in rows[0] if k not in ("factor", "files", "bytes")]
+    operations = [k for k in rows[0] if k not in ("factor", "files", "bytes", "refresh_peak_mib")]
     print(f"{'operation':<22}" + "".join(f"{str(r['factor']) + '× (' + format(r['bytes'] / 1e6, '.0f') + ' MB)':>26}"
                                         for r in rows) + (f"{'growth':>10}" if len(rows) > 1 else ""))
     for op in operations:
@@ -124,6 +154,9 @@ def main() -> None:
         growth = f"{rows[-1][op] / rows[0][op]:>9.1f}×" if len(rows) > 1 else ""
         target = f"  (target ≤ {TARGETS[op]:g}× floor)" if op in TARGETS else ""
         print(f"{op:<22}{cells}{growth}{target}")
+    if "refresh_peak_mib" in rows[0]:
+        print(f"{'refresh peak memory':<22}" + "".join(f"{r['refresh_peak_mib']:>13.0f} MiB{'':>10}" for r in rows)
+              + "  (target < 1 GiB at 10×)")
     if len(rows) > 1:
         print(f"\ndata grew {rows[-1]['bytes'] / rows[0]['bytes']:.1f}× from {rows[0]['factor']}× to {rows[-1]['factor']}×; "
               "an operation is linear when it grows no more (≤ 11× for 10×)")
