@@ -508,14 +508,16 @@ def _unit(path: str) -> str:
 
 
 def _priced_offerings(tree, keys: list[str]) -> list[str]:
-    rows = []
+    from gate_consumer.catalog import Offering, cheapest_first
+
+    offerings = []
     for key in keys:
         provider, _, upstream_id = key.partition("/")
-        offering = tree.providers.get(provider, {}).get("offerings", {}).get(upstream_id, {})
-        price = offering.get("price") or {}
+        offerings.append(Offering(provider, upstream_id, tree.providers[provider]["offerings"][upstream_id]))
+    rows = []
+    for offering in cheapest_first(offerings):
+        price = offering.price or {}
         cost = (f"{price['input']:g} / {price['output']:g}" if price.get("input") is not None
                 and price.get("output") is not None else "unpriced")
-        retired = " (retired)" if offering.get("status") == "retired" else ""
-        rows.append(((offering.get("status") == "retired", cost == "unpriced",
-                      (price.get("input") or 0) + (price.get("output") or 0), key), f"{key:<60} {cost}{retired}"))
-    return [text for _, text in sorted(rows)]
+        rows.append(f"{offering.key:<60} {cost}{' (retired)' if offering.status == 'retired' else ''}")
+    return rows

@@ -87,15 +87,15 @@ def resolve(
         picked, why_not = catalog.pick_offering(model_id, provider).key, ""
     except gate_consumer.CatalogError as exc:
         picked, why_not = None, str(exc)
+    from gate_consumer.catalog import cheapest_first
+
     rows = []
-    for offering in resolution.offerings:
+    for offering in cheapest_first(resolution.offerings):
         price = offering.price or {}
         rows.append({"offering": offering.key, "input": price.get("input"), "output": price.get("output"),
                      "status": offering.status, "route_type": catalog.provider_info(offering.provider).get("route_type"),
                      "first_party": offering.provider in catalog.first_party_providers(resolution.model.vendor),
                      "named": offering.key in resolution.named_keys})
-    rows.sort(key=lambda r: (r["status"] == "retired", r["input"] is None or r["output"] is None,
-                             (r["input"] or 0) + (r["output"] or 0), r["offering"]))
     if as_json:
         typer.echo(json.dumps({"id": model_id, "model": resolution.model.id, "name": resolution.model.name,
                                "matched_by": resolution.matched_by, "read": resolution.read or None,

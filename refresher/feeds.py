@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from gate_consumer.facts import OFFERING_FACTS
+from gate_consumer.facts import OFFERING_FACTS, get_fact
 from gate_consumer.provenance import record_provenance
 from refresher.store import Tree
 
@@ -89,20 +89,13 @@ def _offering_changes(key: str, offering: Mapping[str, Any]) -> Iterable[Change]
     if offering.get("status") == "retired" and offering.get("retired_at"):
         yield Change(offering["retired_at"], "retired", key, model, f"Retired: {key}",
                      f"{key} is no longer listed by its sources", facts["name"].source if "name" in facts else "")
-    current = {p: _value(offering, p) for p in offering.get("disagreements", {})}
+    current = {p: get_fact(offering, p) for p in offering.get("disagreements", {})}
     for path, entries in sorted((offering.get("disagreements") or {}).items()):
         for entry in entries:
             said = json.dumps(entry["value"], sort_keys=True)
             yield Change(entry["as_of"], "conflict", key, model, f"Conflict: {key} {path}",
                          f"{entry['source']} says {path} is {said}; the catalog keeps "
                          f"{json.dumps(current[path], sort_keys=True)}", entry["source"])
-
-
-def _value(record: Mapping[str, Any], path: str) -> Any:
-    value: Any = record
-    for part in path.split("."):
-        value = value.get(part) if isinstance(value, Mapping) else None
-    return value
 
 
 def _moves(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:

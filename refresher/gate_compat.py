@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from gate_consumer import Catalog, CatalogError
-from gate_consumer.gate_entries import GATE_FRESHNESS, gate_entry
+from gate_consumer.gate_entries import gate_entry
 
-__all__ = ["GATE_FRESHNESS", "GateExport", "documents", "export", "load_routes", "route_key"]
+__all__ = ["GateExport", "documents", "export", "load_routes", "route_key"]
 
 PROVIDERS_SCHEMA = "fusionaize-provider-catalog/v1.4"
 OFFERINGS_SCHEMA = "fusionaize-offering-catalog/v1"

@@ -17,14 +17,15 @@ gives the same bytes) and said so on every page.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from gate_consumer._time import parse_instant
-from gate_consumer.catalog import Catalog, Model, Offering
+from gate_consumer.catalog import Catalog, FactFreshness, Model, Offering, cheapest_first
+from gate_consumer.freshness import worst
 from gate_consumer.id_forms import CLIENT_PREFIXES
 from refresher.feeds import Change
 
@@ -44,10 +45,11 @@ def site_files(catalog: Catalog, changes: list[Change], judged_at: str) -> dict[
     rows, compare_data, files = [], {}, {}
     for model_id in catalog.model_ids:
         model = catalog.model(model_id)
-        offerings = _in_price_order(catalog.offerings_of(model))
-        rows.append(_index_row(catalog, model, offerings, now))
+        offerings = cheapest_first(catalog.offerings_of(model))
+        facts = {o.key: catalog.price_facts(o, now) for o in offerings}  # judged once, shown on two pages
+        rows.append(_index_row(catalog, model, offerings, facts))
         compare_data[model_id] = {"name": model.name, "offerings": [_price_data(o) for o in offerings if o.price]}
-        files[f"models/{model_id}.html"] = _model_page(catalog, model, offerings, by_offering, now, judged_at)
+        files[f"models/{model_id}.html"] = _model_page(model, offerings, facts, by_offering, judged_at)
     for provider in catalog.provider_ids:
         files[f"providers/{provider}.html"] = _provider_page(catalog, provider, now, judged_at)
     files["index.html"] = _index_page(catalog, rows, judged_at)
@@ -61,15 +63,6 @@ def site_files(catalog: Catalog, changes: list[Change], judged_at: str) -> dict[
 
 
 # -- data -----------------------------------------------------------------------------------
-
-def _in_price_order(offerings: Iterable[Offering]) -> list[Offering]:
-    def key(o: Offering) -> tuple[Any, ...]:
-        price = o.price or {}
-        both = price.get("input") is not None and price.get("output") is not None
-        return (o.status == "retired", not both, (price.get("input") or 0) + (price.get("output") or 0), o.key)
-
-    return sorted(offerings, key=key)
-
 
 def _price_data(offering: Offering) -> dict[str, Any]:
     """What the calculator needs: the standard price and its context tiers (pricing.py's rules)."""
@@ -127,10 +120,10 @@ def _page(title: str, body: str, depth: int, judged_at: str) -> str:
 """
 
 
-def _index_row(catalog: Catalog, model: Model, offerings: list[Offering], now: datetime) -> str:
+def _index_row(catalog: Catalog, model: Model, offerings: list[Offering], facts: Mapping[str, list[FactFreshness]]) -> str:
     priced = [o for o in offerings if (o.price or {}).get("input") is not None and o.status != "retired"]
     cheapest = priced[0] if priced else None
-    status = catalog.price_freshness(cheapest, now) if cheapest else None
+    status = worst(f.freshness for f in facts[cheapest.key]) if cheapest else None
     record = model.record
     inputs = " ".join((record.get("modalities") or {}).get("input") or ())
     providers = " ".join(sorted({o.provider for o in offerings}))
@@ -173,11 +166,11 @@ def _index_page(catalog: Catalog, rows: list[str], judged_at: str) -> str:
     return _page("Models", body, 0, judged_at)
 
 
-def _model_page(catalog: Catalog, model: Model, offerings: list[Offering], changes: Mapping[str, list[Change]],
-                now: datetime, judged_at: str) -> str:
+def _model_page(model: Model, offerings: list[Offering], facts: Mapping[str, list[FactFreshness]],
+                changes: Mapping[str, list[Change]], judged_at: str) -> str:
     depth = model.id.count("/") + 1
     up = "../" * depth
-    blocks = [_offering_block(catalog, o, changes.get(o.key, []), now, up) for o in offerings]
+    blocks = [_offering_block(o, facts[o.key], changes.get(o.key, []), up) for o in offerings]
     aliases = ", ".join(escape(a) for a in model.aliases) or "—"
     body = f"""<h1>{escape(model.name)}</h1>
 <p class="id">{escape(model.id)} · other names: {aliases}</p>
@@ -185,15 +178,15 @@ def _model_page(catalog: Catalog, model: Model, offerings: list[Offering], chang
 <h2>Offerings, cheapest first</h2>
 <table class="offerings"><thead><tr><th scope="col">Offering</th><th scope="col">Input</th><th scope="col">Output</th>
 <th scope="col">Cache read</th><th scope="col">Freshness</th></tr></thead><tbody>
-{"".join(_offering_row(catalog, o, now, up) for o in offerings)}
+{"".join(_offering_row(o, facts[o.key], up) for o in offerings)}
 </tbody></table>
 {"".join(blocks)}"""
     return _page(model.name, body, depth, judged_at)
 
 
-def _offering_row(catalog: Catalog, offering: Offering, now: datetime, up: str) -> str:
+def _offering_row(offering: Offering, facts: list[FactFreshness], up: str) -> str:
     price = offering.price or {}
-    status = catalog.price_freshness(offering, now) if price else None
+    status = worst(f.freshness for f in facts) if price else None
     cells = "".join(f'<td class="price" data-component="{k}">{_usd(price.get(k))}</td>'
                     for k in ("input", "output", "cache_read"))
     retired = " (retired)" if offering.status == "retired" else ""
@@ -202,9 +195,9 @@ def _offering_row(catalog: Catalog, offering: Offering, now: datetime, up: str) 
             f'{cells}<td>{_badge(status) if status else "unpriced"}</td></tr>')
 
 
-def _offering_block(catalog: Catalog, offering: Offering, changes: list[Change], now: datetime, up: str) -> str:
+def _offering_block(offering: Offering, price_facts: list[FactFreshness], changes: list[Change], up: str) -> str:
     facts = []
-    for fact in catalog.price_facts(offering, now):
+    for fact in price_facts:
         agree = ", ".join(escape(a) for a in fact.agreeing) or "no other source"
         others = offering.record.get("disagreements", {}).get(fact.path, [])
         disagree = "; ".join(f"{escape(d['source'])} says {escape(json.dumps(d['value']))} ({escape(d['as_of'][:10])})"
@@ -260,7 +253,7 @@ def _provider_page(catalog: Catalog, provider: str, now: datetime, judged_at: st
             age = (now - parse_instant(source["succeeded_at"])).days
             sources.append(f"<tr><td>{escape(name)}</td><td>{escape(catalog.source_type(name, provider))}</td>"
                            f"<td>{escape(source['succeeded_at'])}</td><td>{age} days</td></tr>")
-    offerings = _in_price_order(catalog.provider_offerings(provider))
+    offerings = cheapest_first(catalog.provider_offerings(provider))
     listing = "".join(f'<li><a href="../models/{escape(o.model_id)}.html#{escape(o.key)}">{escape(o.upstream_id)}</a></li>'
                       for o in offerings)
     body = f"""<h1>{escape(info.get('name', provider))}</h1>

@@ -16,7 +16,7 @@ import heapq
 import json
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
 
@@ -256,15 +256,16 @@ class ProviderFreshness(NamedTuple):
 
 
 
-def _one(name: str, keys: list[str], model: Model) -> str:
-    """The single offering key of ``keys``, or the one named like the model; else ambiguous."""
-    if len(keys) == 1:
-        return keys[0]
-    slug = _normalized(model.id.split("/", 1)[1])
-    same = [k for k in keys if slug in (_normalized(k.partition("/")[2]), _normalized(k.rpartition("/")[2]))]
-    if len(same) == 1:
-        return same[0]
-    raise AmbiguousModelError(name, tuple(keys))
+def cheapest_first(offerings: Iterable[Offering]) -> list[Offering]:
+    """Offerings by their standard input + output price per 1M: the priced first, the unpriced
+    after them, the retired last (ties by key) — the order every listing of offerings uses."""
+    def key(offering: Offering) -> tuple[Any, ...]:
+        price = offering.price or {}
+        priced = price.get("input") is not None and price.get("output") is not None
+        return (offering.status == "retired", not priced, (price.get("input") or 0) + (price.get("output") or 0),
+                offering.key)
+
+    return sorted(offerings, key=key)
 
 
 def _instant(value: datetime | str | None) -> datetime | None:
@@ -708,16 +709,20 @@ class Catalog:
         return self._one(name, self._preferred(pool, resolution.model.id), resolution.model)
 
     def _one(self, name: str, keys: list[str], model: Model) -> Offering:
-        """:func:`_one`; where that is ambiguous between offerings with the very same price, the
-        first of them by key (the price is not a guess)."""
-        try:
-            return self.offering_by_key(_one(name, keys, model))
-        except AmbiguousModelError:
-            offerings = [self.offering_by_key(k) for k in sorted(keys)]
-            prices = [o.price for o in offerings]
-            if prices[0] is None or any(p != prices[0] for p in prices[1:]):
-                raise
-            return offerings[0]
+        """The single offering of ``keys``, else the one named like the model, else — among
+        offerings with the very same price — the first by key (the price is not a guess);
+        otherwise :class:`AmbiguousModelError`."""
+        if len(keys) == 1:
+            return self.offering_by_key(keys[0])
+        slug = _normalized(model.id.split("/", 1)[1])
+        same = [k for k in keys if slug in (_normalized(k.partition("/")[2]), _normalized(k.rpartition("/")[2]))]
+        if len(same) == 1:
+            return self.offering_by_key(same[0])
+        offerings = [self.offering_by_key(k) for k in sorted(keys)]
+        prices = [o.price for o in offerings]
+        if prices[0] is None or any(p != prices[0] for p in prices[1:]):
+            raise AmbiguousModelError(name, tuple(keys))
+        return offerings[0]
 
     def _preferred(self, keys: tuple[str, ...] | list[str], model_id: str) -> list[str]:
         """The vendor's own offerings among ``keys`` (on its primary API, the first it lists, if

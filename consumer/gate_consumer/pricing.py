@@ -294,8 +294,8 @@ class PriceTable:
                 if per_million is None:
                     modality = "image" if component == "input_image" else "audio"
                     unlisted = component not in ("output_audio", "image_output") and modality not in self.input_modalities
-                    hint = f" (it lists no {modality} input to bill as text)" if unlisted else ""
-                    raise UnpricedError(name, _unpriced(name, component, tokens, where).reason + hint)
+                    raise _unpriced(name, component, tokens, where,
+                                    f" (it lists no {modality} input to bill as text)" if unlisted else "")
                 usd = tokens * per_million / _PER_MILLION
                 total += usd
                 breakdown.append((component, tokens, usd))
@@ -386,5 +386,5 @@ def _parts_exceed(parts: dict[str, int], total_name: str, total: int) -> str:
     return f"{' + '.join(used)} = {sum(parts.values()):,} exceeds {total_name} {total:,}, of which they are parts"
 
 
-def _unpriced(name: str, component: str, tokens: int, where: str = "") -> UnpricedError:
-    return UnpricedError(name, f"no {component} price{where}, and the request has {tokens:,} {component} tokens")
+def _unpriced(name: str, component: str, tokens: int, where: str = "", hint: str = "") -> UnpricedError:
+    return UnpricedError(name, f"no {component} price{where}, and the request has {tokens:,} {component} tokens{hint}")
