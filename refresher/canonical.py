@@ -62,8 +62,19 @@ class VendorRules:
                 return vendor
         return None
 
+    @cached_property
+    def _linked(self) -> dict[tuple[str, str], str]:
+        return {}  # (provider, upstream id) → canonical id: a run asks for each several times
+
     def canonical_model_id(self, provider: str, upstream_id: str) -> str:
         """The canonical model id an offering links to (see the module docstring)."""
+        key = (provider, upstream_id)
+        known = self._linked.get(key)
+        if known is None:
+            known = self._linked[key] = self._canonical_model_id(provider, upstream_id)
+        return known
+
+    def _canonical_model_id(self, provider: str, upstream_id: str) -> str:
         text = upstream_id.strip()
         bedrock = _BEDROCK.match(text.lower()) if "/" not in text else None
         if bedrock and bedrock.group("vendor") in self.by_catalog_prefix:

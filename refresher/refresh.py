@@ -19,14 +19,13 @@ from typing import Any
 
 from gate_consumer._time import format_instant, parse_instant, utc_now
 from refresher.fetch import Fetcher, redact_url
-from refresher.jsonio import dumps
 from refresher.linking import run_links
 from refresher.reconcile import Summary, reconcile, run_listings
 from refresher.sources.base import Skipped, Snapshot, SourceError, record_label
 from refresher.sources.registry import ADAPTERS, home_host, key_may_go_to
-from refresher.store import Tree, load_tree, render_tree
+from refresher.store import Tree, load_tree, render_changed
 from refresher.transaction import TreeLock, commit_tree, recover
-from refresher.validate import Problem, validate_tree
+from refresher.validate import Problem, tree_problems
 
 __all__ = [
     "Payload",
@@ -399,9 +398,12 @@ def _reconcile_each(root: Path, work: Tree, snapshots: list[Snapshot], result: R
 
 def write_if_valid(tree: Tree, root: Path, *, dry_run: bool = False, lock_wait: float = 0.0,
                    say: Callable[[str], None] = print) -> tuple[list[Problem], list[str]]:
-    """Validate ``tree`` staged beside ``root``; write it to ``root`` only if it has no error,
-    as one transaction (:mod:`refresher.transaction`). Returns the problems and the files
-    written (none on error or ``dry_run``)."""
-    registries = {"sources.json": dumps(tree.sources), "vendors.json": dumps(tree.vendor_rules)}
+    """Validate ``tree`` (in memory, whole); write the files that changed to ``root`` only if it
+    has no error, as one transaction (:mod:`refresher.transaction`). Returns the problems and
+    the files written (none on error or ``dry_run``)."""
+    changed = render_changed(tree)  # rendered first: a record that cannot be written fails here
+    problems = tree_problems(tree)
+    if dry_run or any(p.severity == "error" for p in problems):
+        return problems, []
     with TreeLock(root, wait=lock_wait, say=say):
-        return commit_tree(root, render_tree(tree), registries, validate_tree, dry_run=dry_run, say=say)
+        return problems, commit_tree(root, changed, say=say)

@@ -14,6 +14,8 @@ against the pydantic models and the JSON Schema. Only slugs become file names.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from typing import Any
 from gate_consumer.ids import SLUG_RE, shown
 from refresher.jsonio import JsonProblem, dumps, loads_strict, write_atomic
 
-__all__ = ["Tree", "TreeProblem", "load_tree", "render_tree", "write_tree"]
+__all__ = ["Tree", "TreeProblem", "load_tree", "render_changed", "render_tree", "write_tree"]
 
 
 class TreeProblem(Exception):
@@ -41,6 +43,9 @@ class Tree:
     ledger: dict[str, Any] = field(default_factory=lambda: {"sources": {}})
     #: file path (relative to the root) → the record id it holds, for error messages
     files: dict[str, str] = field(default_factory=dict)
+    #: file path (relative to the root) → its text as loaded: what :func:`render_changed`
+    #: compares with, so a write renders and validates only what changed
+    texts: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
 
 #: No metadata file comes near this (the largest provider file is ~1 MB); past it, a file is
@@ -48,7 +53,7 @@ class Tree:
 MAX_FILE_BYTES = 64 * 2**20
 
 
-def _read(path: Path, root: Path, problems: list[str]) -> Any:
+def _read(path: Path, root: Path, problems: list[str], texts: dict[str, str]) -> Any:
     rel = path.relative_to(root.parent).as_posix() if root.parent in path.parents else str(path)
     rel = shown(rel)  # a file name is printed: no control characters
     try:
@@ -59,7 +64,10 @@ def _read(path: Path, root: Path, problems: list[str]) -> Any:
         if size > MAX_FILE_BYTES:
             problems.append(f"{rel}: {size:,} bytes, more than the {MAX_FILE_BYTES:,} a metadata file may have")
             return None
-        return loads_strict(path.read_text(encoding="utf-8"), origin=rel)
+        text = path.read_text(encoding="utf-8")
+        data = loads_strict(text, origin=rel)
+        texts[path.relative_to(root).as_posix()] = text
+        return data
     except JsonProblem as exc:
         problems.append(str(exc))
     except RecursionError:
@@ -79,7 +87,7 @@ def load_tree(root: Path) -> Tree:
     for name, attr in (("sources.json", "sources"), ("vendors.json", "vendor_rules"), ("ledger.json", "ledger")):
         path = root / name
         if path.exists():
-            data = _read(path, root, problems)
+            data = _read(path, root, problems, tree.texts)
             if data is not None:
                 setattr(tree, attr, data)
         elif name != "ledger.json":
@@ -89,7 +97,7 @@ def load_tree(root: Path) -> Tree:
             problems.append(f"{root.name}/{folder}: is a symlink: refused (the tree holds its own files)")
             continue
         for path in sorted((root / folder).glob("*.json")):
-            data = _read(path, root, problems)
+            data = _read(path, root, problems, tree.texts)
             if data is not None:
                 target[path.stem] = data
                 tree.files[f"{folder}/{path.name}"] = path.stem
@@ -98,14 +106,31 @@ def load_tree(root: Path) -> Tree:
     return tree
 
 
-def render_tree(tree: Tree) -> dict[str, str]:
-    """Every record file and the ledger as text, by path relative to the root."""
-    out = {"ledger.json": dumps(tree.ledger)}
+def _records(tree: Tree) -> Iterator[tuple[str, Any]]:
+    """Every file a write produces — the records and the ledger — by path relative to the root."""
+    yield "ledger.json", tree.ledger
     for folder, records in (("providers", tree.providers), ("models", tree.vendors)):
         for slug, record in records.items():
             if not SLUG_RE.match(slug):  # ids never become paths beyond a checked slug
                 raise ValueError(f"refusing to write {folder}/{slug!r}.json: not a slug")
-            out[f"{folder}/{slug}.json"] = dumps(record)
+            yield f"{folder}/{slug}.json", record
+
+
+def render_tree(tree: Tree) -> dict[str, str]:
+    """Every record file and the ledger as text, by path relative to the root."""
+    return {rel: dumps(record) for rel, record in _records(tree)}
+
+
+def render_changed(tree: Tree) -> dict[str, str]:
+    """The files whose content differs from what was loaded (:attr:`Tree.texts`), as text:
+    new records and changed ones. Comparing parsed data costs about a parse of the tree,
+    rendering all of it several times that; a file that holds the same data in other
+    formatting is left as it is."""
+    out = {}
+    for rel, record in _records(tree):
+        loaded = tree.texts.get(rel)
+        if loaded is None or json.loads(loaded) != record:
+            out[rel] = dumps(record)
     return out
 
 

@@ -2,8 +2,8 @@
 
 A write of the tree goes through a work folder inside it, ``metadata/.faimeta-txn/``:
 
-1. **stage**: the whole new tree is rendered into ``.faimeta-txn/metadata/`` (with the
-   registries), each file fsynced — and validated there;
+1. **stage**: the files that change — the new tree was validated in memory first — are
+   written into ``.faimeta-txn/metadata/``, each fsynced;
 2. **commit**: ``.faimeta-txn/plan.json``, the list of files that differ from the tree, is
    written with one atomic rename. Before it exists the transaction never happened; after, it
    must complete;
@@ -196,36 +196,26 @@ def _apply(root: Path, work: Path, plan: list[str]) -> int:
     return moved
 
 
-def commit_tree(
-    root: Path,
-    rendered: Mapping[str, str],
-    registries: Mapping[str, str],
-    validate: Callable[[Path], list],
-    *,
-    dry_run: bool = False,
-    say: Callable[[str], None] = print,
-) -> tuple[list, list[str]]:
-    """Stage ``rendered`` (relative path → text) beside ``registries`` (``sources.json``…),
-    validate the staged tree, and — unless it has an error or ``dry_run`` — commit and apply
-    the files that changed. Returns ``(problems, written)``. Call it holding the lock."""
+def commit_tree(root: Path, changed: Mapping[str, str], *, say: Callable[[str], None] = print) -> list[str]:
+    """Stage ``changed`` (relative path → text, already validated), commit and apply the files
+    among them that differ from the tree. Returns the paths written. Call it holding the lock."""
     for line in recover(root):  # a previous run's debris never mixes with this one
         say(line)
+    plan = [rel for rel, text in sorted(changed.items()) if _differs(root / rel, text)]
+    if not plan:
+        return []
     work = root / WORK_NAME
     staged_root = work / "metadata"
     committed = applied = False
     try:
         staged_root.mkdir(parents=True)
-        for rel, text in {**registries, **rendered}.items():
-            write_atomic(staged_root / rel, text)
-        problems = validate(staged_root)
-        if dry_run or any(getattr(p, "severity", "error") == "error" for p in problems):
-            return problems, []
-        plan = [rel for rel, text in sorted(rendered.items()) if _differs(root / rel, text)]
+        for rel in plan:
+            write_atomic(staged_root / rel, changed[rel])
         write_atomic(work / _PLAN, json.dumps(plan))  # the commit point
         committed = True
         _apply(root, work, plan)
         applied = True
-        return problems, plan
+        return plan
     finally:
         # A plan that could not be applied (a full disk…) stays for recover() to finish.
         if applied or not committed:

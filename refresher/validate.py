@@ -32,7 +32,7 @@ from refresher.sanity import image_rate_problem, token_price_problems
 from refresher.sources.registry import registry_problems
 from refresher.store import Tree, TreeProblem, load_tree
 
-__all__ = ["Problem", "validate_tree"]
+__all__ = ["Problem", "tree_problems", "validate_tree"]
 
 
 @dataclass(frozen=True, order=True)
@@ -231,6 +231,12 @@ def validate_tree(root: Path, *, schema: bool = False) -> list[Problem]:
         tree = load_tree(root)
     except TreeProblem as exc:
         return [Problem(p.split(": ", 1)[0], "", "", p.split(": ", 1)[-1]) for p in exc.problems]
+    return tree_problems(tree, schema=schema)
+
+
+def tree_problems(tree: Tree, *, schema: bool = False) -> list[Problem]:
+    """Every problem in a tree already in memory (the checks of :func:`validate_tree` after
+    reading the files): how a write validates what it is about to write."""
     problems = [p for file, kind, data in _files(tree) for p in _shape(file, kind, data, schema)]
     if any(p.severity == "error" for p in problems):
         return sorted(problems)  # integrity checks assume well-formed records
