@@ -12,9 +12,12 @@ providers, many offerings per model, a provenance entry per fact). Rows at each 
   validate, no write); and with 10 % changed (every tenth offering's price moved, so the replay
   changes it back); and the peak memory of a refresh (a fresh interpreter);
 * diff: the change report between the tree and its 10 %-changed copy;
-* build: ``faimeta build`` (v1/, feeds, the site);
-* status, show: what ``faimeta status --provider anthropic`` and ``faimeta show
-  anthropic/claude-sonnet-4-5`` do (load the tree, answer for one provider / one offering);
+* build: ``faimeta build``'s catalog — v1/ (what consumers fetch), the feeds, the compat files;
+* build_site: the static site beside it (~2,000 pages at 1×, rendered through the consumer);
+* status, show: ``faimeta status --provider anthropic`` and ``faimeta show
+  anthropic/claude-sonnet-4.5`` (one model, its offerings cheapest first), run in-process,
+  with the tree's index in place (:mod:`refresher.tree_index`); status_reindexing: the same
+  status after the index was removed (the first command after a change re-reads what changed);
 * consumer: cold load of the built catalog and the first price, in a fresh interpreter.
 
 It prints each as seconds and as a ratio to the parse floor at that size, and each operation's
@@ -119,6 +122,22 @@ def _parse_bodies(payloads) -> None:
                 [json.loads(line) for line in body.splitlines() if line.strip()]
 
 
+def _command(argv: list[str], runs: int) -> float:
+    """The median time of ``faimeta <argv>`` in this interpreter (after a first run, which
+    leaves the tree's index in place), failing loudly if it fails."""
+    from typer.testing import CliRunner
+
+    from refresher.cli import app
+
+    def run() -> None:
+        result = CliRunner().invoke(app, argv)
+        if result.exit_code:
+            raise SystemExit(f"faimeta {' '.join(argv)} failed ({result.exit_code}): {result.output}")
+
+    run()
+    return _seconds(run, runs)
+
+
 def _seconds(call, runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -129,12 +148,11 @@ def _seconds(call, runs: int) -> float:
 
 
 def measure(factor: int, runs: int) -> dict[str, float]:
-    from datetime import datetime, timezone
-
-    from refresher.build import build
-    from refresher.inspect import find, provider_status, record_facts
+    from refresher.build import build, write_site
+    from refresher.feeds import changes
     from refresher.refresh import replay_payloads, run_refresh
     from refresher.store import load_tree
+    from refresher.tree_index import INDEX_NAME
     from refresher.validate import validate_tree
 
     work = Path(tempfile.mkdtemp(prefix=f"bench-scale-{factor}x-"))
@@ -147,7 +165,6 @@ def measure(factor: int, runs: int) -> dict[str, float]:
     if not settled.ok:
         raise SystemExit(f"the {factor}× catalog does not refresh cleanly: {settled.to_json()}")
     files = sorted(root.rglob("*.json"))
-    now = datetime(2026, 12, 1, tzinfo=timezone.utc)
     row: dict[str, float] = {"factor": factor, "files": len(files),
                              "bytes": sum(p.stat().st_size for p in files),
                              "input_bytes": sum(len(b) for p in payloads for b in p.bodies)}
@@ -173,10 +190,13 @@ def measure(factor: int, runs: int) -> dict[str, float]:
 
     row["diff"] = _seconds(lambda: compare(load_tree(root), load_tree(changed)), 1)
     tree = load_tree(root)
-    row["build"] = _seconds(lambda: build(tree, work / "dist", schema_dir=REPO / "schema", repo=REPO), 1)
-    row["status"] = _seconds(lambda: provider_status(load_tree(root), now, ["anthropic"]), runs)
-    row["show"] = _seconds(lambda: record_facts(t := load_tree(root), find(t, "anthropic/claude-sonnet-4-5")[0], now),
-                           runs)
+    row["build"] = _seconds(lambda: build(tree, work / "dist", schema_dir=REPO / "schema", repo=REPO, site=False), 1)
+    every = changes(tree)
+    row["build_site"] = _seconds(lambda: write_site(tree, work / "dist", every), 1)
+    row["status"] = _command(["status", "--root", str(root), "--provider", "anthropic", "--at", "2026-12-01"], runs)
+    row["show"] = _command(["show", "anthropic/claude-sonnet-4.5", "--root", str(root), "--at", "2026-12-01"], runs)
+    (root / INDEX_NAME).unlink()
+    row["status_reindexing"] = _command(["status", "--root", str(root), "--provider", "anthropic", "--at", "2026-12-01"], 1)
     code = ("import time; s=time.perf_counter(); from gate_consumer.loading import load_directory; "
             f"c=load_directory({str(work / 'dist' / 'v1')!r}); c.price('claude-sonnet-4-5', input_tokens=1000); "
             "c.resolve('gemini/gemini-2.5-flash'); print(time.perf_counter()-s)")

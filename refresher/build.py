@@ -34,10 +34,11 @@ from pathlib import Path
 from typing import Any
 
 from gate_consumer._time import format_instant, utc_now
-from gate_consumer.catalog import Catalog
-from refresher.feeds import feed_files
-from refresher.jsonio import dumps, write_atomic
+from gate_consumer.catalog import Catalog, Offering, price_confirmations
+from refresher.feeds import Change, changes, feed_files
+from refresher.jsonio import dumps, dumps_canonical, write_atomic
 from refresher.store import Tree
+from refresher.tree_index import provider_extracts
 
 __all__ = [
     "SCHEMA_VERSION", "BuildResult", "build", "build_files", "catalog_of", "confirmations", "refresh_bundle",
@@ -53,7 +54,6 @@ BUNDLE_DIR = Path(__file__).resolve().parent.parent / BUNDLE_PATH
 
 _MODEL_KEYS = ("name", "aliases", "family", "release_date", "knowledge_cutoff", "open_weights", "status", "limits",
                "modalities", "capabilities", "provenance")
-_PROVIDER_SUMMARY = ("name", "route_type", "api_style", "billing_mode", "base_url", "docs_url")
 
 
 @dataclass
@@ -61,10 +61,6 @@ class BuildResult:
     out: Path
     manifest: dict[str, Any]
     written: list[str]
-
-
-def compact(value: Any) -> str:
-    return dumps(value, compact=True)
 
 
 def confirmations(tree: Tree) -> dict[tuple[str, str], dict[str, str]]:
@@ -115,8 +111,9 @@ def index_documents(tree: Tree) -> tuple[dict[str, Any], dict[str, Any]]:
             model_id = f"{vendor}/{slug}"
             models[model_id] = {"offerings": [], **({"aliases": model["aliases"]} if model.get("aliases") else {})}
             details[model_id] = {k: model[k] for k in _MODEL_KEYS if k in model}
-    for slug, record in sorted(tree.providers.items()):
-        for upstream_id, offering in sorted(record["offerings"].items()):
+    extracts = provider_extracts(tree)  # the part of every provider file the index needs
+    for slug, extract in extracts.items():
+        for upstream_id, offering in sorted(extract["offerings"].items()):
             models[offering["model"]]["offerings"].append(f"{slug}/{upstream_id}")
     index = {
         "schema_version": SCHEMA_VERSION,
@@ -126,30 +123,31 @@ def index_documents(tree: Tree) -> tuple[dict[str, Any], dict[str, Any]]:
             for name, info in sorted(tree.sources.get("sources", {}).items())
         },
         "freshness_policy": tree.sources.get("freshness_policy", {}),
-        "providers": {
-            slug: {k: record[k] for k in _PROVIDER_SUMMARY if k in record} | {"offerings": len(record["offerings"])}
-            for slug, record in sorted(tree.providers.items())
-        },
+        "providers": {slug: extract["summary"] | {"offerings": len(extract["offerings"])}
+                      for slug, extract in extracts.items()},
         "first_party": first_party,
         "models": models,
     }
     return index, {"models": details}
 
 
-def build_files(tree: Tree, schema_dir: Path) -> dict[str, str]:
-    """Every v1 file but the manifest: relative path → text."""
+def build_files(tree: Tree, schema_dir: Path, every: list[Change]) -> dict[str, str]:
+    """Every v1 file but the manifest: relative path → text. ``tree`` was read by
+    :func:`~refresher.store.load_tree`, so its values are canonical (:func:`dumps_canonical`);
+    ``every`` is what :func:`refresher.feeds.changes` found in it."""
     confirmed = confirmations(tree)
     providers = {slug: provider_document(tree, slug, confirmed) for slug in sorted(tree.providers)}
     index, details = index_documents(tree)
-    confirmed_range = _in_memory(index, details, providers.__getitem__, "build").price_confirmations()
+    confirmed_range = price_confirmations(Offering(slug, upstream_id, offering) for slug, doc in providers.items()
+                                          for upstream_id, offering in doc["offerings"].items())
     if confirmed_range is not None:  # how old the data is, for describe() without reading every provider
         index["prices_confirmed"] = dict(zip(("oldest", "newest"), confirmed_range, strict=True))
-    files = {f"providers/{slug}.json": compact(doc) for slug, doc in providers.items()}
-    files.update(feed_files(tree))
-    files["index.json"] = compact(index)
-    files["models.json"] = compact(details)
+    files = {f"providers/{slug}.json": dumps_canonical(doc) for slug, doc in providers.items()}
+    files.update(feed_files(every))
+    files["index.json"] = dumps_canonical(index)
+    files["models.json"] = dumps_canonical(details)
     full_models = {m: {**details["models"][m], **entry} for m, entry in index["models"].items()}
-    files["catalog.json"] = compact({**index, "models": full_models, "providers": providers})
+    files["catalog.json"] = dumps_canonical({**index, "models": full_models, "providers": providers})
     for path in sorted(schema_dir.glob("*.schema.json")):
         files[f"schema/{path.name}"] = path.read_text(encoding="utf-8")
     return files
@@ -223,8 +221,11 @@ def manifest_for(files: Mapping[str, str], tree: Tree, *, built_at: str, commit:
 
 
 def _replace_dir(target: Path, files: Mapping[str, str]) -> list[str]:
-    """Write ``files`` under ``target`` and remove files there that are no longer part of it."""
-    written = [rel for rel, text in sorted(files.items()) if write_atomic(target / rel, text)]
+    """Write ``files`` under ``target`` and remove files there that are no longer part of it.
+    A build is regenerated from the tree: each file is replaced atomically (no reader sees half
+    of one) but not fsynced — a power cut costs a rebuild, not data, and fsyncing ~2,300 files
+    would cost more than building them."""
+    written = [rel for rel, text in sorted(files.items()) if write_atomic(target / rel, text, durable=False)]
     keep = {target / rel for rel in files}
     for path in sorted(target.rglob("*"), reverse=True):
         if path.is_file() and path not in keep:
@@ -238,23 +239,23 @@ def build(tree: Tree, out: Path, *, schema_dir: Path, built_at: str | None = Non
           site: bool = True) -> BuildResult:
     """Write ``out/v1`` and the site beside it (see the module docstring); return the manifest
     and what changed."""
-    files = build_files(tree, schema_dir)
+    every = changes(tree)  # the feeds and the site's "what changed" both tell it
+    files = build_files(tree, schema_dir, every)
     manifest = manifest_for(files, tree, built_at=built_at or build_time(), commit=git_commit(repo or Path.cwd()))
     written = [f"v1/{rel}" for rel in _replace_dir(out / "v1", {**files, "manifest.json": dumps(manifest)})]
     if site:
-        written += write_site(tree, out)
+        written += write_site(tree, out, every)
     return BuildResult(out, manifest, written)
 
 
-def write_site(tree: Tree, out: Path) -> list[str]:
+def write_site(tree: Tree, out: Path, every: list[Change]) -> list[str]:
     """The static site beside ``out/v1`` (:mod:`refresher.site`), read through the consumer from
     the files just written; stale pages of models that went away are removed."""
     from gate_consumer.loading import load_directory
-    from refresher.feeds import changes
     from refresher.site import site_files
 
-    files = site_files(load_directory(out / "v1"), changes(tree), last_checked(tree) or build_time())
-    written = [rel for rel, text in sorted(files.items()) if write_atomic(out / rel, text)]
+    files = site_files(load_directory(out / "v1"), every, last_checked(tree) or build_time())
+    written = [rel for rel, text in sorted(files.items()) if write_atomic(out / rel, text, durable=False)]
     for folder in ("models", "providers"):
         for path in sorted((out / folder).rglob("*.html")):
             if path.relative_to(out).as_posix() not in files:

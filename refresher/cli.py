@@ -23,6 +23,7 @@ from refresher.cli_support import (
     now_at,
     providers_named,
     ready_tree,
+    tree_read_or_fail,
 )
 
 
@@ -63,7 +64,7 @@ def status(
     """
     from refresher.inspect import provider_status, source_ages
 
-    tree = load_tree_or_fail(root)
+    tree = load_tree_or_fail(root, lazy=True)  # reads only the providers it reports on
     now = now_at(at)
     provider = providers_named(provider, tree.providers, root)
     first = min((e["succeeded_at"] for e in tree.ledger.get("sources", {}).values() if e.get("succeeded_at")),
@@ -71,10 +72,11 @@ def status(
     if first is not None and now < now_at(first):
         fail(f"--at {format_instant(now)} is before any source was checked (the first: {first}): "
              "there is nothing to judge yet", EXIT_USAGE)
-    rows = provider_status(tree, now, provider)
     from refresher.review import expiring_reviews
 
-    reviews = [r for r in expiring_reviews(tree, now) if not provider or r["offering"].split("/", 1)[0] in provider]
+    with tree_read_or_fail(root):
+        rows = provider_status(tree, now, provider)
+        reviews = expiring_reviews(tree, now, providers=provider)
     sources = source_ages(tree, now)
     if as_json:
         typer.echo(json.dumps({"evaluated_at": format_instant(now), "providers": rows, "sources": sources,
@@ -158,18 +160,21 @@ def show(
     faimeta show openrouter/anthropic/claude-sonnet-4.5 ;
     faimeta show anthropic/claude-sonnet-4-5-20250929
     """
+    from refresher.build import catalog_of
     from refresher.inspect import NotFound, find, record_facts
 
-    tree = load_tree_or_fail(root)
+    tree = load_tree_or_fail(root, lazy=True)  # reads the index and the providers it shows
     now = now_at(at)
-    try:
-        hits = find(tree, record_id)
-    except NotFound as exc:
-        fail(str(exc), EXIT_USAGE)
-    if len(hits) > 1:
-        names = [f"{'model' if k == 'model' else 'offering'} {a}/{b}" for k, a, b in hits]
-        fail(f"{record_id!r} names {len(hits)} records; name one:\n" + "\n".join(f"  {n}" for n in names), 2)
-    view = record_facts(tree, hits[0], now)
+    with tree_read_or_fail(root):
+        catalog = catalog_of(tree, "metadata")
+        try:
+            hits = find(tree, record_id, catalog)
+        except NotFound as exc:
+            fail(str(exc), EXIT_USAGE)
+        if len(hits) > 1:
+            names = [f"{'model' if k == 'model' else 'offering'} {a}/{b}" for k, a, b in hits]
+            fail(f"{record_id!r} names {len(hits)} records; name one:\n" + "\n".join(f"  {n}" for n in names), 2)
+        view = record_facts(tree, hits[0], now, catalog)
     if as_json:
         typer.echo(json.dumps(view, indent=2, ensure_ascii=False))
         return
@@ -508,12 +513,15 @@ def _unit(path: str) -> str:
 
 
 def _priced_offerings(tree, keys: list[str]) -> list[str]:
+    """Each offering's standard price, cheapest first, from the index (no provider file read)."""
     from gate_consumer.catalog import Offering, cheapest_first
+    from refresher.tree_index import provider_extracts
 
+    extracts = provider_extracts(tree)
     offerings = []
     for key in keys:
         provider, _, upstream_id = key.partition("/")
-        offerings.append(Offering(provider, upstream_id, tree.providers[provider]["offerings"][upstream_id]))
+        offerings.append(Offering(provider, upstream_id, extracts[provider]["offerings"][upstream_id]))
     rows = []
     for offering in cheapest_first(offerings):
         price = offering.price or {}

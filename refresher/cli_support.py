@@ -112,12 +112,24 @@ def ready_tree(root: Path) -> None:
         fail(str(exc))
 
 
-def load_tree_or_fail(root: Path):
-    from refresher.store import TreeProblem, load_tree
+def load_tree_or_fail(root: Path, *, lazy: bool = False):
+    """The tree at ``root`` (see :func:`refresher.store.load_tree`), or exit naming every file
+    that cannot be read. A ``lazy`` tree reads a provider when asked: run what reads it inside
+    :func:`tree_read_or_fail`."""
+    from refresher.store import load_tree
 
     ready_tree(root)
+    with tree_read_or_fail(root):
+        return load_tree(root, lazy=lazy)
+
+
+@contextlib.contextmanager
+def tree_read_or_fail(root: Path) -> Iterator[None]:
+    """Exit (1; 2 for a folder that is not there) naming the files of the tree that cannot be read."""
+    from refresher.store import TreeProblem
+
     try:
-        return load_tree(root)
+        yield
     except TreeProblem as exc:
         code = EXIT_USAGE if not root.is_dir() else EXIT_FAILED  # a wrong folder is the caller's to fix
         fail("cannot read the metadata:\n" + "\n".join(f"  {p}" for p in exc.problems), code)

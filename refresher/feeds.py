@@ -153,15 +153,15 @@ def atom_feed(entries: list[Change], *, title: str, feed_id: str, prefix: str) -
     return "\n".join(lines) + "\n"
 
 
-def feed_files(tree: Tree) -> dict[str, str]:
-    """The feed files of ``v1/``: path → text."""
-    every = changes(tree)
+def feed_files(every: list[Change]) -> dict[str, str]:
+    """The feed files of ``v1/`` for the changes :func:`changes` found: path → text (all of
+    them, and one feed per provider that has any)."""
+    by_provider: dict[str, list[Change]] = {}
+    for change in every:  # newest first within each, as in ``every``
+        by_provider.setdefault(change.provider, []).append(change)
+    scopes = [("changes", FEED_TITLE, every)] + [(f"changes/{provider}", f"{FEED_TITLE} ({provider})", mine)
+                                                 for provider, mine in sorted(by_provider.items())]
     files: dict[str, str] = {}
-    scopes: list[tuple[str, str, list[Change]]] = [("changes", FEED_TITLE, every)]
-    for provider in sorted(tree.providers):
-        mine = [c for c in every if c.provider == provider]
-        if mine:
-            scopes.append((f"changes/{provider}", f"{FEED_TITLE} ({provider})", mine))
     for path, title, entries in scopes:
         prefix = "../" * (path.count("/") + 1)  # from v1/ (or v1/changes/) to the site beside it
         kept = entries[:MAX_ENTRIES]

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from gate_consumer._time import format_instant, parse_instant
+from gate_consumer.catalog import Catalog
 from gate_consumer.errors import AmbiguousModelError, UnknownModelError
 from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, iter_facts
 from gate_consumer.freshness import Freshness
@@ -82,15 +83,16 @@ class NotFound(LookupError):
         self.suggestions = suggestions
 
 
-def find(tree: Tree, query: str) -> list[tuple[str, str, str | None]]:
+def find(tree: Tree, query: str, catalog: Catalog | None = None) -> list[tuple[str, str, str | None]]:
     """Records named by ``query``: ``("model", vendor, slug)`` or ``("offering", provider, upstream_id)``.
 
     Resolved exactly as gate_consumer resolves ids (:meth:`gate_consumer.Catalog.resolve`): an
     id that names a model (its id, its name, an alias) is the model; any other id is the offering
     ``faimeta price`` prices it on (:meth:`gate_consumer.Catalog.pick_offering`). Several hits
-    are ambiguous. Raises :class:`NotFound` with suggestions.
+    are ambiguous. Raises :class:`NotFound` with suggestions. ``catalog``: the tree's, if already
+    made (:func:`refresher.build.catalog_of`).
     """
-    catalog = catalog_of(tree, "metadata")
+    catalog = catalog or catalog_of(tree, "metadata")
     try:
         resolution = catalog.resolve(query)
     except UnknownModelError as exc:
@@ -107,9 +109,10 @@ def find(tree: Tree, query: str) -> list[tuple[str, str, str | None]]:
         return [("offering", *key.split("/", 1)) for key in exc.candidates]  # type: ignore[misc]
 
 
-def record_facts(tree: Tree, hit: tuple[str, str, str | None], now: datetime) -> dict[str, Any]:
+def record_facts(tree: Tree, hit: tuple[str, str, str | None], now: datetime,
+                 catalog: Catalog | None = None) -> dict[str, Any]:
     """A record with every fact's value, source, dates and freshness, for ``show``."""
-    catalog = catalog_of(tree, "metadata")
+    catalog = catalog or catalog_of(tree, "metadata")
     kind, owner, key = hit
     if kind == "model":
         target = catalog.model(f"{owner}/{key}")

@@ -17,7 +17,7 @@ from typing import Any
 
 from gate_consumer._files import write_atomic as write_bytes_atomic
 
-__all__ = ["JsonProblem", "dumps", "loads_strict", "write_atomic"]
+__all__ = ["JsonProblem", "dumps", "dumps_canonical", "loads_strict", "write_atomic"]
 
 
 class JsonProblem(ValueError):
@@ -44,6 +44,21 @@ def dumps(value: Any, *, compact: bool = False) -> str:
     return json.dumps(_canonical(value), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def _number(text: str) -> float | int:
+    """A JSON number with a fraction or an exponent, canonical as :func:`dumps` writes it
+    (``3.0`` → ``3``): data read strictly is canonical, so what is built from it can be written
+    with :func:`dumps_canonical` in one pass."""
+    value = float(text)
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def dumps_canonical(value: Any) -> str:
+    """:func:`dumps` ``compact`` for a value already canonical — read with
+    :func:`loads_strict`, or built from values that were — in one pass of the C encoder:
+    several times faster. A non-finite number still raises."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False) + "\n"
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -63,7 +78,7 @@ def loads_strict(text: str, *, origin: str) -> Any:
         return out
 
     try:
-        data = json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant)
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant, parse_float=_number)
     except (json.JSONDecodeError, ValueError) as exc:
         raise JsonProblem(f"{origin}: invalid JSON: {exc}") from None
     if duplicates:
@@ -71,6 +86,7 @@ def loads_strict(text: str, *, origin: str) -> Any:
     return data
 
 
-def write_atomic(path: Path, text: str) -> bool:
-    """Write ``text`` (UTF-8) atomically; return False if the file already holds it."""
-    return write_bytes_atomic(path, text.encode("utf-8"))
+def write_atomic(path: Path, text: str, *, durable: bool = True) -> bool:
+    """Write ``text`` (UTF-8) atomically; return False if the file already holds it.
+    ``durable=False`` skips the fsync (see :func:`gate_consumer._files.write_atomic`)."""
+    return write_bytes_atomic(path, text.encode("utf-8"), durable=durable)

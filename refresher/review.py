@@ -149,11 +149,14 @@ def record_review(
     return Review(provider, upstream_id, path, old, value, old_prov.source if old_prov else None, expires)
 
 
-def expiring_reviews(tree: Tree, now: datetime, within_days: int = 30) -> list[dict[str, Any]]:
-    """Manual reviews that expire within ``within_days`` (or expired already), soonest first."""
+def expiring_reviews(tree: Tree, now: datetime, within_days: int = 30,
+                     providers: list[str] | None = None) -> list[dict[str, Any]]:
+    """Manual reviews that expire within ``within_days`` (or expired already), soonest first;
+    of ``providers`` only, when given."""
     horizon = format_instant(now + timedelta(days=within_days))
     found = []
-    for provider, record in sorted(tree.providers.items()):
+    for provider in sorted(providers or tree.providers):
+        record = tree.providers[provider]
         for upstream_id, offering in sorted(record["offerings"].items()):
             for path, prov in record_provenance(offering, OFFERING_FACTS).items():
                 if prov.source == MANUAL_SOURCE and prov.expires and prov.expires <= horizon:

@@ -15,7 +15,8 @@ against the pydantic models and the JSON Schema. Only slugs become file names.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from typing import Any
 from gate_consumer.ids import SLUG_RE, shown
 from refresher.jsonio import JsonProblem, dumps, loads_strict, write_atomic
 
-__all__ = ["Tree", "TreeProblem", "load_tree", "render_changed", "render_tree", "write_tree"]
+__all__ = ["LazyProviders", "Tree", "TreeProblem", "load_tree", "render_changed", "render_tree", "write_tree"]
 
 
 class TreeProblem(Exception):
@@ -77,8 +78,53 @@ def _read(path: Path, root: Path, problems: list[str], texts: dict[str, str]) ->
     return None
 
 
-def load_tree(root: Path) -> Tree:
-    """Read every file under ``root``; raise :class:`TreeProblem` listing all that fail to parse."""
+class LazyProviders(Mapping[str, dict[str, Any]]):
+    """The providers of a tree read on demand (``load_tree(root, lazy=True)``): the slugs come
+    from the folder's listing, each file is read (strictly, as :func:`load_tree` reads it) the
+    first time it is asked for; a file that cannot be read raises :class:`TreeProblem` then.
+    ``stamps``: each file's size, modification time and inode at listing, which tell whether a
+    file changed since an index of it was made (:mod:`refresher.tree_index`). Read-only."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.stamps: dict[str, tuple[int, int, int]] = {}
+        with os.scandir(root / "providers") as entries:
+            for entry in entries:
+                if entry.name.endswith(".json") and not entry.name.startswith("."):
+                    info = entry.stat(follow_symlinks=False)
+                    self.stamps[entry.name[:-5]] = (info.st_size, info.st_mtime_ns, info.st_ino)
+        self.stamps = dict(sorted(self.stamps.items()))
+        self._loaded: dict[str, dict[str, Any]] = {}
+        self._texts: dict[str, str] = {}
+        #: :func:`refresher.tree_index.provider_extracts`, once computed
+        self.extracts: dict[str, dict[str, Any]] | None = None
+
+    def __getitem__(self, slug: str) -> dict[str, Any]:
+        record = self._loaded.get(slug)
+        if record is None:
+            if slug not in self.stamps:
+                raise KeyError(slug)
+            problems: list[str] = []
+            record = _read(self.root / "providers" / f"{slug}.json", self.root, problems, self._texts)
+            if problems:
+                raise TreeProblem(problems)
+            self._loaded[slug] = record
+        return record
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.stamps)
+
+    def __len__(self) -> int:
+        return len(self.stamps)
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self.stamps
+
+
+def load_tree(root: Path, *, lazy: bool = False) -> Tree:
+    """Read every file under ``root``; raise :class:`TreeProblem` listing all that fail to parse.
+    ``lazy``: read the providers only when asked for (:class:`LazyProviders`), for a command
+    that answers about a few of them; such a tree is for reading, not for writing back."""
     problems: list[str] = []
     tree = Tree()
     if not root.is_dir():
@@ -93,6 +139,10 @@ def load_tree(root: Path) -> Tree:
         elif name != "ledger.json":
             problems.append(f"{root.name}/{name}: missing")
     for folder, target in (("providers", tree.providers), ("models", tree.vendors)):
+        if folder == "providers" and lazy and (root / folder).is_dir() and not (root / folder).is_symlink():
+            tree.providers = LazyProviders(root)  # type: ignore[assignment]  # read-only, on demand
+            tree.files.update({f"providers/{slug}.json": slug for slug in tree.providers})
+            continue
         if (root / folder).is_symlink():
             problems.append(f"{root.name}/{folder}: is a symlink: refused (the tree holds its own files)")
             continue

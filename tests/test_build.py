@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from refresher.build import BUNDLE_DIR, build
 from refresher.cli import app
+from refresher.jsonio import dumps
 from refresher.store import load_tree
 from tests.conftest import REPO
 
@@ -57,6 +58,18 @@ def test_the_bundled_snapshot_is_a_fresh_build_of_metadata(tmp_path: Path) -> No
         if rel != "manifest.json":
             assert data == fresh[rel], f"consumer/gate_consumer/_data/v1/{rel} differs from a fresh build"
     assert {r for r in fresh if r.startswith("providers/")} == {r for r in _files(BUNDLE_DIR) if r.startswith("providers/")}
+
+
+def test_the_published_json_is_canonical_without_a_second_pass(tmp_path: Path) -> None:
+    # the build writes the tree's values in one pass of the C encoder (dumps_canonical):
+    # what it writes must be what the canonical writer would write
+    build(load_tree(REPO / "metadata"), tmp_path, schema_dir=REPO / "schema", repo=REPO, site=False)
+    published = [p for p in (tmp_path / "v1").rglob("*.json") if "changes" not in p.parts and p.name != "changes.json"
+                 and "schema" not in p.parts and p.name != "manifest.json"]
+    assert len(published) > 100
+    for path in published:
+        text = path.read_text()
+        assert dumps(json.loads(text), compact=True) == text, path
 
 
 def test_offerings_carry_their_confirmation_from_the_ledger(tmp_path: Path) -> None:

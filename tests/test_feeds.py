@@ -17,7 +17,7 @@ from tests.conftest import REPO
 
 @pytest.fixture(scope="module")
 def committed() -> dict[str, str]:
-    return feed_files(load_tree(REPO / "metadata"))
+    return feed_files(changes(load_tree(REPO / "metadata")))
 
 
 def test_the_catalogs_feeds_parse_as_json_feed_and_atom(committed: dict[str, str]) -> None:
@@ -45,7 +45,7 @@ def test_each_provider_has_its_own_feed(committed: dict[str, str]) -> None:
 
 
 def test_the_feeds_are_the_same_bytes_for_the_same_metadata(committed: dict[str, str]) -> None:
-    assert feed_files(load_tree(REPO / "metadata")) == committed
+    assert feed_files(changes(load_tree(REPO / "metadata"))) == committed
 
 
 def _openrouter(at: str, prompt: str) -> Payload:
@@ -67,7 +67,7 @@ def test_a_price_change_a_new_offering_and_a_conflict_each_make_an_entry(empty_t
     offering["disagreements"] = {"price.output": [{"source": "litellm", "value": 16, "as_of": "2026-08-02T00:00:00Z"}]}
     conflict = changes(tree)[0]
     assert (conflict.kind, conflict.summary) == ("conflict", "litellm says price.output is 16; the catalog keeps 15")
-    atom = feedparser.parse(feed_files(tree)["changes.atom"])
+    atom = feedparser.parse(feed_files(changes(tree))["changes.atom"])
     assert not atom.bozo and [e.title for e in atom.entries] == [
         "Conflict: openrouter/acme/model-1 price.output", "Price: openrouter/acme/model-1 input 3 → 2.5 (-16.7 %)",
         "New: openrouter/acme/model-1"]

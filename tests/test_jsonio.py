@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refresher.jsonio import JsonProblem, dumps, loads_strict, write_atomic
+from refresher.jsonio import JsonProblem, dumps, dumps_canonical, loads_strict, write_atomic
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
@@ -19,6 +19,20 @@ def test_write_read_write_is_byte_stable(value: object) -> None:
     text = dumps(value)
     assert dumps(loads_strict(text, origin="t")) == text
     assert text.endswith("\n")
+
+
+@given(json_values)
+def test_data_read_strictly_needs_no_second_pass_to_be_written_compact(value: object) -> None:
+    # what the build relies on: whatever the file said, 3.0 or 3, it is read as 3
+    read = loads_strict(json.dumps(value), origin="t")
+    assert dumps_canonical(read) == dumps(value, compact=True)
+
+
+@pytest.mark.parametrize(("text", "read"), [("3.0", 3), ("1e3", 1000), ("-0.0", 0), ("0.5", 0.5), ("1e300", 1e300),
+                                            ("9007199254740993.0", 9007199254740992.0)])
+def test_integral_numbers_are_read_as_integers(text: str, read: float) -> None:
+    value = loads_strict(f'{{"x": {text}}}', origin="t")["x"]
+    assert value == read and type(value) is type(read)
 
 
 def test_integral_floats_are_written_as_integers() -> None:

@@ -8,10 +8,12 @@ from pathlib import Path
 __all__ = ["write_atomic"]
 
 
-def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> bool:
+def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, durable: bool = True) -> bool:
     """Write ``data`` to ``path`` via a temporary file and a rename; return False (and write
     nothing) if the file already holds exactly these bytes. ``mode``: the file's permissions
-    (readable by all by default: these files are published or shared)."""
+    (readable by all by default: these files are published or shared). ``durable``: fsync
+    before the rename, so a power cut leaves the old bytes or the new ones; without it, a
+    reader still never sees half a file (for output that can be regenerated)."""
     import tempfile  # only on the write path: not worth its import time at start-up
 
     try:
@@ -24,8 +26,9 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> bool:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 from gate_consumer._time import parse_instant, utc_now
 from gate_consumer.errors import AmbiguousModelError, UnknownModelError, UnpricedError
-from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, get_fact, iter_facts
+from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, get_fact
 from gate_consumer.freshness import (
     Freshness,
     FreshnessPolicy,
@@ -136,6 +136,16 @@ class Offering:
         """The other sources whose latest observation of the fact at ``path`` is its published
         value (each with when it first said so); empty when only its own source states it."""
         return tuple(FactProvenance(e["source"], e["as_of"]) for e in self.record.get("agreements", {}).get(path, ()))
+
+    def confirmed_at(self, path: str) -> str:
+        """When the fact at ``path`` was last confirmed: the later of when its source said it
+        and when that source last listed the offering (``confirmed``), and the same for each
+        source agreeing with it — a fact is as recent as its newest agreeing observation."""
+        prov, seen = self.provenance(path), self.record.get("confirmed", {})
+        confirmed = max(prov.as_of, seen.get(prov.source, ""))
+        for other in self.record.get("agreements", {}).get(path, ()):
+            confirmed = max(confirmed, other["as_of"], seen.get(other["source"], ""))
+        return confirmed
 
     def sources(self, path: str) -> int:
         """How many independent sources state the published value of ``path`` (0 if absent)."""
@@ -302,6 +312,20 @@ def _normalized(key: str) -> str:
     return key.lower().replace(".", "-").replace("_", "-")
 
 
+def _price_paths(record: Mapping[str, Any]) -> list[str]:
+    """The paths of a record's price facts, in path order (those :func:`~gate_consumer.facts.iter_facts` yields
+    under ``price.``, without walking the other sections)."""
+    return [f"price.{name}" for name, value in sorted((record.get("price") or {}).items()) if value is not None]
+
+
+def price_confirmations(offerings: Iterable[Offering]) -> tuple[str, str] | None:
+    """When the least and the most recently confirmed price facts of the offerings that are not
+    retired were last confirmed (:meth:`Offering.confirmed_at`); None without prices."""
+    dates = [offering.confirmed_at(path) for offering in offerings if offering.status != "retired"
+             for path in _price_paths(offering.record)]
+    return (min(dates), max(dates)) if dates else None
+
+
 class Catalog:
     """A loaded catalog. Thread-safe for readers; see :mod:`gate_consumer.loading` for swaps."""
 
@@ -386,9 +410,7 @@ class Catalog:
         stored = self._index.get("prices_confirmed")
         if stored:
             return stored["oldest"], stored["newest"]
-        dates = [fact.confirmed_at for offering in self.iter_offerings() if offering.status != "retired"
-                 for fact in self.price_facts(offering)]
-        return (min(dates), max(dates)) if dates else None
+        return price_confirmations(self.iter_offerings())
 
     # -- records -----------------------------------------------------------------------------
 
@@ -852,12 +874,8 @@ class Catalog:
         agreeing: tuple[str, ...] = ()
         if isinstance(target, Offering):
             record, prov, provider = target.record, target.provenance(path), target.provider
-            seen = record.get("confirmed", {})
-            confirmed = max(prov.as_of, seen.get(prov.source, ""))
-            others = target.agreeing(path)
-            if others:  # the fact is as recent as its newest agreeing observation
-                agreeing = tuple(a.source for a in others)
-                confirmed = max(confirmed, *(max(a.as_of, seen.get(a.source, "")) for a in others))
+            confirmed = target.confirmed_at(path)
+            agreeing = tuple(a.source for a in target.agreeing(path))
             subject = target.key
         else:
             record = target.record
@@ -884,8 +902,7 @@ class Catalog:
     def price_facts(self, offering: Offering, now: datetime | str | None = None) -> list[FactFreshness]:
         """Every price fact of an offering (tiers included), judged at ``now``."""
         now = _instant(now)
-        return [self.freshness(offering, path, now)
-                for path, _ in iter_facts(offering.record, OFFERING_FACTS) if path.startswith("price.")]
+        return [self.freshness(offering, path, now) for path in _price_paths(offering.record)]
 
     def price_freshness(self, offering: Offering, now: datetime | str | None = None) -> Freshness | None:
         """The worst freshness of an offering's price facts; None if unpriced."""
