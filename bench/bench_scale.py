@@ -111,6 +111,52 @@ def changed_copy(root: Path, into: Path) -> Path:
     return copy
 
 
+#: The consumer on the built catalog, in a fresh interpreter: the DESIGN.md budgets, which must
+#: hold at every size (issue 17). Times are after the interpreter started; memory is the peak
+#: above what the interpreter had before importing gate_consumer.
+_CONSUMER = """
+import json, random, statistics, sys, time, timeit
+def peak():
+    with open('/proc/self/status') as f:
+        return next(int(l.split()[1]) for l in f if l.startswith('VmHWM')) / 1024
+before = peak()
+start = time.perf_counter()
+from gate_consumer import CatalogError, Usage
+from gate_consumer.loading import load_directory
+catalog = load_directory(sys.argv[1])
+catalog.price("claude-sonnet-4-5", input_tokens=12000, output_tokens=800, cache_read_tokens=2000)
+cold = time.perf_counter() - start
+mib = peak() - before
+usage = Usage(input_tokens=12000, output_tokens=800, cache_read_tokens=2000)
+offering = catalog.pick_offering("claude-sonnet-4-5")
+per = lambda call, n: min(timeit.repeat(call, number=n, repeat=5)) / n * 1e6
+price = per(lambda: catalog.price(offering, usage), 20000)
+catalog.resolve("claude-sonnet-4-5-20250929")
+cached = per(lambda: catalog.resolve("claude-sonnet-4-5-20250929"), 100000)
+firsts = []
+for model in catalog.model_ids[:400]:
+    for key in catalog.model(model).offering_keys[:1]:
+        catalog._resolved.pop(key, None)
+        t = time.perf_counter(); catalog.resolve(key); firsts.append((time.perf_counter() - t) * 1e6)
+rng = random.Random(7)
+unknown = []
+for name in [f"claude-sonet-{rng.randint(0, 99999)}" for _ in range(100)] + [f"gpt-{rng.randint(0, 999)}o-minii" for _ in range(100)]:
+    t = time.perf_counter()
+    try:
+        catalog.resolve(name)
+    except CatalogError:
+        pass
+    unknown.append((time.perf_counter() - t) * 1e6)
+print(json.dumps({"consumer_cold": cold, "consumer_cold_mib": mib, "consumer_price_us": price,
+                  "consumer_resolve_cached_us": cached, "consumer_resolve_first_us": statistics.median(firsts),
+                  "consumer_resolve_unknown_us": statistics.median(unknown)}))
+"""
+#: DESIGN.md's consumer budgets, per row of :data:`_CONSUMER`
+CONSUMER_BUDGETS = {"consumer_cold": (0.060, "s"), "consumer_cold_mib": (30, "MiB"), "consumer_price_us": (3, "µs"),
+                    "consumer_resolve_cached_us": (1, "µs"), "consumer_resolve_first_us": (20, "µs"),
+                    "consumer_resolve_unknown_us": (1000, "µs")}
+
+
 def _parse_bodies(payloads) -> None:
     """Parse every recorded body as a source's adapter must: one JSON document, or one per
     line (Azure's NDJSON)."""
@@ -197,12 +243,10 @@ def measure(factor: int, runs: int) -> dict[str, float]:
     row["show"] = _command(["show", "anthropic/claude-sonnet-4.5", "--root", str(root), "--at", "2026-12-01"], runs)
     (root / INDEX_NAME).unlink()
     row["status_reindexing"] = _command(["status", "--root", str(root), "--provider", "anthropic", "--at", "2026-12-01"], 1)
-    code = ("import time; s=time.perf_counter(); from gate_consumer.loading import load_directory; "
-            f"c=load_directory({str(work / 'dist' / 'v1')!r}); c.price('claude-sonnet-4-5', input_tokens=1000); "
-            "c.resolve('gemini/gemini-2.5-flash'); print(time.perf_counter()-s)")
-    row["consumer_cold"] = statistics.median(
-        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
-        for _ in range(runs))
+    consumer = [json.loads(subprocess.run([sys.executable, "-c", _CONSUMER, str(work / "dist" / "v1")],
+                                          capture_output=True, text=True, check=True).stdout) for _ in range(runs)]
+    for key in consumer[0]:
+        row[key] = statistics.median(c[key] for c in consumer)
     shutil.rmtree(work, ignore_errors=True)
     return row
 
@@ -222,7 +266,8 @@ def main() -> None:
 
 #: The refresh reads the tree and the sources' responses: its floor is parsing both.
 _TREE_AND_INPUTS = ("refresh_nothing_new", "refresh_10pct_changed")
-_NOT_TIMES = ("factor", "files", "bytes", "input_bytes", "refresh_peak_mib", "refresh_10pct_files_written")
+_NOT_TIMES = ("factor", "files", "bytes", "input_bytes", "refresh_peak_mib", "refresh_10pct_files_written",
+              *CONSUMER_BUDGETS)
 
 
 def _floor(row: dict[str, float], op: str) -> float:
@@ -235,15 +280,22 @@ def render_table(rows: list[dict[str, float]]) -> str:
         f"{str(r['factor']) + '× (' + format(r['bytes'] / 1e6, '.0f') + ' + ' + format(r['input_bytes'] / 1e6, '.0f') + ' MB)':>27}"
         for r in rows) + (f"{'growth':>10}" if len(rows) > 1 else "")]
     for op in [k for k in rows[0] if k not in _NOT_TIMES]:
-        floor = "tree+inputs" if op in _TREE_AND_INPUTS else "floor"
-        cells = "".join(f"{r[op]:>10.3f} s {r[op] / _floor(r, op):>6.1f}× {floor:<5}"[:27].rjust(27) for r in rows)
+        cells = "".join(f"{r[op]:>10.3f} s {r[op] / _floor(r, op):>6.1f}× floor".rjust(27) for r in rows)
         growth = f"{rows[-1][op] / rows[0][op]:>9.1f}×" if len(rows) > 1 else ""
         target = f"  (target ≤ {TARGETS[op]:g}×)" if op in TARGETS else ""
-        lines.append(f"{op:<22}{cells}{growth}{target}")
+        lines.append(f"{op + ('*' if op in _TREE_AND_INPUTS else ''):<22}{cells}{growth}{target}")
     lines.append(f"{'refresh peak memory':<22}" + "".join(f"{r['refresh_peak_mib']:>14.0f} MiB{'':>9}" for r in rows)
                  + "  (target < 1 GiB at 10×)")
     lines.append(f"{'10 % changed: written':<22}" + "".join(f"{r['refresh_10pct_files_written']:>14.0f} files{'':>7}"
                                                              for r in rows))
+    lines.append("* its floor: parsing the tree and the sources' responses (parse + parse_inputs)")
+    lines.append("\nthe consumer on the built catalog (DESIGN.md budgets):")
+    for key, (budget, unit) in CONSUMER_BUDGETS.items():
+        scale = 1000 if unit == "s" else 1
+        shown = "ms" if unit == "s" else unit
+        lines.append(f"{key.removeprefix('consumer_'):<22}" + "".join(f"{r[key] * scale:>14.2f} {shown:<4}{'':>8}"
+                                                                      for r in rows)
+                     + f"  (budget ≤ {budget * scale:g} {shown})")
     if len(rows) > 1:
         lines.append(f"\ndata grew {rows[-1]['bytes'] / rows[0]['bytes']:.1f}× (tree), "
                      f"{rows[-1]['input_bytes'] / rows[0]['input_bytes']:.1f}× (inputs) from {rows[0]['factor']}× to "

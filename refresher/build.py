@@ -147,10 +147,21 @@ def build_files(tree: Tree, schema_dir: Path, every: list[Change]) -> dict[str, 
     files["index.json"] = dumps_canonical(index)
     files["models.json"] = dumps_canonical(details)
     full_models = {m: {**details["models"][m], **entry} for m, entry in index["models"].items()}
-    files["catalog.json"] = dumps_canonical({**index, "models": full_models, "providers": providers})
+    # every provider once more, spliced in as written above rather than encoded again
+    provider_texts = {slug: files[f"providers/{slug}.json"] for slug in providers}
+    files["catalog.json"] = _object_text({**{k: dumps_canonical(v) for k, v in index.items()},
+                                          "models": dumps_canonical(full_models),
+                                          "providers": _object_text(provider_texts)})
     for path in sorted(schema_dir.glob("*.schema.json")):
         files[f"schema/{path.name}"] = path.read_text(encoding="utf-8")
     return files
+
+
+def _object_text(members: Mapping[str, str]) -> str:
+    """The :func:`dumps_canonical` text of an object whose members' values are given as their
+    own canonical texts (each ending in a newline): keys sorted, as the encoder sorts them."""
+    encoded = ",".join(f"{json.dumps(key, ensure_ascii=False)}:{text[:-1]}" for key, text in sorted(members.items()))
+    return "{" + encoded + "}\n"
 
 
 def catalog_of(tree: Tree, location: str) -> Catalog:

@@ -366,12 +366,12 @@ def build(
     from refresher import build as builder
     from refresher import gate_compat
     from refresher.jsonio import dumps, write_atomic
-    from refresher.validate import validate_tree
+    from refresher.validate import tree_problems
 
-    errors = [p for p in validate_tree(root) if p.severity == "error"]
+    tree = load_tree_or_fail(root)
+    errors = [p for p in tree_problems(tree) if p.severity == "error"]
     if errors:
         fail("the metadata does not validate; nothing built:\n" + "\n".join(f"  {p}" for p in errors))
-    tree = load_tree_or_fail(root)
     repo = root.resolve().parent
     result = builder.build(tree, out, schema_dir=repo / "schema", repo=repo)
     manifest = result.manifest

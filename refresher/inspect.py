@@ -15,7 +15,7 @@ from typing import Any
 from gate_consumer._time import format_instant, parse_instant
 from gate_consumer.catalog import Catalog
 from gate_consumer.errors import AmbiguousModelError, UnknownModelError
-from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, iter_facts
+from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, fact_paths
 from gate_consumer.freshness import Freshness
 from refresher.build import catalog_of
 from refresher.store import Tree
@@ -129,7 +129,7 @@ def record_facts(tree: Tree, hit: tuple[str, str, str | None], now: datetime,
         if record.get("price_history"):
             head["price_history"] = record["price_history"]
     facts = {}
-    for path, _ in iter_facts(record, spec):
+    for path in fact_paths(record, spec):
         fact = catalog.freshness(target, path, now)
         view = FactView(path, fact.value, fact.source, fact.source_type,
                         fact.ref or catalog.source_info(fact.source).get("url", ""), fact.as_of, fact.confirmed_at,

@@ -24,7 +24,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ValidationError
 
-from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, PROVIDER_FACTS, FactSpec, iter_facts
+from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, PROVIDER_FACTS, FactSpec, fact_paths
 from gate_consumer.provenance import decode_provenance
 from refresher import schema
 from refresher.models import FILE_KINDS
@@ -120,7 +120,7 @@ def _files(tree: Tree) -> Iterator[tuple[str, str, Any]]:
 def _provenance_problems(
     file: str, record: str, data: dict[str, Any], spec: FactSpec, sources: dict[str, Any]
 ) -> Iterator[Problem]:
-    paths = [path for path, _ in iter_facts(data, spec)]
+    paths = fact_paths(data, spec)
     if not paths:
         return
     try:

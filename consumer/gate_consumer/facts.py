@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
-__all__ = ["MODEL_FACTS", "OFFERING_FACTS", "PROVIDER_FACTS", "FactSpec", "get_fact", "iter_facts", "set_fact"]
+__all__ = [
+    "MODEL_FACTS", "OFFERING_FACTS", "PROVIDER_FACTS", "FactSpec", "fact_paths", "get_fact", "iter_facts", "set_fact",
+]
 
 
 class FactSpec(NamedTuple):
@@ -30,18 +32,21 @@ MODEL_FACTS = FactSpec(
 )
 
 
+def fact_paths(record: Mapping[str, Any], spec: FactSpec) -> list[str]:
+    """The path of every tracked fact present in ``record``, in path order."""
+    paths = [name for name in spec.scalars if record.get(name) is not None]
+    for section in spec.sections:
+        part = record.get(section)
+        if part:
+            paths.extend(f"{section}.{name}" for name, value in part.items() if value is not None)
+    paths.sort()
+    return paths
+
+
 def iter_facts(record: Mapping[str, Any], spec: FactSpec) -> Iterator[tuple[str, Any]]:
     """Yield ``(path, value)`` for every tracked fact present in ``record``, in path order."""
-    found: list[tuple[str, Any]] = []
-    for name in spec.scalars:
-        if record.get(name) is not None:
-            found.append((name, record[name]))
-    for section in spec.sections:
-        for name, value in (record.get(section) or {}).items():
-            if value is not None:
-                found.append((f"{section}.{name}", value))
-    found.sort(key=lambda item: item[0])
-    yield from found
+    for path in fact_paths(record, spec):
+        yield path, get_fact(record, path)
 
 
 def get_fact(record: Mapping[str, Any], path: str) -> Any:

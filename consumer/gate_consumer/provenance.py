@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from gate_consumer.facts import FactSpec, iter_facts
+from gate_consumer.facts import FactSpec, fact_paths
 
 __all__ = ["FactProvenance", "decode_provenance", "encode_provenance", "record_provenance"]
 
@@ -85,7 +85,7 @@ def record_provenance(record: Mapping[str, Any], spec: FactSpec) -> dict[str, Fa
     """The provenance of every fact ``record`` holds (``spec`` says which fields are facts);
     empty for a record without facts or provenance. Raises ``KeyError`` like
     :func:`decode_provenance`."""
-    paths = [path for path, _ in iter_facts(record, spec)]
+    paths = fact_paths(record, spec)
     if not paths or "provenance" not in record:
         return {}
     return decode_provenance(record["provenance"], paths)
