@@ -168,9 +168,9 @@ def _parse_bodies(payloads) -> None:
                 [json.loads(line) for line in body.splitlines() if line.strip()]
 
 
-def _command(argv: list[str], runs: int) -> float:
-    """The median time of ``faimeta <argv>`` in this interpreter (after a first run, which
-    leaves the tree's index in place), failing loudly if it fails."""
+def _command(argv: list[str], runs: int, *, warm: bool = True) -> float:
+    """The median time of ``faimeta <argv>`` in this interpreter — ``warm``: after a first run,
+    which leaves the tree's index in place — failing loudly if it fails."""
     from typer.testing import CliRunner
 
     from refresher.cli import app
@@ -180,7 +180,8 @@ def _command(argv: list[str], runs: int) -> float:
         if result.exit_code:
             raise SystemExit(f"faimeta {' '.join(argv)} failed ({result.exit_code}): {result.output}")
 
-    run()
+    if warm:
+        run()
     return _seconds(run, runs)
 
 
@@ -242,7 +243,8 @@ def measure(factor: int, runs: int) -> dict[str, float]:
     row["status"] = _command(["status", "--root", str(root), "--provider", "anthropic", "--at", "2026-12-01"], runs)
     row["show"] = _command(["show", "anthropic/claude-sonnet-4.5", "--root", str(root), "--at", "2026-12-01"], runs)
     (root / INDEX_NAME).unlink()
-    row["status_reindexing"] = _command(["status", "--root", str(root), "--provider", "anthropic", "--at", "2026-12-01"], 1)
+    row["status_reindexing"] = _command(["status", "--root", str(root), "--provider", "anthropic", "--at", "2026-12-01"], 1,
+                                        warm=False)
     consumer = [json.loads(subprocess.run([sys.executable, "-c", _CONSUMER, str(work / "dist" / "v1")],
                                           capture_output=True, text=True, check=True).stdout) for _ in range(runs)]
     for key in consumer[0]:

@@ -66,6 +66,18 @@ def test_a_provider_picks_that_providers_offering(catalog) -> None:
         catalog.pick_offering("claude-sonnet-4.5", provider="no-such-provider")
 
 
+@pytest.mark.parametrize(("name", "suggested"), [
+    ("claude-sonet-4.5", "anthropic/claude-sonnet-4.5"),
+    ("openruter/anthropic/claude-sonet-4.5", "anthropic/claude-sonnet-4.5"),  # a misspelt route prefix too
+    ("openrouter/anthropic/claude-sonet-4.5", "anthropic/claude-sonnet-4.5"),
+    ("openai/gpt-5-mimi", "openai/gpt-5-mini"),
+])
+def test_a_misspelt_id_suggests_the_model_meant(catalog, name: str, suggested: str) -> None:
+    with pytest.raises(UnknownModelError) as err:
+        catalog.resolve(name)
+    assert suggested in err.value.suggestions[:3]
+
+
 def test_an_unknown_id_raises_with_close_suggestions(catalog) -> None:
     with pytest.raises(UnknownModelError) as err:
         catalog.resolve("claude-sonet-4.5")

@@ -673,24 +673,31 @@ class Catalog:
         """Up to five model ids close to an unknown ``key``: compared only with the names that
         share a word with it (an index), so an unknown id costs under a millisecond."""
         normalized = _normalized(key)
-        words = [w for w in _WORDS.split(normalized) if len(w) > 1]
         index = self._word_index()
-        shared: dict[str, int] = {}
-        for word in words:
-            for candidate in index.get(word, ()):
-                shared[candidate] = shared.get(candidate, 0) + 1
-        # the names sharing the most words, nearest in length first (a bounded pool for difflib)
-        size = len(normalized)
-        pool = heapq.nsmallest(60, shared, key=lambda c: (-shared[c], abs(len(c) - size), c))
-        close = _close(normalized, pool, n=5, cutoff=0.75)
+        close: list[str] = []
+        # the id, and without its first segment (a misspelt provider or route prefix)
+        for probe in dict.fromkeys(p for p in (normalized, normalized.partition("/")[2]) if p):
+            shared: dict[str, int] = {}
+            for word in {w for w in _WORDS.split(probe) if len(w) > 1}:
+                for candidate in index.get(word, ()):
+                    shared[candidate] = shared.get(candidate, 0) + 1
+            # the names sharing the most words, nearest in length first (a bounded pool for difflib)
+            size = len(probe)
+            pool = heapq.nsmallest(60, shared, key=lambda c: (-shared[c], abs(len(c) - size), c))
+            close += _close(probe, pool, n=5, cutoff=0.75)
         loose = self._loose_names()
         return tuple(dict.fromkeys(m for c in close for m in sorted({m for m, _ in loose[c]})))[:5]
 
     def _word_index(self) -> dict[str, list[str]]:
-        """word → the normalized names containing it (built once, on the first unknown id)."""
+        """word → the normalized names containing it (built once, on the first unknown id).
+        An offering's ``provider/upstream-id`` is left out — its upstream id is in on its own
+        and is as close to a misspelling of either — so a model resold by many providers does
+        not make every unknown id that shares a word with it slower (issue 17)."""
         if self._words is None:
             index: dict[str, list[str]] = {}
-            for loose in self._loose_names():
+            for loose, entries in self._loose_names().items():
+                if all(key is not None and _normalized(key) == loose for _, key in entries):
+                    continue
                 for word in set(_WORDS.split(loose)):
                     if len(word) > 1:
                         index.setdefault(word, []).append(loose)
