@@ -27,7 +27,7 @@ import hashlib
 import json
 import os
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -35,6 +35,7 @@ from typing import Any
 
 from gate_consumer._time import format_instant, utc_now
 from gate_consumer.catalog import Catalog, Offering, price_confirmations
+from refresher.bulk import gc_paused
 from refresher.feeds import Change, changes, feed_files
 from refresher.jsonio import dumps, dumps_canonical, write_atomic
 from refresher.store import Tree
@@ -63,11 +64,14 @@ class BuildResult:
     written: list[str]
 
 
-def confirmations(tree: Tree) -> dict[tuple[str, str], dict[str, str]]:
-    """(provider, upstream id) → {source: when it last listed it}, from the ledger."""
+def confirmations(tree: Tree, providers: Iterable[str] | None = None) -> dict[tuple[str, str], dict[str, str]]:
+    """(provider, upstream id) → {source: when it last listed it}, from the ledger; of
+    ``providers`` only, when given."""
     out: dict[tuple[str, str], dict[str, str]] = {}
+    wanted = set(providers) if providers is not None else None
     for source, entry in sorted(tree.ledger.get("sources", {}).items()):
-        for provider, ids in entry.get("listed", {}).items():
+        listed = entry.get("listed", {})
+        for provider, ids in (listed.items() if wanted is None else ((p, listed[p]) for p in wanted if p in listed)):
             absent = entry.get("absences", {}).get(provider, {})
             at = max(entry.get("succeeded_at") or "", entry.get("confirmed_at", {}).get(provider) or "")
             if not at:
@@ -75,7 +79,9 @@ def confirmations(tree: Tree) -> dict[tuple[str, str], dict[str, str]]:
             for upstream_id in ids:
                 if upstream_id not in absent:
                     out.setdefault((provider, upstream_id), {})[source] = at
-        for provider, ids in entry.get("observed", {}).items():  # bills that agreed with a price
+        observed = entry.get("observed", {})
+        for provider, ids in (observed.items() if wanted is None else ((p, observed[p]) for p in wanted
+                                                                         if p in observed)):  # bills that agreed
             for upstream_id, at in ids.items():
                 out.setdefault((provider, upstream_id), {})[source] = at
     return out
@@ -113,8 +119,8 @@ def index_documents(tree: Tree) -> tuple[dict[str, Any], dict[str, Any]]:
             details[model_id] = {k: model[k] for k in _MODEL_KEYS if k in model}
     extracts = provider_extracts(tree)  # the part of every provider file the index needs
     for slug, extract in extracts.items():
-        for upstream_id, offering in sorted(extract["offerings"].items()):
-            models[offering["model"]]["offerings"].append(f"{slug}/{upstream_id}")
+        for upstream_id, (model, *_) in sorted(extract["offerings"].items()):
+            models[model]["offerings"].append(f"{slug}/{upstream_id}")
     index = {
         "schema_version": SCHEMA_VERSION,
         "sources": {
@@ -165,27 +171,22 @@ def _object_text(members: Mapping[str, str]) -> str:
 
 
 def catalog_of(tree: Tree, location: str) -> Catalog:
-    """The tree as gate_consumer sees it, built in memory (provider files only when read): the
-    one way ``faimeta show`` and the consumer resolve ids and judge freshness."""
-    confirmed = confirmations(tree)
+    """The tree as gate_consumer sees it, made in memory (a provider's document only when read,
+    with that provider's confirmations): the one way ``faimeta show`` and the consumer resolve
+    ids and judge freshness."""
     index, details = index_documents(tree)
-    return _in_memory(index, details, lambda slug: provider_document(tree, slug, confirmed), location)
 
-
-def _in_memory(index: dict[str, Any], details: dict[str, Any], provider: Callable[[str], dict[str, Any]],
-               location: str) -> Catalog:
-    """A Catalog over documents built in memory (a provider's document only when read)."""
-
-    def read(rel: str) -> bytes:
+    def document(rel: str) -> Any:
         if rel == "index.json":
-            return json.dumps(index).encode()
+            return index
         if rel == "models.json":
-            return json.dumps(details).encode()
-        return json.dumps(provider(rel.removeprefix("providers/").removesuffix(".json"))).encode()
+            return details
+        slug = rel.removeprefix("providers/").removesuffix(".json")
+        return provider_document(tree, slug, confirmations(tree, [slug]))
 
     manifest = {"schema_version": SCHEMA_VERSION, "catalog_version": "working-tree", "built_at": build_time(),
                 "files": {}}
-    return Catalog(read, manifest, origin="directory", location=location)
+    return Catalog(None, manifest, origin="directory", location=location, documents=document)
 
 
 def last_checked(tree: Tree) -> str:
@@ -246,6 +247,7 @@ def _replace_dir(target: Path, files: Mapping[str, str]) -> list[str]:
     return written
 
 
+@gc_paused()
 def build(tree: Tree, out: Path, *, schema_dir: Path, built_at: str | None = None, repo: Path | None = None,
           site: bool = True) -> BuildResult:
     """Write ``out/v1`` and the site beside it (see the module docstring); return the manifest
@@ -259,6 +261,7 @@ def build(tree: Tree, out: Path, *, schema_dir: Path, built_at: str | None = Non
     return BuildResult(out, manifest, written)
 
 
+@gc_paused()
 def write_site(tree: Tree, out: Path, every: list[Change]) -> list[str]:
     """The static site beside ``out/v1`` (:mod:`refresher.site`), read through the consumer from
     the files just written; stale pages of models that went away are removed."""

@@ -515,13 +515,13 @@ def _unit(path: str) -> str:
 def _priced_offerings(tree, keys: list[str]) -> list[str]:
     """Each offering's standard price, cheapest first, from the index (no provider file read)."""
     from gate_consumer.catalog import Offering, cheapest_first
-    from refresher.tree_index import provider_extracts
+    from refresher.tree_index import offering_record, provider_extracts
 
     extracts = provider_extracts(tree)
     offerings = []
     for key in keys:
         provider, _, upstream_id = key.partition("/")
-        offerings.append(Offering(provider, upstream_id, extracts[provider]["offerings"][upstream_id]))
+        offerings.append(Offering(provider, upstream_id, offering_record(extracts[provider]["offerings"][upstream_id])))
     rows = []
     for offering in cheapest_first(offerings):
         price = offering.price or {}

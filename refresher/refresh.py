@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gate_consumer._time import format_instant, parse_instant, utc_now
+from refresher.bulk import gc_paused
 from refresher.fetch import Fetcher, redact_url
 from refresher.linking import run_links
 from refresher.reconcile import Summary, reconcile, run_listings
@@ -305,6 +306,7 @@ def reject_duplicates(snapshot: Snapshot) -> None:
         snapshot.offerings = [obs for i, obs in enumerate(snapshot.offerings) if i not in drop]
 
 
+@gc_paused()
 def run_refresh(
     root: Path,
     payloads: list[Payload],

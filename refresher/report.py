@@ -32,6 +32,7 @@ from deepdiff import DeepDiff
 
 from gate_consumer.facts import OFFERING_FACTS, iter_facts
 from gate_consumer.provenance import record_provenance
+from refresher.bulk import gc_paused
 from refresher.sanity import image_rate_problem, moves_beyond, same_value
 from refresher.store import Tree, load_tree
 
@@ -163,6 +164,7 @@ def _pct(old: Any, new: Any) -> float | None:
 _REST = ("model", "aliases", "retired_at")  # non-fact fields a reviewer should still see
 
 
+@gc_paused()
 def compare(old: Tree, new: Tree, *, run: Mapping[str, Any] | None = None) -> ChangeReport:
     """The changes from ``old`` to ``new``; ``run`` is a refresh's ``RefreshResult.to_json()``,
     whose guard hits and failures become risky items."""

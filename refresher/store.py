@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from gate_consumer.ids import SLUG_RE, shown
+from refresher.bulk import gc_paused
 from refresher.jsonio import JsonProblem, dumps, loads_strict, write_atomic
 
 __all__ = ["LazyProviders", "Tree", "TreeProblem", "load_tree", "render_changed", "render_tree", "write_tree"]
@@ -121,6 +122,7 @@ class LazyProviders(Mapping[str, dict[str, Any]]):
         return slug in self.stamps
 
 
+@gc_paused()
 def load_tree(root: Path, *, lazy: bool = False) -> Tree:
     """Read every file under ``root``; raise :class:`TreeProblem` listing all that fail to parse.
     ``lazy``: read the providers only when asked for (:class:`LazyProviders`), for a command

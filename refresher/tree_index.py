@@ -22,22 +22,30 @@ from typing import Any
 from refresher.jsonio import dumps_canonical, write_atomic
 from refresher.store import LazyProviders, Tree
 
-__all__ = ["INDEX_NAME", "PROVIDER_SUMMARY", "provider_extract", "provider_extracts"]
+__all__ = ["INDEX_NAME", "PROVIDER_SUMMARY", "offering_record", "provider_extract", "provider_extracts"]
 
 INDEX_NAME = ".faimeta-index.json"
-_FORMAT = 1  # bumped when an extract's shape changes: an index of another format is rebuilt
+_FORMAT = 2  # bumped when an extract's shape changes: an index of another format is rebuilt
 PROVIDER_SUMMARY = ("name", "route_type", "api_style", "billing_mode", "base_url", "docs_url")
 
 
 def provider_extract(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A provider's summary and, per offering, its model, standard price and status: enough to
-    resolve ids and order offerings (:func:`gate_consumer.catalog.cheapest_first`)."""
+    """A provider's summary and, per offering, ``[model, input price, output price, status]``
+    (None where absent; arrays, not objects, because reading the index is what a command waits
+    for): enough to resolve ids and order offerings (:func:`offering_record`)."""
     offerings = {}
     for upstream_id, offering in record["offerings"].items():
-        price = {k: v for k, v in (offering.get("price") or {}).items() if k in ("input", "output")}
-        offerings[upstream_id] = {"model": offering["model"], **({"price": price} if price else {}),
-                                  **({"status": offering["status"]} if "status" in offering else {})}
+        price = offering.get("price") or {}
+        offerings[upstream_id] = [offering["model"], price.get("input"), price.get("output"), offering.get("status")]
     return {"summary": {k: record[k] for k in PROVIDER_SUMMARY if k in record}, "offerings": offerings}
+
+
+def offering_record(entry: list[Any]) -> dict[str, Any]:
+    """An offering as far as the index knows it — its model, standard price and status — in
+    the shape of the record, for :func:`gate_consumer.catalog.cheapest_first`."""
+    model, price_in, price_out, status = entry
+    price = {k: v for k, v in (("input", price_in), ("output", price_out)) if v is not None}
+    return {"model": model, **({"price": price} if price else {}), **({"status": status} if status else {})}
 
 
 def provider_extracts(tree: Tree) -> dict[str, dict[str, Any]]:
@@ -73,4 +81,5 @@ def provider_extracts(tree: Tree) -> dict[str, dict[str, Any]]:
 def _usable(entry: Any, stamp: tuple[int, int, int]) -> bool:
     """Whether an index entry is of the file as it is now, and whole."""
     return (isinstance(entry, dict) and entry.get("stamp") == list(stamp)
-            and isinstance(entry.get("summary"), dict) and isinstance(entry.get("offerings"), dict))
+            and isinstance(entry.get("summary"), dict) and isinstance(entry.get("offerings"), dict)
+            and all(type(o) is list and len(o) == 4 and type(o[0]) is str for o in entry["offerings"].values()))

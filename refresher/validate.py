@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, PROVIDER_FACTS, FactSpec, fact_paths
 from gate_consumer.provenance import decode_provenance
 from refresher import schema
+from refresher.bulk import gc_paused
 from refresher.models import FILE_KINDS
 from refresher.sanity import image_rate_problem, token_price_problems
 from refresher.sources.registry import registry_problems
@@ -224,6 +225,7 @@ def _integrity(tree: Tree) -> Iterator[Problem]:
                 yield Problem("metadata/ledger.json", f"source {source!r}", f"listed.{provider}", "no such provider")
 
 
+@gc_paused()
 def validate_tree(root: Path, *, schema: bool = False) -> list[Problem]:
     """Every problem in the tree at ``root`` (``metadata/``), errors and warnings, sorted;
     ``schema``: check every file against the published JSON Schema too (slower; see ``_shape``)."""
@@ -234,6 +236,7 @@ def validate_tree(root: Path, *, schema: bool = False) -> list[Problem]:
     return tree_problems(tree, schema=schema)
 
 
+@gc_paused()
 def tree_problems(tree: Tree, *, schema: bool = False) -> list[Problem]:
     """Every problem in a tree already in memory (the checks of :func:`validate_tree` after
     reading the files): how a write validates what it is about to write."""

@@ -132,3 +132,14 @@ def test_an_overlong_id_is_unknown_without_searching(catalog) -> None:
         catalog.resolve("claude-" * 100)
     assert err.value.suggestions == () and len(err.value.name) == 80
     assert "claude-" * 100 not in catalog._unknown
+
+
+def test_offering_keys_that_differ_only_in_case_are_both_found() -> None:
+    from gate_consumer.catalog import _Names
+
+    names = _Names({"v/a": {"offerings": ["p/Model", "q/other"]}, "v/b": {"offerings": ["p/model"], "aliases": ["x"]}})
+    assert sorted(names.get("p/model")) == [("v/a", "p/Model"), ("v/b", "p/model")]
+    assert sorted(names.get("model")) == [("v/a", "p/Model"), ("v/b", "p/model")]  # the upstream id of both
+    assert names.get("other") == [("v/a", "q/other")] and names.get("x") == [("v/b", None)]
+    assert names.get("nothing") is None
+    assert dict(names.items())["v/a"] == [("v/a", None)]

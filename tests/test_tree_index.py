@@ -57,8 +57,7 @@ def test_the_index_gives_what_the_records_give(seeded_tree: Path) -> None:
     eager, lazy = load_tree(seeded_tree), load_tree(seeded_tree, lazy=True)
     assert index_documents(lazy) == index_documents(eager)
     assert json.loads((seeded_tree / INDEX_NAME).read_text())["providers"]["anthropic"]["offerings"][
-        "claude-sonnet-4-5"] == {"model": "anthropic/claude-sonnet-4.5", "price": {"input": 3, "output": 15},
-                                  "status": "active"}
+        "claude-sonnet-4-5"] == ["anthropic/claude-sonnet-4.5", 3, 15, "active"]
     again = load_tree(seeded_tree, lazy=True)
     assert provider_extracts(again) == provider_extracts(lazy) and _loaded(again) == set()  # all from the index
 
@@ -70,7 +69,7 @@ def test_a_changed_provider_file_is_read_again_and_only_it(seeded_tree: Path) ->
     record["offerings"]["claude-sonnet-4-5"]["price"]["input"] = 4
     path.write_text(dumps(record))  # same size and, on a coarse clock, the same mtime: the inode tells
     tree = load_tree(seeded_tree, lazy=True)
-    assert provider_extracts(tree)["anthropic"]["offerings"]["claude-sonnet-4-5"]["price"]["input"] == 4
+    assert provider_extracts(tree)["anthropic"]["offerings"]["claude-sonnet-4-5"][1] == 4
     assert _loaded(tree) == {"anthropic"}
 
 
@@ -83,14 +82,15 @@ def test_a_provider_added_or_removed_is_in_the_index_or_gone(seeded_tree: Path) 
     assert set(json.loads((seeded_tree / INDEX_NAME).read_text())["providers"]) == set(extracts)
 
 
-@pytest.mark.parametrize("garbage", [b"", b"{not json", b"[]", b'{"format": 1, "providers": []}',
-                                     b'{"format": 99, "providers": {}}'])
+@pytest.mark.parametrize("garbage", [b"", b"{not json", b"[]", b'{"format": 2, "providers": []}',
+                                     b'{"format": 99, "providers": {}}', b'{"format": 2, "providers": {"anthropic": 1}}',
+                                     b'{"format": 2, "providers": {"anthropic": {"offerings": {"x": [1]}}}}'])
 def test_an_unreadable_index_is_rebuilt(seeded_tree: Path, garbage: bytes) -> None:
     (seeded_tree / INDEX_NAME).write_bytes(garbage)
     extracts = provider_extracts(load_tree(seeded_tree, lazy=True))
     assert extracts["anthropic"] == {**provider_extract(load_tree(seeded_tree).providers["anthropic"]),
                                      "stamp": extracts["anthropic"]["stamp"]}
-    assert json.loads((seeded_tree / INDEX_NAME).read_text())["format"] == 1
+    assert json.loads((seeded_tree / INDEX_NAME).read_text())["format"] == 2
 
 
 def test_a_read_only_tree_is_indexed_in_memory(seeded_tree: Path, tmp_path: Path) -> None:
