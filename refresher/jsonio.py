@@ -68,13 +68,14 @@ def loads_strict(text: str, *, origin: str) -> Any:
     duplicates: list[str] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in items:
-            if key in out:
-                # Name the object by a key that identifies it where one exists.
-                where = next((str(v) for k, v in items if k in ("id", "vendor") and isinstance(v, str)), None)
-                duplicates.append(f"{key!r}" + (f" (in object {where!r})" if where else ""))
-            out[key] = value
+        out = dict(items)
+        if len(out) < len(items):  # a key twice: name it, and the object by a key that identifies it
+            where = next((str(v) for k, v in items if k in ("id", "vendor") and isinstance(v, str)), None)
+            seen: set[str] = set()
+            for key, _ in items:
+                if key in seen:
+                    duplicates.append(f"{key!r}" + (f" (in object {where!r})" if where else ""))
+                seen.add(key)
         return out
 
     try:

@@ -40,6 +40,7 @@ class RunLinks(NamedTuple):
 
     vendor_aliases: Mapping[str, str]  # an alias's canonical id (lower case) → the model the vendor's API names
     models: frozenset[str]  # the canonical ids the run's creating sources list
+    rules: VendorRules  # vendors.json, parsed once for the run (it remembers each link it made)
 
 
 def run_links(tree: Tree, snapshots: Iterable[Snapshot]) -> RunLinks:
@@ -61,7 +62,7 @@ def run_links(tree: Tree, snapshots: Iterable[Snapshot]) -> RunLinks:
                     if alias_id != model_id.lower():
                         claims.setdefault(alias_id, set()).add(model_id)
     aliases = {alias: owners.pop() for alias, owners in claims.items() if len(owners) == 1}
-    return RunLinks(aliases, frozenset(models))
+    return RunLinks(aliases, frozenset(models), rules)
 
 
 class Linker:

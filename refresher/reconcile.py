@@ -35,7 +35,6 @@ from gate_consumer.facts import (
 )
 from gate_consumer.freshness import SOURCE_RANK, SOURCE_TYPES, relative_source_type
 from gate_consumer.provenance import FactProvenance, encode_provenance, record_provenance
-from refresher.canonical import VendorRules
 from refresher.classify import classify
 from refresher.linking import Linker, RunLinks, run_links
 from refresher.precedence import Standing, is_fresh, takes_over
@@ -139,6 +138,12 @@ def _clone(value: Any) -> Any:
     return value
 
 
+def _fact_count(record: Mapping[str, Any], spec: FactSpec) -> int:
+    """How many facts ``record`` holds (:func:`~gate_consumer.facts.fact_paths`, counted)."""
+    return (sum(1 for name in spec.scalars if record.get(name) is not None)
+            + sum(1 for section in spec.sections for value in (record.get(section) or {}).values() if value is not None))
+
+
 def _is_token_price(path: str) -> bool:
     """Whether a fact path is a token price (``price.input``…), the prices the guards watch."""
     return path.startswith("price.") and path[6:] in TOKEN_PRICE_FIELDS
@@ -183,7 +188,9 @@ class _Reconciler:
         self.now = snapshot.observed_at
         self._listed: dict[tuple[str, str], set[str]] = {}
         self._kinds: dict[tuple[str, str], str] = {}  # (source, provider) → source_type
-        self.rules = VendorRules(tree.vendor_rules["vendors"])
+        self._strengths: dict[tuple[FactProvenance, str], tuple[int, int]] = {}
+        self._model_facts: dict[str, dict[str, FactProvenance]] = {}  # model id → its facts' provenance
+        self.rules = links.rules
         guards = tree.sources.get("guards", {})
         self.retire_after = guards.get("retire_after_absences", 3)
         self.max_shrink = guards.get("max_shrink_share", 0.2)
@@ -263,6 +270,8 @@ class _Reconciler:
     ) -> bool:
         """Apply one source's facts to a record (the offering ``upstream_id`` of ``provider``,
         or the provider itself); return whether the record changed."""
+        if self._says_again(record, spec, observed):
+            return False
         source, now = self.snap.source, self.now
         facts = record_provenance(record, spec)
         old_facts, old_price = dict(facts), _clone(record.get("price"))
@@ -364,6 +373,32 @@ class _Reconciler:
         if facts != old_facts:
             _store_provenance(record, facts)
         return changed
+
+    def _says_again(self, record: dict[str, Any], spec: FactSpec, observed: dict[str, Any]) -> bool:
+        """Whether ``observed`` is exactly what ``record`` holds from this source — every fact the
+        same value and held by it, every fact it holds still stated, none of its agreements or
+        disagreements to drop — so that merging would change nothing. The common case of a
+        run, answered from the encoded provenance without decoding it (issue 17)."""
+        provenance = record.get("provenance")
+        if not provenance:
+            return False
+        source, fields, default = self.snap.source, provenance.get("fields", {}), provenance["source"]
+        for path, value in observed.items():
+            if (fields[path]["source"] if path in fields else default) != source:
+                return False
+            section, _, name = path.partition(".")  # get_fact, inline: this runs for every fact of a run
+            if not same_value((record.get(section) or {}).get(name) if name else record.get(section), value):
+                return False
+        held = sum(1 for entry in fields.values() if entry["source"] == source)
+        if default == source:
+            held += _fact_count(record, spec) - len(fields)
+        if held != len(observed):
+            return False  # it no longer states a fact it holds
+        for name in ("disagreements", "agreements"):
+            for path, entries in record.get(name, {}).items():
+                if (name == "disagreements" or path not in observed) and any(e["source"] == source for e in entries):
+                    return False
+        return True
 
     def _held(self, path: str, current: Any, value: Any, current_prov: FactProvenance | None, new: Standing,
               held_by: Standing | None, agreeing: Iterable[dict[str, Any]], disagreeing: Iterable[dict[str, Any]]) -> bool:
@@ -486,15 +521,18 @@ class _Reconciler:
             observed.setdefault("name", obs.facts.get("name") or slug)
         observed.update({p: v for p, v in obs.facts.items() if p.startswith(_MODEL_SECTIONS)})
         ref = f"{obs.provider}/{obs.upstream_id}"
-        facts = record_provenance(record, MODEL_FACTS)
-        old_facts = dict(facts)
+        facts = self._model_facts.get(model_id)
+        if facts is None:  # a model has many offerings: its provenance is read once per source
+            facts = self._model_facts[model_id] = record_provenance(record, MODEL_FACTS)
         mine = FactProvenance(self.snap.source, self.now, ref)
         strength = self._model_strength(mine, vendor)
+        changed = False
         for path, value in observed.items():
             current, current_prov = get_fact(record, path), facts.get(path)
             if current == value:
                 if current_prov is not None and strength < self._model_strength(current_prov, vendor):
                     facts[path] = mine  # the stronger offering vouches for the same value
+                    changed = True
                 continue
             if current_prov is None and "." in path:
                 # Limits and modalities come as a set: a weaker offering (a reseller's cap) does
@@ -512,14 +550,22 @@ class _Reconciler:
             ):
                 set_fact(record, path, value)
                 facts[path] = mine
-        if facts != old_facts:
+                changed = True
+        if changed:
             _store_provenance(record, facts)
         for alias in obs.aliases:
             self.linker.add_alias(record, model_id, alias)
 
     def _model_strength(self, p: FactProvenance, vendor: str) -> tuple[int, int]:
-        provider = (p.ref or "").split("/", 1)[0]
-        return (0 if self.rules.is_first_party(provider, vendor) else 1, _rank(self._kind(p.source, provider), p, self.now))
+        """How strongly ``p`` backs a model fact of ``vendor`` (lower is stronger): the vendor's
+        own API first, then by source type; remembered per (provenance, vendor)."""
+        key = (p, vendor)
+        strength = self._strengths.get(key)
+        if strength is None:
+            provider = (p.ref or "").split("/", 1)[0]
+            strength = self._strengths[key] = (0 if self.rules.is_first_party(provider, vendor) else 1,
+                                               _rank(self._kind(p.source, provider), p, self.now))
+        return strength
 
     # -- ledger and retirement ----------------------------------------------------------------
 

@@ -402,8 +402,11 @@ def write_if_valid(tree: Tree, root: Path, *, dry_run: bool = False, lock_wait: 
                    say: Callable[[str], None] = print) -> tuple[list[Problem], list[str]]:
     """Validate ``tree`` (in memory, whole); write the files that changed to ``root`` only if it
     has no error, as one transaction (:mod:`refresher.transaction`). Returns the problems and
-    the files written (none on error or ``dry_run``)."""
+    the files written (none on error or ``dry_run``). A tree in which nothing changed is not
+    validated again: it writes nothing (``faimeta validate``, in CI, checks the tree as it is)."""
     changed = render_changed(tree)  # rendered first: a record that cannot be written fails here
+    if not changed:
+        return [], []
     problems = tree_problems(tree)
     if dry_run or any(p.severity == "error" for p in problems):
         return problems, []

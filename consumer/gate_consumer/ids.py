@@ -76,6 +76,7 @@ MAX_ACCEPTED_ID_LENGTH = 128
 _RESERVED_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
                              *(f"lpt{i}" for i in range(10))})
 _ALNUM = re.compile(r"[A-Za-z0-9]")
+_CONTROL_OR_SPACE = re.compile(r"[\x00-\x1f\x7f\s]")  # \s: every character str.isspace() calls white space
 
 
 def check_upstream_id(upstream_id: object) -> str:
@@ -108,7 +109,7 @@ def check_upstream_id(upstream_id: object) -> str:
         scripts = {unicodedata.name(ch, "?").split(" ", 1)[0] for ch in upstream_id if ch.isalpha()}
         if "LATIN" in scripts and scripts & {"CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE"}:
             raise ValueError(f"model id '{label}' mixes Latin letters with look-alikes from another script")
-    if any(ord(ch) < 32 or ord(ch) == 127 or ch.isspace() for ch in upstream_id):
+    if _CONTROL_OR_SPACE.search(upstream_id):
         raise ValueError(f"model id '{label}' contains control or white-space characters")
     for segment in upstream_id.split("/"):
         if segment in ("", ".", ".."):

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from gate_consumer.facts import FactSpec, fact_paths
 
-__all__ = ["FactProvenance", "decode_provenance", "encode_provenance", "record_provenance"]
+__all__ = ["FactProvenance", "dangling_problem", "decode_provenance", "encode_provenance", "record_provenance"]
 
 
 class FactProvenance(NamedTuple):
@@ -63,6 +63,12 @@ def encode_provenance(facts: Mapping[str, FactProvenance]) -> dict[str, Any]:
     return out
 
 
+def dangling_problem(encoded: Mapping[str, Any], paths: Iterable[str]) -> str | None:
+    """What is wrong with provenance kept for facts the record does not hold, if any."""
+    dangling = set(encoded.get("fields", ())).difference(paths)
+    return f"provenance for absent fact(s): {', '.join(sorted(dangling))}" if dangling else None
+
+
 def decode_provenance(encoded: Mapping[str, Any], paths: Iterable[str]) -> dict[str, FactProvenance]:
     """The provenance of each of ``paths`` (the facts the record holds).
 
@@ -72,9 +78,9 @@ def decode_provenance(encoded: Mapping[str, Any], paths: Iterable[str]) -> dict[
     default = FactProvenance.from_json(encoded)
     fields = encoded.get("fields", {})
     path_list = list(paths)
-    dangling = set(fields) - set(path_list)
-    if dangling:
-        raise KeyError(f"provenance for absent fact(s): {', '.join(sorted(dangling))}")
+    problem = dangling_problem(encoded, path_list)
+    if problem:
+        raise KeyError(problem)
     return {
         path: FactProvenance.from_json(fields[path]) if path in fields else default
         for path in path_list
