@@ -407,7 +407,7 @@ def write_if_valid(tree: Tree, root: Path, *, dry_run: bool = False, lock_wait: 
     changed = render_changed(tree)  # rendered first: a record that cannot be written fails here
     if not changed:
         return [], []
-    problems = tree_problems(tree)
+    problems = tree_problems(tree, texts={**tree.texts, **changed})  # the unchanged ones hold what they held
     if dry_run or any(p.severity == "error" for p in problems):
         return problems, []
     with TreeLock(root, wait=lock_wait, say=say):

@@ -15,7 +15,7 @@ Checks, each problem naming the file, the record and the field:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -66,8 +66,9 @@ def _record_and_field(kind: str, path: list[Any]) -> tuple[str, str]:
     return "", ".".join(parts)
 
 
-def _shape(file: str, kind: str, data: Any, schema: bool = False) -> list[Problem]:
-    """The shape problems of one file. The fast path is pydantic's core, strict (no coercion:
+def _shape(file: str, kind: str, data: Any, schema: bool = False, text: str | None = None) -> list[Problem]:
+    """The shape problems of one file (``text``: the file's text, if ``data`` is what it
+    holds). The fast path is pydantic's core, strict (no coercion:
     ``"3"`` is not a number), which accepts exactly what the published JSON Schema accepts (a
     test holds the two to the same verdict on the fault corpus); the JSON Schema itself runs
     when the fast path finds a problem (its messages name the field) or when ``schema`` asks
@@ -76,7 +77,9 @@ def _shape(file: str, kind: str, data: Any, schema: bool = False) -> list[Proble
     if not schema:
         try:
             model.model_validate(data, strict=True)
-            if not _has_null(data):  # the models take None for "absent"; the schema takes no null
+            # the models take None for "absent"; the schema takes no null. JSON spells it one way:
+            # a file whose text has no "null" holds none, and only the others are walked.
+            if (text is not None and "null" not in text) or not _has_null(data):
                 return []
         except ValidationError:
             pass  # say what is wrong in the published schema's words, below
@@ -131,10 +134,11 @@ def _provenance_problems(
         yield Problem(file, record, "provenance.fields", dangling)
         return
     default = encoded["source"]
-    for path in paths:  # read in place: a provenance object per fact is what made this slow
-        source = fields[path]["source"] if path in fields else default
-        if source not in sources:
-            yield Problem(file, record, path, f"source {source!r} is not in metadata/sources.json")
+    if default not in sources or any(entry["source"] not in sources for entry in fields.values()):
+        for path in paths:  # read in place: a provenance object per fact is what made this slow
+            source = fields[path]["source"] if path in fields else default
+            if source not in sources:
+                yield Problem(file, record, path, f"source {source!r} is not in metadata/sources.json")
     for kind in ("disagreements", "agreements"):
         for path, entries in data.get(kind, {}).items():
             for entry in entries:
@@ -236,14 +240,17 @@ def validate_tree(root: Path, *, schema: bool = False) -> list[Problem]:
         tree = load_tree(root)
     except TreeProblem as exc:
         return [Problem(p.split(": ", 1)[0], "", "", p.split(": ", 1)[-1]) for p in exc.problems]
-    return tree_problems(tree, schema=schema)
+    return tree_problems(tree, schema=schema, texts=tree.texts)
 
 
 @gc_paused()
-def tree_problems(tree: Tree, *, schema: bool = False) -> list[Problem]:
+def tree_problems(tree: Tree, *, schema: bool = False, texts: Mapping[str, str] | None = None) -> list[Problem]:
     """Every problem in a tree already in memory (the checks of :func:`validate_tree` after
-    reading the files): how a write validates what it is about to write."""
-    problems = [p for file, kind, data in _files(tree) for p in _shape(file, kind, data, schema)]
+    reading the files): how a write validates what it is about to write. ``texts``: the text of
+    each file (by path in the tree) that holds exactly the data in memory, if known."""
+    texts = texts or {}
+    problems = [p for file, kind, data in _files(tree)
+                for p in _shape(file, kind, data, schema, texts.get(file.removeprefix("metadata/")))]
     if any(p.severity == "error" for p in problems):
         return sorted(problems)  # integrity checks assume well-formed records
     problems.extend(_integrity(tree))

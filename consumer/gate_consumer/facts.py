@@ -38,7 +38,7 @@ def fact_paths(record: Mapping[str, Any], spec: FactSpec) -> list[str]:
     for section in spec.sections:
         part = record.get(section)
         if part:
-            paths.extend(f"{section}.{name}" for name, value in part.items() if value is not None)
+            paths += [f"{section}.{name}" for name, value in part.items() if value is not None]
     paths.sort()
     return paths
 
