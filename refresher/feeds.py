@@ -19,7 +19,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from gate_consumer.facts import OFFERING_FACTS, get_fact
-from gate_consumer.provenance import record_provenance
+from gate_consumer.provenance import FactProvenance, fact_provenance, provenance_entries
 from refresher.store import Tree
 
 __all__ = ["MAX_ENTRIES", "Change", "atom_feed", "changes", "feed_files", "json_feed", "offering_page"]
@@ -67,35 +67,47 @@ def changes(tree: Tree) -> list[Change]:
 
 def _offering_changes(key: str, offering: Mapping[str, Any]) -> Iterable[Change]:
     model = offering["model"]
-    facts = record_provenance(offering, OFFERING_FACTS)
-    if facts:
-        first = min(facts.values(), key=lambda p: (p.as_of, p.source))
+    entries = provenance_entries(offering, OFFERING_FACTS)  # undecoded: this runs for every offering
+    if entries:
+        first = min(entries, key=lambda e: (e["as_of"], e["source"]))
         price = offering.get("price") or {}
         shown = ", ".join(f"{k} {price[k]:g}" for k in _SHOWN if isinstance(price.get(k), (int, float)))
-        yield Change(first.as_of, "new-offering", key, model, f"New: {key}",
+        yield Change(first["as_of"], "new-offering", key, model, f"New: {key}",
                      f"{key} serves {model}" + (f" at {shown} USD per 1M tokens" if shown else ", unpriced"),
-                     first.source)
+                     first["source"])
     history = offering.get("price_history") or []
     for i, entry in enumerate(history):
         if i + 1 < len(history):
             after, source = history[i + 1]["price"], history[i + 1]["source"]
         else:
             after = offering.get("price") or {}
-            anchor = facts.get("price.input") or facts.get("price.output")
+            anchor = _provenance_or_none(offering, "price.input") or _provenance_or_none(offering, "price.output")
             source = anchor.source if anchor else entry["source"]
         moves = _moves(entry["price"], after)
         yield Change(entry["until"], "price-change", key, model, f"Price: {key} {moves or 'changed'}",
                      f"{moves or 'the price changed'} (was {entry['source']} since {entry['as_of'][:10]})", source)
     if offering.get("status") == "retired" and offering.get("retired_at"):
         yield Change(offering["retired_at"], "retired", key, model, f"Retired: {key}",
-                     f"{key} is no longer listed by its sources", facts["name"].source if "name" in facts else "")
+                     f"{key} is no longer listed by its sources", getattr(_provenance_or_none(offering, "name"), "source", ""))
     current = {p: get_fact(offering, p) for p in offering.get("disagreements", {})}
     for path, entries in sorted((offering.get("disagreements") or {}).items()):
         for entry in entries:
-            said = json.dumps(entry["value"], sort_keys=True)
+            said = _json_text(entry["value"])
             yield Change(entry["as_of"], "conflict", key, model, f"Conflict: {key} {path}",
                          f"{entry['source']} says {path} is {said}; the catalog keeps "
-                         f"{json.dumps(current[path], sort_keys=True)}", entry["source"])
+                         f"{_json_text(current[path])}", entry["source"])
+
+
+def _json_text(value: Any) -> str:
+    """``json.dumps(value, sort_keys=True)``, a number without the encoder (the same text)."""
+    return repr(value) if type(value) in (int, float) else json.dumps(value, sort_keys=True)
+
+
+def _provenance_or_none(offering: Mapping[str, Any], path: str) -> FactProvenance | None:
+    try:
+        return fact_provenance(offering, path)
+    except KeyError:
+        return None
 
 
 def _moves(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:

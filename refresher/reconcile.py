@@ -30,6 +30,7 @@ from gate_consumer.facts import (
     OFFERING_FACTS,
     PROVIDER_FACTS,
     FactSpec,
+    fact_count,
     get_fact,
     set_fact,
 )
@@ -136,12 +137,6 @@ def _clone(value: Any) -> Any:
     if type(value) is list:
         return [_clone(v) for v in value]
     return value
-
-
-def _fact_count(record: Mapping[str, Any], spec: FactSpec) -> int:
-    """How many facts ``record`` holds (:func:`~gate_consumer.facts.fact_paths`, counted)."""
-    return (sum(1 for name in spec.scalars if record.get(name) is not None)
-            + sum(1 for section in spec.sections for value in (record.get(section) or {}).values() if value is not None))
 
 
 def _is_token_price(path: str) -> bool:
@@ -391,7 +386,7 @@ class _Reconciler:
                 return False
         held = sum(1 for entry in fields.values() if entry["source"] == source)
         if default == source:
-            held += _fact_count(record, spec) - len(fields)
+            held += fact_count(record, spec) - len(fields)
         if held != len(observed):
             return False  # it no longer states a fact it holds
         for name in ("disagreements", "agreements"):

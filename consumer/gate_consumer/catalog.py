@@ -34,7 +34,7 @@ from gate_consumer.id_forms import Reading, readings
 from gate_consumer.ids import MAX_UPSTREAM_ID_LENGTH
 from gate_consumer.observed import BilledCheck, agrees
 from gate_consumer.pricing import PriceTable, Quote, Usage
-from gate_consumer.provenance import FactProvenance, record_provenance
+from gate_consumer.provenance import FactProvenance, fact_provenance, record_provenance
 
 __all__ = ["Catalog", "FactFreshness", "Model", "Offering", "ProviderFreshness", "Resolution"]
 
@@ -141,7 +141,9 @@ class Offering:
         """When the fact at ``path`` was last confirmed: the later of when its source said it
         and when that source last listed the offering (``confirmed``), and the same for each
         source agreeing with it — a fact is as recent as its newest agreeing observation."""
-        prov, seen = self.provenance(path), self.record.get("confirmed", {})
+        # one fact's provenance read in place: a build asks this of every price of the catalog
+        prov, seen = (self._provenance[path] if self._provenance is not None else fact_provenance(self.record, path),
+                      self.record.get("confirmed", {}))
         confirmed = max(prov.as_of, seen.get(prov.source, ""))
         for other in self.record.get("agreements", {}).get(path, ()):
             confirmed = max(confirmed, other["as_of"], seen.get(other["source"], ""))

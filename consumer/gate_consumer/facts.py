@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 __all__ = [
-    "MODEL_FACTS", "OFFERING_FACTS", "PROVIDER_FACTS", "FactSpec", "fact_paths", "get_fact", "iter_facts", "set_fact",
+    "MODEL_FACTS", "OFFERING_FACTS", "PROVIDER_FACTS", "FactSpec", "fact_count", "fact_paths", "get_fact", "iter_facts", "set_fact",
 ]
 
 
@@ -41,6 +41,12 @@ def fact_paths(record: Mapping[str, Any], spec: FactSpec) -> list[str]:
             paths += [f"{section}.{name}" for name, value in part.items() if value is not None]
     paths.sort()
     return paths
+
+
+def fact_count(record: Mapping[str, Any], spec: FactSpec) -> int:
+    """How many facts ``record`` holds: ``len(fact_paths(record, spec))`` without making them."""
+    return (sum(1 for name in spec.scalars if record.get(name) is not None)
+            + sum(1 for section in spec.sections for value in (record.get(section) or {}).values() if value is not None))
 
 
 def iter_facts(record: Mapping[str, Any], spec: FactSpec) -> Iterator[tuple[str, Any]]:

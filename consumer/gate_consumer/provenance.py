@@ -15,9 +15,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from gate_consumer.facts import FactSpec, fact_paths
+from gate_consumer.facts import FactSpec, fact_paths, get_fact
 
-__all__ = ["FactProvenance", "dangling_problem", "decode_provenance", "encode_provenance", "record_provenance"]
+__all__ = [
+    "FactProvenance", "dangling_problem", "decode_provenance", "encode_provenance", "fact_provenance",
+    "provenance_entries", "record_provenance",
+]
 
 
 class FactProvenance(NamedTuple):
@@ -85,6 +88,36 @@ def decode_provenance(encoded: Mapping[str, Any], paths: Iterable[str]) -> dict[
         path: FactProvenance.from_json(fields[path]) if path in fields else default
         for path in path_list
     }
+
+
+def fact_provenance(record: Mapping[str, Any], path: str) -> FactProvenance:
+    """The provenance of the one fact at ``path`` that ``record`` holds (what
+    :func:`record_provenance` gives for it, without decoding the others). ``KeyError`` if the
+    record does not hold it."""
+    if get_fact(record, path) is None or "provenance" not in record:
+        raise KeyError(path)
+    encoded = record["provenance"]
+    return FactProvenance.from_json(encoded.get("fields", {}).get(path) or encoded)
+
+
+def provenance_entries(record: Mapping[str, Any], spec: FactSpec) -> list[Mapping[str, Any]]:
+    """The distinct encoded provenance entries the facts of ``record`` use — the values of
+    :func:`record_provenance`, undecoded and without one per fact: for a question about all of
+    them (which came first?) across a whole catalog."""
+    encoded = record.get("provenance")
+    if not encoded:
+        return []
+    fields = encoded.get("fields", {})
+    return [*fields.values(), *([encoded] if _default_used(record, spec, fields) else [])]
+
+
+def _default_used(record: Mapping[str, Any], spec: FactSpec, fields: Mapping[str, Any]) -> bool:
+    """Whether some fact of ``record`` has the default provenance (is not in ``fields``); the
+    first fact usually tells."""
+    if any(record.get(name) is not None and name not in fields for name in spec.scalars):
+        return True
+    return any(value is not None and f"{section}.{name}" not in fields
+               for section in spec.sections for name, value in (record.get(section) or {}).items())
 
 
 def record_provenance(record: Mapping[str, Any], spec: FactSpec) -> dict[str, FactProvenance]:
