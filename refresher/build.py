@@ -26,7 +26,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -170,6 +172,7 @@ def _object_text(members: Mapping[str, str]) -> str:
     return "{" + encoded + "}\n"
 
 
+@gc_paused()
 def catalog_of(tree: Tree, location: str) -> Catalog:
     """The tree as gate_consumer sees it, made in memory (a provider's document only when read,
     with that provider's confirmations): the one way ``faimeta show`` and the consumer resolve
@@ -232,12 +235,48 @@ def manifest_for(files: Mapping[str, str], tree: Tree, *, built_at: str, commit:
     }
 
 
+def write_files(root: Path, files: Mapping[str, str]) -> list[str]:
+    """Write ``files`` (path under ``root`` → text); return those that changed, sorted.
+
+    A build is regenerated from the tree, so nothing is fsynced (a power cut costs a rebuild,
+    not data) and no reader ever sees half a file: a top-level folder that does not exist yet
+    (``v1/`` of a clean build, the site's ``models/``) is written whole beside its place and
+    renamed into it — one file creation per file, where replacing each one atomically costs two
+    directory operations, which on a busy disk was most of a build; in a folder that exists,
+    each file that changed is replaced atomically."""
+    groups: dict[str, dict[str, str]] = {}
+    for rel, text in files.items():
+        top, _, rest = rel.partition("/")
+        if rest and not (root / top).exists():
+            groups.setdefault(top, {})[rest] = text
+    written = [rel for rel, text in sorted(files.items())
+               if rel.partition("/")[0] not in groups and write_atomic(root / rel, text, durable=False)]
+    for top, members in groups.items():
+        staging = Path(tempfile.mkdtemp(prefix=f".{top}.", suffix=".tmp", dir=root))
+        try:
+            made = {staging}
+            for rel, text in members.items():
+                path = staging / rel
+                if path.parent not in made:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    made.add(path.parent)
+                path.write_bytes(text.encode("utf-8"))
+                path.chmod(0o644)  # published: readable by all, whatever the umask
+            for folder in made:
+                folder.chmod(0o755)
+            os.rename(staging, root / top)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        written += [f"{top}/{rel}" for rel in members]
+    return sorted(written)
+
+
 def _replace_dir(target: Path, files: Mapping[str, str]) -> list[str]:
-    """Write ``files`` under ``target`` and remove files there that are no longer part of it.
-    A build is regenerated from the tree: each file is replaced atomically (no reader sees half
-    of one) but not fsynced — a power cut costs a rebuild, not data, and fsyncing ~2,300 files
-    would cost more than building them."""
-    written = [rel for rel, text in sorted(files.items()) if write_atomic(target / rel, text, durable=False)]
+    """Write ``files`` under ``target`` (:func:`write_files`) and remove files there that are no
+    longer part of it."""
+    target.mkdir(parents=True, exist_ok=True)
+    written = write_files(target, files)
     keep = {target / rel for rel in files}
     for path in sorted(target.rglob("*"), reverse=True):
         if path.is_file() and path not in keep:
@@ -269,7 +308,7 @@ def write_site(tree: Tree, out: Path, every: list[Change]) -> list[str]:
     from refresher.site import site_files
 
     files = site_files(load_directory(out / "v1"), every, last_checked(tree) or build_time())
-    written = [rel for rel, text in sorted(files.items()) if write_atomic(out / rel, text, durable=False)]
+    written = write_files(out, files)
     for folder in ("models", "providers"):
         for path in sorted((out / folder).rglob("*.html")):
             if path.relative_to(out).as_posix() not in files:
@@ -322,7 +361,6 @@ def _version_module(manifest: Mapping[str, Any], index: Mapping[str, Any]) -> st
 
 def refresh_bundle(tree: Tree, repo_dir: Path) -> list[str]:
     """Rebuild the snapshot bundled in ``repo_dir``'s gate-consumer distribution from ``tree``."""
-    import tempfile
 
     # Built "at" the newest check of a source, not the wall clock: the same refresh gives the
     # same bundle, so a re-run that learns nothing new finds the refresh branch unchanged.

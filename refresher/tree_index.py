@@ -19,6 +19,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from refresher.bulk import gc_paused
 from refresher.jsonio import dumps_canonical, write_atomic
 from refresher.store import LazyProviders, Tree
 
@@ -48,6 +49,7 @@ def offering_record(entry: list[Any]) -> dict[str, Any]:
     return {"model": model, **({"price": price} if price else {}), **({"status": status} if status else {})}
 
 
+@gc_paused()
 def provider_extracts(tree: Tree) -> dict[str, dict[str, Any]]:
     """:func:`provider_extract` of every provider, by slug. For a tree read lazily from disk
     (``load_tree(root, lazy=True)``) from the index file, reading only the providers whose

@@ -186,3 +186,16 @@ def test_a_malformed_route_mapping_is_refused_clearly(tmp_path: Path) -> None:
                                  "--no-bundle", "--gate-routes", str(routes)])
     assert result.exit_code == 1
     assert "expected {\"routes\"" in result.output
+
+
+def test_a_clean_build_is_readable_by_all_and_a_rebuild_changes_nothing(tmp_path: Path) -> None:
+    tree = load_tree(REPO / "metadata")
+    first = build(tree, tmp_path / "dist", schema_dir=REPO / "schema", built_at="2026-01-01T00:00:00Z", repo=REPO)
+    files = {p for p in (tmp_path / "dist").rglob("*")}
+    assert not [p for p in files if p.name.endswith(".tmp")]  # no staging folder left behind
+    assert {oct(p.stat().st_mode & 0o777) for p in files if p.is_file()} == {"0o644"}
+    assert {oct(p.stat().st_mode & 0o777) for p in files if p.is_dir()} == {"0o755"}
+    assert len(first.written) > 300 and "v1/providers/anthropic.json" in first.written
+    again = build(tree, tmp_path / "dist", schema_dir=REPO / "schema", built_at="2026-01-01T00:00:00Z", repo=REPO)
+    assert again.written == [] and again.manifest == first.manifest
+    assert {p for p in (tmp_path / "dist").rglob("*")} == files
