@@ -30,6 +30,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -243,33 +244,52 @@ def write_files(root: Path, files: Mapping[str, str]) -> list[str]:
     (``v1/`` of a clean build, the site's ``models/``) is written whole beside its place and
     renamed into it — one file creation per file, where replacing each one atomically costs two
     directory operations, which on a busy disk was most of a build; in a folder that exists,
-    each file that changed is replaced atomically."""
+    each file that changed is replaced atomically. Files are written by :data:`_WRITERS`
+    threads; the result does not depend on their order."""
     groups: dict[str, dict[str, str]] = {}
     for rel, text in files.items():
         top, _, rest = rel.partition("/")
         if rest and not (root / top).exists():
             groups.setdefault(top, {})[rest] = text
-    written = [rel for rel, text in sorted(files.items())
-               if rel.partition("/")[0] not in groups and write_atomic(root / rel, text, durable=False)]
-    for top, members in groups.items():
-        staging = Path(tempfile.mkdtemp(prefix=f".{top}.", suffix=".tmp", dir=root))
-        try:
-            made = {staging}
-            for rel, text in members.items():
-                path = staging / rel
-                if path.parent not in made:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    made.add(path.parent)
-                path.write_bytes(text.encode("utf-8"))
-                path.chmod(0o644)  # published: readable by all, whatever the umask
-            for folder in made:
-                folder.chmod(0o755)
-            os.rename(staging, root / top)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        written += [f"{top}/{rel}" for rel in members]
+    in_place = sorted(rel for rel in files if rel.partition("/")[0] not in groups)
+    with ThreadPoolExecutor(_WRITERS) as pool:  # creating a file waits on the disk, not on Python
+        changed = pool.map(lambda rel: write_atomic(root / rel, files[rel], durable=False), in_place)
+        written = [rel for rel, wrote in zip(in_place, changed, strict=True) if wrote]
+        for top, members in groups.items():
+            staging = Path(tempfile.mkdtemp(prefix=f".{top}.", suffix=".tmp", dir=root))
+            try:
+                _write_new(pool, staging, members)
+                os.rename(staging, root / top)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+            written += [f"{top}/{rel}" for rel in members]
     return sorted(written)
+
+
+#: threads that write a build's files: a file creation waits on the disk (~0.1–0.7 ms each
+#: here, thousands per build), so several in flight at once take a fraction of the time
+_WRITERS = 8
+
+
+def _write_new(pool: ThreadPoolExecutor, folder: Path, files: Mapping[str, str]) -> None:
+    """Create ``files`` (path under ``folder`` → text) in a new ``folder``, readable by all."""
+    made = {folder}
+    for rel in files:
+        parent = (folder / rel).parent
+        if parent not in made:
+            parent.mkdir(parents=True, exist_ok=True)
+            made.add(parent)
+    for directory in made:
+        directory.chmod(0o755)
+
+    def create(rel: str) -> None:
+        path = folder / rel
+        path.write_bytes(files[rel].encode("utf-8"))
+        path.chmod(0o644)  # published: readable by all, whatever the umask
+
+    for _ in pool.map(create, files):  # every file written, or the first error raised
+        pass
 
 
 def _replace_dir(target: Path, files: Mapping[str, str]) -> list[str]:
