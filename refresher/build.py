@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from gate_consumer._time import format_instant, utc_now
-from gate_consumer.catalog import Catalog, Offering, price_confirmations
+from gate_consumer.catalog import Catalog, price_confirmations
 from refresher.bulk import gc_paused
 from refresher.feeds import Change, changes, feed_files
 from refresher.jsonio import dumps, dumps_canonical, write_atomic
@@ -147,8 +147,7 @@ def build_files(tree: Tree, schema_dir: Path, every: list[Change]) -> dict[str, 
     confirmed = confirmations(tree)
     providers = {slug: provider_document(tree, slug, confirmed) for slug in sorted(tree.providers)}
     index, details = index_documents(tree)
-    confirmed_range = price_confirmations(Offering(slug, upstream_id, offering) for slug, doc in providers.items()
-                                          for upstream_id, offering in doc["offerings"].items())
+    confirmed_range = price_confirmations(offering for doc in providers.values() for offering in doc["offerings"].values())
     if confirmed_range is not None:  # how old the data is, for describe() without reading every provider
         index["prices_confirmed"] = dict(zip(("oldest", "newest"), confirmed_range, strict=True))
     files = {f"providers/{slug}.json": dumps_canonical(doc) for slug, doc in providers.items()}

@@ -34,7 +34,7 @@ from gate_consumer.id_forms import Reading, readings
 from gate_consumer.ids import MAX_UPSTREAM_ID_LENGTH
 from gate_consumer.observed import BilledCheck, agrees
 from gate_consumer.pricing import PriceTable, Quote, Usage
-from gate_consumer.provenance import FactProvenance, fact_provenance, record_provenance
+from gate_consumer.provenance import FactProvenance, record_provenance
 
 __all__ = ["Catalog", "FactFreshness", "Model", "Offering", "ProviderFreshness", "Resolution"]
 
@@ -141,13 +141,7 @@ class Offering:
         """When the fact at ``path`` was last confirmed: the later of when its source said it
         and when that source last listed the offering (``confirmed``), and the same for each
         source agreeing with it — a fact is as recent as its newest agreeing observation."""
-        # one fact's provenance read in place: a build asks this of every price of the catalog
-        prov, seen = (self._provenance[path] if self._provenance is not None else fact_provenance(self.record, path),
-                      self.record.get("confirmed", {}))
-        confirmed = max(prov.as_of, seen.get(prov.source, ""))
-        for other in self.record.get("agreements", {}).get(path, ()):
-            confirmed = max(confirmed, other["as_of"], seen.get(other["source"], ""))
-        return confirmed
+        return _confirmed_at(self.record, path)
 
     def sources(self, path: str) -> int:
         """How many independent sources state the published value of ``path`` (0 if absent)."""
@@ -372,11 +366,25 @@ def _price_paths(record: Mapping[str, Any]) -> list[str]:
     return [f"price.{name}" for name, value in sorted((record.get("price") or {}).items()) if value is not None]
 
 
-def price_confirmations(offerings: Iterable[Offering]) -> tuple[str, str] | None:
-    """When the least and the most recently confirmed price facts of the offerings that are not
-    retired were last confirmed (:meth:`Offering.confirmed_at`); None without prices."""
-    dates = [offering.confirmed_at(path) for offering in offerings if offering.status != "retired"
-             for path in _price_paths(offering.record)]
+def _confirmed_at(record: Mapping[str, Any], path: str) -> str:
+    """:meth:`Offering.confirmed_at` of an offering's record, read in place (a build asks it of
+    every price of the catalog: no provenance object is made)."""
+    if get_fact(record, path) is None or "provenance" not in record:
+        raise KeyError(f"no fact {path!r}")
+    encoded, seen = record["provenance"], record.get("confirmed", {})
+    said = encoded.get("fields", {}).get(path) or encoded
+    confirmed = max(said["as_of"], seen.get(said["source"], ""))
+    for other in record.get("agreements", {}).get(path, ()):
+        confirmed = max(confirmed, other["as_of"], seen.get(other["source"], ""))
+    return confirmed
+
+
+def price_confirmations(records: Iterable[Mapping[str, Any]]) -> tuple[str, str] | None:
+    """When the least and the most recently confirmed price facts of the offerings (their
+    records) that are not retired were last confirmed (:meth:`Offering.confirmed_at`); None
+    without prices."""
+    dates = [_confirmed_at(record, path) for record in records if record.get("status") != "retired"
+             for path in _price_paths(record)]
     return (min(dates), max(dates)) if dates else None
 
 
@@ -470,7 +478,7 @@ class Catalog:
         stored = self._index.get("prices_confirmed")
         if stored:
             return stored["oldest"], stored["newest"]
-        return price_confirmations(self.iter_offerings())
+        return price_confirmations(offering.record for offering in self.iter_offerings())
 
     # -- records -----------------------------------------------------------------------------
 
