@@ -1,0 +1,35 @@
+"""The plausibility bounds: the quick answer and the worded one always agree."""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from refresher.sanity import MAX_TOKEN_PRICE, MIN_TOKEN_PRICE, _all_plausible, token_price_problems
+
+prices = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from(
+    [0, MIN_TOKEN_PRICE, MIN_TOKEN_PRICE * 0.99, MAX_TOKEN_PRICE, MAX_TOKEN_PRICE * 1.01, -1, 3, 15])
+components = st.dictionaries(st.sampled_from(["input", "output", "cache_read", "reasoning", "image_output"]), prices,
+                             max_size=3)
+price_specs = st.builds(
+    lambda own, tiers, batch, regions: {**own, **({"tiers": tiers} if tiers else {}),
+                                       **({"batch": batch} if batch is not None else {}),
+                                       **({"regions": regions} if regions else {})},
+    components, st.lists(components.map(lambda c: {"above_input_tokens": 200_000, **c}), max_size=2),
+    st.none() | components, st.dictionaries(st.sampled_from(["eu", "us"]), components.map(
+        lambda c: {"multiplier": 1.1, **c}), max_size=2))
+
+
+@given(price_specs)
+def test_the_quick_check_and_the_problems_agree(price: dict) -> None:
+    assert _all_plausible(price) == (list(token_price_problems(price)) == [])
+
+
+@pytest.mark.parametrize(("value", "plausible"), [
+    (0, True), (MIN_TOKEN_PRICE, True), (MIN_TOKEN_PRICE * 0.99, False), (MAX_TOKEN_PRICE, True),
+    (MAX_TOKEN_PRICE * 1.01, False), (-0.5, False), (math.nan, False), (math.inf, False),
+])
+def test_the_bounds(value: float, plausible: bool) -> None:
+    assert _all_plausible({"input": value}) is plausible
+    assert _all_plausible({"input": 3, "tiers": [{"above_input_tokens": 200_000, "input": value}]}) is plausible
