@@ -216,12 +216,12 @@ def _integrity(tree: Tree) -> Iterator[Problem]:
                         file, record, "aliases", f"alias {alias!r} also names {alias_owner[key]}: ambiguous"
                     )
                 alias_owner.setdefault(key, model_id)
-    for slug, data in sorted(tree.providers.items()):
+    for slug, data in tree.providers.items():  # any order: the problems are sorted at the end
         file = f"metadata/providers/{slug}.json"
         if data.get("id") != slug:
             yield Problem(file, "", "id", f"file is named {slug!r} but holds provider {data.get('id')!r}")
         yield from _provenance_problems(file, "", data, PROVIDER_FACTS, sources)
-        for upstream_id, offering in sorted(data.get("offerings", {}).items()):
+        for upstream_id, offering in data.get("offerings", {}).items():
             record = f"offering {upstream_id!r}"
             if offering.get("model", "").lower() not in model_ids:
                 yield Problem(file, record, "model", f"model {offering.get('model')!r} is not in metadata/models/")
