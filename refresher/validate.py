@@ -137,21 +137,22 @@ def _provenance_problems(
         if fact_count(data, spec):
             yield Problem(file, record, "provenance", "the record holds facts and says nowhere where they came from")
         return
-    fields = encoded.get("fields", {})
+    fields = encoded.get("fields") or {}
     # read in place, fact by fact only when needed: a list of every fact's path per record, or a
     # provenance object per fact, is what made this slow
-    dangling = dangling_problem(encoded, [path for path in fields if get_fact(data, path) is not None])
-    if dangling:
-        yield Problem(file, record, "provenance.fields", dangling)
-        return
+    if fields:
+        dangling = dangling_problem(encoded, [path for path in fields if get_fact(data, path) is not None])
+        if dangling:
+            yield Problem(file, record, "provenance.fields", dangling)
+            return
     default = encoded["source"]
-    if default not in sources or any(entry["source"] not in sources for entry in fields.values()):
+    if default not in sources or (fields and not all(entry["source"] in sources for entry in fields.values())):
         for path in fact_paths(data, spec):
             source = fields[path]["source"] if path in fields else default
             if source not in sources:
                 yield Problem(file, record, path, f"source {source!r} is not in metadata/sources.json")
     for kind in ("disagreements", "agreements"):
-        for path, entries in data.get(kind, {}).items():
+        for path, entries in (data.get(kind) or {}).items():
             for entry in entries:
                 if entry["source"] not in sources:
                     yield Problem(file, record, f"{kind}.{path}", f"source {entry['source']!r} is not registered")
