@@ -70,18 +70,18 @@ def scaled_tree(factor: int, into: Path) -> Path:
     return root
 
 
-def scaled_recordings(factor: int, into: Path) -> Path:
+def scaled_recordings(factor: int, into: Path, upstream: Path = UPSTREAM) -> Path:
     """The recorded sources (``shared/fixtures/upstream``, linked, not copied) with Models.dev —
     the source that lists every provider — listing each copy of :func:`scaled_tree` too, at the
     same moved prices: the inputs grow with the catalog."""
     out = into / "upstream"
-    for path in sorted(UPSTREAM.rglob("*")):
+    for path in sorted(upstream.rglob("*")):
         if path.is_file():
-            (out / path.relative_to(UPSTREAM)).parent.mkdir(parents=True, exist_ok=True)
-            (out / path.relative_to(UPSTREAM)).symlink_to(path)
+            (out / path.relative_to(upstream)).parent.mkdir(parents=True, exist_ok=True)
+            (out / path.relative_to(upstream)).symlink_to(path)
     from refresher.refresh import newest_recordings
 
-    listing = out / newest_recordings(UPSTREAM)["modelsdev"][2]
+    listing = out / newest_recordings(upstream)["modelsdev"][2]
     data = json.loads(listing.read_bytes())
     for k in range(1, factor):
         for key, provider in list(data.items())[: len(data)]:
@@ -208,7 +208,31 @@ def _seconds(call, runs: int) -> float:
     return min(times)
 
 
-def measure(factor: int, runs: int) -> dict[str, float]:
+def _refresh_rows(row: dict[str, float], root: Path, changed: Path, recordings: Path, payloads: list,
+                  sources: list[str]) -> None:
+    """A replay refresh with nothing new and with 10 % changed, and a refresh's peak memory in a
+    fresh interpreter; stops if the refresh with nothing new writes anything."""
+    from refresher.refresh import run_refresh
+
+    quiet = lambda _: None  # noqa: E731
+    outcome: dict[str, list[str]] = {}
+    row["refresh_nothing_new"] = _seconds(
+        lambda: outcome.setdefault("nothing_new", run_refresh(root, payloads, say=quiet).written), 1)
+    row["refresh_10pct_changed"] = _seconds(
+        lambda: outcome.setdefault("changed", run_refresh(changed, payloads, say=quiet).written), 1)
+    if outcome["nothing_new"]:
+        raise SystemExit(f"a refresh with nothing new wrote {len(outcome['nothing_new'])} file(s) at {row['factor']}×")
+    row["refresh_10pct_files_written"] = len(outcome["changed"])
+    code = ("import resource; from pathlib import Path; from refresher.refresh import replay_payloads, run_refresh; "
+            f"p, _ = replay_payloads(Path({str(recordings)!r}), {sources!r}); "
+            f"run_refresh(Path({str(root)!r}), p, say=lambda _: None); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    row["refresh_peak_mib"] = int(done.stdout.split()[-1]) / 1024  # Linux: KiB
+
+
+def measure(factor: int, runs: int, upstream: Path | None = UPSTREAM) -> dict[str, float]:
+    """One size's row; without ``upstream`` (the recorded sources) the refresh rows are left out."""
     from refresher.build import build, write_site
     from refresher.bulk import gc_paused
     from refresher.feeds import changes
@@ -219,20 +243,22 @@ def measure(factor: int, runs: int) -> dict[str, float]:
 
     work = Path(tempfile.mkdtemp(prefix=f"bench-scale-{factor}x-"))
     root = scaled_tree(factor, work)
-    recordings = scaled_recordings(factor, work)
+    recordings = scaled_recordings(factor, work, upstream) if upstream is not None else None
     sources = sorted(json.loads((root / "sources.json").read_text())["sources"])
-    payloads, _ = replay_payloads(recordings, sources)
+    payloads = replay_payloads(recordings, sources)[0] if recordings is not None else []
     quiet = lambda _: None  # noqa: E731
-    settled = run_refresh(root, payloads, say=quiet)  # the copies as the scaled Models.dev lists them
-    if not settled.ok:
-        raise SystemExit(f"the {factor}× catalog does not refresh cleanly: {settled.to_json()}")
+    if payloads:
+        settled = run_refresh(root, payloads, say=quiet)  # the copies as the scaled Models.dev lists them
+        if not settled.ok:
+            raise SystemExit(f"the {factor}× catalog does not refresh cleanly: {settled.to_json()}")
     files = sorted(root.rglob("*.json"))
     row: dict[str, float] = {"factor": factor, "files": len(files),
                              "bytes": sum(p.stat().st_size for p in files),
                              "input_bytes": sum(len(b) for p in payloads for b in p.bodies)}
     with gc_paused():  # the floor runs as the operations do (refresher.bulk)
         row["parse"] = _seconds(lambda: [json.loads(p.read_bytes()) for p in files], runs)
-        row["parse_inputs"] = _seconds(lambda: _parse_bodies(payloads), runs)
+        if payloads:
+            row["parse_inputs"] = _seconds(lambda: _parse_bodies(payloads), runs)
     row["validate"] = _seconds(lambda: validate_tree(root), runs)
     # the commands first, while this process holds little (a large heap slows every collection)
     row["status"] = _command(["status", "--root", str(root), "--provider", "anthropic", "--at", "2026-12-01"], runs)
@@ -241,20 +267,8 @@ def measure(factor: int, runs: int) -> dict[str, float]:
     row["status_reindexing"] = _command(["status", "--root", str(root), "--provider", "anthropic", "--at", "2026-12-01"], 1,
                                         warm=False)
     changed = changed_copy(root, work)
-    outcome: dict[str, list[str]] = {}
-    row["refresh_nothing_new"] = _seconds(
-        lambda: outcome.setdefault("nothing_new", run_refresh(root, payloads, say=quiet).written), 1)
-    row["refresh_10pct_changed"] = _seconds(
-        lambda: outcome.setdefault("changed", run_refresh(changed, payloads, say=quiet).written), 1)
-    if outcome["nothing_new"]:
-        raise SystemExit(f"a refresh with nothing new wrote {len(outcome['nothing_new'])} file(s) at {factor}×")
-    row["refresh_10pct_files_written"] = len(outcome["changed"])
-    code = ("import resource; from pathlib import Path; from refresher.refresh import replay_payloads, run_refresh; "
-            f"p, _ = replay_payloads(Path({str(recordings)!r}), {sources!r}); "
-            f"run_refresh(Path({str(root)!r}), p, say=lambda _: None); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    row["refresh_peak_mib"] = int(done.stdout.split()[-1]) / 1024  # Linux: KiB
+    if payloads:
+        _refresh_rows(row, root, changed, recordings, payloads, sources)  # type: ignore[arg-type]
     from refresher.report import compare
 
     row["diff"] = _seconds(lambda: compare(load_tree(root), load_tree(changed)), 1)
@@ -288,8 +302,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 3, 10])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", action="store_true", dest="as_json")
+    parser.add_argument("--recordings", type=Path, default=UPSTREAM,
+                        help="the recorded sources (recordings.json and its files); without them, no refresh rows")
     args = parser.parse_args()
-    rows = [measure(factor, args.runs) for factor in args.sizes]
+    upstream = args.recordings if (args.recordings / "recordings.json").is_file() else None
+    if upstream is None:
+        print(f"no recorded sources in {args.recordings}: the refresh rows are left out", file=sys.stderr)
+    rows = [measure(factor, args.runs, upstream) for factor in args.sizes]
     if args.as_json:
         print(json.dumps(rows, indent=2))
         return
@@ -316,11 +335,12 @@ def render_table(rows: list[dict[str, float]]) -> str:
         growth = f"{rows[-1][op] / rows[0][op]:>9.1f}×" if len(rows) > 1 else ""
         target = f"  (target ≤ {TARGETS[op]:g}×)" if op in TARGETS else ""
         lines.append(f"{op + ('*' if op in _TREE_AND_INPUTS else ''):<22}{cells}{growth}{target}")
-    lines.append(f"{'refresh peak memory':<22}" + "".join(f"{r['refresh_peak_mib']:>14.0f} MiB{'':>9}" for r in rows)
-                 + "  (target < 1 GiB at 10×)")
-    lines.append(f"{'10 % changed: written':<22}" + "".join(f"{r['refresh_10pct_files_written']:>14.0f} files{'':>7}"
-                                                             for r in rows))
-    lines.append("* its floor: parsing the tree and the sources' responses (parse + parse_inputs)")
+    if "refresh_peak_mib" in rows[0]:
+        lines.append(f"{'refresh peak memory':<22}" + "".join(f"{r['refresh_peak_mib']:>14.0f} MiB{'':>9}"
+                                                             for r in rows) + "  (target < 1 GiB at 10×)")
+        lines.append(f"{'10 % changed: written':<22}" + "".join(f"{r['refresh_10pct_files_written']:>14.0f} files{'':>7}"
+                                                                 for r in rows))
+        lines.append("* its floor: parsing the tree and the sources' responses (parse + parse_inputs)")
     lines.append("\nthe consumer on the built catalog (DESIGN.md budgets):")
     for key, (budget, unit) in CONSUMER_BUDGETS.items():
         scale = 1000 if unit == "s" else 1
@@ -329,8 +349,8 @@ def render_table(rows: list[dict[str, float]]) -> str:
                                                                       for r in rows)
                      + f"  (budget ≤ {budget * scale:g} {shown})")
     if len(rows) > 1:
-        lines.append(f"\ndata grew {rows[-1]['bytes'] / rows[0]['bytes']:.1f}× (tree), "
-                     f"{rows[-1]['input_bytes'] / rows[0]['input_bytes']:.1f}× (inputs) from {rows[0]['factor']}× to "
+        inputs = (f"{rows[-1]['input_bytes'] / rows[0]['input_bytes']:.1f}× (inputs) " if rows[0]["input_bytes"] else "")
+        lines.append(f"\ndata grew {rows[-1]['bytes'] / rows[0]['bytes']:.1f}× (tree), {inputs}from {rows[0]['factor']}× to "
                      f"{rows[-1]['factor']}×; an operation is linear when it grows no more than the data (≤ 11× for 10×)")
     return "\n".join(lines)
 
