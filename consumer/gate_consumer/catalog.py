@@ -189,11 +189,13 @@ _WORDS = re.compile(r"[-/:@\[\] ]+")
 class _Names:
     """What each lower-cased name matches: ``[(model id, offering key it names, or None for the
     model itself)]`` — a model's id, its slug and its aliases; an offering's
-    ``provider/upstream-id``; an upstream id, which many offerings share. Kept as three maps, the
-    offerings' by comprehension, because a resolve at start-up builds them all: at 10× today's
-    catalog (55,000 offerings) this is half the cost of one loop (issue 17)."""
+    ``provider/upstream-id``; an upstream id, which many offerings share. A resolve at start-up
+    builds it all, so it holds strings, not entries: offering key → model (by comprehension:
+    the keys are unique), upstream id → offering keys; an entry is made when a name is asked
+    for. At 10× today's catalog (55,000 offerings) that is a third of the time of one loop of
+    entries (issue 17)."""
 
-    __slots__ = ("clashes", "models", "offerings", "upstream")
+    __slots__ = ("_records", "clashes", "models", "offerings", "upstream")
 
     def __init__(self, models: Mapping[str, Any]):
         self.models: dict[str, list[tuple[str, str | None]]] = {}
@@ -206,31 +208,44 @@ class _Names:
                     keys.append(alias.partition("/")[2])
             for key in keys:
                 self.models.setdefault(key.lower(), []).append(entry)
-        # an offering key is unique; two that differ only in case (rare) are kept in ``clashes``
-        self.offerings: dict[str, tuple[str, str]] = {
-            key.lower(): (model_id, key) for model_id, record in models.items() for key in record.get("offerings", ())}
+        self._records = models
+        #: offering key (lower case) → its model (which lists the key as it is spelt)
+        self.offerings: dict[str, str] = {
+            key.lower(): model_id for model_id, record in models.items() for key in record.get("offerings", ())}
+        #: two keys that differ only in case (rare): every entry of each
         self.clashes: dict[str, list[tuple[str, str | None]]] = {}
         if len(self.offerings) < sum(len(record.get("offerings", ())) for record in models.values()):
             for model_id, record in models.items():
                 for key in record.get("offerings", ()):
                     self.clashes.setdefault(key.lower(), []).append((model_id, key))
             self.clashes = {k: v for k, v in self.clashes.items() if len(v) > 1}
-        self.upstream: dict[str, list[tuple[str, str | None]]] = {}
+        #: upstream id (lower case) → the offering keys (lower case) that list it
+        self.upstream: dict[str, list[str]] = {}
         get = self.upstream.get
-        for lowered, entry in self.offerings.items():
+        for lowered in self.offerings:
             upstream = lowered[lowered.find("/") + 1:]
             found = get(upstream)
             if found is None:
-                self.upstream[upstream] = [entry]
+                self.upstream[upstream] = [lowered]
             else:
-                found.append(entry)
-        for lowered, entries in self.clashes.items():
-            self.upstream[lowered[lowered.find("/") + 1:]] += [e for e in entries if e != self.offerings[lowered]]
+                found.append(lowered)
+
+    def _offering(self, lowered: str) -> list[tuple[str, str | None]]:
+        """The entries of the offering key ``lowered`` (two where keys differ only in case)."""
+        clash = self.clashes.get(lowered)
+        if clash is not None:
+            return clash
+        model_id = self.offerings[lowered]
+        listed = self._records[model_id]["offerings"]
+        return [(model_id, lowered if lowered in listed else next(k for k in listed if k.lower() == lowered))]
 
     def get(self, key: str, default: Any = None) -> list[tuple[str, str | None]] | Any:
         """Everything ``key`` (lower case) names, or ``default``."""
-        offering = self.clashes.get(key) or ([self.offerings[key]] if key in self.offerings else [])
-        found = [*self.models.get(key, ()), *offering, *self.upstream.get(key, ())]
+        found = list(self.models.get(key, ()))
+        if key in self.offerings:
+            found += self._offering(key)
+        for lowered in self.upstream.get(key, ()):
+            found += self._offering(lowered)
         return found or default
 
     def items(self) -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
