@@ -16,7 +16,6 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 from gate_consumer.facts import OFFERING_FACTS, get_fact
 from gate_consumer.provenance import FactProvenance, fact_provenance, provenance_entries
@@ -151,18 +150,35 @@ def atom_feed(entries: list[Change], *, title: str, feed_id: str, prefix: str) -
     """An Atom 1.0 document (RFC 4287): ``updated`` is the newest entry's date."""
     updated = entries[0].at if entries else "1970-01-01T00:00:00Z"
     lines = ['<?xml version="1.0" encoding="utf-8"?>', '<feed xmlns="http://www.w3.org/2005/Atom">',
-             f"  <id>{escape(feed_id)}</id>", f"  <title>{escape(title)}</title>",
+             f"  <id>{_xml(feed_id)}</id>", f"  <title>{_xml(title)}</title>",
              f"  <updated>{updated}</updated>", "  <author><name>fusionAIze metadata</name></author>",
-             f"  <link rel=\"alternate\" href={quoteattr(prefix + 'index.html')}/>"]
-    for change in entries:
-        lines += ["  <entry>", f"    <id>{escape(change.id)}</id>", f"    <title>{escape(change.title)}</title>",
-                  f"    <updated>{change.at}</updated>",
-                  f"    <link rel=\"alternate\" href={quoteattr(prefix + offering_page(change.model, change.offering))}/>",
-                  f"    <category term={quoteattr(change.kind)}/>",
-                  f"    <summary>{escape(change.summary)}. Source: {escape(change.source or 'unknown')}, "
-                  f"as of {change.at}.</summary>", "  </entry>"]
+             f"  <link rel=\"alternate\" href={_attribute(prefix + 'index.html')}/>"]
+    lines += [  # one text per entry: a build renders ~130,000 of them at 10× the catalog
+        f"  <entry>\n    <id>{_xml(change.id)}</id>\n    <title>{_xml(change.title)}</title>\n"
+        f"    <updated>{change.at}</updated>\n"
+        f"    <link rel=\"alternate\" href={_attribute(prefix + offering_page(change.model, change.offering))}/>\n"
+        f"    <category term={_attribute(change.kind)}/>\n"
+        f"    <summary>{_xml(change.summary)}. Source: {_xml(change.source or 'unknown')}, as of {change.at}.</summary>\n"
+        "  </entry>"
+        for change in entries]
     lines.append("</feed>")
     return "\n".join(lines) + "\n"
+
+
+def _xml(text: str) -> str:
+    """``xml.sax.saxutils.escape``: the same text, without its call for entities we never pass."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
+
+def _attribute(text: str) -> str:
+    """``xml.sax.saxutils.quoteattr``: the same quoted text, inline."""
+    text = _xml(text).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    if '"' not in text:
+        return f'"{text}"'
+    if "'" not in text:
+        return f"'{text}'"
+    quoted = text.replace('"', "&quot;")
+    return f'"{quoted}"'
 
 
 def feed_files(every: list[Change]) -> dict[str, str]:

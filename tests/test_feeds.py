@@ -8,6 +8,8 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from refresher.feeds import MAX_ENTRIES, changes, feed_files
 from refresher.refresh import Payload, run_refresh
@@ -71,3 +73,12 @@ def test_a_price_change_a_new_offering_and_a_conflict_each_make_an_entry(empty_t
     assert not atom.bozo and [e.title for e in atom.entries] == [
         "Conflict: openrouter/acme/model-1 price.output", "Price: openrouter/acme/model-1 input 3 → 2.5 (-16.7 %)",
         "New: openrouter/acme/model-1"]
+
+
+@given(st.text())
+def test_the_inline_escapes_write_what_saxutils_writes(text: str) -> None:
+    from xml.sax.saxutils import escape, quoteattr
+
+    from refresher.feeds import _attribute, _xml
+
+    assert _xml(text) == escape(text) and _attribute(text) == quoteattr(text)
