@@ -4,27 +4,33 @@ to the physical floor — parsing every metadata file of the same size — in th
 The larger catalogs are derived from the committed one, deterministically: every provider is
 copied (n−1) times as ``<provider>-s<k>`` with its offerings, their prices moved by a small
 deterministic factor, and their disagreements and history kept — the realistic shape (many
-providers, many offerings per model, a provenance entry per fact). Rows at each size:
+providers, many offerings per model, a provenance entry per fact). The recorded Models.dev
+listing lists each copy too (``--recordings``, default ``../shared/fixtures/upstream``), so the
+sources' responses grow with the catalog, and a first refresh settles the copies. Rows at each
+size, each the best of ``--runs``:
 
-* parse: ``json.loads`` of every metadata file (the floor);
-* validate: ``faimeta validate`` (schema, integrity, sanity);
-* refresh, nothing new: replaying the recorded sources onto the tree (dry run: reconcile and
-  validate, no write); and with 10 % changed (every tenth offering's price moved, so the replay
-  changes it back); and the peak memory of a refresh (a fresh interpreter);
-* diff: the change report between the tree and its 10 %-changed copy;
-* build: ``faimeta build``'s catalog — v1/ (what consumers fetch), the feeds, the compat files;
-* build_output_io: encoding, hashing and writing the files that build wrote — what any build
-  of that output must do, the build's own floor;
-* build_site: the static site beside it (~2,000 pages at 1×, rendered through the consumer);
+* parse: ``json.loads`` of every metadata file, the collector paused as the operations run it
+  (the floor); parse_inputs: the same for the sources' responses;
+* validate: ``faimeta validate`` (shape, integrity, sanity);
 * status, show: ``faimeta status --provider anthropic`` and ``faimeta show
   anthropic/claude-sonnet-4.5`` (one model, its offerings cheapest first), run in-process,
   with the tree's index in place (:mod:`refresher.tree_index`); status_reindexing: the same
   status after the index was removed (the first command after a change re-reads what changed);
-* consumer: cold load of the built catalog and the first price, in a fresh interpreter.
+* refresh, nothing new: a real replay of the recorded sources onto the settled tree (the bench
+  stops if it writes anything); with 10 % changed: every tenth offering's input price moved,
+  which the replay changes back; and the peak memory of a refresh in a fresh interpreter — the
+  floor of these is parsing the tree and the responses; without recordings they are left out;
+* diff: the change report between the tree and its 10 %-changed copy;
+* build: ``faimeta build``'s catalog into a new folder — v1/ (what consumers fetch), the feeds;
+* build_output_io: encoding, hashing and writing the files that build wrote — what any build
+  of that output must do, the build's own floor;
+* build_site: the static site beside it (~2,000 pages at 1×, rendered through the consumer);
+* consumer: DESIGN.md's budgets on the built catalog in fresh interpreters — cold start and its
+  memory, a price, a resolve cached, first time and of an unknown id.
 
-It prints each as seconds and as a ratio to the parse floor at that size, and each operation's
-growth from 1× to 10× (≤ 11× is "linear"). ``--json`` prints the table for machines;
-``--sizes 1 3`` runs fewer sizes (CI's smoke runs 1 and 3).
+It prints each as seconds and as a ratio to the floor at that size, and each operation's growth
+from the smallest size to the largest (10× data → ≤ 11× is "linear"). ``--json`` prints the rows
+for machines; ``--sizes 1 3`` runs fewer sizes (CI's smoke runs 1 and 3).
 """
 
 from __future__ import annotations
