@@ -71,10 +71,13 @@ def confirmations(tree: Tree, providers: Iterable[str] | None = None) -> dict[tu
     """(provider, upstream id) → {source: when it last listed it}, from the ledger; of
     ``providers`` only, when given."""
     out: dict[tuple[str, str], dict[str, str]] = {}
-    wanted = set(providers) if providers is not None else None
+    wanted = sorted(set(providers)) if providers is not None else None
+
+    def chosen(by_provider: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
+        return by_provider.items() if wanted is None else ((p, by_provider[p]) for p in wanted if p in by_provider)
+
     for source, entry in sorted(tree.ledger.get("sources", {}).items()):
-        listed = entry.get("listed", {})
-        for provider, ids in (listed.items() if wanted is None else ((p, listed[p]) for p in wanted if p in listed)):
+        for provider, ids in chosen(entry.get("listed", {})):
             absent = entry.get("absences", {}).get(provider, {})
             at = max(entry.get("succeeded_at") or "", entry.get("confirmed_at", {}).get(provider) or "")
             if not at:
@@ -82,9 +85,7 @@ def confirmations(tree: Tree, providers: Iterable[str] | None = None) -> dict[tu
             for upstream_id in ids:
                 if upstream_id not in absent:
                     out.setdefault((provider, upstream_id), {})[source] = at
-        observed = entry.get("observed", {})
-        for provider, ids in (observed.items() if wanted is None else ((p, observed[p]) for p in wanted
-                                                                         if p in observed)):  # bills that agreed
+        for provider, ids in chosen(entry.get("observed", {})):  # bills that agreed with a price
             for upstream_id, at in ids.items():
                 out.setdefault((provider, upstream_id), {})[source] = at
     return out
@@ -238,6 +239,11 @@ def manifest_for(files: Mapping[str, str], tree: Tree, *, built_at: str, commit:
     }
 
 
+#: threads that write a build's files: a file creation waits on the disk (~0.1–0.7 ms each
+#: here, thousands per build), so several in flight at once take a fraction of the time
+_WRITERS = 8
+
+
 def write_files(root: Path, files: Mapping[str, str]) -> list[str]:
     """Write ``files`` (path under ``root`` → text); return those that changed, sorted.
 
@@ -267,11 +273,6 @@ def write_files(root: Path, files: Mapping[str, str]) -> list[str]:
                 raise
             written += [f"{top}/{rel}" for rel in members]
     return sorted(written)
-
-
-#: threads that write a build's files: a file creation waits on the disk (~0.1–0.7 ms each
-#: here, thousands per build), so several in flight at once take a fraction of the time
-_WRITERS = 8
 
 
 def _write_new(pool: ThreadPoolExecutor, folder: Path, files: Mapping[str, str]) -> None:

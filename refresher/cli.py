@@ -173,7 +173,7 @@ def show(
             fail(str(exc), EXIT_USAGE)
         if len(hits) > 1:
             names = [f"{'model' if k == 'model' else 'offering'} {a}/{b}" for k, a, b in hits]
-            fail(f"{record_id!r} names {len(hits)} records; name one:\n" + "\n".join(f"  {n}" for n in names), 2)
+            fail(f"{record_id!r} names {len(hits)} records; name one:\n" + "\n".join(f"  {n}" for n in names), EXIT_USAGE)
         view = record_facts(tree, hits[0], now, catalog)
     if as_json:
         typer.echo(json.dumps(view, indent=2, ensure_ascii=False))

@@ -242,7 +242,7 @@ def models(
       faimeta models --provider groq --json
     """
     import gate_consumer
-    from gate_consumer.catalog import _normalized
+    from gate_consumer.catalog import _normalized, cheapest_first
 
     catalog = _catalog(catalog_path, quiet=as_json)
     if provider is not None:
@@ -267,7 +267,7 @@ def models(
         try:
             shown = catalog.pick_offering(model_id) if priced else None
         except gate_consumer.CatalogError:
-            shown = min(priced, key=lambda o: o.price["input"] + o.price["output"])  # type: ignore[index]
+            shown = cheapest_first(priced)[0]
         if shown is not None and (shown.price or {}).get("input") is None:
             shown = None
         rows.append({"model": model_id, "name": model.name, "offerings": len(offerings),

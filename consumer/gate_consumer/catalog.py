@@ -34,7 +34,7 @@ from gate_consumer.id_forms import Reading, readings
 from gate_consumer.ids import MAX_UPSTREAM_ID_LENGTH
 from gate_consumer.observed import BilledCheck, agrees
 from gate_consumer.pricing import PriceTable, Quote, Usage
-from gate_consumer.provenance import FactProvenance, record_provenance
+from gate_consumer.provenance import FactProvenance, fact_entry, record_provenance
 
 __all__ = ["Catalog", "FactFreshness", "Model", "Offering", "ProviderFreshness", "Resolution"]
 
@@ -384,10 +384,10 @@ def _price_paths(record: Mapping[str, Any]) -> list[str]:
 def _confirmed_at(record: Mapping[str, Any], path: str) -> str:
     """:meth:`Offering.confirmed_at` of an offering's record, read in place (a build asks it of
     every price of the catalog: no provenance object is made)."""
-    if get_fact(record, path) is None or "provenance" not in record:
+    said = fact_entry(record, path)
+    if said is None:
         raise KeyError(f"no fact {path!r}")
-    encoded, seen = record["provenance"], record.get("confirmed", {})
-    said = encoded.get("fields", {}).get(path) or encoded
+    seen = record.get("confirmed", {})
     confirmed = max(said["as_of"], seen.get(said["source"], ""))
     for other in record.get("agreements", {}).get(path, ()):
         confirmed = max(confirmed, other["as_of"], seen.get(other["source"], ""))

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from gate_consumer.facts import FactSpec, fact_paths, get_fact
 
 __all__ = [
-    "FactProvenance", "dangling_problem", "decode_provenance", "encode_provenance", "fact_provenance",
+    "FactProvenance", "dangling_problem", "decode_provenance", "encode_provenance", "fact_entry", "fact_provenance",
     "provenance_entries", "record_provenance",
 ]
 
@@ -90,14 +90,23 @@ def decode_provenance(encoded: Mapping[str, Any], paths: Iterable[str]) -> dict[
     }
 
 
+def fact_entry(record: Mapping[str, Any], path: str) -> Mapping[str, Any] | None:
+    """The encoded provenance of the one fact at ``path`` — its exception in ``fields``, else
+    the record's default — read in place; None if the record does not hold the fact."""
+    if get_fact(record, path) is None or "provenance" not in record:
+        return None
+    encoded = record["provenance"]
+    return encoded.get("fields", {}).get(path) or encoded
+
+
 def fact_provenance(record: Mapping[str, Any], path: str) -> FactProvenance:
     """The provenance of the one fact at ``path`` that ``record`` holds (what
     :func:`record_provenance` gives for it, without decoding the others). ``KeyError`` if the
     record does not hold it."""
-    if get_fact(record, path) is None or "provenance" not in record:
+    entry = fact_entry(record, path)
+    if entry is None:
         raise KeyError(path)
-    encoded = record["provenance"]
-    return FactProvenance.from_json(encoded.get("fields", {}).get(path) or encoded)
+    return FactProvenance.from_json(entry)
 
 
 def provenance_entries(record: Mapping[str, Any], spec: FactSpec) -> list[Mapping[str, Any]]:

@@ -19,7 +19,7 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
 
-from gate_consumer.catalog import Catalog, Offering
+from gate_consumer.catalog import Catalog, Offering, _close
 from gate_consumer.errors import CatalogError, UnpricedError
 from gate_consumer.facts import get_fact
 from gate_consumer.freshness import WORST_FIRST, Freshness
@@ -149,10 +149,8 @@ def candidates(
     does not know in ``requirement.providers`` is a ``ValueError`` (never silently no route)."""
     unknown = sorted(set(requirement.providers or ()) - set(catalog.provider_ids))
     if unknown:
-        import difflib
-
-        hints = [f"{u} (did you mean {', '.join(c)}?)" if (c := difflib.get_close_matches(u, catalog.provider_ids, 3))
-                 else u for u in unknown]
+        hints = [f"{u} (did you mean {', '.join(c)}?)" if (c := _close(u, catalog.provider_ids)) else u
+                 for u in unknown]
         raise ValueError(f"Requirement.providers names providers the catalog does not know: {'; '.join(hints)}")
     judged = []
     for model_id in catalog.model_ids:
