@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import os
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from pytest_httpserver import HTTPServer
 
 from refresher.refresh import replay_payloads, run_refresh, url_variable
@@ -12,6 +15,30 @@ from tests.catalog_site import Site
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 UPSTREAM = FIXTURES / "upstream"
+
+#: The instant every test runs at: no test reads the wall clock (a test that depended on it once
+#: failed every evening, inside DeepSeek's off-peak hours). A test about time passes ``at=``;
+#: ``FAIMETA_TEST_NOW=…`` runs the whole suite at another instant, to show that none depends on it.
+TEST_NOW = os.environ.get("FAIMETA_TEST_NOW") or "2026-12-06T12:00:00Z"
+FROZEN = datetime.fromisoformat(TEST_NOW.replace("Z", "+00:00"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every process the suite starts reads the same clock: Python children through
+    ``tests/frozen_clock/sitecustomize.py``, git through its date variables."""
+    os.environ["FAIMETA_TEST_NOW"] = TEST_NOW
+    clock = str(Path(__file__).resolve().parent / "frozen_clock")
+    if clock not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (clock, os.environ.get("PYTHONPATH")) if p)
+    git_date = f"{int(FROZEN.timestamp())} +0000"
+    os.environ["GIT_AUTHOR_DATE"] = os.environ["GIT_COMMITTER_DATE"] = git_date
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    """The wall clock of this test stands still at ``TEST_NOW`` (``time.monotonic`` runs on)."""
+    with time_machine.travel(FROZEN, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

@@ -179,7 +179,21 @@ def test_faimeta_price_takes_modality_counts_and_says_what_was_billed_as_text() 
         "input": 2000, "output": 500, "input_audio": 18000}
     image = runner.invoke(app, ["price", "claude-sonnet-4-5", "--input", "2000", "--input-image", "1500"])
     assert image.exit_code == 0 and "image billed as text" in image.output
-    refused = runner.invoke(app, ["price", "deepseek-chat", "--provider", "deepseek", "--input", "100",
-                                  "--input-audio", "10"])
+
+
+# DeepSeek's off-peak hours are 16:30-00:30 UTC: the refusal names the price it looked for
+@pytest.mark.parametrize(("at", "which"), [
+    ("2026-12-06T16:29:59Z", "no input_audio price,"),
+    ("2026-12-06T16:30:00Z", "no input_audio price off-peak,"),
+    ("2026-12-07T00:29:59Z", "no input_audio price off-peak,"),
+    ("2026-12-07T00:30:00Z", "no input_audio price,"),
+])
+def test_faimeta_price_refuses_audio_for_a_model_without_audio_input_at_any_hour(at: str, which: str) -> None:
+    from typer.testing import CliRunner
+
+    from refresher.cli import app
+
+    refused = CliRunner().invoke(app, ["price", "deepseek-chat", "--provider", "deepseek", "--input", "100",
+                                       "--input-audio", "10", "--at", at])
     assert refused.exit_code == 2
-    assert "no input_audio price, and the request has 10 input_audio tokens (it lists no audio input" in refused.output
+    assert f"{which} and the request has 10 input_audio tokens (it lists no audio input" in refused.output

@@ -5,6 +5,7 @@ upstream on 127.0.0.1 (tests/gate_harness.py) — with the one-line hook file an
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -25,9 +26,12 @@ def gate_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv = tmp_path_factory.mktemp("gate") / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    # aiosqlite is in Gate's requirements.txt, not its pyproject
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(GATE), "aiosqlite",
-                    "-e", str(REPO / "consumer"), "pytest", "pytest-asyncio"], check=True, timeout=900)
+    # aiosqlite is in Gate's requirements.txt, not its pyproject; time-machine freezes Gate's clock
+    # as the suite's (tests/frozen_clock), so installing runs before the clock is frozen
+    installing = {k: v for k, v in os.environ.items() if k != "FAIMETA_TEST_NOW"}
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(GATE), "aiosqlite", "time-machine",
+                    "-e", str(REPO / "consumer"), "pytest", "pytest-asyncio"], check=True, timeout=900,
+                   env=installing)
     return python
 
 
@@ -167,7 +171,9 @@ GATE_TESTS = ("tests/test_provider_catalog.py", "tests/test_provider_catalog_api
 def _gate_test_outcomes(python: Path, source: Path, *plugin: str) -> dict[str, str]:
     done = subprocess.run([str(python), "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", *plugin, *GATE_TESTS],
                           cwd=source, capture_output=True, text=True, timeout=900,
-                          env={"PATH": str(python.parent), "PYTHONPATH": str(source), "HOME": str(source)})
+                          env={"PATH": str(python.parent), "HOME": str(source),
+                               "PYTHONPATH": os.pathsep.join((str(REPO / "tests" / "frozen_clock"), str(source))),
+                               "FAIMETA_TEST_NOW": os.environ["FAIMETA_TEST_NOW"]})
     outcomes = {}
     for line in done.stdout.splitlines():
         word, _, test = line.partition(" ")
