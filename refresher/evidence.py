@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from gate_consumer._time import format_instant, utc_now
+from refresher.evidence_book import add_agreement, note_disagreement
 from refresher.observe import Observation
-from refresher.reconcile import add_agreement, note_disagreement
 from refresher.refresh import write_if_valid
 from refresher.store import load_tree
 from refresher.transaction import TreeLock, recover

@@ -37,6 +37,13 @@ from gate_consumer.facts import (
 from gate_consumer.freshness import SOURCE_RANK, SOURCE_TYPES, relative_source_type
 from gate_consumer.provenance import FactProvenance, encode_provenance, record_provenance
 from refresher.classify import classify
+from refresher.evidence_book import (
+    add_agreement,
+    drop_entry,
+    note_disagreement,
+    store_entries,
+    value_replaced,
+)
 from refresher.linking import Linker, RunLinks, run_links
 from refresher.precedence import Standing, is_fresh, takes_over
 from refresher.sanity import (
@@ -286,11 +293,11 @@ class _Reconciler:
             agrees = current_prov is not None and (same_value(current, value) or (
                 current_prov.source != source and consistent(current, value)))
             if agrees and current_prov.source == source:  # the common case: a source says again what it said
-                changed |= bool(disagreements) and _drop_entry(disagreements, path, source)
+                changed |= bool(disagreements) and drop_entry(disagreements, path, source)
                 continue
             current_standing = self._standing(current_prov, provider, upstream_id) if current_prov else None
             if agrees:
-                changed |= _drop_entry(disagreements, path, source)
+                changed |= drop_entry(disagreements, path, source)
                 if covers(value, current) and takes_over(new_standing, current_standing) and \
                         (new_standing.rank < current_standing.rank or
                          not is_fresh(current_standing, max(now, current_standing.latest))):
@@ -302,7 +309,7 @@ class _Reconciler:
                     facts[path] = FactProvenance(source, since)
                     changed = True
                     if tracked:
-                        _drop_entry(agreements, path, source)
+                        drop_entry(agreements, path, source)
                         add_agreement(agreements, path, current_prov.source, current_prov.as_of)
                 elif tracked:
                     changed |= add_agreement(agreements, path, source, now)
@@ -310,7 +317,7 @@ class _Reconciler:
             takeover = current_standing is None or takes_over(new_standing, current_standing)
             if takeover and self._held(path, current, value, current_prov, new_standing, current_standing,
                                        agreements.get(path, ()), disagreements.get(path, ())):
-                changed |= _drop_entry(agreements, path, source)
+                changed |= drop_entry(agreements, path, source)
                 if note_disagreement(disagreements, path, source, value, now):
                     changed = True  # flagged once, when it first disagrees so
                     self._flag_conflict(label, path, current, current_prov, value,
@@ -322,14 +329,7 @@ class _Reconciler:
                 set_fact(record, path, value)
                 facts[path] = FactProvenance(source, since)
                 changed = True
-                _drop_entry(disagreements, path, source)
-                for other in agreements.pop(path, ()):  # they agreed with the value replaced
-                    if other["source"] != source:
-                        note_disagreement(disagreements, path, other["source"], current, other["as_of"])
-                if tracked:  # those who already said the new value now agree with it
-                    for other in [d for d in disagreements.get(path, ()) if same_value(d["value"], value)]:
-                        _drop_entry(disagreements, path, other["source"])
-                        add_agreement(agreements, path, other["source"], other["as_of"])
+                value_replaced(agreements, disagreements, path, source, current, value, tracked=tracked)
                 if current_prov is not None and current_prov.expires is not None and current_prov.expires <= now:
                     # An expired manual review: its value held until now, so it is history.
                     price_moved |= path.startswith("price.")
@@ -341,28 +341,24 @@ class _Reconciler:
                 elif path.startswith("price.") and (current_prov is not None or owns_price):
                     price_moved = True
             else:
-                changed |= _drop_entry(agreements, path, source)
+                changed |= drop_entry(agreements, path, source)
                 if note_disagreement(disagreements, path, source, value, now):
                     changed = True  # a new or different disagreement: flag it once, not every run
                     self._flag_conflict(label, path, current, current_prov, value, "the published value stays")
         for path in [p for p, entries in agreements.items() if p not in observed]:
-            changed |= _drop_entry(agreements, path, source)  # it no longer states that fact
+            changed |= drop_entry(agreements, path, source)  # it no longer states that fact
         for path, prov in list(facts.items()):
             if prov.source == source and path not in observed:
                 heir = self._heir(agreements.get(path, ()), provider, upstream_id)
                 if heir is not None:  # another source still states the value: it holds it now
                     facts[path] = heir
-                    _drop_entry(agreements, path, heir.source)
+                    drop_entry(agreements, path, heir.source)
                 else:
                     _delete(record, path)  # the source that stated it no longer does: unknown again
                     del facts[path]
                     price_moved |= path.startswith("price.")
                 changed = True
-        for name, entries in (("disagreements", disagreements), ("agreements", agreements)):
-            if entries:
-                record[name] = entries
-            else:
-                record.pop(name, None)
+        store_entries(record, agreements, disagreements)
         if old_price and price_moved:
             self._remember_price(record, label, old_price, old_facts)
         if facts != old_facts:
@@ -662,48 +658,6 @@ class _Reconciler:
                 _store_provenance(offering, facts)
                 self.summary.retired += 1
                 self.summary.retired_ids.append(f"{provider}/{upstream_id}")
-
-
-def _drop_entry(entries_by_path: dict[str, list[dict[str, Any]]], path: str, source: str) -> bool:
-    """Remove ``source``'s entry for ``path`` (in agreements or disagreements); return whether
-    there was one."""
-    entries = entries_by_path.get(path, [])
-    kept = [d for d in entries if d["source"] != source]
-    if len(kept) == len(entries):
-        return False
-    if kept:
-        entries_by_path[path] = kept
-    else:
-        del entries_by_path[path]
-    return True
-
-
-def add_agreement(agreements: dict[str, list[dict[str, Any]]], path: str, source: str, as_of: str) -> bool:
-    """Record that ``source`` states the published value of ``path`` (since ``as_of``, kept from
-    its first sighting); return whether that is new."""
-    entries = agreements.setdefault(path, [])
-    if any(e["source"] == source for e in entries):
-        return False
-    entries.append({"source": source, "as_of": as_of})
-    entries.sort(key=lambda e: e["source"])
-    return True
-
-
-def note_disagreement(
-    disagreements: dict[str, list[dict[str, Any]]], path: str, source: str, value: Any, now: str
-) -> bool:
-    """Record that ``source`` states another value of ``path`` (dated from when it first said
-    this one); return whether that is new or different."""
-    entries = disagreements.setdefault(path, [])
-    for entry in entries:
-        if entry["source"] == source:
-            if entry["value"] == value:
-                return False  # same disagreement as before: its first sighting stays
-            entry.update(value=value, as_of=now)
-            return True
-    entries.append({"source": source, "value": value, "as_of": now})
-    entries.sort(key=lambda d: d["source"])
-    return True
 
 
 def expand_rules(tree: Tree, rules: Iterable[MatchRule]) -> tuple[list[OfferingObservation], Counter[str]]:

@@ -18,7 +18,9 @@ from typing import Any
 from gate_consumer._time import format_instant, parse_instant
 from gate_consumer.facts import OFFERING_FACTS, get_fact, set_fact
 from gate_consumer.provenance import FactProvenance, encode_provenance, record_provenance
+from refresher.evidence_book import drop_entry, note_disagreement, store_entries, value_replaced
 from refresher.models import Offering
+from refresher.sanity import same_value
 from refresher.store import Tree
 
 __all__ = [
@@ -135,17 +137,14 @@ def record_review(
     stamp = format_instant(now)
     facts[path] = FactProvenance(MANUAL_SOURCE, stamp, source_url, expires, reviewer)
     record["provenance"] = encode_provenance(facts)
-    disagreements = record.setdefault("disagreements", {})
-    entries = [d for d in disagreements.get(path, []) if d["source"] != MANUAL_SOURCE]
-    if old is not None and old != value and old_prov is not None and old_prov.source != MANUAL_SOURCE:
-        entries = [d for d in entries if d["source"] != old_prov.source]
-        entries.append({"source": old_prov.source, "value": old, "as_of": old_prov.as_of})
-    if entries:
-        disagreements[path] = sorted(entries, key=lambda d: d["source"])
+    agreements, disagreements = record.get("agreements", {}), record.get("disagreements", {})
+    if old is not None and not same_value(old, value):
+        value_replaced(agreements, disagreements, path, MANUAL_SOURCE, old, value, tracked=path.startswith("price."))
+        if old_prov is not None and old_prov.source != MANUAL_SOURCE:
+            note_disagreement(disagreements, path, old_prov.source, old, old_prov.as_of)
     else:
-        disagreements.pop(path, None)
-    if not disagreements:
-        record.pop("disagreements", None)
+        drop_entry(disagreements, path, MANUAL_SOURCE)
+    store_entries(record, agreements, disagreements)
     return Review(provider, upstream_id, path, old, value, old_prov.source if old_prov else None, expires)
 
 

@@ -166,6 +166,17 @@ def test_an_image_in_a_claude_prompt_is_billed_as_text_because_claude_lists_imag
     assert quote.total_usd == pytest.approx((2000 * 3 + 10 * 15) / 1e6)
 
 
+def test_asking_an_offering_for_its_price_table_first_changes_no_quote() -> None:
+    """``Offering.table()`` is public; the table it compiles (without the modalities the catalog
+    knows) must not become the one the catalog quotes from (a fresh catalog: nothing cached)."""
+    catalog = gate_consumer.Catalog.load()
+    sonnet = catalog.pick_offering("anthropic/claude-sonnet-4-5", "anthropic")
+    sonnet.table()
+    quote = catalog.price(sonnet, input_tokens=2000, output_tokens=10, input_image_tokens=1500)
+    assert quote.billed_as_text == ("image",)
+    assert quote.total_usd == pytest.approx((2000 * 3 + 10 * 15) / 1e6)
+
+
 def test_faimeta_price_takes_modality_counts_and_says_what_was_billed_as_text() -> None:
     from typer.testing import CliRunner
 

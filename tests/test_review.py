@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 from refresher.cli import app
 from refresher.refresh import Payload, run_refresh
 from refresher.store import load_tree
-from tests.conftest import UPSTREAM
+from tests.conftest import REPO, UPSTREAM
 
 runner = CliRunner()
 SONNET = "claude-sonnet-4-5-20250929"
@@ -88,3 +89,22 @@ def test_status_lists_reviews_that_expire_soon(repo_tree: Path) -> None:
     later = runner.invoke(app, ["status", "--root", str(repo_tree), "--json", "--at", "2099-01-01"])
     reviews = json.loads(later.output)["reviews_expiring"]
     assert reviews[0]["expired"] is True and reviews[0]["fact"] == "limits.context"
+
+
+def test_reviewing_a_price_leaves_no_source_agreeing_with_a_value_it_never_stated(tmp_path: Path) -> None:
+    """The committed catalog, where four catalogs agree with Sonnet's input price of 3: after a
+    review to 2.75 they disagree with it, each with the value it said and since when."""
+    root = tmp_path / "metadata"
+    shutil.copytree(REPO / "metadata", root)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "config", "user.name", "Rita Reviewer"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "config", "user.email", "rita@example.test"], cwd=tmp_path, check=True)
+    agreed = load_tree(root).providers["anthropic"]["offerings"][SONNET]["agreements"]["price.input"]
+    assert len(agreed) >= 2
+    result = _review(root, "anthropic", SONNET, "price.input", "--value", "2.75",
+                     "--source-url", "https://www.anthropic.com/pricing", "--expires", "90d")
+    assert result.exit_code == 0, result.output
+    offering = load_tree(root).providers["anthropic"]["offerings"][SONNET]
+    assert "price.input" not in offering.get("agreements", {})
+    said = {d["source"]: (d["value"], d["as_of"]) for d in offering["disagreements"]["price.input"]}
+    assert {a["source"]: (3, a["as_of"]) for a in agreed}.items() <= said.items()

@@ -82,13 +82,13 @@ class Model:
 class Offering:
     """One provider's way to call a model, with its facts as the catalog publishes them."""
 
-    __slots__ = ("_provenance", "_table", "provider", "record", "upstream_id")
+    __slots__ = ("_provenance", "_tables", "provider", "record", "upstream_id")
 
     def __init__(self, provider: str, upstream_id: str, record: Mapping[str, Any]):
         self.provider = provider
         self.upstream_id = upstream_id
         self.record = record
-        self._table: PriceTable | None = None
+        self._tables: dict[tuple[str, ...], PriceTable] = {}  # by the input modalities asked for
         self._provenance: dict[str, FactProvenance] | None = None
 
     @property
@@ -165,7 +165,8 @@ class Offering:
         """The current price, compiled; raises :class:`UnpricedError` if there is none.
         ``input_modalities``: the ones it takes (its own, else its model's): those without a
         price of their own are billed as text."""
-        if self._table is None:
+        table = self._tables.get(input_modalities)
+        if table is None:
             anchor_path = self.price_anchor
             if anchor_path is None:
                 raise UnpricedError(self.key, "no token price is known for this offering")
@@ -173,8 +174,9 @@ class Offering:
             # The price has held since the first of the sources stating it said so (a fresher
             # source taking over the same value does not make it newer).
             since = min([anchor.as_of, *(a.as_of for a in self.agreeing(anchor_path))])
-            self._table = PriceTable(self.price, anchor.source, since, input_modalities)  # type: ignore[arg-type]
-        return self._table
+            table = self._tables[input_modalities] = PriceTable(self.price, anchor.source, since,  # type: ignore[arg-type]
+                                                                input_modalities)
+        return table
 
     def __repr__(self) -> str:
         return f"Offering({self.key!r})"
@@ -429,6 +431,7 @@ class Catalog:
         self._loose: dict[str, list[tuple[str, str | None]]] | None = None
         self._resolved: dict[str, Resolution] = {}
         self._picked: dict[tuple[str, str | None], Offering] = {}
+        self._quoting: dict[Offering, PriceTable] = {}  # what each offering is quoted from (see _table)
         self._unknown: dict[str, tuple[str, ...]] = {}
         self._words: dict[str, list[str]] | None = None
         #: refuse a dated id the catalog does not list instead of resolving it to its undated model
@@ -854,7 +857,7 @@ class Catalog:
         if usage is None:
             usage = _usage(tokens)
         if at is None:
-            table = offering._table or self._table(offering)
+            table = self._quoting.get(offering) or self._table(offering)
             if service_tier == "standard" and region is None:
                 return table.quote(offering.key, usage, self._version)
             return table.quote(offering.key, usage, self._version, service_tier=service_tier, region=region)
@@ -894,7 +897,8 @@ class Catalog:
         model under another id — the one whose id is the model's name, or the one price all of
         them state — quoted with ``priced_via`` saying so. Never a guess between two prices."""
         if offering.price_anchor is not None or offering.status == "retired":
-            return offering.table(self._input_modalities(offering))
+            table = self._quoting[offering] = offering.table(self._input_modalities(offering))
+            return table
         siblings = [self.offering_by_key(k) for k in self.model(offering.model_id).offering_keys
                     if k.partition("/")[0] == offering.provider and k != offering.key]
         priced = [o for o in siblings if o.price_anchor is not None and o.status != "retired"]
@@ -903,15 +907,15 @@ class Catalog:
         chosen = named[0] if named else priced[0] if len(distinct) == 1 else None
         if chosen is None:
             return offering.table()  # raises: no price, and none to borrow without guessing
-        offering._table = chosen.table(self._input_modalities(chosen)).via(chosen.key)
-        return offering._table
+        table = self._quoting[offering] = chosen.table(self._input_modalities(chosen)).via(chosen.key)
+        return table
 
     def _input_modalities(self, offering: Offering) -> tuple[str, ...]:
         """The offering's input modalities, else its model's (read only when it states none)."""
         return offering.modalities("input") or self.model(offering.model_id).modalities("input")
 
     def _price_at(self, offering: Offering, usage: Usage, at: datetime, service_tier: str, region: str | None) -> Quote:
-        table = offering._table or self._table(offering)
+        table = self._quoting.get(offering) or self._table(offering)
         if at >= table.since:
             return table.quote(offering.key, usage, self.version, service_tier=service_tier, region=region, at=at)
         for entry in reversed(offering.record.get("price_history", ())):
