@@ -27,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from refresher.refresh import (  # noqa: E402
+from refresher.run.refresh import (  # noqa: E402
     fetch_payloads,
     newest_recordings,
     replay_payloads,
@@ -36,8 +36,8 @@ from refresher.refresh import (  # noqa: E402
     url_variable,
 )
 from refresher.sources.registry import ADAPTERS  # noqa: E402
-from refresher.store import load_tree  # noqa: E402
-from refresher.validate import validate_tree  # noqa: E402
+from refresher.tree.store import load_tree  # noqa: E402
+from refresher.tree.validate import validate_tree  # noqa: E402
 
 BUDGET_REFRESH_S = 10.0
 BUDGET_VALIDATE_S = 3.0
@@ -106,7 +106,7 @@ def refresh_once(root: Path, server: Server, sources: list[str]) -> tuple[float,
 def report_row(runs: int) -> tuple[str, list[float], float, str]:
     """The change report between an empty catalog's first seed and the committed one (every
     offering added), the largest report there is, trees already loaded."""
-    from refresher.report import compare
+    from refresher.review.report import compare
 
     committed = load_tree(REPO / "metadata")
     with tempfile.TemporaryDirectory() as scratch:

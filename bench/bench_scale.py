@@ -14,7 +14,7 @@ size, each the best of ``--runs``:
 * validate: ``faimeta validate`` (shape, integrity, sanity);
 * status, show: ``faimeta status --provider anthropic`` and ``faimeta show
   anthropic/claude-sonnet-4.5`` (one model, its offerings cheapest first), run in-process,
-  with the tree's index in place (:mod:`refresher.tree_index`); status_reindexing: the same
+  with the tree's index in place (:mod:`refresher.tree.index`); status_reindexing: the same
   status after the index was removed (the first command after a change re-reads what changed);
 * refresh, nothing new: a real replay of the recorded sources onto the settled tree (the bench
   stops if it writes anything); with 10 % changed: every tenth offering's input price moved,
@@ -85,7 +85,7 @@ def scaled_recordings(factor: int, into: Path, upstream: Path = UPSTREAM) -> Pat
         if path.is_file():
             (out / path.relative_to(upstream)).parent.mkdir(parents=True, exist_ok=True)
             (out / path.relative_to(upstream)).symlink_to(path)
-    from refresher.refresh import newest_recordings
+    from refresher.run.refresh import newest_recordings
 
     listing = out / newest_recordings(upstream)["modelsdev"][2]
     data = json.loads(listing.read_bytes())
@@ -218,7 +218,7 @@ def _refresh_rows(row: dict[str, float], root: Path, changed: Path, recordings: 
                   sources: list[str]) -> None:
     """A replay refresh with nothing new and with 10 % changed, and a refresh's peak memory in a
     fresh interpreter; stops if the refresh with nothing new writes anything."""
-    from refresher.refresh import run_refresh
+    from refresher.run.refresh import run_refresh
 
     quiet = lambda _: None  # noqa: E731
     outcome: dict[str, list[str]] = {}
@@ -229,7 +229,7 @@ def _refresh_rows(row: dict[str, float], root: Path, changed: Path, recordings: 
     if outcome["nothing_new"]:
         raise SystemExit(f"a refresh with nothing new wrote {len(outcome['nothing_new'])} file(s) at {row['factor']}×")
     row["refresh_10pct_files_written"] = len(outcome["changed"])
-    code = ("import resource; from pathlib import Path; from refresher.refresh import replay_payloads, run_refresh; "
+    code = ("import resource; from pathlib import Path; from refresher.run.refresh import replay_payloads, run_refresh; "
             f"p, _ = replay_payloads(Path({str(recordings)!r}), {sources!r}); "
             f"run_refresh(Path({str(root)!r}), p, say=lambda _: None); "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
@@ -239,13 +239,13 @@ def _refresh_rows(row: dict[str, float], root: Path, changed: Path, recordings: 
 
 def measure(factor: int, runs: int, upstream: Path | None = UPSTREAM) -> dict[str, float]:
     """One size's row; without ``upstream`` (the recorded sources) the refresh rows are left out."""
-    from refresher.build import build, write_site
-    from refresher.bulk import gc_paused
-    from refresher.feeds import changes
-    from refresher.refresh import replay_payloads, run_refresh
-    from refresher.store import load_tree
-    from refresher.tree_index import INDEX_NAME
-    from refresher.validate import validate_tree
+    from refresher.publish.build import build, write_site
+    from refresher.publish.feeds import changes
+    from refresher.run.refresh import replay_payloads, run_refresh
+    from refresher.tree.bulk import gc_paused
+    from refresher.tree.index import INDEX_NAME
+    from refresher.tree.store import load_tree
+    from refresher.tree.validate import validate_tree
 
     work = Path(tempfile.mkdtemp(prefix=f"bench-scale-{factor}x-"))
     root = scaled_tree(factor, work)
@@ -261,7 +261,7 @@ def measure(factor: int, runs: int, upstream: Path | None = UPSTREAM) -> dict[st
     row: dict[str, float] = {"factor": factor, "files": len(files),
                              "bytes": sum(p.stat().st_size for p in files),
                              "input_bytes": sum(len(b) for p in payloads for b in p.bodies)}
-    with gc_paused():  # the floor runs as the operations do (refresher.bulk)
+    with gc_paused():  # the floor runs as the operations do (refresher.tree.bulk)
         row["parse"] = _seconds(lambda: [json.loads(p.read_bytes()) for p in files], runs)
         if payloads:
             row["parse_inputs"] = _seconds(lambda: _parse_bodies(payloads), runs)
@@ -275,7 +275,7 @@ def measure(factor: int, runs: int, upstream: Path | None = UPSTREAM) -> dict[st
     changed = changed_copy(root, work)
     if payloads:
         _refresh_rows(row, root, changed, recordings, payloads, sources)  # type: ignore[arg-type]
-    from refresher.report import compare
+    from refresher.review.report import compare
 
     row["diff"] = _seconds(lambda: compare(load_tree(root), load_tree(changed)), 1)
     tree = load_tree(root)

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from pytest_httpserver import HTTPServer
 
-from refresher.refresh import replay_payloads, run_refresh, url_variable
+from refresher.run.refresh import replay_payloads, run_refresh, url_variable
 from tests.catalog_site import Site
 
 REPO = Path(__file__).resolve().parent.parent
@@ -75,8 +75,8 @@ def seeded_tree(empty_tree: Path) -> Path:
 def build_catalog(tmp_path: Path):
     """Build a metadata folder into ``tmp_path/dist`` and load it as a consumer would."""
     from gate_consumer.loading import load_directory
-    from refresher.build import build
-    from refresher.store import load_tree
+    from refresher.publish.build import build
+    from refresher.tree.store import load_tree
 
     def _build(root: Path):
         out = tmp_path / "dist"
@@ -89,8 +89,8 @@ def build_catalog(tmp_path: Path):
 @pytest.fixture
 def dist(seeded_tree: Path, tmp_path: Path) -> Path:
     """The seeded tree built as a published ``v1`` folder."""
-    from refresher.build import build
-    from refresher.store import load_tree
+    from refresher.publish.build import build
+    from refresher.tree.store import load_tree
 
     out = tmp_path / "dist"
     build(load_tree(seeded_tree), out, schema_dir=REPO / "schema", built_at="2026-08-01T00:00:00Z", repo=REPO)

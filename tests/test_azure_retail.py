@@ -12,11 +12,17 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from refresher.fetch import Fetcher, FetchPolicy
-from refresher.refresh import Payload, fetch_payloads, parse_payload, replay_payloads, run_refresh
+from refresher.run.fetch import Fetcher, FetchPolicy
+from refresher.run.refresh import (
+    Payload,
+    fetch_payloads,
+    parse_payload,
+    replay_payloads,
+    run_refresh,
+)
 from refresher.sources import azure_retail
 from refresher.sources.base import SourceError
-from refresher.store import load_tree
+from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM
 
 AT = "2025-08-16T23:12:15Z"

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from refresher.build import BUNDLE_DIR, build
 from refresher.cli import app
-from refresher.jsonio import dumps
-from refresher.store import load_tree
+from refresher.publish.build import BUNDLE_DIR, build
+from refresher.tree.jsonio import dumps
+from refresher.tree.store import load_tree
 from tests.conftest import REPO
 
 runner = CliRunner()

@@ -4,8 +4,8 @@ import gc
 
 import pytest
 
-from refresher.bulk import gc_paused
-from refresher.store import load_tree
+from refresher.tree.bulk import gc_paused
+from refresher.tree.store import load_tree
 from tests.conftest import REPO
 
 

@@ -4,6 +4,8 @@ that name what to fix, and no silent surprises."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -12,8 +14,8 @@ from typer.testing import CliRunner
 
 import gate_consumer
 from refresher.cli import app
-from refresher.report import compare
-from refresher.store import load_tree
+from refresher.review.report import compare
+from refresher.tree.store import load_tree
 from tests.conftest import REPO, UPSTREAM
 
 runner = CliRunner()
@@ -147,7 +149,7 @@ def test_an_unknown_provider_in_a_requirement_is_an_error_not_an_empty_route(cat
 
 def test_a_host_name_that_does_not_resolve_fails_at_once_without_retries() -> None:
     """Offline, each source used to wait ~15 s retrying a DNS failure. (.invalid never resolves: RFC 6761.)"""
-    from refresher.fetch import Fetcher
+    from refresher.run.fetch import Fetcher
     from refresher.sources.base import SourceError
 
     said: list[str] = []
@@ -238,3 +240,16 @@ def test_a_total_prints_as_people_write_it(catalog) -> None:
     """0.001 × 3 + 0.0001 × 15 is 0.0045000000000000005 in floats; the quote says 0.0045."""
     quote = catalog.price("claude-sonnet-4-5", input_tokens=1000, output_tokens=100)
     assert repr(quote.total_usd) == "0.0045" and quote.as_dict()["total_usd"] == 0.0045
+
+
+@pytest.mark.parametrize("args", [
+    ["price", "claude-sonnet-4-5", "--input", "1000", "--at", "2026-12-06T12:00:00Z"],
+    ["resolve", "claude-sonnet-4-5"],
+    ["models", "sonnet"],
+    ["show", "anthropic/claude-sonnet-4.5"],
+])
+def test_python_dash_m_refresher_cli_has_every_command(args: list[str]) -> None:
+    """``python -m refresher.cli`` is the faimeta script: the same commands, the same answers."""
+    done = subprocess.run([sys.executable, "-m", "refresher.cli", *args], capture_output=True, text=True, cwd=REPO,
+                          timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr

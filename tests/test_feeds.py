@@ -1,4 +1,4 @@
-"""The change feeds (refresher/feeds.py): JSON Feed 1.1 and Atom, read back with a real feed
+"""The change feeds (refresher/publish/feeds.py): JSON Feed 1.1 and Atom, read back with a real feed
 parser (feedparser), on the committed catalog and on a small tree whose price changed."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refresher.feeds import MAX_ENTRIES, changes, feed_files
-from refresher.refresh import Payload, run_refresh
-from refresher.store import load_tree
+from refresher.publish.feeds import MAX_ENTRIES, changes, feed_files
+from refresher.run.refresh import Payload, run_refresh
+from refresher.tree.store import load_tree
 from tests.conftest import REPO
 
 
@@ -79,6 +79,6 @@ def test_a_price_change_a_new_offering_and_a_conflict_each_make_an_entry(empty_t
 def test_the_inline_escapes_write_what_saxutils_writes(text: str) -> None:
     from xml.sax.saxutils import escape, quoteattr
 
-    from refresher.feeds import _attribute, _xml
+    from refresher.publish.feeds import _attribute, _xml
 
     assert _xml(text) == escape(text) and _attribute(text) == quoteattr(text)

@@ -11,11 +11,11 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from refresher.fetch import Fetcher, FetchPolicy, redact_url, retry_after_seconds
-from refresher.refresh import fetch_payloads, parse_payload, run_refresh, url_variable
+from refresher.run.fetch import Fetcher, FetchPolicy, redact_url, retry_after_seconds
+from refresher.run.refresh import fetch_payloads, parse_payload, run_refresh, url_variable
 from refresher.sources.base import SourceError
 from refresher.sources.registry import ADAPTERS
-from refresher.store import load_tree
+from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM
 
 SECRET = "sk-test-PLANTED-SECRET-1234567890"
@@ -163,7 +163,7 @@ def test_gemini_pages_are_followed_with_page_token(
 
 
 def test_a_recorded_first_page_alone_is_an_incomplete_listing() -> None:
-    from refresher.refresh import Payload
+    from refresher.run.refresh import Payload
 
     body = (UPSTREAM / "google/models-page1.json").read_bytes()
     snapshot = parse_payload(Payload("google", (body,), "2026-04-02T00:00:00Z", "page1"))

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from refresher.refresh import Payload, parse_payload, run_refresh
+from refresher.run.refresh import Payload, parse_payload, run_refresh
 from refresher.sources import genai_prices
-from refresher.store import load_tree
+from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM
 
 BODY = (UPSTREAM / "genai-prices/data.json").read_bytes()

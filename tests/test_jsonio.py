@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refresher.jsonio import JsonProblem, dumps, dumps_canonical, loads_strict, write_atomic
+from refresher.tree.jsonio import JsonProblem, dumps, dumps_canonical, loads_strict, write_atomic
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.floats(allow_nan=False, allow_infinity=False) | st.text(),

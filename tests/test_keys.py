@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 from werkzeug import Response
 
 from refresher.cli import app
-from refresher.fetch import Fetcher, FetchPolicy
-from refresher.refresh import fetch_payloads, url_variable
+from refresher.run.fetch import Fetcher, FetchPolicy
+from refresher.run.refresh import fetch_payloads, url_variable
 from refresher.sources.registry import ADAPTERS, key_may_go_to, registry_problems
-from refresher.store import load_tree
+from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM
 
 SECRET = "sk-test-PLANTED-SECRET-1234567890"

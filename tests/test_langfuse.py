@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from refresher.reconcile import expand_rules
-from refresher.refresh import parse_payload, replay_payloads, run_refresh
+from refresher.run.reconcile import expand_rules
+from refresher.run.refresh import parse_payload, replay_payloads, run_refresh
 from refresher.sources import langfuse
-from refresher.store import load_tree
+from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM
 
 BODY = (UPSTREAM / "langfuse/default-model-prices.json").read_bytes()

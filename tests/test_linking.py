@@ -1,4 +1,4 @@
-"""Linking offerings to models (refresher/linking.py): one rule for every source — a provider's
+"""Linking offerings to models (refresher/run/linking.py): one rule for every source — a provider's
 moving -latest, the vendor's own aliases, every dated snapshot with its model, decorations
 removed — on small real-shaped payloads through a real refresh."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from refresher.refresh import Payload, run_refresh
-from refresher.store import load_tree
+from refresher.run.refresh import Payload, run_refresh
+from refresher.tree.store import load_tree
 
 
 def _openrouter(at: str, *models: dict) -> Payload:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from refresher.refresh import Payload, parse_payload, run_refresh
+from refresher.run.refresh import Payload, parse_payload, run_refresh
 from refresher.sources import litellm
-from refresher.store import load_tree
+from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM
 
 BODY = (UPSTREAM / "litellm/model_prices_and_context_window.json").read_bytes()

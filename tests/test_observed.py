@@ -279,7 +279,7 @@ def test_a_recorded_bill_confirms_the_price_it_paid_and_status_shows_it_fresh(se
     result = CliRunner().invoke(app, ["observe", str(lines), "--record", "--root", str(seeded_tree), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["summary"]["recorded"]["confirmed"] == 1
-    from refresher.store import load_tree
+    from refresher.tree.store import load_tree
 
     sonnet = load_tree(seeded_tree).providers["anthropic"]["offerings"]["claude-sonnet-4-5-20250929"]
     for path in ("price.input", "price.output"):  # the facts the bill exercised
@@ -296,8 +296,8 @@ def test_a_recorded_bill_confirms_the_price_it_paid_and_status_shows_it_fresh(se
 
 
 def test_a_bill_that_differs_is_a_disagreement_in_the_change_report(seeded_tree: Path, tmp_path: Path) -> None:
-    from refresher.report import compare
-    from refresher.store import load_tree
+    from refresher.review.report import compare
+    from refresher.tree.store import load_tree
 
     before = load_tree(seeded_tree)
     lines = tmp_path / "gate.jsonl"

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from refresher.fetch import Fetcher, FetchPolicy
-from refresher.refresh import fetch_payloads, parse_payload, replay_payloads, run_refresh
+from refresher.run.fetch import Fetcher, FetchPolicy
+from refresher.run.refresh import fetch_payloads, parse_payload, replay_payloads, run_refresh
 from refresher.sources import portkey
 from refresher.sources.base import SourceError
-from refresher.store import load_tree
+from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM
 
 AT = "2026-07-01T18:46:05Z"

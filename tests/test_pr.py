@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from werkzeug import Request, Response
 
 from refresher.cli import app
-from refresher.jsonio import dumps
+from refresher.tree.jsonio import dumps
 from tests.conftest import REPO, UPSTREAM
 
 TOKEN = "ghp_PLANTED_SECRET_TOKEN_0123456789"
@@ -262,7 +262,7 @@ def test_pr_needs_a_token_and_a_clean_base(checkout: Path, tmp_path: Path) -> No
 def test_the_repository_comes_from_the_origin_url(tmp_path: Path, url: str, slug: str) -> None:
     from git import Repo
 
-    from refresher.pr import repository_slug
+    from refresher.review.pr import repository_slug
 
     repo = Repo.init(tmp_path)
     repo.create_remote("origin", url)
@@ -273,7 +273,7 @@ def test_the_repository_comes_from_the_origin_url(tmp_path: Path, url: str, slug
 def test_an_origin_that_is_not_github_needs_github_repository(tmp_path: Path) -> None:
     from git import Repo
 
-    from refresher.pr import PullRequestError, repository_slug
+    from refresher.review.pr import PullRequestError, repository_slug
 
     repo = Repo.init(tmp_path)
     with pytest.raises(PullRequestError, match="no GITHUB_REPOSITORY and no 'origin' remote"):

@@ -1,4 +1,4 @@
-"""Which value is published (refresher/precedence.py): strength among the fresh observations,
+"""Which value is published (refresher/run/precedence.py): strength among the fresh observations,
 else the newest — each branch, then DeepInfra's own stale listing against a newer Models.dev."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from refresher.precedence import Standing, is_fresh, takes_over
-from refresher.refresh import Payload, run_refresh
-from refresher.store import load_tree
+from refresher.run.precedence import Standing, is_fresh, takes_over
+from refresher.run.refresh import Payload, run_refresh
+from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM
 
 API, COMMUNITY = 1, 4  # ranks: provider-api is stronger than community-catalog

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from refresher.jsonio import dumps
-from refresher.refresh import Payload, run_refresh
+from refresher.run.refresh import Payload, run_refresh
 from refresher.sources import registry
 from refresher.sources.base import OfferingObservation, ProviderObservation, Snapshot
-from refresher.store import load_tree
+from refresher.tree.jsonio import dumps
+from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM
 
 SONNET = ("anthropic", "claude-sonnet-4-5-20250929")

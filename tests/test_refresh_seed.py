@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from gate_consumer._time import format_instant, parse_instant
 from refresher.cli import app
-from refresher.store import load_tree
+from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM
 
 runner = CliRunner()

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from gate_consumer._time import format_instant, parse_instant
-from refresher.jsonio import dumps
-from refresher.refresh import Payload, run_refresh
-from refresher.store import load_tree
+from refresher.run.refresh import Payload, run_refresh
+from refresher.tree.jsonio import dumps
+from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM
 
 OLD_AT, NEW_AT = "2026-06-02T04:24:00Z", "2026-07-01T16:40:28Z"
@@ -163,7 +163,7 @@ def _copy(src: Path, dst: Path) -> None:
 
 def _copy_state(tree, registries: Path, dst: Path) -> None:
     """Write the tree as it was after the first refresh."""
-    from refresher.store import write_tree
+    from refresher.tree.store import write_tree
 
     dst.mkdir(parents=True)
     for name in ("sources.json", "vendors.json"):

@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from refresher.cli import app
-from refresher.refresh import run_refresh
-from refresher.report import MARKDOWN_LIMIT, compare, load_state
-from refresher.store import load_tree
+from refresher.review.report import MARKDOWN_LIMIT, compare, load_state
+from refresher.run.refresh import run_refresh
+from refresher.tree.store import load_tree
 from tests.conftest import REPO
 from tests.test_refresh_states import NEW, NEW_AT, OLD, OLD_AT, _entries, _payload
 

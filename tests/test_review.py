@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from refresher.cli import app
-from refresher.refresh import Payload, run_refresh
-from refresher.store import load_tree
+from refresher.run.refresh import Payload, run_refresh
+from refresher.tree.store import load_tree
 from tests.conftest import REPO, UPSTREAM
 
 runner = CliRunner()

@@ -6,7 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refresher.sanity import MAX_TOKEN_PRICE, MIN_TOKEN_PRICE, _all_plausible, token_price_problems
+from refresher.tree.sanity import (
+    MAX_TOKEN_PRICE,
+    MIN_TOKEN_PRICE,
+    _all_plausible,
+    token_price_problems,
+)
 
 prices = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from(
     [0, MIN_TOKEN_PRICE, MIN_TOKEN_PRICE * 0.99, MAX_TOKEN_PRICE, MAX_TOKEN_PRICE * 1.01, -1, 3, 15])

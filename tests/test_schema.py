@@ -2,7 +2,7 @@ import json
 
 from jsonschema import Draft202012Validator
 
-from refresher import schema
+from refresher.tree import schema
 from tests.conftest import REPO
 
 

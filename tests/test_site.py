@@ -1,4 +1,4 @@
-"""The static site (refresher/site.py), built by `faimeta build` and read in a real browser: the
+"""The static site (refresher/publish/site.py), built by `faimeta build` and read in a real browser: the
 distribution's Chromium, driven by Playwright (no browser download), against a local server.
 Without Chromium this fails — it never skips."""
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from refresher.transaction import LOCK_NAME, WORK_NAME, LockBusy, TreeLock, recover
+from refresher.tree.transaction import LOCK_NAME, WORK_NAME, LockBusy, TreeLock, recover
 from tests.conftest import REPO, UPSTREAM
 
 # A child that runs `faimeta refresh`, logging every os.replace (each staged file, the commit
@@ -156,7 +156,7 @@ def test_the_lock_does_not_outlive_a_killed_holder(tmp_path: Path) -> None:
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import time
         from pathlib import Path
-        from refresher.transaction import TreeLock
+        from refresher.tree.transaction import TreeLock
         with TreeLock(Path({str(root)!r})):
             print("locked", flush=True)
             time.sleep(60)

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from refresher.build import catalog_of, index_documents
-from refresher.cli import _priced_offerings, app
-from refresher.inspect import find, provider_status, record_facts
-from refresher.jsonio import dumps
-from refresher.refresh import write_if_valid
-from refresher.review import expiring_reviews
-from refresher.store import LazyProviders, TreeProblem, load_tree, render_changed
-from refresher.tree_index import INDEX_NAME, provider_extract, provider_extracts
+from refresher.cli import app
+from refresher.cli.inspect import find, priced_offerings, provider_status, record_facts
+from refresher.publish.build import catalog_of, index_documents
+from refresher.review.manual import expiring_reviews
+from refresher.run.refresh import write_if_valid
+from refresher.tree.index import INDEX_NAME, provider_extract, provider_extracts
+from refresher.tree.jsonio import dumps
+from refresher.tree.store import LazyProviders, TreeProblem, load_tree, render_changed
 
 runner = CliRunner()
 NOW = datetime(2026, 11, 23, tzinfo=timezone.utc)
@@ -46,7 +46,7 @@ def test_show_of_a_model_reads_no_provider_and_of_an_offering_its_own(seeded_tre
     catalog = catalog_of(tree, "metadata")
     (hit,) = find(tree, "anthropic/claude-sonnet-4.5", catalog)
     view = record_facts(tree, hit, NOW, catalog)
-    rows = _priced_offerings(tree, view["offerings"])
+    rows = priced_offerings(tree, view["offerings"])
     assert len(rows) == len(view["offerings"]) > 2 and _loaded(tree) == set()
     (hit,) = find(tree, "openrouter/anthropic/claude-sonnet-4.5", catalog)
     assert record_facts(tree, hit, NOW, catalog)["facts"]["price.input"]["value"] == 3

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from refresher.cli import app
-from refresher.validate import validate_tree
+from refresher.tree.validate import validate_tree
 from tests.conftest import REPO
 
 runner = CliRunner()
@@ -171,7 +171,7 @@ def test_json_nested_deep_is_an_error_not_a_crash(seeded_tree: Path) -> None:
 
 
 def test_a_huge_file_is_refused_before_it_is_read(seeded_tree: Path) -> None:
-    from refresher.store import MAX_FILE_BYTES
+    from refresher.tree.store import MAX_FILE_BYTES
 
     with (seeded_tree / "providers/anthropic.json").open("ab") as handle:
         handle.truncate(MAX_FILE_BYTES + 1)  # sparse: no disk, the size is what counts

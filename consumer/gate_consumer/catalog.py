@@ -1,6 +1,6 @@
 """The catalog a gateway reads: models, offerings, prices, freshness.
 
-A :class:`Catalog` wraps one published ``v1`` tree (see ``refresher/build.py``): the small
+A :class:`Catalog` wraps one published ``v1`` tree (see ``refresher/publish/build.py``): the small
 ``index.json`` is read when the catalog is created; each provider's file is read the first
 time one of its offerings is asked for. Loading from a URL, a cache or the bundled snapshot is
 :mod:`gate_consumer.loading`'s job; this module only reads the files it is given.

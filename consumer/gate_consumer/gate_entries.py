@@ -2,7 +2,7 @@
 format, ``fusionaize-provider-catalog/v1.4``), built from one offering of a catalog.
 
 One implementation for the two ways Gate gets them: the compatibility files ``faimeta build``
-writes (``refresher.gate_compat``) and the plugin Gate loads (:mod:`gate_consumer.gate_plugin`).
+writes (``refresher.publish.gate_compat``) and the plugin Gate loads (:mod:`gate_consumer.gate_plugin`).
 Gate's hard rules, which every entry keeps: ``recommended_model`` and ``last_reviewed`` (exactly
 ``YYYY-MM-DD``) are always present; numbers are JSON numbers; an unknown value is left out,
 never ``None``; a missing price is absent, never 0, and each entry carries its own complete

@@ -136,7 +136,7 @@ _AT_DATE = re.compile(r"@(\d{8}|\d{4}-\d{2}-\d{2})$")
 
 def undecorated(name: str, *, fireworks: bool = False) -> str:
     """A model name without the decorations of the forms above, for linking an offering to its
-    model (``refresher.canonical``): ``claude-opus-4-6@default`` → ``claude-opus-4-6``,
+    model (``refresher.run.canonical``): ``claude-opus-4-6@default`` → ``claude-opus-4-6``,
     ``claude-sonnet-4-5@20250929`` → ``claude-sonnet-4-5-20250929`` (a dated snapshot),
     ``claude-sonnet-4-5[1m]`` → ``claude-sonnet-4-5``, OpenRouter's ``:free`` removed, and on
     Fireworks (``fireworks``) ``glm-5p1`` → ``glm-5.1``."""

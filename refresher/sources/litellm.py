@@ -25,7 +25,6 @@ from typing import Any
 
 from gate_consumer._time import TIME_RANGE
 from gate_consumer.ids import shown
-from refresher.sanity import TOKEN_PRICE_FIELDS as _TOKEN_FIELDS
 from refresher.sources.base import (
     Skipped,
     Snapshot,
@@ -34,6 +33,7 @@ from refresher.sources.base import (
     observe_entry,
     per_million,
 )
+from refresher.tree.sanity import TOKEN_PRICE_FIELDS as _TOKEN_FIELDS
 
 SOURCE_ID = "litellm"
 URL = "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"

@@ -13,7 +13,7 @@ In order, the first that applies:
    exists or that this run lists: the undated model, and the dated id becomes its alias. Every
    snapshot the same way; each keeps its own offering and price (an exact offering id always
    resolves to its own offering), so grouping never changes a price.
-4. Otherwise the canonical id of :mod:`refresher.canonical` (cloud decorations, Vertex ``@``
+4. Otherwise the canonical id of :mod:`refresher.run.canonical` (cloud decorations, Vertex ``@``
    versions, OpenRouter variants, ``[1m]`` and Fireworks' ``p`` removed first).
 
 Deterministic: every answer depends on the tree and on the whole run, never on which source of
@@ -26,9 +26,9 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
-from refresher.canonical import VendorRules
+from refresher.run.canonical import VendorRules
 from refresher.sources.base import OfferingObservation, Snapshot
-from refresher.store import Tree
+from refresher.tree.store import Tree
 
 __all__ = ["Linker", "RunLinks", "run_links"]
 

@@ -8,7 +8,7 @@ Layout (``metadata/``)::
     vendors.json                the vendor rules that link offerings to models
     ledger.json                 when each source was last checked and what it listed
 
-Records are kept as plain dicts (the JSON shape); :mod:`refresher.validate` checks them
+Records are kept as plain dicts (the JSON shape); :mod:`refresher.tree.validate` checks them
 against the pydantic models and the JSON Schema. Only slugs become file names.
 """
 
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from gate_consumer.ids import SLUG_RE, shown
-from refresher.bulk import gc_paused
-from refresher.jsonio import JsonProblem, dumps, loads_strict, write_atomic
+from refresher.tree.bulk import gc_paused
+from refresher.tree.jsonio import JsonProblem, dumps, loads_strict, write_atomic
 
 __all__ = ["LazyProviders", "Tree", "TreeProblem", "load_tree", "render_changed", "render_tree", "write_tree"]
 
@@ -84,7 +84,7 @@ class LazyProviders(Mapping[str, dict[str, Any]]):
     from the folder's listing, each file is read (strictly, as :func:`load_tree` reads it) the
     first time it is asked for; a file that cannot be read raises :class:`TreeProblem` then.
     ``stamps``: each file's size, modification time and inode at listing, which tell whether a
-    file changed since an index of it was made (:mod:`refresher.tree_index`). Read-only."""
+    file changed since an index of it was made (:mod:`refresher.tree.index`). Read-only."""
 
     def __init__(self, root: Path):
         self.root = root
@@ -97,7 +97,7 @@ class LazyProviders(Mapping[str, dict[str, Any]]):
         self.stamps = dict(sorted(self.stamps.items()))
         self._loaded: dict[str, dict[str, Any]] = {}
         self._texts: dict[str, str] = {}
-        #: :func:`refresher.tree_index.provider_extracts`, once computed
+        #: :func:`refresher.tree.index.provider_extracts`, once computed
         self.extracts: dict[str, dict[str, Any]] | None = None
 
     def __getitem__(self, slug: str) -> dict[str, Any]:

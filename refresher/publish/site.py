@@ -27,7 +27,7 @@ from gate_consumer._time import parse_instant
 from gate_consumer.catalog import Catalog, FactFreshness, Model, Offering, cheapest_first
 from gate_consumer.freshness import worst
 from gate_consumer.id_forms import CLIENT_PREFIXES
-from refresher.feeds import Change
+from refresher.publish.feeds import Change
 
 __all__ = ["site_files"]
 

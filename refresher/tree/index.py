@@ -2,7 +2,7 @@
 
 Resolving an id needs to know, for every offering, the model it serves; listing a model's
 offerings cheapest first needs each one's standard price and status; the catalog's index
-needs each provider's summary. That is all :func:`refresher.build.index_documents` takes from
+needs each provider's summary. That is all :func:`refresher.publish.build.index_documents` takes from
 the provider files. This module keeps it in ``metadata/.faimeta-index.json``, one entry per
 provider file with the file's size, modification time and inode as they were when it was read:
 an entry is read again only when its file changed (every write of the tree replaces files by
@@ -19,9 +19,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from refresher.bulk import gc_paused
-from refresher.jsonio import dumps_canonical, write_atomic
-from refresher.store import LazyProviders, Tree
+from refresher.tree.bulk import gc_paused
+from refresher.tree.jsonio import dumps_canonical, write_atomic
+from refresher.tree.store import LazyProviders, Tree
 
 __all__ = ["INDEX_NAME", "PROVIDER_SUMMARY", "offering_record", "provider_extract", "provider_extracts"]
 

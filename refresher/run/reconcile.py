@@ -3,7 +3,7 @@
 The rules (DESIGN.md, "Facts, provenance and freshness"):
 
 * A new offering is added with every observed fact attributed to the source and its
-  observation time; its canonical model is linked by :mod:`refresher.linking` and created
+  observation time; its canonical model is linked by :mod:`refresher.run.linking` and created
   if missing.
 * A fact the source states differently replaces the current value only if the source is at
   least as strong as the one that set it (manual-review until it expires > provider-api >
@@ -36,17 +36,18 @@ from gate_consumer.facts import (
 )
 from gate_consumer.freshness import SOURCE_RANK, SOURCE_TYPES, relative_source_type
 from gate_consumer.provenance import FactProvenance, encode_provenance, record_provenance
-from refresher.classify import classify
-from refresher.evidence_book import (
+from refresher.run.classify import classify
+from refresher.run.evidence_book import (
     add_agreement,
     drop_entry,
     note_disagreement,
     store_entries,
     value_replaced,
 )
-from refresher.linking import Linker, RunLinks, run_links
-from refresher.precedence import Standing, is_fresh, takes_over
-from refresher.sanity import (
+from refresher.run.linking import Linker, RunLinks, run_links
+from refresher.run.precedence import Standing, is_fresh, takes_over
+from refresher.sources.base import MatchRule, OfferingObservation, Skipped, Snapshot
+from refresher.tree.sanity import (
     TOKEN_PRICE_FIELDS,
     consistent,
     covers,
@@ -54,8 +55,7 @@ from refresher.sanity import (
     moves_beyond,
     same_value,
 )
-from refresher.sources.base import MatchRule, OfferingObservation, Skipped, Snapshot
-from refresher.store import Tree
+from refresher.tree.store import Tree
 
 __all__ = ["Summary", "reconcile", "source_type"]
 
@@ -227,7 +227,7 @@ class _Reconciler:
         return kind
 
     def _standing(self, prov: FactProvenance, provider: str, upstream_id: str | None) -> Standing:
-        """``prov`` as the precedence rule sees it (:mod:`refresher.precedence`)."""
+        """``prov`` as the precedence rule sees it (:mod:`refresher.run.precedence`)."""
         kind = self._kind(prov.source, provider)
         policy = self.tree.sources.get("freshness_policy", {}).get(kind) or {}
         pinned = (prov.expires or "9999-12-31T00:00:00Z") if kind == "manual-review" else None
@@ -714,7 +714,7 @@ def reconcile(
 
     ``only_providers``: the snapshot was cut down to these providers (``--provider``); the
     ledger then keeps what it knew of the others. ``links``: what the whole run says about linking
-    (:func:`refresher.linking.run_links`; default: this snapshot alone).
+    (:func:`refresher.run.linking.run_links`; default: this snapshot alone).
     ``allow_shrink``: a human checked the removals; retire even past the shrink guard.
     ``run_listings``: what the other sources of the same run list (:func:`run_listings`): a
     source applied later in the run still says its values now, so it is not judged stale.

@@ -18,10 +18,10 @@ from typing import Any
 from gate_consumer._time import format_instant, parse_instant
 from gate_consumer.facts import OFFERING_FACTS, get_fact, set_fact
 from gate_consumer.provenance import FactProvenance, encode_provenance, record_provenance
-from refresher.evidence_book import drop_entry, note_disagreement, store_entries, value_replaced
-from refresher.models import Offering
-from refresher.sanity import same_value
-from refresher.store import Tree
+from refresher.run.evidence_book import drop_entry, note_disagreement, store_entries, value_replaced
+from refresher.tree.record_schema import Offering
+from refresher.tree.sanity import same_value
+from refresher.tree.store import Tree
 
 __all__ = [
     "MANUAL_SOURCE", "Review", "ReviewError", "expiring_reviews", "git_identity", "parse_expiry", "parse_value",

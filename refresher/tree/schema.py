@@ -1,4 +1,4 @@
-"""JSON Schema (draft 2020-12) generated from :mod:`refresher.models`, committed in ``schema/``."""
+"""JSON Schema (draft 2020-12) generated from :mod:`refresher.tree.record_schema`, committed in ``schema/``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic.json_schema import GenerateJsonSchema
 
-from refresher.jsonio import dumps, write_atomic
-from refresher.models import FILE_KINDS
+from refresher.tree.jsonio import dumps, write_atomic
+from refresher.tree.record_schema import FILE_KINDS
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -16,8 +16,8 @@ from typing import Any
 from gate_consumer.catalog import Offering
 from gate_consumer.facts import OFFERING_FACTS, get_fact
 from gate_consumer.provenance import record_provenance
-from refresher.canonical import VendorRules
-from refresher.store import Tree
+from refresher.run.canonical import VendorRules
+from refresher.tree.store import Tree
 
 __all__ = ["agreement_report"]
 

@@ -1,6 +1,6 @@
 """Reading the tree as facts with freshness: ``faimeta status`` and ``faimeta show``.
 
-Both look at the working tree through gate_consumer (:func:`refresher.build.catalog_of`), so
+Both look at the working tree through gate_consumer (:func:`refresher.publish.build.catalog_of`), so
 they resolve ids and judge freshness exactly as Gate does with the published catalog: per
 fact, its source's type for that provider, when the source last confirmed it (the ledger,
 folded into the catalog), the policy for that type, and whether another source disagrees.
@@ -17,8 +17,8 @@ from gate_consumer.catalog import Catalog
 from gate_consumer.errors import AmbiguousModelError, UnknownModelError
 from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, fact_paths
 from gate_consumer.freshness import Freshness
-from refresher.build import catalog_of
-from refresher.store import Tree
+from refresher.publish.build import catalog_of
+from refresher.tree.store import Tree
 
 __all__ = ["FactView", "NotFound", "find", "provider_status", "record_facts", "source_ages"]
 
@@ -90,7 +90,7 @@ def find(tree: Tree, query: str, catalog: Catalog | None = None) -> list[tuple[s
     id that names a model (its id, its name, an alias) is the model; any other id is the offering
     ``faimeta price`` prices it on (:meth:`gate_consumer.Catalog.pick_offering`). Several hits
     are ambiguous. Raises :class:`NotFound` with suggestions. ``catalog``: the tree's, if already
-    made (:func:`refresher.build.catalog_of`).
+    made (:func:`refresher.publish.build.catalog_of`).
     """
     catalog = catalog or catalog_of(tree, "metadata")
     try:
@@ -152,3 +152,35 @@ def source_ages(tree: Tree, now: datetime) -> list[dict[str, Any]]:
                     "succeeded_at": succeeded,
                     "age_days": (now - parse_instant(succeeded)).days if succeeded else None})
     return out
+
+
+def unit_of(path: str) -> str:
+    """The unit a fact's value is in, for people (docs/data-model.md)."""
+    if path in ("price.image", "price.request"):
+        return f" USD per {path.removeprefix('price.')}"
+    if path == "price.web_search":
+        return " USD per search"
+    if path.startswith("price.") and "." not in path[6:] and path[6:] not in ("tiers", "regions", "off_peak"):
+        return " USD/1M" if path[6:] not in ("batch", "flex", "priority") else " USD/1M tokens"
+    if path.startswith("limits."):
+        return " tokens"
+    return ""
+
+
+def priced_offerings(tree, keys: list[str]) -> list[str]:
+    """Each offering's standard price, cheapest first, from the index (no provider file read)."""
+    from gate_consumer.catalog import Offering, cheapest_first
+    from refresher.tree.index import offering_record, provider_extracts
+
+    extracts = provider_extracts(tree)
+    offerings = []
+    for key in keys:
+        provider, _, upstream_id = key.partition("/")
+        offerings.append(Offering(provider, upstream_id, offering_record(extracts[provider]["offerings"][upstream_id])))
+    rows = []
+    for offering in cheapest_first(offerings):
+        price = offering.price or {}
+        cost = (f"{price['input']:g} / {price['output']:g}" if price.get("input") is not None
+                and price.get("output") is not None else "unpriced")
+        rows.append(f"{offering.key:<60} {cost}{' (retired)' if offering.status == 'retired' else ''}")
+    return rows

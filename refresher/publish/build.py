@@ -11,9 +11,9 @@ Layout of the output folder (``dist/``)::
     v1/catalog.json           index and every provider in one file
     v1/schema/*.schema.json   the JSON Schemas of the metadata files
     v1/changes.json, .atom    the change feed (JSON Feed 1.1, Atom), and v1/changes/<provider>.*
-                              per provider (see :mod:`refresher.feeds`)
-    compat/gate/...           the two files today's Gate reads (see :mod:`refresher.gate_compat`)
-    index.html, models/, providers/, compare.html, assets/   the static site (:mod:`refresher.site`)
+                              per provider (see :mod:`refresher.publish.feeds`)
+    compat/gate/...           the two files today's Gate reads (see :mod:`refresher.publish.gate_compat`)
+    index.html, models/, providers/, compare.html, assets/   the static site (:mod:`refresher.publish.site`)
 
 Everything is deterministic except ``built_at`` (and ``git_commit``) in the manifest:
 ``catalog_version`` is derived from the content. The ledger is folded into each offering as
@@ -38,11 +38,11 @@ from typing import Any
 
 from gate_consumer._time import format_instant, utc_now
 from gate_consumer.catalog import Catalog, price_confirmations
-from refresher.bulk import gc_paused
-from refresher.feeds import Change, changes, feed_files
-from refresher.jsonio import dumps, dumps_canonical, write_atomic
-from refresher.store import Tree
-from refresher.tree_index import provider_extracts
+from refresher.publish.feeds import Change, changes, feed_files
+from refresher.tree.bulk import gc_paused
+from refresher.tree.index import provider_extracts
+from refresher.tree.jsonio import dumps, dumps_canonical, write_atomic
+from refresher.tree.store import Tree
 
 __all__ = [
     "SCHEMA_VERSION", "BuildResult", "build", "build_files", "catalog_of", "confirmations", "refresh_bundle",
@@ -54,7 +54,7 @@ SCHEMA_VERSION = "1.0"
 BUNDLED = ("manifest.json", "index.json", "models.json", "providers/")
 #: where the snapshot bundled in the gate-consumer distribution lives, relative to the repository
 BUNDLE_PATH = Path("consumer") / "gate_consumer" / "_data" / "v1"
-BUNDLE_DIR = Path(__file__).resolve().parent.parent / BUNDLE_PATH
+BUNDLE_DIR = Path(__file__).resolve().parents[2] / BUNDLE_PATH
 
 _MODEL_KEYS = ("name", "aliases", "family", "release_date", "knowledge_cutoff", "open_weights", "status", "limits",
                "modalities", "capabilities", "provenance")
@@ -143,8 +143,8 @@ def index_documents(tree: Tree) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def build_files(tree: Tree, schema_dir: Path, every: list[Change]) -> dict[str, str]:
     """Every v1 file but the manifest: relative path → text. ``tree`` was read by
-    :func:`~refresher.store.load_tree`, so its values are canonical (:func:`dumps_canonical`);
-    ``every`` is what :func:`refresher.feeds.changes` found in it."""
+    :func:`~refresher.tree.store.load_tree`, so its values are canonical (:func:`dumps_canonical`);
+    ``every`` is what :func:`refresher.publish.feeds.changes` found in it."""
     confirmed = confirmations(tree)
     providers = {slug: provider_document(tree, slug, confirmed) for slug in sorted(tree.providers)}
     index, details = index_documents(tree)
@@ -325,10 +325,10 @@ def build(tree: Tree, out: Path, *, schema_dir: Path, built_at: str | None = Non
 
 @gc_paused()
 def write_site(tree: Tree, out: Path, every: list[Change]) -> list[str]:
-    """The static site beside ``out/v1`` (:mod:`refresher.site`), read through the consumer from
+    """The static site beside ``out/v1`` (:mod:`refresher.publish.site`), read through the consumer from
     the files just written; stale pages of models that went away are removed."""
     from gate_consumer.loading import load_directory
-    from refresher.site import site_files
+    from refresher.publish.site import site_files
 
     files = site_files(load_directory(out / "v1"), every, last_checked(tree) or build_time())
     written = write_files(out, files)

@@ -4,7 +4,7 @@ Payloads come from the network (httpx) or, with ``--replay DIR``, from recorded 
 described by ``DIR/recordings.json`` (``{"<file>": {"source": ..., "recorded_at": ...}}``), in
 which case the recording time is the observation time. The run works on a copy of the tree;
 the files are written only if the result validates, so a failing run leaves the tree intact,
-and as one transaction under a lock (:mod:`refresher.transaction`), so a killed run or a
+and as one transaction under a lock (:mod:`refresher.tree.transaction`), so a killed run or a
 concurrent one cannot leave a half-written tree or lose another run's work.
 """
 
@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from gate_consumer._time import format_instant, parse_instant, utc_now
-from refresher.bulk import gc_paused
-from refresher.fetch import Fetcher, redact_url
-from refresher.linking import run_links
-from refresher.reconcile import Summary, reconcile, run_listings
+from refresher.run.fetch import Fetcher, redact_url
+from refresher.run.linking import run_links
+from refresher.run.reconcile import Summary, reconcile, run_listings
 from refresher.sources.base import Skipped, Snapshot, SourceError, record_label
 from refresher.sources.registry import ADAPTERS, home_host, key_may_go_to
-from refresher.store import Tree, load_tree, render_changed
-from refresher.transaction import TreeLock, commit_tree, recover
-from refresher.validate import Problem, tree_problems
+from refresher.tree.bulk import gc_paused
+from refresher.tree.store import Tree, load_tree, render_changed
+from refresher.tree.transaction import TreeLock, commit_tree, recover
+from refresher.tree.validate import Problem, tree_problems
 
 __all__ = [
     "Payload",
@@ -324,7 +324,7 @@ def run_refresh(
     ``errors`` and ``not_run`` carry what happened while fetching into the result. Sources are
     applied oldest observation first, so a newer observation wins over an older one. The tree
     is locked from reading to writing (another run: wait up to ``lock_wait`` seconds, then
-    :class:`~refresher.transaction.LockBusy`); the write is one transaction.
+    :class:`~refresher.tree.transaction.LockBusy`); the write is one transaction.
     """
     result = RefreshResult(errors=dict(errors or {}), not_run=dict(not_run or {}))
     with TreeLock(root, wait=lock_wait, say=say):  # from reading the tree to writing it: one run at a time
@@ -401,7 +401,7 @@ def _reconcile_each(root: Path, work: Tree, snapshots: list[Snapshot], result: R
 def write_if_valid(tree: Tree, root: Path, *, dry_run: bool = False, lock_wait: float = 0.0,
                    say: Callable[[str], None] = print) -> tuple[list[Problem], list[str]]:
     """Validate ``tree`` (in memory, whole); write the files that changed to ``root`` only if it
-    has no error, as one transaction (:mod:`refresher.transaction`). Returns the problems and
+    has no error, as one transaction (:mod:`refresher.tree.transaction`). Returns the problems and
     the files written (none on error or ``dry_run``). A tree in which nothing changed is not
     validated again: it writes nothing (``faimeta validate``, in CI, checks the tree as it is)."""
     changed = render_changed(tree)  # rendered first: a record that cannot be written fails here

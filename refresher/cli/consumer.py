@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from refresher.cli_support import (
+from refresher.cli.support import (
     EXIT_USAGE,
     PriceAtOption,
     RootOption,
@@ -318,7 +318,7 @@ def observe(
     """
     import gate_consumer
     from gate_consumer.loading import load_directory
-    from refresher.observe import observe_paths, summary
+    from refresher.review.observe import observe_paths, summary
 
     catalog = gate_consumer.Catalog.load() if catalog_path is None else load_directory(catalog_path)
     try:
@@ -327,7 +327,7 @@ def observe(
         fail(str(exc), 2)
     totals = summary(observations)
     if record:
-        from refresher.evidence import record_observations
+        from refresher.run.observed_usage import record_observations
 
         try:
             ready_tree(root)

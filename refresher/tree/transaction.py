@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import ClassVar
 
-from refresher.jsonio import write_atomic
+from refresher.tree.jsonio import write_atomic
 
 __all__ = ["LOCK_NAME", "WORK_NAME", "LockBusy", "TreeLock", "commit_tree", "ready", "recover"]
 

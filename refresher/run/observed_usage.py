@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from gate_consumer._time import format_instant, utc_now
-from refresher.evidence_book import add_agreement, note_disagreement
-from refresher.observe import Observation
-from refresher.refresh import write_if_valid
-from refresher.store import load_tree
-from refresher.transaction import TreeLock, recover
+from refresher.review.observe import Observation
+from refresher.run.evidence_book import add_agreement, note_disagreement
+from refresher.run.refresh import write_if_valid
+from refresher.tree.store import load_tree
+from refresher.tree.transaction import TreeLock, recover
 
 __all__ = ["SOURCE", "record_observations"]
 

@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 from git import GitCommandError, Repo
 
-from refresher.transaction import LOCK_NAME, WORK_NAME
+from refresher.tree.transaction import LOCK_NAME, WORK_NAME
 
 __all__ = [
     "GitHub", "PullRequestError", "PullRequestResult", "default_lane", "open_refresh_pr", "preflight", "publish",
@@ -226,10 +226,10 @@ def open_refresh_pr(
     say: Callable[[str], None] = print,
 ) -> PullRequestResult:
     """After a refresh that wrote files: refresh the bundle, write the report, and :func:`publish`."""
-    from refresher import build as builder
-    from refresher.jsonio import dumps, write_atomic
-    from refresher.report import compare
-    from refresher.store import load_tree
+    from refresher.publish import build as builder
+    from refresher.review.report import compare
+    from refresher.tree.jsonio import dumps, write_atomic
+    from refresher.tree.store import load_tree
 
     repo_dir = root.resolve().parent
     paths = [root.name]

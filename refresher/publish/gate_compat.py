@@ -16,7 +16,6 @@ looks prices up.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,23 +23,37 @@ from pathlib import Path
 from typing import Any
 
 from gate_consumer import Catalog, CatalogError
+from gate_consumer._time import parse_instant
 from gate_consumer.gate_entries import gate_entry
+from gate_consumer.loading import load_directory
 
-__all__ = ["GateExport", "documents", "export", "load_routes", "route_key"]
+__all__ = ["GateExport", "documents", "export", "load_routes", "write_gate_files"]
 
 PROVIDERS_SCHEMA = "fusionaize-provider-catalog/v1.4"
 OFFERINGS_SCHEMA = "fusionaize-offering-catalog/v1"
+
 @dataclass
 class GateExport:
     providers: dict[str, Any]
     offerings: dict[str, Any]
     unpriced: list[str] = field(default_factory=list)  # route keys without a token price
     unresolved: dict[str, str] = field(default_factory=dict)  # route key → why it was left out
+    size: int = 0  # bytes written, once written
 
 
-def route_key(provider: str, upstream_id: str) -> str:
-    """The predictable route key of an offering: ``provider-upstream-id`` in lower-case slug form."""
-    return re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9]+", "-", f"{provider}-{upstream_id}".lower())).strip("-")
+def write_gate_files(out: Path, routes: Mapping[str, Mapping[str, str]], manifest: Mapping[str, Any]) -> GateExport:
+    """Export ``routes`` from the catalog built in ``out/v1`` (``manifest`` is its manifest) into
+    ``out/compat/gate/``; freshness is judged at the build time."""
+    from refresher.tree.jsonio import dumps, write_atomic
+
+    result = export(load_directory(out / "v1"), routes, parse_instant(manifest["built_at"]))
+    docs = documents(result, generated_at=manifest["built_at"],
+                     source_repo=f"fusionAIze/metadata@{manifest.get('git_commit', 'unknown')}")
+    for rel, doc in docs.items():
+        text = dumps(doc)
+        result.size += len(text.encode())
+        write_atomic(out / "compat" / "gate" / rel, text)
+    return result
 
 
 def export(catalog: Catalog, routes: Mapping[str, Mapping[str, str]], now: datetime) -> GateExport:
@@ -87,7 +100,7 @@ def documents(result: GateExport, *, generated_at: str, source_repo: str) -> dic
 def load_routes(path: Path) -> dict[str, dict[str, str]]:
     """A route mapping file: ``{"routes": {"<route key>": {"provider": …, "model": …, "lane"?: …}}}``.
     Raises ``ValueError`` naming the file and what is wrong."""
-    from refresher.jsonio import JsonProblem, loads_strict
+    from refresher.tree.jsonio import JsonProblem, loads_strict
 
     try:
         data = loads_strict(path.read_text(encoding="utf-8"), origin=str(path))

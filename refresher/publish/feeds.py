@@ -19,7 +19,7 @@ from typing import Any
 
 from gate_consumer.facts import OFFERING_FACTS, get_fact
 from gate_consumer.provenance import FactProvenance, fact_provenance, provenance_entries
-from refresher.store import Tree
+from refresher.tree.store import Tree
 
 __all__ = ["MAX_ENTRIES", "Change", "atom_feed", "changes", "feed_files", "json_feed", "offering_page"]
 

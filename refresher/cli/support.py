@@ -1,6 +1,6 @@
 """What every ``faimeta`` command shares: the Typer app, the common options, failing clearly,
 reading the tree. The commands live in :mod:`refresher.cli` (the metadata tree) and
-:mod:`refresher.cli_consumer` (the published catalog, as Gate reads it)."""
+:mod:`refresher.cli.consumer` (the published catalog, as Gate reads it)."""
 
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ def fail(message: str, code: int = EXIT_FAILED) -> None:
 
 def ready_tree(root: Path) -> None:
     """Recover the tree if a write was interrupted (every command does this first)."""
-    from refresher.transaction import LockBusy, ready
+    from refresher.tree.transaction import LockBusy, ready
 
     try:
         ready(root, say=lambda line: typer.echo(line, err=True))
@@ -113,10 +113,10 @@ def ready_tree(root: Path) -> None:
 
 
 def load_tree_or_fail(root: Path, *, lazy: bool = False):
-    """The tree at ``root`` (see :func:`refresher.store.load_tree`), or exit naming every file
+    """The tree at ``root`` (see :func:`refresher.tree.store.load_tree`), or exit naming every file
     that cannot be read. A ``lazy`` tree reads a provider when asked: run what reads it inside
     :func:`tree_read_or_fail`."""
-    from refresher.store import load_tree
+    from refresher.tree.store import load_tree
 
     ready_tree(root)
     with tree_read_or_fail(root):
@@ -126,7 +126,7 @@ def load_tree_or_fail(root: Path, *, lazy: bool = False):
 @contextlib.contextmanager
 def tree_read_or_fail(root: Path) -> Iterator[None]:
     """Exit (1; 2 for a folder that is not there) naming the files of the tree that cannot be read."""
-    from refresher.store import TreeProblem
+    from refresher.tree.store import TreeProblem
 
     try:
         yield
@@ -138,7 +138,7 @@ def tree_read_or_fail(root: Path) -> Iterator[None]:
 @contextlib.contextmanager
 def locked(root: Path, wait: float) -> Iterator[None]:
     """Hold the tree's write lock, or refuse clearly (exit 1) when another run keeps it past ``wait``."""
-    from refresher.transaction import LockBusy, TreeLock
+    from refresher.tree.transaction import LockBusy, TreeLock
 
     lock = TreeLock(root, wait=wait, say=lambda line: typer.echo(line, err=True))
     try:

@@ -32,9 +32,9 @@ from deepdiff import DeepDiff
 
 from gate_consumer.facts import OFFERING_FACTS, iter_facts
 from gate_consumer.provenance import record_provenance
-from refresher.bulk import gc_paused
-from refresher.sanity import image_rate_problem, moves_beyond, same_value
-from refresher.store import Tree, load_tree
+from refresher.tree.bulk import gc_paused
+from refresher.tree.sanity import image_rate_problem, moves_beyond, same_value
+from refresher.tree.store import Tree, load_tree
 
 __all__ = ["MARKDOWN_LIMIT", "ChangeReport", "compare", "load_state"]
 

@@ -1,0 +1,236 @@
+"""``faimeta`` commands that change the metadata tree or report a change: refresh, diff, review."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gate_consumer._time import utc_now
+from refresher.cli.support import (
+    RootOption,
+    WaitOption,
+    app,
+    fail,
+    load_tree_or_fail,
+    locked,
+    providers_named,
+)
+
+
+@app.command()
+def refresh(
+    root: RootOption = Path("metadata"),
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable; default: all).")
+    ] = None,
+    provider: Annotated[
+        list[str] | None, typer.Option("--provider", "-p", help="Only this provider's offerings (repeatable).")
+    ] = None,
+    replay: Annotated[
+        Path | None,
+        typer.Option(help="Read recorded responses from this folder (with recordings.json) instead of the network."),
+    ] = None,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Reconcile, validate and report; write nothing."),
+    report: Annotated[Path | None, typer.Option(help="Also write the run's summary as JSON to this file.")] = None,
+    allow_shrink: bool = typer.Option(
+        False, "--allow-shrink", help="Retire even if a source shrank past guards.max_shrink_share (after checking)."
+    ),
+    pr: bool = typer.Option(False, "--pr", help="Commit on refresh/<lane>, push, open or update its pull request."),
+    lane: Annotated[
+        str | None, typer.Option(help="The PR lane (default: 'all', or the sources and providers of this run).")
+    ] = None,
+    base: Annotated[str, typer.Option(help="The branch PRs target (the run must start on it).")] = "main",
+    wait: WaitOption = 30.0,
+):
+    """Pull sources, reconcile them with the tree, validate, and write what changed.
+
+    Progress goes to stderr, the per-source summary to stdout. One failing source does not stop
+    the others; the exit code is 1 if any source failed or the result would not validate (then
+    nothing is written). A source whose API key is not set is skipped with one line.
+    Source URLs can be overridden with FAIMETA_<SOURCE>_URL (e.g. FAIMETA_OPENROUTER_URL).
+
+    \b
+    Examples:
+      faimeta refresh --provider openrouter
+      faimeta refresh --source modelsdev --dry-run --report /tmp/refresh.json
+      faimeta refresh --replay ../shared/fixtures/upstream
+      GITHUB_TOKEN=… faimeta refresh --source openrouter --pr
+    """
+    import os
+
+    from refresher.review.pr import PullRequestError, default_lane, open_refresh_pr, preflight
+    from refresher.run.refresh import fetch_payloads, replay_payloads, run_refresh, select_sources
+    from refresher.sources.base import SourceError
+
+    tree = load_tree_or_fail(root)
+    providers = set(provider) if provider else None
+    unknown_providers = sorted((providers or set()) - set(tree.providers))
+    if unknown_providers and replay is None:
+        typer.echo(f"note: no provider {', '.join(unknown_providers)} in {root} yet; it is added if a source lists it",
+                   err=True)
+    try:
+        sources, left_out = select_sources(tree, source, providers)
+    except KeyError as exc:
+        fail(exc.args[0], 2)
+    say = lambda line: typer.echo(line, err=True)  # noqa: E731 - progress goes to stderr
+    if pr:
+        if dry_run:
+            fail("--pr and --dry-run exclude each other", 2)
+        lane = lane or default_lane(source, provider)
+        try:
+            preflight(root, base, os.environ)
+        except PullRequestError as exc:
+            fail(str(exc))
+        before = load_tree_or_fail(root)
+    for name, why in left_out.items():
+        say(f"{name}: not used: {why}")
+    not_run: dict[str, str] = {}
+    try:
+        if replay is not None:
+            payloads, errors = replay_payloads(replay, sources)
+        else:
+            payloads, errors, not_run = fetch_payloads(tree, sources, say=say, providers=providers)
+    except SourceError as exc:
+        fail(str(exc))
+    from refresher.tree.transaction import LockBusy
+
+    try:
+        result = run_refresh(
+            root, payloads, errors=errors, not_run=not_run, providers=providers, dry_run=dry_run,
+            allow_shrink=allow_shrink, lock_wait=wait, say=say,
+        )
+    except LockBusy as exc:
+        fail(str(exc))
+    _print_refresh(result, dry_run)
+    if report is not None:
+        from refresher.tree.jsonio import dumps, write_atomic
+
+        write_atomic(report, dumps(result.to_json()))
+    if pr and not result.invalid and not result.written:
+        typer.echo("no change: no commit, no pull request")
+    elif pr and not result.invalid:
+        try:
+            open_refresh_pr(root, result.to_json(), before, lane=lane, base=base, environ=os.environ, say=say)
+        except PullRequestError as exc:
+            fail(f"pull request: {exc}")
+    if not result.ok:
+        raise typer.Exit(1)
+    if unknown_providers and not dry_run:
+        listed = load_tree_or_fail(root).providers
+        missing = [p for p in unknown_providers if p not in listed]
+        if missing:  # nothing was done for them: say so, and not with success
+            providers_named(missing, listed, root)
+
+
+def _print_refresh(result, dry_run: bool) -> None:
+    for summary in result.summaries:
+        typer.echo(f"{summary.source}: {summary.line()}")
+        for skipped in summary.skipped[:20]:
+            typer.echo(f"  skipped {skipped.record}: {skipped.reason}")
+        if len(summary.skipped) > 20:
+            typer.echo(f"  … and {len(summary.skipped) - 20} more skipped (see --report)")
+        if summary.unmapped:
+            reasons = sorted(summary.unmapped.items(), key=lambda kv: (-kv[1], kv[0]))
+            shown = "; ".join(f"{why}: {n:,}" for why, n in reasons[:5])
+            typer.echo(f"  unmapped {shown}" + (f"; {len(reasons) - 5} more reasons (see --report)" if len(reasons) > 5 else ""))
+        for line in summary.retired_ids[:20]:
+            typer.echo(f"  retired {line}")
+        for line in summary.flagged:
+            typer.echo(f"  flagged {line}")
+        for line in summary.warnings:
+            typer.echo(f"  warning: {line}")
+    for name, why in sorted(result.not_run.items()):
+        typer.echo(f"{name}: skipped: {why}")
+    for name, why in sorted(result.errors.items()):
+        typer.echo(f"{name}: FAILED: {why.removeprefix(name + ': ')}")
+    for problem in result.problems:
+        if problem.severity == "error":
+            typer.echo(f"invalid result: {problem}")
+    if result.invalid:
+        typer.echo("the result does not validate: nothing was written")
+    elif dry_run:
+        typer.echo("dry run: nothing written")
+    else:
+        typer.echo(f"changed {len(result.written)} file(s)")
+
+
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="Before: a metadata folder or a git revision (HEAD~1, main).")],
+    new: Annotated[str, typer.Argument(help="After: a metadata folder or a git revision.")] = "metadata",
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the full report as JSON here.")] = None,
+    repo: Annotated[Path, typer.Option(help="The git repository for revisions.")] = Path("."),
+):
+    """The change report between two states of the metadata, as Markdown (a PR body): risky
+    items first, then price changes (old → new, %, source), added / retired offerings, limit,
+    capability and lifecycle changes, and a one-line count of provenance-only changes.
+
+    \b
+    Examples:
+      faimeta diff HEAD~1                    # the last commit's change to metadata/
+      faimeta diff main metadata --json /tmp/report.json
+      faimeta diff /tmp/old-metadata /tmp/new-metadata
+    """
+    from refresher.review.report import compare, load_state
+    from refresher.tree.jsonio import dumps, write_atomic
+
+    try:
+        before, after = load_state(old, repo), load_state(new, repo)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    report = compare(before, after)
+    typer.echo(report.markdown(f"Metadata changes {old} → {new}"))
+    if json_out is not None:
+        write_atomic(json_out, dumps(report.to_json()))
+
+
+@app.command()
+def review(
+    provider: Annotated[str, typer.Argument(help="The provider (e.g. anthropic).")],
+    model: Annotated[str, typer.Argument(help="The offering's upstream id, or the model id it links to.")],
+    field: Annotated[str, typer.Argument(help="The fact: price.input, limits.context, capabilities.tools, status…")],
+    value: Annotated[str, typer.Option("--value", help="The reviewed value (modalities: comma-separated).")],
+    source_url: Annotated[str, typer.Option("--source-url", help="Where the reviewer read it (the provider's page).")],
+    expires: Annotated[str, typer.Option(help="How long the review pins the value: 90d, 12w, or a date.")] = "90d",
+    root: RootOption = Path("metadata"),
+    wait: WaitOption = 30.0,
+):
+    """Pin a fact by hand: a manual review beats every automated source until it expires.
+
+    The reviewer is your git identity (user.name, user.email). The value an automated source
+    stated stays visible as that source's disagreement. `faimeta status` lists reviews that
+    expire within 30 days.
+
+    \b
+    Examples:
+      faimeta review anthropic claude-sonnet-4-5 price.input --value 3 --source-url https://www.anthropic.com/pricing
+      faimeta review openrouter anthropic/claude-sonnet-4.5 limits.context --value 1000000 \\
+          --source-url https://openrouter.ai/anthropic/claude-sonnet-4.5 --expires 30d
+    """
+    from refresher.review.manual import (
+        ReviewError,
+        git_identity,
+        parse_expiry,
+        parse_value,
+        record_review,
+    )
+    from refresher.run.refresh import write_if_valid
+
+    with locked(root, wait):  # from reading the tree to writing it
+        tree = load_tree_or_fail(root)
+        now = utc_now()
+        try:
+            reviewer = git_identity(root.resolve().parent)
+            pinned = record_review(tree, provider, model, field, parse_value(field, value), source_url=source_url,
+                                   expires=parse_expiry(expires, now), reviewer=reviewer, now=now)
+        except ReviewError as exc:
+            fail(str(exc), 2)
+        problems, written = write_if_valid(tree, root)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        fail("the review would make the metadata invalid; nothing written:\n" + "\n".join(f"  {p}" for p in errors))
+    was = f"{pinned.old!r} from {pinned.old_source}" if pinned.old_source else "unset"
+    typer.echo(f"{pinned.provider}/{pinned.upstream_id} {pinned.path}: {pinned.new!r} (was {was}), "
+               f"pinned until {pinned.expires} by {reviewer}; {len(written)} file(s) changed")

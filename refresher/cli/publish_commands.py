@@ -1,0 +1,69 @@
+"""``faimeta build``: the static catalog, its Gate files and the bundled snapshot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from refresher.cli.support import (
+    RootOption,
+    app,
+    fail,
+    load_tree_or_fail,
+)
+
+
+@app.command()
+def build(
+    root: RootOption = Path("metadata"),
+    out: Annotated[Path, typer.Option(help="Output folder for v1/ and compat/.")] = Path("dist"),
+    gate_routes: Annotated[
+        Path | None,
+        typer.Option(help="Operator route mapping (JSON: {\"routes\": {key: {provider, model}}}) for the Gate files."),
+    ] = None,
+    strict: bool = typer.Option(False, help="Fail if a Gate route cannot be resolved or priced."),
+    bundle: bool = typer.Option(True, help="Also refresh the snapshot bundled in gate_consumer."),
+):
+    """Publish the catalog as static JSON: v1/ (manifest, index, providers, catalog, schemas) and
+    the Gate compatibility files; refresh the snapshot bundled in gate_consumer.
+
+    Deterministic apart from the build time (set SOURCE_DATE_EPOCH to fix it).
+
+    \b
+    Examples:
+      faimeta build --out dist
+      faimeta build --gate-routes my-routes.json --strict
+    """
+    from refresher.publish import build as builder
+    from refresher.publish import gate_compat
+    from refresher.tree.validate import tree_problems
+
+    tree = load_tree_or_fail(root)
+    errors = [p for p in tree_problems(tree) if p.severity == "error"]
+    if errors:
+        fail("the metadata does not validate; nothing built:\n" + "\n".join(f"  {p}" for p in errors))
+    repo = root.resolve().parent
+    result = builder.build(tree, out, schema_dir=repo / "schema", repo=repo)
+    manifest = result.manifest
+    typer.echo(f"v1: catalog {manifest['catalog_version']}, {len(manifest['files'])} files, "
+               f"{sum(f['size'] for f in manifest['files'].values()):,} bytes, {len(result.written)} changed")
+    bundle_dir = repo / builder.BUNDLE_PATH
+    if bundle and bundle_dir.is_dir():
+        changed = builder.write_bundle(out, bundle_dir)
+        typer.echo(f"{builder.BUNDLE_PATH.as_posix()}: {len(changed)} file(s) changed")
+    try:
+        routes = dict(gate_compat.load_routes(root / "gate_routes.json"))
+        if gate_routes is not None:
+            routes.update(gate_compat.load_routes(gate_routes))
+    except ValueError as exc:
+        fail(str(exc))
+    export = gate_compat.write_gate_files(out, routes, manifest)
+    typer.echo(f"compat/gate: {len(export.providers)} route(s), {export.size:,} bytes")
+    for key, why in sorted(export.unresolved.items()):
+        typer.echo(f"  route {key}: not exported: {why}", err=True)
+    for key in export.unpriced:
+        typer.echo(f"  route {key}: no price (Gate would fill one in from its built-in list)", err=True)
+    if strict and (export.unresolved or export.unpriced):
+        raise typer.Exit(1)
