@@ -21,8 +21,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from gate_consumer import Catalog, CatalogLoadError, LiveCatalog
-from gate_consumer._checks import check_files
-from gate_consumer._http import same_origin
+from gate_consumer.checks import check_files
+from gate_consumer.transport import same_origin
 from tests.catalog_site import SONNET, Site, publish
 
 HONEST = 0.3  # USD for 100,000 input tokens of Sonnet 4.5 (under its 200k tier), good catalog and bundled one

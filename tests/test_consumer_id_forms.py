@@ -262,9 +262,9 @@ def test_distinct_unknown_ids_do_not_search_every_name(catalog) -> None:
     with pytest.raises(UnknownModelError) as err:
         catalog.resolve("claude-sonet-4.5")
     assert "anthropic/claude-sonnet-4.5" in err.value.suggestions
-    index = catalog._word_index()
+    index = catalog._resolver._words
     assert len(index["claude"]) > 60  # more names than the pool difflib is given
     for i in range(50):
         with pytest.raises(UnknownModelError):
             catalog.resolve(f"zz-unknown-{i}-model")
-    assert len(catalog._unknown) <= 10_000
+    assert len(catalog._resolver._unknown) <= 10_000

@@ -121,7 +121,7 @@ def test_resellers_at_the_very_same_price_are_no_guess(catalog) -> None:
 def test_a_repeated_unknown_id_gives_the_same_answer_from_memory(catalog) -> None:
     with pytest.raises(UnknownModelError) as first:
         catalog.resolve("gpt-4o-minii")
-    assert catalog._unknown["gpt-4o-minii"] == first.value.suggestions  # remembered, bounded
+    assert catalog._resolver._unknown["gpt-4o-minii"] == first.value.suggestions  # remembered, bounded
     with pytest.raises(UnknownModelError) as again:
         catalog.resolve("gpt-4o-minii")
     assert again.value.suggestions == first.value.suggestions and "openai/gpt-4o-mini" in first.value.suggestions
@@ -131,13 +131,13 @@ def test_an_overlong_id_is_unknown_without_searching(catalog) -> None:
     with pytest.raises(UnknownModelError) as err:
         catalog.resolve("claude-" * 100)
     assert err.value.suggestions == () and len(err.value.name) == 80
-    assert "claude-" * 100 not in catalog._unknown
+    assert "claude-" * 100 not in catalog._resolver._unknown
 
 
 def test_offering_keys_that_differ_only_in_case_are_both_found() -> None:
-    from gate_consumer.catalog import _Names
+    from gate_consumer.names import NameIndex
 
-    names = _Names({"v/a": {"offerings": ["p/Model", "q/other"]}, "v/b": {"offerings": ["p/model"], "aliases": ["x"]}})
+    names = NameIndex({"v/a": {"offerings": ["p/Model", "q/other"]}, "v/b": {"offerings": ["p/model"], "aliases": ["x"]}})
     assert sorted(names.get("p/model")) == [("v/a", "p/Model"), ("v/b", "p/model")]
     assert sorted(names.get("model")) == [("v/a", "p/Model"), ("v/b", "p/model")]  # the upstream id of both
     assert names.get("other") == [("v/a", "q/other")] and names.get("x") == [("v/b", None)]

@@ -79,6 +79,6 @@ def test_a_price_change_a_new_offering_and_a_conflict_each_make_an_entry(empty_t
 def test_the_inline_escapes_write_what_saxutils_writes(text: str) -> None:
     from xml.sax.saxutils import escape, quoteattr
 
-    from refresher.publish.feeds import _attribute, _xml
+    from refresher.publish.feeds import xml_attribute, xml_text
 
-    assert _xml(text) == escape(text) and _attribute(text) == quoteattr(text)
+    assert xml_text(text) == escape(text) and xml_attribute(text) == quoteattr(text)

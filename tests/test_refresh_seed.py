@@ -10,7 +10,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from gate_consumer._time import format_instant, parse_instant
+from gate_consumer.instants import format_instant, parse_instant
 from refresher.cli import app
 from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM

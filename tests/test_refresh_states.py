@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from gate_consumer._time import format_instant, parse_instant
+from gate_consumer.instants import format_instant, parse_instant
 from refresher.run.refresh import Payload, run_refresh
 from refresher.tree.jsonio import dumps
 from refresher.tree.store import load_tree

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from refresher.tree.sanity import (
     MAX_TOKEN_PRICE,
     MIN_TOKEN_PRICE,
-    _all_plausible,
+    all_plausible,
     token_price_problems,
 )
 
@@ -28,7 +28,7 @@ price_specs = st.builds(
 
 @given(price_specs)
 def test_the_quick_check_and_the_problems_agree(price: dict) -> None:
-    assert _all_plausible(price) == (list(token_price_problems(price)) == [])
+    assert all_plausible(price) == (list(token_price_problems(price)) == [])
 
 
 @pytest.mark.parametrize(("value", "plausible"), [
@@ -36,5 +36,5 @@ def test_the_quick_check_and_the_problems_agree(price: dict) -> None:
     (MAX_TOKEN_PRICE * 1.01, False), (-0.5, False), (math.nan, False), (math.inf, False),
 ])
 def test_the_bounds(value: float, plausible: bool) -> None:
-    assert _all_plausible({"input": value}) is plausible
-    assert _all_plausible({"input": 3, "tiers": [{"above_input_tokens": 200_000, "input": value}]}) is plausible
+    assert all_plausible({"input": value}) is plausible
+    assert all_plausible({"input": 3, "tiers": [{"above_input_tokens": 200_000, "input": value}]}) is plausible

@@ -115,7 +115,7 @@ def test_status_and_the_consumers_report_agree(at: str) -> None:
     """`faimeta status` (the repository) and Gate's cost-truth report (gate_consumer over the
     bundled snapshot) count the same prices the same way."""
     import gate_consumer
-    from gate_consumer._time import parse_instant
+    from gate_consumer.instants import parse_instant
 
     result = CliRunner().invoke(app, ["status", "--root", str(REPO / "metadata"), "--json", "--at", at])
     rows = {r["provider"]: r for r in json.loads(result.output)["providers"]}

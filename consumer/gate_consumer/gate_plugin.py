@@ -41,13 +41,13 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 from gate_consumer.catalog import Catalog, Offering
 from gate_consumer.errors import CatalogError
 from gate_consumer.gate_entries import gate_entry
+from gate_consumer.instants import utc_now
 from gate_consumer.pricing import Usage
 
 __all__ = ["CONTRACT", "INTENT_HOOK", "SUPPORTED_GATE", "PluginMismatch", "install", "register", "state",
@@ -157,7 +157,7 @@ class _Plugin:
         if config is None:
             return {}
         catalog = self.catalog()
-        now = datetime.now(timezone.utc)
+        now = utc_now()
         key = (id(config), catalog.version, now.date().isoformat())
         cached = self._entries.get(key)
         if cached is None:

@@ -9,11 +9,11 @@ With a URL (the published ``…/v1/`` folder) it:
 3. GETs each file the consumer needs (index, models, providers) that the cache does not already
    hold — the cache is content-addressed by sha256, so an unchanged file is never downloaded
    twice — and checks its size and sha256 against the manifest;
-4. checks the whole file set (:mod:`gate_consumer._checks`: the shapes the consumer reads,
+4. checks the whole file set (:mod:`gate_consumer.checks`: the shapes the consumer reads,
    finite non-negative prices below the magnitude bound, positive limits, dates, depth);
 5. only then makes that manifest the cache's current one (one atomic rename).
 
-Every request goes through :mod:`gate_consumer._http`: one total deadline for the whole load,
+Every request goes through :mod:`gate_consumer.transport`: one total deadline for the whole load,
 bodies cut at the size the manifest declares, redirects only within the origin.
 
 Any failure — from the network, a file, the checks or the cache — leaves the cache as it was
@@ -36,10 +36,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gate_consumer._checks import CHECKS_VERSION, check_files, parse_json
-from gate_consumer._files import write_atomic
 from gate_consumer.catalog import Catalog
+from gate_consumer.checks import CHECKS_VERSION, check_files, parse_json
 from gate_consumer.errors import CatalogLoadError
+from gate_consumer.files import write_atomic
 
 __all__ = ["SUPPORTED_SCHEMA_MAJOR", "LiveCatalog", "default_cache_dir", "load", "load_bundled", "load_directory"]
 
@@ -258,7 +258,7 @@ def _download(url: str, cache: _Cache | None, cached: _Cached | None,
     the cache switches to it when it is new."""
     import hashlib
 
-    from gate_consumer._http import Session
+    from gate_consumer.transport import Session
 
     base = url if url.endswith("/") else url + "/"
     with Session(deadline, USER_AGENT) as session:

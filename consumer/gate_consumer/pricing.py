@@ -49,8 +49,8 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
-from gate_consumer._time import parse_instant
 from gate_consumer.errors import UnpricedError
+from gate_consumer.instants import parse_instant, utc_now
 
 __all__ = ["SERVICE_TIERS", "PriceTable", "Quote", "Usage"]
 
@@ -317,7 +317,7 @@ class PriceTable:
         """The standard tier in the default region: its context tier, and its off-peak prices
         inside a window (on the hot path of every request to an offering with off-peak hours)."""
         rates, tier = self._context(prompt)
-        if self._window is None or not self._window.holds(at if at is not None else datetime.now(timezone.utc)):
+        if self._window is None or not self._window.holds(at if at is not None else utc_now()):
             return rates, tier, None, ""
         if tier is not None:
             raise UnpricedError(name, f"no off-peak price for prompts above {tier:,} tokens "

@@ -19,10 +19,11 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
 
-from gate_consumer.catalog import Catalog, Offering, _close
+from gate_consumer.catalog import Catalog, Offering
 from gate_consumer.errors import CatalogError, UnpricedError
 from gate_consumer.facts import get_fact
 from gate_consumer.freshness import WORST_FIRST, Freshness
+from gate_consumer.names import close_matches
 from gate_consumer.pricing import Usage
 
 __all__ = ["Candidate", "Requirement", "candidates", "intent_for_model", "intents", "route"]
@@ -149,7 +150,7 @@ def candidates(
     does not know in ``requirement.providers`` is a ``ValueError`` (never silently no route)."""
     unknown = sorted(set(requirement.providers or ()) - set(catalog.provider_ids))
     if unknown:
-        hints = [f"{u} (did you mean {', '.join(c)}?)" if (c := _close(u, catalog.provider_ids)) else u
+        hints = [f"{u} (did you mean {', '.join(c)}?)" if (c := close_matches(u, catalog.provider_ids)) else u
                  for u in unknown]
         raise ValueError(f"Requirement.providers names providers the catalog does not know: {'; '.join(hints)}")
     judged = []

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gate_consumer._time import utc_now
+from gate_consumer.instants import utc_now
 from refresher.cli.support import (
     RootOption,
     WaitOption,

@@ -87,7 +87,7 @@ def resolve(
         picked, why_not = catalog.pick_offering(model_id, provider).key, ""
     except gate_consumer.CatalogError as exc:
         picked, why_not = None, str(exc)
-    from gate_consumer.catalog import cheapest_first
+    from gate_consumer.records import cheapest_first
 
     rows = []
     for offering in cheapest_first(resolution.offerings):
@@ -242,7 +242,8 @@ def models(
       faimeta models --provider groq --json
     """
     import gate_consumer
-    from gate_consumer.catalog import _normalized, cheapest_first
+    from gate_consumer.names import normalized
+    from gate_consumer.records import cheapest_first
 
     catalog = _catalog(catalog_path, quiet=as_json)
     if provider is not None:
@@ -253,9 +254,9 @@ def models(
             exact = [catalog.resolve(query).model.id]
         except gate_consumer.CatalogError:
             exact = []
-        words = _normalized(query.lower())
-        ids = list(dict.fromkeys([*exact, *(m for m in ids if words in _normalized(m)
-                                             or words in _normalized(catalog.model(m).name.lower()))]))
+        words = normalized(query.lower())
+        ids = list(dict.fromkeys([*exact, *(m for m in ids if words in normalized(m)
+                                             or words in normalized(catalog.model(m).name.lower()))]))
     if provider is not None:
         ids = [m for m in ids if any(k.startswith(provider + "/") for k in catalog.model(m).offering_keys)]
     rows = []

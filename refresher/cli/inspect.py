@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from gate_consumer._time import format_instant, parse_instant
 from gate_consumer.catalog import Catalog
 from gate_consumer.errors import AmbiguousModelError, UnknownModelError
 from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, fact_paths
 from gate_consumer.freshness import Freshness
+from gate_consumer.instants import format_instant, parse_instant
 from refresher.publish.build import catalog_of
 from refresher.tree.store import Tree
 
@@ -169,7 +169,7 @@ def unit_of(path: str) -> str:
 
 def priced_offerings(tree, keys: list[str]) -> list[str]:
     """Each offering's standard price, cheapest first, from the index (no provider file read)."""
-    from gate_consumer.catalog import Offering, cheapest_first
+    from gate_consumer.records import Offering, cheapest_first
     from refresher.tree.index import offering_record, provider_extracts
 
     extracts = provider_extracts(tree)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from gate_consumer._time import parse_instant, utc_now
+from gate_consumer.instants import parse_instant, utc_now
 
 app = typer.Typer(
     help="fusionAIze metadata: LLM provider and model facts with their source and age.",

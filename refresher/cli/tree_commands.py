@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from gate_consumer._time import format_instant
+from gate_consumer.instants import format_instant
 from refresher.cli.support import (
     EXIT_USAGE,
     AtOption,

@@ -36,8 +36,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from gate_consumer._time import format_instant, utc_now
-from gate_consumer.catalog import Catalog, price_confirmations
+from gate_consumer.catalog import Catalog
+from gate_consumer.instants import format_instant, utc_now
+from gate_consumer.records import price_confirmations
 from refresher.publish.feeds import Change, changes, feed_files
 from refresher.tree.bulk import gc_paused
 from refresher.tree.index import provider_extracts

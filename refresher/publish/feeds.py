@@ -21,7 +21,8 @@ from gate_consumer.facts import OFFERING_FACTS, get_fact
 from gate_consumer.provenance import FactProvenance, fact_provenance, provenance_entries
 from refresher.tree.store import Tree
 
-__all__ = ["MAX_ENTRIES", "Change", "atom_feed", "changes", "feed_files", "json_feed", "offering_page"]
+__all__ = ["MAX_ENTRIES", "Change", "atom_feed", "changes", "feed_files", "json_feed", "offering_page", "xml_attribute",
+           "xml_text"]
 
 MAX_ENTRIES = 500  # each feed's, the catalog's and every provider's
 FEED_TITLE = "fusionAIze metadata: catalog changes"
@@ -150,29 +151,29 @@ def atom_feed(entries: list[Change], *, title: str, feed_id: str, prefix: str) -
     """An Atom 1.0 document (RFC 4287): ``updated`` is the newest entry's date."""
     updated = entries[0].at if entries else "1970-01-01T00:00:00Z"
     lines = ['<?xml version="1.0" encoding="utf-8"?>', '<feed xmlns="http://www.w3.org/2005/Atom">',
-             f"  <id>{_xml(feed_id)}</id>", f"  <title>{_xml(title)}</title>",
+             f"  <id>{xml_text(feed_id)}</id>", f"  <title>{xml_text(title)}</title>",
              f"  <updated>{updated}</updated>", "  <author><name>fusionAIze metadata</name></author>",
-             f"  <link rel=\"alternate\" href={_attribute(prefix + 'index.html')}/>"]
+             f"  <link rel=\"alternate\" href={xml_attribute(prefix + 'index.html')}/>"]
     lines += [  # one text per entry: a build renders ~130,000 of them at 10× the catalog
-        f"  <entry>\n    <id>{_xml(change.id)}</id>\n    <title>{_xml(change.title)}</title>\n"
+        f"  <entry>\n    <id>{xml_text(change.id)}</id>\n    <title>{xml_text(change.title)}</title>\n"
         f"    <updated>{change.at}</updated>\n"
-        f"    <link rel=\"alternate\" href={_attribute(prefix + offering_page(change.model, change.offering))}/>\n"
-        f"    <category term={_attribute(change.kind)}/>\n"
-        f"    <summary>{_xml(change.summary)}. Source: {_xml(change.source or 'unknown')}, as of {change.at}.</summary>\n"
+        f"    <link rel=\"alternate\" href={xml_attribute(prefix + offering_page(change.model, change.offering))}/>\n"
+        f"    <category term={xml_attribute(change.kind)}/>\n"
+        f"    <summary>{xml_text(change.summary)}. Source: {xml_text(change.source or 'unknown')}, as of {change.at}.</summary>\n"
         "  </entry>"
         for change in entries]
     lines.append("</feed>")
     return "\n".join(lines) + "\n"
 
 
-def _xml(text: str) -> str:
+def xml_text(text: str) -> str:
     """``xml.sax.saxutils.escape``: the same text, without its call for entities we never pass."""
     return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
 
-def _attribute(text: str) -> str:
+def xml_attribute(text: str) -> str:
     """``xml.sax.saxutils.quoteattr``: the same quoted text, inline."""
-    text = _xml(text).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    text = xml_text(text).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
     if '"' not in text:
         return f'"{text}"'
     if "'" not in text:

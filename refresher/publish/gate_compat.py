@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from gate_consumer import Catalog, CatalogError
-from gate_consumer._time import parse_instant
 from gate_consumer.gate_entries import gate_entry
+from gate_consumer.instants import parse_instant
 from gate_consumer.loading import load_directory
 
 __all__ = ["GateExport", "documents", "export", "load_routes", "write_gate_files"]

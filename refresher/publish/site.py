@@ -23,10 +23,11 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from gate_consumer._time import parse_instant
-from gate_consumer.catalog import Catalog, FactFreshness, Model, Offering, cheapest_first
+from gate_consumer.catalog import Catalog, FactFreshness, Model, Offering
 from gate_consumer.freshness import worst
 from gate_consumer.id_forms import CLIENT_PREFIXES
+from gate_consumer.instants import parse_instant
+from gate_consumer.records import cheapest_first
 from refresher.publish.feeds import Change
 
 __all__ = ["site_files"]

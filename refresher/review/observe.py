@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from gate_consumer import Catalog, usage_from_response
-from gate_consumer._time import format_instant
 from gate_consumer.errors import AmbiguousModelError, UnknownModelError
+from gate_consumer.instants import format_instant
 
 __all__ = ["Observation", "observe_paths", "read_exchanges", "summary"]
 

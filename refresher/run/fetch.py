@@ -33,6 +33,7 @@ from typing import Any
 
 import httpx
 
+from gate_consumer.instants import utc_now
 from refresher.sources.base import SourceError, bearer
 
 #: what a resolver says when a name does not resolve (glibc, musl, macOS, Windows)
@@ -90,7 +91,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+    return max(0.0, (when - (now or utc_now())).total_seconds())
 
 
 class Fetcher:

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from gate_consumer._time import format_instant, utc_now
+from gate_consumer.instants import format_instant, utc_now
 from refresher.review.observe import Observation
 from refresher.run.evidence_book import add_agreement, note_disagreement
 from refresher.run.refresh import write_if_valid

@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import NamedTuple
 
-from gate_consumer._time import parse_instant
+from gate_consumer.instants import parse_instant
 
 __all__ = ["Standing", "is_fresh", "takes_over"]
 

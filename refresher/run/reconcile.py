@@ -24,7 +24,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from gate_consumer._time import parse_instant
 from gate_consumer.facts import (
     MODEL_FACTS,
     OFFERING_FACTS,
@@ -35,6 +34,7 @@ from gate_consumer.facts import (
     set_fact,
 )
 from gate_consumer.freshness import SOURCE_RANK, SOURCE_TYPES, relative_source_type
+from gate_consumer.instants import parse_instant
 from gate_consumer.provenance import FactProvenance, encode_provenance, record_provenance
 from refresher.run.classify import classify
 from refresher.run.evidence_book import (

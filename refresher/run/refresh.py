@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gate_consumer._time import format_instant, parse_instant, utc_now
+from gate_consumer.instants import format_instant, parse_instant, utc_now
 from refresher.run.fetch import Fetcher, redact_url
 from refresher.run.linking import run_links
 from refresher.run.reconcile import Summary, reconcile, run_listings

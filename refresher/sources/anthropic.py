@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gate_consumer._time import parse_date
 from gate_consumer.ids import check_upstream_id
+from gate_consumer.instants import parse_date
 from refresher.sources.base import (
     OfferingObservation,
     ProviderObservation,

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from gate_consumer._time import TIME_RANGE
+from gate_consumer.instants import TIME_RANGE
 from refresher.sources.base import (
     MatchRule,
     Snapshot,

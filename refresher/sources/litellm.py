@@ -23,8 +23,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gate_consumer._time import TIME_RANGE
 from gate_consumer.ids import shown
+from gate_consumer.instants import TIME_RANGE
 from refresher.sources.base import (
     Skipped,
     Snapshot,

@@ -43,7 +43,7 @@ def provider_extract(record: Mapping[str, Any]) -> dict[str, Any]:
 
 def offering_record(entry: list[Any]) -> dict[str, Any]:
     """An offering as far as the index knows it — its model, standard price and status — in
-    the shape of the record, for :func:`gate_consumer.catalog.cheapest_first`."""
+    the shape of the record, for :func:`gate_consumer.records.cheapest_first`."""
     model, price_in, price_out, status = entry
     price = {k: v for k, v in (("input", price_in), ("output", price_out)) if v is not None}
     return {"model": model, **({"price": price} if price else {}), **({"status": status} if status else {})}

@@ -15,7 +15,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from gate_consumer._files import write_atomic as write_bytes_atomic
+from gate_consumer.files import write_atomic as write_bytes_atomic
 
 __all__ = ["JsonProblem", "dumps", "dumps_canonical", "loads_strict", "write_atomic"]
 
@@ -89,5 +89,5 @@ def loads_strict(text: str, *, origin: str) -> Any:
 
 def write_atomic(path: Path, text: str, *, durable: bool = True) -> bool:
     """Write ``text`` (UTF-8) atomically; return False if the file already holds it.
-    ``durable=False`` skips the fsync (see :func:`gate_consumer._files.write_atomic`)."""
+    ``durable=False`` skips the fsync (see :func:`gate_consumer.files.write_atomic`)."""
     return write_bytes_atomic(path, text.encode("utf-8"), durable=durable)

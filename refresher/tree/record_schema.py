@@ -22,8 +22,8 @@ from pydantic import (
     model_validator,
 )
 
-from gate_consumer._time import TIME_RANGE, parse_date, parse_instant
 from gate_consumer.freshness import SOURCE_TYPES
+from gate_consumer.instants import TIME_RANGE, parse_date, parse_instant
 
 SCHEMA_BASE = "https://fusionaize.github.io/metadata/v1/schema/"
 

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from gate_consumer._checks import MAX_PRICE
+from gate_consumer.checks import MAX_PRICE
 
 #: A real per-1M-token price is 0 (free) or between these. Below, it is almost certainly a
 #: per-token price stored as per-million ($3/M is 0.000003 per token); above, per-1K or worse.
@@ -51,7 +51,7 @@ def token_price_problem(value: float) -> str | None:
 def token_price_problems(price: Mapping[str, Any], where: str = "price") -> Iterator[tuple[str, str]]:
     """``(field path, problem)`` for every implausible token price of a price: its own
     components, its context tiers, its service tiers, its off-peak prices and its regions'."""
-    if _all_plausible(price):
+    if all_plausible(price):
         return  # the common case, answered without making a path for each component
     for name in TOKEN_PRICE_FIELDS:
         value = price.get(name)
@@ -73,7 +73,7 @@ _TOKEN_FIELDS = frozenset(TOKEN_PRICE_FIELDS)
 _PARTS = ("batch", "flex", "priority", "off_peak")
 
 
-def _all_plausible(price: Mapping[str, Any]) -> bool:
+def all_plausible(price: Mapping[str, Any]) -> bool:
     """Whether :func:`token_price_problems` would find nothing (each token price 0 or within
     the bounds, here and in the parts it walks): a validate at 10× the catalog asks ~60,000 times."""
     for name, value in price.items():
@@ -81,12 +81,12 @@ def _all_plausible(price: Mapping[str, Any]) -> bool:
             if not (value == 0 or MIN_TOKEN_PRICE <= value <= MAX_TOKEN_PRICE):
                 return False
         elif name == "tiers":
-            if not all(_all_plausible(tier) for tier in value or ()):
+            if not all(all_plausible(tier) for tier in value or ()):
                 return False
         elif name in _PARTS:
-            if value and not _all_plausible(value):
+            if value and not all_plausible(value):
                 return False
-        elif name == "regions" and not all(_all_plausible(spec) for spec in (value or {}).values()):
+        elif name == "regions" and not all(all_plausible(spec) for spec in (value or {}).values()):
             return False
     return True
 

@@ -1,6 +1,10 @@
-"""Instants as the metadata stores them: UTC, second precision, ``YYYY-MM-DDTHH:MM:SSZ``.
+"""Instants as the metadata stores them: UTC, second precision, ``YYYY-MM-DDTHH:MM:SSZ``; and
+the one place the code reads the wall clock (:func:`utc_now`).
 
-One textual form keeps files byte-stable and makes string order equal time order.
+One textual form keeps files byte-stable and makes string order equal time order. Everything
+that depends on "now" takes it as a parameter (``at=``, ``now=``) and only falls back to
+:func:`utc_now` when none is given, so a test or a replay can always name its instant.
+Part of the kernel the refresher shares with the consumer.
 """
 
 from __future__ import annotations
@@ -8,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timezone
 
-__all__ = ["TIME_RANGE", "format_instant", "parse_date", "parse_instant", "utc_now"]
+__all__ = ["TIME_RANGE", "as_instant", "format_instant", "parse_date", "parse_instant", "utc_now"]
 
 #: A daily window, ``HH:MM-HH:MM`` (an end at or before the start runs past midnight): the hours
 #: of an off-peak price. One definition for the schema, the adapters and the consumer's check.
@@ -36,6 +40,17 @@ def parse_date(text: str) -> date:
     return date.fromisoformat(text)
 
 
+def as_instant(value: datetime | str | None) -> datetime | None:
+    """``value`` as an aware instant: ISO-8601 text parsed, a naive datetime read as UTC."""
+    if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
+        return value
+    if isinstance(value, str):
+        return parse_instant(value)
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=timezone.utc)
+    raise TypeError(f"expected a datetime or ISO-8601 text, got {type(value).__name__}")
+
+
 def format_instant(value: datetime) -> str:
     """The canonical text of an instant: UTC, whole seconds, trailing ``Z``."""
     if value.tzinfo is None:
@@ -44,4 +59,5 @@ def format_instant(value: datetime) -> str:
 
 
 def utc_now() -> datetime:
+    """The wall clock, aware and in UTC: the default of every ``at=`` / ``now=``."""
     return datetime.now(timezone.utc)

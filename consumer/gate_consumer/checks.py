@@ -17,9 +17,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from gate_consumer._time import TIME_RANGE, parse_instant
 from gate_consumer.errors import CatalogLoadError
 from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS
+from gate_consumer.instants import TIME_RANGE, parse_instant
 from gate_consumer.provenance import record_provenance
 
 __all__ = ["CHECKS_VERSION", "MAX_DEPTH", "MAX_PRICE", "check_files", "parse_json"]

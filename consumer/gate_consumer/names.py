@@ -1,0 +1,143 @@
+"""The names an id can match, and finding the nearest ones when it matches none.
+
+:class:`NameIndex` is the exact index (lower case); :func:`loose_names` the same ignoring case,
+dots, underscores and dashes (:func:`normalized`); :func:`word_index` and :func:`suggest` the
+did-you-mean of an unknown id. Plain data built from ``index.json``; the resolver
+(:mod:`gate_consumer.resolve`) decides what a match means.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+__all__ = ["UNDATED", "Entry", "NameIndex", "close_matches", "loose_names", "normalized", "suggest", "word_index"]
+
+#: what a name matches: (model id, the offering key it names, or None for the model itself)
+Entry = tuple[str, "str | None"]
+#: A dated snapshot id: ``gpt-5.4-2026-03-05``, ``claude-opus-4-5-20251101``
+UNDATED = re.compile(r"^(?P<base>.+?)-(?:\d{4}-\d{2}-\d{2}|20\d{6})$")
+#: what separates the words of a name, for suggestions
+_WORDS = re.compile(r"[-/:@\[\] ]+")
+
+
+def normalized(key: str) -> str:
+    """The form in which ids that differ only by case, dots, underscores or dashes are equal."""
+    return key.lower().replace(".", "-").replace("_", "-")
+
+
+def close_matches(word: str, candidates: list[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """The candidates most like ``word`` (difflib's ratio), best first."""
+    import difflib  # only on the error path: not worth its import time at start-up
+
+    return difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff)
+
+
+class NameIndex:
+    """What each lower-cased name matches: ``[(model id, offering key it names, or None for the
+    model itself)]`` — a model's id, its slug and its aliases; an offering's
+    ``provider/upstream-id``; an upstream id, which many offerings share. A resolve at start-up
+    builds it all, so it holds strings, not entries: offering key → model (by comprehension:
+    the keys are unique), upstream id → offering keys; an entry is made when a name is asked
+    for. At 10× today's catalog (55,000 offerings) that is a third of the time of one loop of
+    entries (issue 17)."""
+
+    __slots__ = ("_records", "clashes", "models", "offerings", "upstream")
+
+    def __init__(self, models: Mapping[str, Any]):
+        self.models: dict[str, list[Entry]] = {}
+        for model_id, record in models.items():
+            entry = (model_id, None)
+            keys = [model_id, model_id.partition("/")[2]]
+            for alias in record.get("aliases", ()):
+                keys.append(alias)
+                if "/" in alias:
+                    keys.append(alias.partition("/")[2])
+            for key in keys:
+                self.models.setdefault(key.lower(), []).append(entry)
+        self._records = models
+        #: offering key (lower case) → its model (which lists the key as it is spelt)
+        self.offerings: dict[str, str] = {
+            key.lower(): model_id for model_id, record in models.items() for key in record.get("offerings", ())}
+        #: two keys that differ only in case (rare): every entry of each
+        self.clashes: dict[str, list[Entry]] = {}
+        if len(self.offerings) < sum(len(record.get("offerings", ())) for record in models.values()):
+            for model_id, record in models.items():
+                for key in record.get("offerings", ()):
+                    self.clashes.setdefault(key.lower(), []).append((model_id, key))
+            self.clashes = {k: v for k, v in self.clashes.items() if len(v) > 1}
+        #: upstream id (lower case) → the offering keys (lower case) that list it
+        self.upstream: dict[str, list[str]] = {}
+        get = self.upstream.get
+        for lowered in self.offerings:
+            upstream = lowered[lowered.find("/") + 1:]
+            found = get(upstream)
+            if found is None:
+                self.upstream[upstream] = [lowered]
+            else:
+                found.append(lowered)
+
+    def _offering(self, lowered: str) -> list[Entry]:
+        """The entries of the offering key ``lowered`` (two where keys differ only in case)."""
+        clash = self.clashes.get(lowered)
+        if clash is not None:
+            return clash
+        model_id = self.offerings[lowered]
+        listed = self._records[model_id]["offerings"]
+        return [(model_id, lowered if lowered in listed else next(k for k in listed if k.lower() == lowered))]
+
+    def get(self, key: str, default: Any = None) -> list[Entry] | Any:
+        """Everything ``key`` (lower case) names, or ``default``."""
+        found = list(self.models.get(key, ()))
+        if key in self.offerings:
+            found += self._offering(key)
+        for lowered in self.upstream.get(key, ()):
+            found += self._offering(lowered)
+        return found or default
+
+    def items(self) -> Iterator[tuple[str, list[Entry]]]:
+        for key in {**dict.fromkeys(self.models), **dict.fromkeys(self.offerings), **dict.fromkeys(self.upstream)}:
+            yield key, self.get(key)
+
+
+def loose_names(exact: NameIndex) -> dict[str, list[Entry]]:
+    """Every name of ``exact`` by its :func:`normalized` form."""
+    loose: dict[str, list[Entry]] = {}
+    for key, entries in exact.items():
+        loose.setdefault(normalized(key), []).extend(entries)
+    return loose
+
+
+def word_index(loose: Mapping[str, list[Entry]]) -> dict[str, list[str]]:
+    """word → the normalized names containing it. An offering's ``provider/upstream-id`` is left
+    out — its upstream id is in on its own and is as close to a misspelling of either — so a
+    model resold by many providers does not make every unknown id that shares a word with it
+    slower (issue 17)."""
+    index: dict[str, list[str]] = {}
+    for name, entries in loose.items():
+        if all(key is not None and normalized(key) == name for _, key in entries):
+            continue
+        for word in set(_WORDS.split(name)):
+            if len(word) > 1:
+                index.setdefault(word, []).append(name)
+    return index
+
+
+def suggest(key: str, loose: Mapping[str, list[Entry]], words: Mapping[str, list[str]]) -> tuple[str, ...]:
+    """Up to five model ids close to an unknown ``key``: compared only with the names that
+    share a word with it (``words``), so an unknown id costs under a millisecond."""
+    close: list[str] = []
+    key = normalized(key)
+    # the id, and without its first segment (a misspelt provider or route prefix)
+    for probe in dict.fromkeys(p for p in (key, key.partition("/")[2]) if p):
+        shared: dict[str, int] = {}
+        for word in {w for w in _WORDS.split(probe) if len(w) > 1}:
+            for candidate in words.get(word, ()):
+                shared[candidate] = shared.get(candidate, 0) + 1
+        # the names sharing the most words, nearest in length first (a bounded pool for difflib)
+        size = len(probe)
+        pool = heapq.nsmallest(60, shared, key=lambda c: (-shared[c], abs(len(c) - size), c))
+        close += close_matches(probe, pool, n=5, cutoff=0.75)
+    return tuple(dict.fromkeys(m for c in close for m in sorted({m for m, _ in loose[c]})))[:5]
