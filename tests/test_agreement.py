@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from gate_consumer import Requirement, Usage, candidates
 from refresher.cli import app
+from refresher.rules.sanity import same_value
 from refresher.run.refresh import Payload, run_refresh
-from refresher.tree.sanity import same_value
 from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM
 
@@ -276,6 +276,6 @@ def test_a_stronger_source_is_published_however_far_it_moves_the_price(seeded_tr
     ([{"above_input_tokens": 200_000}], [], False),
 ])
 def test_which_structured_values_agree(a: object, b: object, agree: bool) -> None:
-    from refresher.tree.sanity import consistent
+    from refresher.rules.sanity import consistent
 
     assert consistent(a, b) is agree and consistent(b, a) is agree

@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
 
 PACKAGES = {"gate_consumer": REPO / "consumer" / "gate_consumer", "refresher": REPO / "refresher"}
@@ -72,3 +74,60 @@ def test_no_module_imports_a_private_name_of_another_or_a_private_module_of_anot
                     broken.append(f"{where} imports the private module {imported} from outside {owner}")
                     break
     assert broken == []
+
+
+#: The floors, lowest first: a package imports only those below it (docs/architecture.md).
+FLOORS = (
+    "gate_consumer",
+    "refresher.rules",
+    "refresher.sources",
+    "refresher.tree",
+    "refresher.run",
+    "refresher.publish",
+    "refresher.review",
+    "refresher.cli",
+)
+
+
+def _floor(module: str) -> str:
+    return next(f for f in reversed(FLOORS) if module == f or module.startswith(f + "."))
+
+
+def test_every_module_of_the_two_packages_sits_on_a_floor() -> None:
+    assert [m for m in MODULES if m != "refresher" and not any(m == f or m.startswith(f + ".") for f in FLOORS)] == []
+
+
+def test_each_floor_imports_only_the_floors_below_it() -> None:
+    upward = []
+    for module, path in MODULES.items():
+        if module == "refresher":
+            continue
+        mine = FLOORS.index(_floor(module))
+        for line, imported, _ in _imports(module, path):
+            if imported.split(".")[0] not in PACKAGES or imported == "refresher":
+                continue
+            theirs = FLOORS.index(_floor(imported))
+            if theirs > mine:
+                upward.append(f"{path.relative_to(REPO)}:{line} ({FLOORS[mine]}) imports {imported} ({FLOORS[theirs]})")
+    assert upward == []
+
+
+@pytest.mark.parametrize("call", ["datetime.now", "datetime.utcnow", "date.today"])
+def test_only_the_kernel_reads_the_wall_clock(call: str) -> None:
+    """Everything that depends on now takes ``at=``/``now=`` and falls back to
+    :func:`gate_consumer.instants.utc_now`: the one place a test's frozen clock must reach."""
+    readers = []
+    owner, _, attribute = call.partition(".")
+    for module, path in MODULES.items():
+        if module == "gate_consumer.instants":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Attribute) and node.attr == attribute and isinstance(node.value, ast.Name)
+                    and node.value.id == owner):
+                readers.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert readers == []
+
+
+def test_the_gate_consumer_never_imports_the_refresher() -> None:
+    assert [f"{path}:{line}" for module, path in MODULES.items() if module.startswith("gate_consumer")
+            for line, imported, _ in _imports(module, path) if imported.startswith("refresher")] == []

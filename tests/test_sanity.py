@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refresher.tree.sanity import (
+from refresher.rules.sanity import (
     MAX_TOKEN_PRICE,
     MIN_TOKEN_PRICE,
     all_plausible,

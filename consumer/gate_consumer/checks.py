@@ -30,7 +30,7 @@ CHECKS_VERSION = 4
 #: bound leaves room to grow and keeps hostile nesting far from Python's recursion limit.
 MAX_DEPTH = 32
 #: No price (USD per 1M tokens, per request, per 1K searches…) is above this: the same bound
-#: ``faimeta validate`` applies to token prices (``refresher.tree.sanity`` reads it from here).
+#: ``faimeta validate`` applies to token prices (``refresher.rules.sanity`` reads it from here).
 MAX_PRICE = 5_000.0
 
 

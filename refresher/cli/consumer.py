@@ -328,7 +328,7 @@ def observe(
         fail(str(exc), 2)
     totals = summary(observations)
     if record:
-        from refresher.run.observed_usage import record_observations
+        from refresher.review.observed_usage import record_observations
 
         try:
             ready_tree(root)

@@ -18,9 +18,9 @@ from typing import Any
 from gate_consumer.facts import OFFERING_FACTS, get_fact, set_fact
 from gate_consumer.instants import format_instant, parse_instant
 from gate_consumer.provenance import FactProvenance, encode_provenance, record_provenance
+from refresher.rules.sanity import same_value
 from refresher.run.evidence_book import drop_entry, note_disagreement, store_entries, value_replaced
 from refresher.tree.record_schema import Offering
-from refresher.tree.sanity import same_value
 from refresher.tree.store import Tree
 
 __all__ = [

@@ -32,8 +32,8 @@ from deepdiff import DeepDiff
 
 from gate_consumer.facts import OFFERING_FACTS, iter_facts
 from gate_consumer.provenance import record_provenance
+from refresher.rules.sanity import image_rate_problem, moves_beyond, same_value
 from refresher.tree.bulk import gc_paused
-from refresher.tree.sanity import image_rate_problem, moves_beyond, same_value
 from refresher.tree.store import Tree, load_tree
 
 __all__ = ["MARKDOWN_LIMIT", "ChangeReport", "compare", "load_state"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from refresher.tree.sanity import same_value
+from refresher.rules.sanity import same_value
 
 __all__ = ["Entries", "add_agreement", "drop_entry", "note_disagreement", "store_entries", "value_replaced"]
 

@@ -36,7 +36,15 @@ from gate_consumer.facts import (
 from gate_consumer.freshness import SOURCE_RANK, SOURCE_TYPES, relative_source_type
 from gate_consumer.instants import parse_instant
 from gate_consumer.provenance import FactProvenance, encode_provenance, record_provenance
-from refresher.run.classify import classify
+from refresher.rules.classify import classify
+from refresher.rules.sanity import (
+    TOKEN_PRICE_FIELDS,
+    consistent,
+    covers,
+    far_apart,
+    moves_beyond,
+    same_value,
+)
 from refresher.run.evidence_book import (
     add_agreement,
     drop_entry,
@@ -47,14 +55,6 @@ from refresher.run.evidence_book import (
 from refresher.run.linking import Linker, RunLinks, run_links
 from refresher.run.precedence import Standing, is_fresh, takes_over
 from refresher.sources.base import MatchRule, OfferingObservation, Skipped, Snapshot
-from refresher.tree.sanity import (
-    TOKEN_PRICE_FIELDS,
-    consistent,
-    covers,
-    far_apart,
-    moves_beyond,
-    same_value,
-)
 from refresher.tree.store import Tree
 
 __all__ = ["Summary", "reconcile", "source_type"]

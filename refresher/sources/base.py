@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from gate_consumer.ids import check_upstream_id, shown
-from refresher.run.classify import FREE_QUOTA, classify
-from refresher.tree.sanity import token_price_problems
+from refresher.rules.classify import FREE_QUOTA, classify
+from refresher.rules.sanity import token_price_problems
 
 __all__ = [
     "MatchRule",
@@ -236,7 +236,7 @@ def parse_records(
 
 def check_values(facts: Mapping[str, Any]) -> None:
     """Raise ``ValueError`` naming the field when a token price is implausible (the unit guard,
-    the same :func:`~refresher.tree.sanity.token_price_problems` ``faimeta validate`` applies: tiers,
+    the same :func:`~refresher.rules.sanity.token_price_problems` ``faimeta validate`` applies: tiers,
     service tiers, off-peak and regional prices too) or a token limit is not a positive whole
     number."""
     for path, value in facts.items():
@@ -251,7 +251,7 @@ def free_kind(provider: str, upstream_id: str, input_price: Any, output_price: A
     """Whether an offering is free and how (the offering fact ``free``): OpenRouter-style
     ``:free`` variants, and ids named free at 0 per token (``openrouter/free``,
     ``claude-haiku-4-5-free``), are a rate-limited free tier; 0 per token at a service known for free
-    quotas (:data:`refresher.run.classify.FREE_QUOTA`) is a quota; a subscription plan's offerings at
+    quotas (:data:`refresher.rules.classify.FREE_QUOTA`) is a quota; a subscription plan's offerings at
     0 per token are paid by the plan. None otherwise (a price of 0 alone says only "0 per token")."""
     if upstream_id.endswith(":free"):
         return "free-tier"

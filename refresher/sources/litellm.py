@@ -25,6 +25,7 @@ from typing import Any
 
 from gate_consumer.ids import shown
 from gate_consumer.instants import TIME_RANGE
+from refresher.rules.sanity import TOKEN_PRICE_FIELDS as _TOKEN_FIELDS
 from refresher.sources.base import (
     Skipped,
     Snapshot,
@@ -33,7 +34,6 @@ from refresher.sources.base import (
     observe_entry,
     per_million,
 )
-from refresher.tree.sanity import TOKEN_PRICE_FIELDS as _TOKEN_FIELDS
 
 SOURCE_ID = "litellm"
 URL = "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"

@@ -34,11 +34,11 @@ from gate_consumer.facts import (
     get_fact,
 )
 from gate_consumer.provenance import dangling_problem
+from refresher.rules.sanity import image_rate_problem, token_price_problems
 from refresher.sources.registry import registry_problems
 from refresher.tree import schema
 from refresher.tree.bulk import gc_paused
 from refresher.tree.record_schema import FILE_KINDS
-from refresher.tree.sanity import image_rate_problem, token_price_problems
 from refresher.tree.store import Tree, TreeProblem, load_tree
 
 __all__ = ["Problem", "tree_problems", "validate_tree"]
