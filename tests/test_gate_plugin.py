@@ -4,8 +4,10 @@ upstream on 127.0.0.1 (tests/gate_harness.py) — with the one-line hook file an
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -15,30 +17,54 @@ import pytest
 
 from tests.conftest import REPO
 
+# one worker runs them all, so Gate's environment is built once
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("gate")]
+
 GATE = REPO / "tests" / "fixtures" / "gate" / "faigate-2.7.0-102bfa3.tar.gz"
 HARNESS = REPO / "tests" / "gate_harness.py"
 
 
+#: Gate's environment is kept between runs, keyed by what goes into it (building it takes ~45 s);
+#: the consumer is not installed there but put on its path, so each run tests its own checkout
+GATE_REQUIREMENTS = (str(GATE), "aiosqlite", "time-machine", "pytest", "pytest-asyncio")
+CACHE = Path(os.environ.get("FAIMETA_TEST_CACHE") or Path.home() / ".cache" / "fusionaize-metadata-tests")
+
+
+def _environment_key() -> str:
+    digest = hashlib.sha256(GATE.read_bytes())
+    digest.update(repr((GATE_REQUIREMENTS[1:], sys.version_info[:2])).encode())
+    return digest.hexdigest()[:16]
+
+
 @pytest.fixture(scope="module")
-def gate_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Python of a fresh virtual environment with Gate 2.7.0 and gate-consumer (only:
-    not the refresher's dependencies)."""
-    venv = tmp_path_factory.mktemp("gate") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    # aiosqlite is in Gate's requirements.txt, not its pyproject; time-machine freezes Gate's clock
-    # as the suite's (tests/frozen_clock), so installing runs before the clock is frozen
-    installing = {k: v for k, v in os.environ.items() if k != "FAIMETA_TEST_NOW"}
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(GATE), "aiosqlite", "time-machine",
-                    "-e", str(REPO / "consumer"), "pytest", "pytest-asyncio"], check=True, timeout=900,
-                   env=installing)
-    return python
+def gate_python() -> Path:
+    """The Python of a virtual environment with Gate 2.7.0 and its requirements only (not the
+    refresher's dependencies): aiosqlite is in Gate's requirements.txt, not its pyproject;
+    time-machine freezes Gate's clock as the suite's (tests/frozen_clock)."""
+    venv = CACHE / f"gate-{_environment_key()}"
+    if not (venv / ".complete").exists():
+        # a virtual environment records its own path: it is built where it will stay, and a
+        # half-built one (no .complete) is built again
+        shutil.rmtree(venv, ignore_errors=True)
+        CACHE.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        installing = {k: v for k, v in os.environ.items() if k not in ("FAIMETA_TEST_NOW", "PYTHONPATH")}
+        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *GATE_REQUIREMENTS],
+                       check=True, timeout=900, env=installing)
+        (venv / ".complete").write_text(f"{GATE.name}\n")
+    return venv / "bin" / "python"
+
+
+def _gate_env(**more: str) -> dict[str, str]:
+    """The environment Gate runs in: the consumer of this checkout and the suite's frozen clock."""
+    path = os.pathsep.join((str(REPO / "tests" / "frozen_clock"), str(REPO / "consumer"), *more.pop("path", "").split(os.pathsep)))
+    return {**os.environ, **more, "PYTHONPATH": path.rstrip(os.pathsep)}
 
 
 def _run_gate(python: Path, work: Path, *flags: str) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     done = subprocess.run([str(python), str(HARNESS), str(work), *flags], cwd=work, capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, env=_gate_env())
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)
 
@@ -106,7 +132,7 @@ def test_the_intent_hook_applies_in_a_route_preview(with_plugin: dict, without_p
 
 def _in_gate(python: Path, code: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(python), "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120,
-                          cwd=python.parent)
+                          cwd=python.parent, env=_gate_env())
 
 
 def test_the_contract_every_wrapped_gate_function_exists_with_its_parameters(gate_python: Path) -> None:
@@ -172,7 +198,7 @@ def _gate_test_outcomes(python: Path, source: Path, *plugin: str) -> dict[str, s
     done = subprocess.run([str(python), "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", *plugin, *GATE_TESTS],
                           cwd=source, capture_output=True, text=True, timeout=900,
                           env={"PATH": str(python.parent), "HOME": str(source),
-                               "PYTHONPATH": os.pathsep.join((str(REPO / "tests" / "frozen_clock"), str(source))),
+                               "PYTHONPATH": _gate_env(path=str(source))["PYTHONPATH"],
                                "FAIMETA_TEST_NOW": os.environ["FAIMETA_TEST_NOW"]})
     outcomes = {}
     for line in done.stdout.splitlines():

@@ -20,6 +20,9 @@ from gate_consumer import Usage
 from refresher.cli import app
 from tests.conftest import REPO
 
+# one worker builds the site and starts Chromium once for them all
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("site")]
+
 SCREENSHOTS = Path(__file__).parent.parent / ".cache" / "screenshots"
 
 

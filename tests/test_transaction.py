@@ -99,6 +99,7 @@ INSTANTS = ["first staged file", "middle of staging", "last staged file", "just 
             "first applied file", "middle of the apply", "last applied file"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("instant", INSTANTS)
 def test_a_refresh_killed_during_its_write_leaves_the_old_tree_or_the_new(
         instant: str, clean_run: tuple[str, str, list[str]], tmp_path: Path) -> None:
