@@ -92,7 +92,7 @@ def test_every_adapter_fetches_and_parses_its_recording_over_http(
     assert snapshot.records > 0 and (snapshot.offerings or snapshot.rules)  # rules: matched at reconcile
     request, _ = httpserver.log[0]
     assert request.headers["User-Agent"].startswith("fusionaize-metadata-refresher/")
-    if getattr(ADAPTERS[source], "NEEDS_KEY", False):
+    if ADAPTERS[source].needs_key:
         auth = {k: v for k, v in request.headers.items() if SECRET in v}
         assert auth, "the key is sent"
     assert not any(SECRET in line for line in rec.lines)

@@ -34,7 +34,7 @@ def elsewhere():
 
 
 def fetch(root: Path, httpserver: HTTPServer, source: str, lines: list[str]):
-    env = {url_variable(source): httpserver.url_for(f"/{source}"), ADAPTERS[source].KEY_ENV: SECRET}
+    env = {url_variable(source): httpserver.url_for(f"/{source}"), ADAPTERS[source].key_env: SECRET}
     policy = FetchPolicy(timeout=2, connect_timeout=2, attempts=1)
     with Fetcher(policy=policy, sleep=lambda _: None, say=lines.append) as fetcher:
         return fetch_payloads(load_tree(root), [source], fetcher=fetcher, environ=env, say=lines.append)

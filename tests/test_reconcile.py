@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import types
 from pathlib import Path
 
 import pytest
 
 from refresher.run.refresh import Payload, run_refresh
 from refresher.sources import registry
+from refresher.sources.adapter import SourceAdapter
 from refresher.sources.base import OfferingObservation, ProviderObservation, Snapshot
 from refresher.tree.jsonio import dumps
 from refresher.tree.store import load_tree
@@ -61,16 +61,13 @@ def test_a_manual_review_is_pinned_until_it_expires(seeded_tree: Path) -> None:
 @pytest.fixture
 def broken_adapter():
     """A source whose adapter emits a value the schema rejects, as a bug in an adapter would."""
-    module = types.ModuleType("broken")
-    module.SOURCE_ID = "broken"
-
     def parse(payload: bytes, observed_at: str) -> Snapshot:
         return Snapshot("broken", observed_at, providers=[ProviderObservation("broken", {"name": "Broken"})],
                         offerings=[OfferingObservation("broken", "m-1", {"limits.context": "lots"})], records=1)
 
-    module.parse = parse
-    registry.ADAPTERS["broken"] = module
-    yield module
+    adapter = SourceAdapter("broken", "https://broken.test/models", parse)
+    registry.ADAPTERS["broken"] = adapter
+    yield adapter
     del registry.ADAPTERS["broken"]
 
 

@@ -28,13 +28,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from types import ModuleType
-from typing import Any
 
 import httpx
 
 from gate_consumer.instants import utc_now
-from refresher.sources.base import SourceError, bearer
+from refresher.sources.adapter import SourceAdapter
+from refresher.sources.base import SourceError
 
 #: what a resolver says when a name does not resolve (glibc, musl, macOS, Windows)
 _NO_SUCH_HOST = re.compile(r"Name or service not known|nodename nor servname|No address associated|"
@@ -123,20 +122,20 @@ class Fetcher:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def listing(self, adapter: ModuleType, url: str, key: str | None, *, parts: tuple[str, ...] | None = None) -> Fetched:
+    def listing(self, adapter: SourceAdapter, url: str, key: str | None, *, parts: tuple[str, ...] | None = None) -> Fetched:
         """Every page of one source's listing (for a source of several files: ``parts``, else
-        every one of its ``PARTS``). Raises :class:`SourceError`."""
-        source = adapter.SOURCE_ID
+        every one of its ``parts``). Raises :class:`SourceError`."""
+        source = adapter.id
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         if key:
-            headers |= getattr(adapter, "auth_headers", bearer)(key)
-        parts = parts if parts is not None else getattr(adapter, "PARTS", None)
+            headers |= adapter.auth_headers(key)
+        parts = parts if parts is not None else adapter.parts
         if parts is not None:
             return self._parts(source, url, parts, headers)
-        if hasattr(adapter, "follow"):
+        if adapter.follow is not None:
             return self._index(adapter, url, headers)
-        next_page: Callable[[Any], dict[str, str] | None] | None = getattr(adapter, "next_page", None)
-        params: dict[str, str] = dict(getattr(adapter, "FIRST_PAGE", {}))
+        next_page = adapter.next_page
+        params: dict[str, str] = dict(adapter.first_page)
         bodies: list[bytes] = []
         while True:
             body = self._within_total(source, url, bodies, self.get(source, url, params, headers))
@@ -171,22 +170,22 @@ class Fetcher:
                 self.say(f"{source}: {index} of {len(parts)} files")
         return Fetched(tuple(bodies), redact_url(base), parts=parts)
 
-    def _index(self, adapter: ModuleType, url: str, headers: dict[str, str]) -> Fetched:
+    def _index(self, adapter: SourceAdapter, url: str, headers: dict[str, str]) -> Fetched:
         """An index and the files it points to (``adapter.follow(index)``: ``(part, path)``
         pairs), every file on the index's own host."""
-        source = adapter.SOURCE_ID
+        source = adapter.id
         index = self.get(source, url, {}, headers)
         try:
             files = adapter.follow(json.loads(index))
         except ValueError:
-            return Fetched((index,), redact_url(url), parts=(adapter.INDEX,))  # the parser says what is wrong
+            return Fetched((index,), redact_url(url), parts=(adapter.index,))  # the parser says what is wrong
         origin = httpx.URL(url)
         bodies = [index]
         for i, (_, path) in enumerate(files, 1):
             file = self.get(source, str(origin.copy_with(raw_path=path.encode())), {}, headers)
             self._within_total(source, url, bodies, file, lambda n: f"the index and {n - 1} files")
             self.say(f"{source}: {i} of {len(files)} files")
-        return Fetched(tuple(bodies), redact_url(url), parts=(adapter.INDEX, *(name for name, _ in files)))
+        return Fetched(tuple(bodies), redact_url(url), parts=(adapter.index, *(name for name, _ in files)))
 
     def get(self, source: str, url: str, params: dict[str, str], headers: dict[str, str]) -> bytes:
         """One GET with retries; the body, or :class:`SourceError` naming source, URL and cause."""

@@ -145,7 +145,7 @@ def replay_payloads(directory: Path, sources: Iterable[str]) -> tuple[list[Paylo
             errors[source] = f"no recording of {source!r} in {directory / 'recordings.json'}"
             continue
         complete, recorded_at, name = chosen[source]
-        several = _published_as_files(ADAPTERS[source])
+        several = ADAPTERS[source].published_as_files
         names = sorted(n for n, meta in index.items()
                        if meta.get("source") == source and meta["recorded_at"] == recorded_at) if several else [name]
         try:
@@ -190,16 +190,16 @@ def fetch_payloads(
         for source in sources:
             adapter = ADAPTERS[source]
             key_env = registry[source].get("api_key_env")
-            key = environ.get(key_env) if key_env and key_env == adapter.KEY_ENV else None
-            if getattr(adapter, "NEEDS_KEY", False) and not key:
-                not_run[source] = f"{adapter.KEY_ENV or 'its API key'} is not set (set it to use this source)"
+            key = environ.get(key_env) if key_env and key_env == adapter.key_env else None
+            if adapter.needs_key and not key:
+                not_run[source] = f"{adapter.key_env or 'its API key'} is not set (set it to use this source)"
                 continue
             url = source_url(tree, source, environ)
             if key and not key_may_go_to(source, url):
-                errors[source] = (f"{source}: refusing to send {adapter.KEY_ENV} to {redact_url(url)}: "
+                errors[source] = (f"{source}: refusing to send {adapter.key_env} to {redact_url(url)}: "
                                   f"a key goes only to https://{home_host(source)} (or a local test server)")
                 continue
-            parts = _parts_for(adapter, providers)
+            parts = adapter.parts_for(providers)
             if parts == ():
                 not_run[source] = f"publishes no file for {', '.join(sorted(providers or ()))}"
                 continue
@@ -215,21 +215,6 @@ def fetch_payloads(
         if owned:
             fetcher.close()
     return payloads, errors, not_run
-
-
-def _published_as_files(adapter: Any) -> bool:
-    """Whether a source is several files (Portkey's, one per provider; AWS's index and its
-    files), each parsed with its name."""
-    return hasattr(adapter, "PARTS") or hasattr(adapter, "follow")
-
-
-def _parts_for(adapter: Any, providers: set[str] | None) -> tuple[str, ...] | None:
-    """The files of a source published as one per provider (``PARTS``) that a run fetches:
-    those of ``providers`` when given; None for a source of one listing."""
-    parts: tuple[str, ...] | None = getattr(adapter, "PARTS", None)
-    if parts is None or not providers:
-        return parts
-    return tuple(p for p in parts if adapter.PROVIDERS.get(p) in providers)
 
 
 #: No source lists anywhere near this many records (Models.dev: ~5,300; OpenRouter: ~350);
@@ -264,7 +249,7 @@ def parse_payload(payload: Payload) -> Snapshot:
                           f"{MAX_RECORDS:,} a source may have")
     reject_duplicates(snapshot)
     snapshot.complete = snapshot.complete and payload.complete
-    next_page = getattr(adapter, "next_page", None)
+    next_page = adapter.next_page
     if next_page is not None and len(payload.bodies) == 1 and next_page(_json_or_none(payload.bodies[-1])):
         snapshot.complete = False
     return snapshot

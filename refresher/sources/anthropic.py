@@ -11,6 +11,7 @@ from typing import Any
 
 from gate_consumer.ids import check_upstream_id
 from gate_consumer.instants import parse_date
+from refresher.sources.adapter import SourceAdapter
 from refresher.sources.base import (
     OfferingObservation,
     ProviderObservation,
@@ -98,3 +99,5 @@ def parse(payload: bytes, observed_at: str) -> Snapshot:
         payload, observed_at, source=SOURCE_ID, provider=ProviderObservation(PROVIDER, dict(PROVIDER_FACTS)),
         model=AnthropicModel, convert=_offering,
     )
+
+ADAPTER = SourceAdapter(SOURCE_ID, URL, parse, key_env=KEY_ENV, needs_key=NEEDS_KEY, auth_headers=auth_headers, first_page=FIRST_PAGE, next_page=next_page)

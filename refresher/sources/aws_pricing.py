@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from refresher.sources.adapter import SourceAdapter
 from refresher.sources.base import (
     ProviderObservation,
     Snapshot,
@@ -150,3 +151,5 @@ def _facts(regions: dict[str, dict[str, dict[str, float]]]) -> dict[str, Any]:
     if "price.input" not in facts and "price.output" not in facts and not others:
         return {}
     return facts
+
+ADAPTER = SourceAdapter(SOURCE_ID, URL, parse, key_env=KEY_ENV, index=INDEX, follow=follow)

@@ -23,6 +23,7 @@ from collections import Counter
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from refresher.sources.adapter import SourceAdapter
 from refresher.sources.base import (
     ProviderObservation,
     Snapshot,
@@ -190,3 +191,4 @@ def _as_multiplier(own: dict[str, float], base: dict[str, float]) -> dict[str, f
             return {"multiplier": ratios.pop()}
     return dict(sorted(own.items()))
 
+ADAPTER = SourceAdapter(SOURCE_ID, URL, parse, key_env=KEY_ENV, first_page=FIRST_PAGE, next_page=next_page)

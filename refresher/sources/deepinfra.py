@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from gate_consumer.ids import check_upstream_id
+from refresher.sources.adapter import SourceAdapter
 from refresher.sources.base import (
     OfferingObservation,
     ProviderObservation,
@@ -72,3 +73,5 @@ def parse(payload: bytes, observed_at: str) -> Snapshot:
         payload, observed_at, source=SOURCE_ID, provider=ProviderObservation(PROVIDER, dict(PROVIDER_FACTS)),
         model=DeepInfraModel, convert=_offering,
     )
+
+ADAPTER = SourceAdapter(SOURCE_ID, URL, parse, key_env=KEY_ENV, needs_key=NEEDS_KEY)

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gate_consumer.instants import TIME_RANGE
+from refresher.sources.adapter import SourceAdapter
 from refresher.sources.base import (
     MatchRule,
     Snapshot,
@@ -171,3 +172,5 @@ def _prices(prices: Any) -> dict[str, Any]:
     if tiers:
         facts["price.tiers"] = [{"above_input_tokens": n, **dict(sorted(t.items()))} for n, t in sorted(tiers.items())]
     return facts
+
+ADAPTER = SourceAdapter(SOURCE_ID, URL, parse, key_env=KEY_ENV)

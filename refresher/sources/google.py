@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from gate_consumer.ids import check_upstream_id
+from refresher.sources.adapter import SourceAdapter
 from refresher.sources.base import (
     OfferingObservation,
     ProviderObservation,
@@ -72,3 +73,5 @@ def parse(payload: bytes, observed_at: str) -> Snapshot:
         payload, observed_at, source=SOURCE_ID, provider=ProviderObservation(PROVIDER, dict(PROVIDER_FACTS)),
         model=GeminiModel, convert=_offering, key="models",
     )
+
+ADAPTER = SourceAdapter(SOURCE_ID, URL, parse, key_env=KEY_ENV, needs_key=NEEDS_KEY, auth_headers=auth_headers, first_page=FIRST_PAGE, next_page=next_page)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from refresher.sources.adapter import SourceAdapter
 from refresher.sources.base import (
     MatchRule,
     Snapshot,
@@ -128,3 +129,5 @@ def _prices(prices: Any) -> dict[str, float]:
         if distinct:
             found[component] = distinct.pop()
     return found
+
+ADAPTER = SourceAdapter(SOURCE_ID, URL, parse, key_env=KEY_ENV)

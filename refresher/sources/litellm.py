@@ -26,6 +26,7 @@ from typing import Any
 from gate_consumer.ids import shown
 from gate_consumer.instants import TIME_RANGE
 from refresher.rules.sanity import TOKEN_PRICE_FIELDS as _TOKEN_FIELDS
+from refresher.sources.adapter import SourceAdapter
 from refresher.sources.base import (
     Skipped,
     Snapshot,
@@ -196,3 +197,5 @@ def _off_peak(raw: dict[str, Any]) -> dict[str, Any]:
         raise ValueError("off_peak_pricing: no windows")
     zone = {"weekday_time_zone": raw["weekday_timezone"]} if raw.get("weekday_timezone") else {}
     return {**{k: v for k, v in sorted(prices.items()) if v is not None}, "windows": windows, **zone}
+
+ADAPTER = SourceAdapter(SOURCE_ID, URL, parse, key_env=KEY_ENV)

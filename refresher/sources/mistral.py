@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from gate_consumer.ids import check_upstream_id
+from refresher.sources.adapter import SourceAdapter
 from refresher.sources.base import (
     OfferingObservation,
     ProviderObservation,
@@ -98,3 +99,5 @@ def parse(payload: bytes, observed_at: str) -> Snapshot:
         aliases = {e.id for e in entries if e.id != name and len(owners[e.id]) == 1 and e.id not in groups}
         snapshot.offerings.append(OfferingObservation(PROVIDER, name, _facts(primary), {}, tuple(sorted(aliases))))
     return snapshot
+
+ADAPTER = SourceAdapter(SOURCE_ID, URL, parse, key_env=KEY_ENV, needs_key=NEEDS_KEY)

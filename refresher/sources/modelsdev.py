@@ -11,6 +11,7 @@ from typing import Any
 
 from gate_consumer.ids import check_upstream_id, slugify
 from gate_consumer.instants import parse_date
+from refresher.sources.adapter import SourceAdapter
 from refresher.sources.base import (
     OfferingObservation,
     ProviderObservation,
@@ -194,3 +195,5 @@ def parse(payload: bytes, observed_at: str) -> Snapshot:
             parse_records(records, MDModel, snapshot.skipped, lambda m, slug=slug: _offering(slug, m), slug)
         )
     return snapshot
+
+ADAPTER = SourceAdapter(SOURCE_ID, URL, parse, key_env=KEY_ENV)

@@ -8,6 +8,7 @@ private to that account and are skipped.
 from __future__ import annotations
 
 from gate_consumer.ids import check_upstream_id
+from refresher.sources.adapter import SourceAdapter
 from refresher.sources.base import (
     OfferingObservation,
     ProviderObservation,
@@ -42,3 +43,5 @@ def parse(payload: bytes, observed_at: str) -> Snapshot:
         payload, observed_at, source=SOURCE_ID, provider=ProviderObservation(PROVIDER, dict(PROVIDER_FACTS)),
         model=OpenAIModel, convert=_offering,
     )
+
+ADAPTER = SourceAdapter(SOURCE_ID, URL, parse, key_env=KEY_ENV, needs_key=NEEDS_KEY)

@@ -14,6 +14,7 @@ from typing import Any
 
 from gate_consumer.ids import check_upstream_id
 from gate_consumer.instants import parse_date
+from refresher.sources.adapter import SourceAdapter
 from refresher.sources.base import (
     OfferingObservation,
     ProviderObservation,
@@ -165,3 +166,5 @@ def _acceptable(alias: str) -> bool:
     except ValueError:
         return False
     return True
+
+ADAPTER = SourceAdapter(SOURCE_ID, URL, parse, key_env=KEY_ENV)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from refresher.sources.adapter import SourceAdapter
 from refresher.sources.base import Snapshot, SourceError, load_json, observe_entry, per_million
 
 SOURCE_ID = "portkey"
@@ -110,3 +111,5 @@ def _rates(block: Any, names: dict[str, str], where: str) -> dict[str, float]:
         if value is not None:
             rates[ours] = value
     return rates
+
+ADAPTER = SourceAdapter(SOURCE_ID, URL, parse, key_env=KEY_ENV, parts=PARTS, part_providers=PROVIDERS)

@@ -1,10 +1,9 @@
 """The adapters this refresher has, by source id, and where each may send its key. Adding a
-source means adding one module (with its ``URL`` and ``KEY_ENV``) and one line here (and its
+source means adding one module (ending in its :class:`~refresher.sources.adapter.SourceAdapter`) and one line here (and its
 entry in ``metadata/sources.json``)."""
 
 from __future__ import annotations
 
-from types import ModuleType
 from urllib.parse import urlsplit
 
 from refresher.sources import (
@@ -25,8 +24,9 @@ from refresher.sources import (
     portkey,
     together,
 )
+from refresher.sources.adapter import SourceAdapter
 
-ADAPTERS: dict[str, ModuleType] = {module.SOURCE_ID: module for module in (
+ADAPTERS: dict[str, SourceAdapter] = {module.ADAPTER.id: module.ADAPTER for module in (
     modelsdev, openrouter, openai, anthropic, google, groq, together, deepinfra, mistral, fireworks, litellm,
     genai_prices, portkey, langfuse, aws_pricing, azure_retail,
 )}
@@ -38,7 +38,7 @@ LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 def home_host(source: str) -> str:
     """The host the source's adapter documents (its ``URL``)."""
-    return urlsplit(ADAPTERS[source].URL).hostname or ""
+    return urlsplit(ADAPTERS[source].url).hostname or ""
 
 
 def registry_problems(source: str, entry: dict) -> list[str]:
@@ -55,9 +55,9 @@ def registry_problems(source: str, entry: dict) -> list[str]:
     parts = urlsplit(url)
     if parts.scheme != "https" or parts.hostname != home_host(source):
         problems.append(f"url: {url!r} is not https on {home_host(source)}, the host documented for {source}")
-    if key_env is not None and key_env != adapter.KEY_ENV:
+    if key_env is not None and key_env != adapter.key_env:
         problems.append(f"api_key_env: {key_env!r} is not {source}'s own key variable "
-                        f"({adapter.KEY_ENV or 'it takes none'}): a source receives only its own key")
+                        f"({adapter.key_env or 'it takes none'}): a source receives only its own key")
     return problems
 
 
