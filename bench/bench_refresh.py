@@ -27,14 +27,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from refresher.run.refresh import (  # noqa: E402
+from refresher.run.payloads import (  # noqa: E402
     fetch_payloads,
     newest_recordings,
     replay_payloads,
-    run_refresh,
     select_sources,
     url_variable,
 )
+from refresher.run.refresh import run_refresh  # noqa: E402
 from refresher.sources.registry import ADAPTERS  # noqa: E402
 from refresher.tree.store import load_tree  # noqa: E402
 from refresher.tree.validate import validate_tree  # noqa: E402

@@ -85,7 +85,7 @@ def scaled_recordings(factor: int, into: Path, upstream: Path = UPSTREAM) -> Pat
         if path.is_file():
             (out / path.relative_to(upstream)).parent.mkdir(parents=True, exist_ok=True)
             (out / path.relative_to(upstream)).symlink_to(path)
-    from refresher.run.refresh import newest_recordings
+    from refresher.run.payloads import newest_recordings
 
     listing = out / newest_recordings(upstream)["modelsdev"][2]
     data = json.loads(listing.read_bytes())
@@ -241,7 +241,8 @@ def measure(factor: int, runs: int, upstream: Path | None = UPSTREAM) -> dict[st
     """One size's row; without ``upstream`` (the recorded sources) the refresh rows are left out."""
     from refresher.publish.build import build, write_site
     from refresher.publish.feeds import changes
-    from refresher.run.refresh import replay_payloads, run_refresh
+    from refresher.run.payloads import replay_payloads
+    from refresher.run.refresh import run_refresh
     from refresher.tree.bulk import gc_paused
     from refresher.tree.index import INDEX_NAME
     from refresher.tree.store import load_tree

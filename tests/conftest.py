@@ -9,7 +9,8 @@ import pytest
 import time_machine
 from pytest_httpserver import HTTPServer
 
-from refresher.run.refresh import replay_payloads, run_refresh, url_variable
+from refresher.run.payloads import replay_payloads, url_variable
+from refresher.run.refresh import run_refresh
 from tests.catalog_site import Site
 
 REPO = Path(__file__).resolve().parent.parent

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from gate_consumer import Requirement, Usage, candidates
 from refresher.cli import app
 from refresher.rules.sanity import same_value
-from refresher.run.refresh import Payload, run_refresh
+from refresher.run.payloads import Payload
+from refresher.run.refresh import run_refresh
 from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM
 

@@ -13,7 +13,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from refresher.run.fetch import Fetcher, FetchPolicy
-from refresher.run.refresh import fetch_payloads, parse_payload, replay_payloads, run_refresh
+from refresher.run.payloads import fetch_payloads, parse_payload, replay_payloads
+from refresher.run.refresh import run_refresh
 from refresher.sources import aws_pricing
 from refresher.sources.base import SourceError
 from refresher.tree.store import load_tree
@@ -130,7 +131,7 @@ def test_it_sets_the_regions_and_confirms_what_the_catalog_knows(seeded_tree: Pa
         "bedrock/us-gov-east-1/anthropic.claude-sonnet-4-5-20250929-v1:0": {
             "litellm_provider": "bedrock", "input_cost_per_token": 3.6e-06, "output_cost_per_token": 1.8e-05},
     }).encode()
-    from refresher.run.refresh import Payload
+    from refresher.run.payloads import Payload
 
     second = run_refresh(seeded_tree, [Payload("litellm", (litellm,), "2026-11-20T00:00:00Z", "l")], say=lambda _: None)
     assert second.ok, second.to_json()

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 import gate_consumer
 from gate_consumer import Freshness, UnpricedError, Usage
-from refresher.run.refresh import Payload, run_refresh
+from refresher.run.payloads import Payload
+from refresher.run.refresh import run_refresh
 from tests.conftest import UPSTREAM
 
 

@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from refresher.publish.feeds import MAX_ENTRIES, changes, feed_files
-from refresher.run.refresh import Payload, run_refresh
+from refresher.run.payloads import Payload
+from refresher.run.refresh import run_refresh
 from refresher.tree.store import load_tree
 from tests.conftest import REPO
 

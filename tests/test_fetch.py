@@ -12,7 +12,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from refresher.run.fetch import Fetcher, FetchPolicy, redact_url, retry_after_seconds
-from refresher.run.refresh import fetch_payloads, parse_payload, run_refresh, url_variable
+from refresher.run.payloads import fetch_payloads, parse_payload, url_variable
+from refresher.run.refresh import run_refresh
 from refresher.sources.base import SourceError
 from refresher.sources.registry import ADAPTERS
 from refresher.tree.store import load_tree
@@ -163,7 +164,7 @@ def test_gemini_pages_are_followed_with_page_token(
 
 
 def test_a_recorded_first_page_alone_is_an_incomplete_listing() -> None:
-    from refresher.run.refresh import Payload
+    from refresher.run.payloads import Payload
 
     body = (UPSTREAM / "google/models-page1.json").read_bytes()
     snapshot = parse_payload(Payload("google", (body,), "2026-04-02T00:00:00Z", "page1"))

@@ -14,7 +14,7 @@ from werkzeug import Response
 
 from refresher.cli import app
 from refresher.run.fetch import Fetcher, FetchPolicy
-from refresher.run.refresh import fetch_payloads, url_variable
+from refresher.run.payloads import fetch_payloads, url_variable
 from refresher.sources.registry import ADAPTERS, key_may_go_to, registry_problems
 from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM

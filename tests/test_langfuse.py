@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from refresher.run.payloads import parse_payload, replay_payloads
 from refresher.run.reconcile import expand_rules
-from refresher.run.refresh import parse_payload, replay_payloads, run_refresh
+from refresher.run.refresh import run_refresh
 from refresher.sources import langfuse
 from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM

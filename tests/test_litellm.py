@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from refresher.run.refresh import Payload, parse_payload, run_refresh
+from refresher.run.payloads import Payload, parse_payload
+from refresher.run.refresh import run_refresh
 from refresher.sources import litellm
 from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM

@@ -11,7 +11,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from refresher.run.fetch import Fetcher, FetchPolicy
-from refresher.run.refresh import fetch_payloads, parse_payload, replay_payloads, run_refresh
+from refresher.run.payloads import fetch_payloads, parse_payload, replay_payloads
+from refresher.run.refresh import run_refresh
 from refresher.sources import portkey
 from refresher.sources.base import SourceError
 from refresher.tree.store import load_tree

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from refresher.run.payloads import Payload
 from refresher.run.precedence import Standing, is_fresh, takes_over
-from refresher.run.refresh import Payload, run_refresh
+from refresher.run.refresh import run_refresh
 from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM
 

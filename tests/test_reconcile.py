@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from refresher.run.refresh import Payload, run_refresh
+from refresher.run.payloads import Payload
+from refresher.run.refresh import run_refresh
 from refresher.sources import registry
 from refresher.sources.adapter import SourceAdapter
 from refresher.sources.base import OfferingObservation, ProviderObservation, Snapshot

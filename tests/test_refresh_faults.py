@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from refresher.run.refresh import Payload, run_refresh
+from refresher.run.payloads import Payload
+from refresher.run.refresh import run_refresh
 from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM
 
@@ -56,7 +57,7 @@ def _days_later(days: int) -> str:
 
 
 def test_the_same_recording_replayed_again_counts_no_absence_and_changes_nothing(empty_tree: Path) -> None:
-    from refresher.run.refresh import replay_payloads
+    from refresher.run.payloads import replay_payloads
 
     payloads, errors = replay_payloads(UPSTREAM, ["modelsdev", "openrouter", "openai", "anthropic", "groq"])
     assert not errors
@@ -143,7 +144,7 @@ def test_a_listing_replayed_counts_its_absences_once(empty_tree: Path) -> None:
 
 
 def test_a_listing_past_the_bounds_is_refused_before_parsing(empty_tree: Path) -> None:
-    from refresher.run.refresh import MAX_OBJECTS
+    from refresher.run.payloads import MAX_OBJECTS
 
     tiny = b'{"data": [' + b",".join([b"{}"] * (MAX_OBJECTS + 1)) + b"]}"
     good = (UPSTREAM / "openrouter/models.json").read_bytes()
@@ -154,7 +155,7 @@ def test_a_listing_past_the_bounds_is_refused_before_parsing(empty_tree: Path) -
 
 
 def test_the_report_lists_a_bounded_number_of_skipped_records(empty_tree: Path) -> None:
-    from refresher.run.reconcile import MAX_REPORTED_SKIPS
+    from refresher.run.summary import MAX_REPORTED_SKIPS
 
     data = json.loads((UPSTREAM / "openrouter/models.json").read_bytes())
     data["data"] += [{"id": f"bad-{i}", "pricing": {"prompt": "-1e-6"}} for i in range(MAX_REPORTED_SKIPS + 100)]

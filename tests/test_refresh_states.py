@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from gate_consumer.instants import format_instant, parse_instant
-from refresher.run.refresh import Payload, run_refresh
+from refresher.run.payloads import Payload
+from refresher.run.refresh import run_refresh
 from refresher.tree.jsonio import dumps
 from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM

@@ -11,7 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from refresher.cli import app
-from refresher.run.refresh import Payload, run_refresh
+from refresher.run.payloads import Payload
+from refresher.run.refresh import run_refresh
 from refresher.tree.store import load_tree
 from tests.conftest import REPO, UPSTREAM
 

@@ -61,7 +61,8 @@ def refresh(
     import os
 
     from refresher.review.pr import PullRequestError, default_lane, open_refresh_pr, preflight
-    from refresher.run.refresh import fetch_payloads, replay_payloads, run_refresh, select_sources
+    from refresher.run.payloads import fetch_payloads, replay_payloads, select_sources
+    from refresher.run.refresh import run_refresh
     from refresher.sources.base import SourceError
 
     tree = load_tree_or_fail(root)

@@ -34,6 +34,7 @@ from gate_consumer.facts import OFFERING_FACTS, iter_facts
 from gate_consumer.provenance import record_provenance
 from refresher.rules.sanity import image_rate_problem, moves_beyond, same_value
 from refresher.tree.bulk import gc_paused
+from refresher.tree.record_schema import guards_of
 from refresher.tree.store import Tree, load_tree
 
 __all__ = ["MARKDOWN_LIMIT", "ChangeReport", "compare", "load_state"]
@@ -169,7 +170,7 @@ def compare(old: Tree, new: Tree, *, run: Mapping[str, Any] | None = None) -> Ch
     """The changes from ``old`` to ``new``; ``run`` is a refresh's ``RefreshResult.to_json()``,
     whose guard hits and failures become risky items."""
     report = ChangeReport()
-    ratio = float(new.sources.get("guards", {}).get("max_price_ratio", 5))
+    ratio = guards_of(new.sources).max_price_ratio
     old_models = {f"{v}/{m}" for v, f in old.vendors.items() for m in f["models"]}
     report.models_added = sorted({f"{v}/{m}" for v, f in new.vendors.items() for m in f["models"]} - old_models)
     for provider in sorted(set(old.providers) | set(new.providers)):
@@ -258,9 +259,8 @@ def _plain(value: Any) -> Any:
 def _missing(report: ChangeReport, old: Tree, new: Tree) -> None:
     """Offerings a source stopped listing since ``old`` (counted toward retirement), and — as an
     early warning — a provider whose listing lost more than ``max_shrink_share`` at once."""
-    guards = new.sources.get("guards", {})
-    retire_after = int(guards.get("retire_after_absences", 3))
-    share = float(guards.get("max_shrink_share", 0.2))
+    guards = guards_of(new.sources)
+    retire_after, share = guards.retire_after_absences, guards.max_shrink_share
     before = old.ledger.get("sources", {})
     for source, entry in sorted(new.ledger.get("sources", {}).items()):
         was = before.get(source, {})
@@ -281,7 +281,7 @@ def _missing(report: ChangeReport, old: Tree, new: Tree) -> None:
 
 def _ledger_risks(report: ChangeReport, new: Tree) -> None:
     """Offerings absent long enough to retire that a guard kept (shrink guard, or another source)."""
-    retire_after = int(new.sources.get("guards", {}).get("retire_after_absences", 3))
+    retire_after = guards_of(new.sources).retire_after_absences
     for source, entry in sorted(new.ledger.get("sources", {}).items()):
         for provider, ids in sorted(entry.get("absences", {}).items()):
             offerings = new.providers.get(provider, {}).get("offerings", {})

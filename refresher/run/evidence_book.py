@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from gate_consumer.provenance import FactProvenance, encode_provenance
 from refresher.rules.sanity import same_value
 
-__all__ = ["Entries", "add_agreement", "drop_entry", "note_disagreement", "store_entries", "value_replaced"]
+__all__ = [
+    "Entries", "add_agreement", "drop_entry", "note_disagreement", "store_entries", "store_provenance", "value_replaced",
+]
 
 #: agreements or disagreements of one record, by fact path
 Entries = dict[str, list[dict[str, Any]]]
@@ -84,3 +87,11 @@ def store_entries(record: dict[str, Any], agreements: Entries, disagreements: En
             record[name] = entries
         else:
             record.pop(name, None)
+
+
+def store_provenance(record: dict[str, Any], facts: dict[str, FactProvenance]) -> None:
+    """Put a record's provenance back (encoded: a default and the exceptions), none if it has no facts."""
+    if facts:
+        record["provenance"] = encode_provenance(facts)
+    else:
+        record.pop("provenance", None)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from gate_consumer.facts import (
@@ -35,7 +34,7 @@ from gate_consumer.facts import (
 )
 from gate_consumer.freshness import SOURCE_RANK, SOURCE_TYPES, relative_source_type
 from gate_consumer.instants import parse_instant
-from gate_consumer.provenance import FactProvenance, encode_provenance, record_provenance
+from gate_consumer.provenance import FactProvenance, record_provenance
 from refresher.rules.classify import classify
 from refresher.rules.sanity import (
     TOKEN_PRICE_FIELDS,
@@ -50,77 +49,20 @@ from refresher.run.evidence_book import (
     drop_entry,
     note_disagreement,
     store_entries,
+    store_provenance,
     value_replaced,
 )
+from refresher.run.ledger import keep_ledger
 from refresher.run.linking import Linker, RunLinks, run_links
 from refresher.run.precedence import Standing, is_fresh, takes_over
+from refresher.run.summary import Summary
 from refresher.sources.base import MatchRule, OfferingObservation, Skipped, Snapshot
+from refresher.tree.record_schema import guards_of
 from refresher.tree.store import Tree
 
-__all__ = ["Summary", "reconcile", "source_type"]
+__all__ = ["expand_rules", "reconcile", "run_listings", "source_type"]
 
 _MODEL_SECTIONS = ("limits.", "modalities.")
-
-
-MAX_REPORTED_SKIPS = 500
-
-
-@dataclass
-class Summary:
-    """What one source's observations did to the tree."""
-
-    source: str
-    observed_at: str
-    fetched: int = 0  # records in the response, valid or not
-    parsed: int = 0  # offerings that passed validation
-    skipped: list[Skipped] = field(default_factory=list)
-    added: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    retired: int = 0
-    revived: int = 0
-    models_added: int = 0
-    retired_ids: list[str] = field(default_factory=list)
-    flagged: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    unmapped: Counter[str] = field(default_factory=Counter)  # entries matching nothing, by reason
-
-    def line(self) -> str:
-        """The one-line summary printed after each source; the counts add up: records fetched →
-        offerings (less the skipped ones, and the records folded into another as its aliases —
-        Mistral lists each alias as a record — or more where a catalog's rule matches several)."""
-        rest = self.fetched - self.parsed - len(self.skipped)
-        how = (f", {rest} folded into others" if rest > 0 else f", {-rest} more matched by rules" if rest < 0 else "")
-        return (
-            f"{self.fetched} records → {self.parsed} offerings ({len(self.skipped)} skipped{how}): {self.added} added, "
-            f"{self.changed} changed, {self.unchanged} unchanged, {self.retired} retired, "
-            f"{len(self.flagged)} flagged"
-        ) + (f", {sum(self.unmapped.values())} unmapped" if self.unmapped else "")
-
-    def warn(self, message: str) -> None:
-        if message not in self.warnings:
-            self.warnings.append(message)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "observed_at": self.observed_at,
-            "fetched": self.fetched,
-            "parsed": self.parsed,
-            # bounded: a hostile listing can reject millions of records; the count says how many
-            "skipped": [{"record": s.record, "reason": s.reason[:300]} for s in self.skipped[:MAX_REPORTED_SKIPS]],
-            **({"skipped_total": len(self.skipped)} if len(self.skipped) > MAX_REPORTED_SKIPS else {}),
-            "added": self.added,
-            "changed": self.changed,
-            "unchanged": self.unchanged,
-            "retired": self.retired,
-            "retired_ids": self.retired_ids,
-            "revived": self.revived,
-            "models_added": self.models_added,
-            "flagged": self.flagged,
-            "warnings": self.warnings,
-            **({"unmapped": dict(sorted(self.unmapped.items()))} if self.unmapped else {}),
-        }
 
 
 def source_type(tree: Tree, source: str, provider: str) -> str:
@@ -162,13 +104,6 @@ def _delete(record: dict[str, Any], path: str) -> None:
         record.pop(section, None)
 
 
-def _store_provenance(record: dict[str, Any], facts: dict[str, FactProvenance]) -> None:
-    if facts:
-        record["provenance"] = encode_provenance(facts)
-    else:
-        record.pop("provenance", None)
-
-
 class _Reconciler:
     def __init__(
         self,
@@ -193,10 +128,8 @@ class _Reconciler:
         self._strengths: dict[tuple[FactProvenance, str], tuple[int, int]] = {}
         self._model_facts: dict[str, dict[str, FactProvenance]] = {}  # model id → its facts' provenance
         self.rules = links.rules
-        guards = tree.sources.get("guards", {})
-        self.retire_after = guards.get("retire_after_absences", 3)
-        self.max_shrink = guards.get("max_shrink_share", 0.2)
-        self.max_ratio = guards.get("max_price_ratio", 5.0)
+        self.guards = guards_of(tree.sources)
+        self.max_ratio = self.guards.max_price_ratio
         self.summary = Summary(
             snapshot.source, snapshot.observed_at, fetched=snapshot.records, parsed=len(self.offerings)
         )
@@ -362,7 +295,7 @@ class _Reconciler:
         if old_price and price_moved:
             self._remember_price(record, label, old_price, old_facts)
         if facts != old_facts:
-            _store_provenance(record, facts)
+            store_provenance(record, facts)
         return changed
 
     def _says_again(self, record: dict[str, Any], spec: FactSpec, observed: dict[str, Any]) -> bool:
@@ -543,7 +476,7 @@ class _Reconciler:
                 facts[path] = mine
                 changed = True
         if changed:
-            _store_provenance(record, facts)
+            store_provenance(record, facts)
         for alias in obs.aliases:
             self.linker.add_alias(record, model_id, alias)
 
@@ -559,106 +492,6 @@ class _Reconciler:
         return strength
 
     # -- ledger and retirement ----------------------------------------------------------------
-
-    def ledger(self) -> None:
-        """Record what the source listed, count absences, retire what stayed absent.
-
-        The ledger keeps, per source, the offerings it lists (``listed``), how many successful
-        checks in a row each tracked offering was missing (``absences``), when a whole listing
-        last succeeded (``succeeded_at``) and, for ``--provider`` runs, when each provider was
-        last confirmed (``confirmed_at``). An absent offering stays tracked until it is retired.
-        """
-        source, now = self.snap.source, self.now
-        before = self.tree.ledger.setdefault("sources", {}).get(source, {})
-        listed: dict[str, set[str]] = {}
-        for obs in self.offerings:
-            if not self.snap.confirms_only or obs.upstream_id in self.tree.providers.get(obs.provider, {}).get(
-                    "offerings", {}):
-                listed.setdefault(obs.provider, set()).add(obs.upstream_id)
-        # Listed but rejected (a negative price, a duplicate…): present and invalid, never absent.
-        present = {p: set(ids) for p, ids in listed.items()}
-        for skipped in self.snap.skipped:
-            if skipped.provider and skipped.upstream_id:
-                present.setdefault(skipped.provider, set()).add(skipped.upstream_id)
-        tracked = {p: set(ids) for p, ids in before.get("listed", {}).items()}
-        absences = {p: dict(v) for p, v in before.get("absences", {}).items()}
-        in_scope = (lambda p: p in self.partial) if self.partial else (lambda p: True)
-        # The previous listing: what the source tracks minus what it already missed. Additions
-        # do not offset removals, and what was missed before is not counted as dropped again.
-        previous = {p: {i for i in ids if i not in absences.get(p, {})} for p, ids in tracked.items() if in_scope(p)}
-        count_before = sum(len(ids) for ids in previous.values())
-        count_now = sum(len(ids) for ids in listed.values())
-        entry: dict[str, Any] = {"checked_at": now}
-        if count_now == 0 and count_before:
-            self.summary.warn(f"{source} listed nothing ({count_before} before): nothing is confirmed or retired")
-            self.tree.ledger["sources"][source] = {**before, **entry}
-            return
-        dropped = sum(len(ids - present.get(p, set())) for p, ids in previous.items())
-        shrunk = not self.snap.confirms_only and self.snap.complete and count_before and \
-            dropped / count_before > self.max_shrink
-        if shrunk:
-            outcome = "retiring anyway (--allow-shrink)" if self.allow_shrink else \
-                "so no absence is counted and nothing is retired this run"
-            self.summary.warn(
-                f"{source} no longer lists {dropped} of the {count_before} offerings it listed: more than "
-                f"{self.max_shrink:.0%} fewer, {outcome}"
-            )
-            shrunk = not self.allow_shrink
-        if self.snap.confirms_only:
-            shrunk = True  # its silence is not evidence: it lists only what it prices
-        elif not self.snap.complete:
-            self.summary.warn(f"{source}'s listing is incomplete: absences are not counted and nothing is retired")
-        elif not shrunk:
-            for provider, ids in tracked.items():
-                counted = max(before.get("succeeded_at") or "", before.get("confirmed_at", {}).get(provider) or "")
-                if in_scope(provider) and now > counted:  # one count per listing, however often it is replayed
-                    for upstream_id in ids - present.get(provider, set()):
-                        counts = absences.setdefault(provider, {})
-                        counts[upstream_id] = counts.get(upstream_id, 0) + 1
-        for provider, ids in present.items():
-            tracked.setdefault(provider, set()).update(listed.get(provider, set()))
-            for upstream_id in ids:
-                absences.get(provider, {}).pop(upstream_id, None)
-        succeeded_at, confirmed_at = before.get("succeeded_at"), dict(before.get("confirmed_at", {}))
-        if self.snap.complete and not self.partial:
-            succeeded_at, confirmed_at = now, {}
-        elif self.snap.complete:
-            confirmed_at |= {p: now for p in listed}
-        entry |= {
-            "succeeded_at": succeeded_at,
-            "confirmed_at": dict(sorted(confirmed_at.items())),
-            "listed": {p: sorted(ids) for p, ids in sorted(tracked.items()) if ids},
-            "absences": {p: dict(sorted(v.items())) for p, v in sorted(absences.items()) if v},
-        }
-        self.tree.ledger["sources"][source] = {k: v for k, v in entry.items() if v}
-        if self.snap.complete and not shrunk:
-            self._retire(source, absences)
-
-    def _retire(self, source: str, absences: dict[str, dict[str, int]]) -> None:
-        entries = self.tree.ledger["sources"]
-        for provider, ids in sorted(absences.items()):
-            record_provider = self.tree.providers.get(provider)
-            if record_provider is None or record_provider.get("route_type") == "local":
-                continue
-            for upstream_id, count in sorted(ids.items()):
-                offering = record_provider["offerings"].get(upstream_id)
-                if offering is None or count < self.retire_after or offering.get("status") == "retired":
-                    continue
-                if any(
-                    upstream_id in entry.get("listed", {}).get(provider, ())
-                    and upstream_id not in entry.get("absences", {}).get(provider, {})
-                    for other, entry in entries.items()
-                    if other != source
-                ):
-                    continue  # another source still lists it
-                facts = record_provenance(offering, OFFERING_FACTS)
-                offering["status"] = "retired"
-                offering["retired_at"] = self.now
-                facts["status"] = FactProvenance(source, self.now)
-                _store_provenance(offering, facts)
-                self.summary.retired += 1
-                self.summary.retired_ids.append(f"{provider}/{upstream_id}")
-
 
 def expand_rules(tree: Tree, rules: Iterable[MatchRule]) -> tuple[list[OfferingObservation], Counter[str]]:
     """A catalog's match rules as observations of the offerings they match in ``tree`` (for each
@@ -733,5 +566,6 @@ def reconcile(
     ordered = sorted(work.offerings, key=first_party_first)
     for obs in ordered:
         work.offering(obs)
-    work.ledger()
+    keep_ledger(tree, snapshot, work.offerings, work.summary, partial=only_providers, allow_shrink=allow_shrink,
+                guards=work.guards)
     return work.summary

@@ -11,6 +11,7 @@ per request, ``web_search`` USD per search. A missing price is absent, never 0; 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -335,6 +336,12 @@ class Guards(_Strict):
     max_price_ratio: Annotated[float, Field(gt=1)] = Field(
         5.0, description="a price moving by more than this factor (up or down) is flagged for review"
     )
+
+
+def guards_of(sources: Mapping[str, Any]) -> Guards:
+    """The guards a ``sources.json`` document sets, each default filled in from :class:`Guards`
+    (the one place they are written). Unchecked: validation reports a wrong value."""
+    return Guards.model_construct(**sources.get("guards", {}))
 
 
 class SourcesFile(_Strict):
