@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from refresher.cli import app
 from refresher.review.report import MARKDOWN_LIMIT, compare, load_state
+from refresher.run.payloads import Payload
 from refresher.run.refresh import run_refresh
 from refresher.tree.store import load_tree
 from tests.conftest import REPO
@@ -88,9 +89,12 @@ def test_retirements_removals_conflicts_and_guards_are_risky(seeded_tree: Path, 
     run = {"sources": [
         {"source": "openrouter", "status": "failed", "error": "openrouter: the response is HTML, not JSON"},
         {"source": "modelsdev", "status": "ok", "skipped": [
-            {"record": "anthropic/x", "reason": "price.input: 3000000.0 USD per 1M tokens is implausibly large"}],
+            {"record": "anthropic/x", "reason": "price.input: 3000000.0 USD per 1M tokens is implausibly large",
+             "risk": "unit-guard"}],
          "warnings": ["modelsdev no longer lists 900 of the 1000 offerings it listed: more than 20% fewer, so "
-                      "nothing is retired this run"]}]}
+                      "nothing is retired this run"],
+         "risks": [{"kind": "retirement-blocked", "message": "modelsdev no longer lists 900 of the 1000 offerings it "
+                                                             "listed: more than 20% fewer, so nothing is retired this run"}]}]}
     report = compare(before, after, run=run)
     kinds = [r.kind for r in report.risks]
     assert kinds == ["source-failed", "unit-guard", "removed", "retirement-blocked", "new-conflict", "retired"]
@@ -135,9 +139,10 @@ def test_refused_and_duplicate_ids_are_risky_and_printed_escaped(seeded_tree: Pa
     tree = load_tree(seeded_tree)
     hostile = "openrouter/evil\\u202eid<script>"
     run = {"sources": [{"source": "openrouter", "status": "ok", "skipped": [
-        {"record": hostile, "reason": "model id 'evil\\u202eid' contains the control or format character U+202E"},
+        {"record": hostile, "reason": "model id 'evil\\u202eid' contains the control or format character U+202E",
+         "risk": "refused-id"},
         {"record": "openrouter/x", "reason": "listed 2 times with different values (price.input: 3 ≠ 30); "
-                                             "every entry rejected, the tree keeps its value"}]}]}
+                                             "every entry rejected, the tree keeps its value", "risk": "duplicate-id"}]}]}
     report = compare(tree, tree, run=run)
     assert [r.kind for r in report.risks] == ["refused-id", "duplicate-id"]
     body = report.markdown()
@@ -171,3 +176,26 @@ def test_a_catalogs_coverage_is_in_the_body_and_the_summary(seeded_tree: Path) -
                                        "--source", "litellm", "--dry-run"])
     (line,) = [line for line in printed.output.splitlines() if line.startswith("  unmapped ")]
     assert "provider fal_ai not mapped: 2" in line
+
+
+def test_a_refresh_names_each_risk_by_its_kind_and_the_report_lists_it_whatever_its_words(
+        seeded_tree: Path, tmp_path: Path) -> None:
+    """A real refresh of an OpenRouter listing with a per-token price a million times too large, a
+    hostile id and an id listed twice with two prices: each refusal reaches the PR body by its
+    kind (refresher.rules.risks), not by the words of its message."""
+    data = json.loads((REPO / "tests/fixtures/upstream/openrouter/models.json").read_text())
+    models = data["data"]
+    models[0]["pricing"] = {**models[0]["pricing"], "prompt": "3"}  # 3 USD per token: 3,000,000 per 1M
+    models.append({**models[1], "id": "evil\u202eid"})
+    models.append({**models[2], "pricing": {**models[2]["pricing"], "prompt": "0.00003"}})  # the same id, 10× the price
+    before = load_tree(seeded_tree)
+    result = run_refresh(seeded_tree, [Payload("openrouter", (json.dumps(data).encode(),), "2026-08-01T00:00:00Z",
+                                               "test")], say=lambda _: None)
+    run = result.to_json()
+    report = compare(before, load_tree(seeded_tree), run=run)
+    kinds = {r.kind.value: r.subject for r in report.risks}
+    assert {"unit-guard", "refused-id", "duplicate-id"} <= set(kinds)
+    for source in run["sources"]:  # reworded messages: the same risks
+        for skipped in source.get("skipped", []):
+            skipped["reason"] = "reworded"
+    assert [r.kind for r in compare(before, load_tree(seeded_tree), run=run).risks] == [r.kind for r in report.risks]

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "InvalidIdError",
     "MAX_ACCEPTED_ID_LENGTH",
     "MAX_UPSTREAM_ID_LENGTH",
-    "MODEL_SLUG_RE",
     "SLUG_RE",
     "check_upstream_id",
     "normalize_model_slug",
@@ -22,7 +22,6 @@ __all__ = [
 ]
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-MODEL_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._+-]*$")
 MAX_UPSTREAM_ID_LENGTH = 256
 MAX_SLUG_LENGTH = 64
 
@@ -79,6 +78,10 @@ _ALNUM = re.compile(r"[A-Za-z0-9]")
 _CONTROL_OR_SPACE = re.compile(r"[\x00-\x1f\x7f\s]")  # \s: every character str.isspace() calls white space
 
 
+class InvalidIdError(ValueError):
+    """A model id the id policy refuses (:func:`check_upstream_id`); the message names why."""
+
+
 def check_upstream_id(upstream_id: object) -> str:
     """Return ``upstream_id`` if it is a plausible provider model id, else raise ``ValueError``
     saying which rule it breaks (the one policy for every source, applied before anything else).
@@ -93,29 +96,29 @@ def check_upstream_id(upstream_id: object) -> str:
     import unicodedata
 
     if not isinstance(upstream_id, str):
-        raise ValueError(f"model id is {type(upstream_id).__name__}, not a string")
+        raise InvalidIdError(f"model id is {type(upstream_id).__name__}, not a string")
     label = shown(upstream_id, 60)
     if not upstream_id or upstream_id.strip() != upstream_id:
-        raise ValueError(f"model id '{label}' is empty or has surrounding white space")
+        raise InvalidIdError(f"model id '{label}' is empty or has surrounding white space")
     if len(upstream_id) > MAX_ACCEPTED_ID_LENGTH:
-        raise ValueError(f"model id is {len(upstream_id)} characters long (max {MAX_ACCEPTED_ID_LENGTH})")
+        raise InvalidIdError(f"model id is {len(upstream_id)} characters long (max {MAX_ACCEPTED_ID_LENGTH})")
     if not upstream_id.isascii():
         for ch in upstream_id:
             if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
-                raise ValueError(f"model id '{label}' contains the control or format character "
+                raise InvalidIdError(f"model id '{label}' contains the control or format character "
                                  f"U+{ord(ch):04X} (bidi, zero-width or similar)")
         if unicodedata.normalize("NFKC", upstream_id) != upstream_id:
-            raise ValueError(f"model id '{label}' is not NFKC-normal (full-width or look-alike characters)")
+            raise InvalidIdError(f"model id '{label}' is not NFKC-normal (full-width or look-alike characters)")
         scripts = {unicodedata.name(ch, "?").split(" ", 1)[0] for ch in upstream_id if ch.isalpha()}
         if "LATIN" in scripts and scripts & {"CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE"}:
-            raise ValueError(f"model id '{label}' mixes Latin letters with look-alikes from another script")
+            raise InvalidIdError(f"model id '{label}' mixes Latin letters with look-alikes from another script")
     if _CONTROL_OR_SPACE.search(upstream_id):
-        raise ValueError(f"model id '{label}' contains control or white-space characters")
+        raise InvalidIdError(f"model id '{label}' contains control or white-space characters")
     for segment in upstream_id.split("/"):
         if segment in ("", ".", ".."):
-            raise ValueError(f"model id '{label}' has the path segment '{segment}'")
+            raise InvalidIdError(f"model id '{label}' has the path segment '{segment}'")
         if segment.split(".", 1)[0].lower() in _RESERVED_NAMES:
-            raise ValueError(f"model id '{label}' has the reserved device name '{segment}'")
+            raise InvalidIdError(f"model id '{label}' has the reserved device name '{segment}'")
         if not _ALNUM.search(segment):
-            raise ValueError(f"model id '{label}' has a segment with no letter or digit ('{segment}')")
+            raise InvalidIdError(f"model id '{label}' has a segment with no letter or digit ('{segment}')")
     return upstream_id

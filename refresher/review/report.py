@@ -32,6 +32,7 @@ from deepdiff import DeepDiff
 
 from gate_consumer.facts import OFFERING_FACTS, iter_facts
 from gate_consumer.provenance import record_provenance
+from refresher.rules.risks import RiskKind
 from refresher.rules.sanity import image_rate_problem, moves_beyond, same_value
 from refresher.tree.bulk import gc_paused
 from refresher.tree.record_schema import guards_of
@@ -55,7 +56,7 @@ class Change:
 
 @dataclass
 class Risk:
-    kind: str  # price-jump, removed, retired, new-conflict, unit-guard, image-rate, retirement-blocked, source-failed
+    kind: RiskKind
     subject: str
     message: str
 
@@ -179,14 +180,14 @@ def compare(old: Tree, new: Tree, *, run: Mapping[str, Any] | None = None) -> Ch
         for upstream_id in sorted(set(before) - set(after)):
             key = f"{provider}/{upstream_id}"
             report.removed.append(key)
-            report.risks.append(Risk("removed", key, "deleted from the metadata (the refresher never deletes)"))
+            report.risks.append(Risk(RiskKind.REMOVED, key, "deleted from the metadata (the refresher never deletes)"))
         for upstream_id in sorted(after):
             key = f"{provider}/{upstream_id}"
             record = after[upstream_id]
             if upstream_id not in before or record.get("price") != before[upstream_id].get("price"):
                 problem = image_rate_problem(record)
                 if problem:
-                    report.risks.append(Risk("image-rate", key, problem))
+                    report.risks.append(Risk(RiskKind.IMAGE_RATE, key, problem))
             if upstream_id not in before:
                 price = record.get("price", {})
                 report.added.append({"offering": key, "model": record["model"],
@@ -197,9 +198,7 @@ def compare(old: Tree, new: Tree, *, run: Mapping[str, Any] | None = None) -> Ch
     _ledger_risks(report, new)
     if run is not None:
         _run_risks(report, run)
-    order = {"source-failed": 0, "unit-guard": 1, "price-jump": 2, "image-rate": 3, "removed": 4, "mass-removal": 5,
-             "retirement-blocked": 6, "new-conflict": 7, "retired": 8}
-    report.risks.sort(key=lambda r: (order.get(r.kind, 9), r.subject))
+    report.risks.sort(key=lambda r: (r.kind.rank, r.subject))
     report.price_changes.sort(key=lambda c: (-abs(c.pct or 0), c.offering, c.path))
     return report
 
@@ -217,14 +216,14 @@ def _compare_offering(report: ChangeReport, key: str, old: Mapping[str, Any], ne
         change = Change(key, path, was.get(path), now.get(path), prov.source if prov else None)
         if path == "status" and now.get(path) == "retired":
             report.retired.append(key)
-            report.risks.append(Risk("retired", key, f"retired (was {was.get(path, 'active')})"))
+            report.risks.append(Risk(RiskKind.RETIRED, key, f"retired (was {was.get(path, 'active')})"))
         elif path == "status" and was.get(path) == "retired":
             report.revived.append(key)
         elif path.startswith("price.") and path != "price.tiers":
             change.pct = _pct(change.old, change.new)
             report.price_changes.append(change)
             if moves_beyond(change.old, change.new, ratio):
-                report.risks.append(Risk("price-jump", key, f"{path} {change.old} → {change.new} "
+                report.risks.append(Risk(RiskKind.PRICE_JUMP, key, f"{path} {change.old} → {change.new} "
                                                             f"({change.pct:+.0f}%, more than ×{ratio:g})"))
         else:
             report.fact_changes.append(change)
@@ -236,7 +235,7 @@ def _compare_offering(report: ChangeReport, key: str, old: Mapping[str, Any], ne
                 conflict = Change(key, path, now.get(path), entry["value"], entry["source"])
                 report.new_conflicts.append(conflict)
                 if path.startswith("price."):
-                    report.risks.append(Risk("new-conflict", key, f"{path}: {entry['source']} says {entry['value']}, "
+                    report.risks.append(Risk(RiskKind.NEW_CONFLICT, key, f"{path}: {entry['source']} says {entry['value']}, "
                                                                   f"the catalog keeps {conflict.old}"))
     rest_old = {k: old.get(k) for k in _REST}
     rest_new = {k: new.get(k) for k in _REST}
@@ -273,7 +272,7 @@ def _missing(report: ChangeReport, old: Tree, new: Tree) -> None:
             listed = len(was.get("listed", {}).get(provider, ()))
             newly = sum(1 for i in fresh if ids[i] == 1)
             if listed >= 5 and newly / listed > share:
-                report.risks.append(Risk("mass-removal", f"{provider} ({source})",
+                report.risks.append(Risk(RiskKind.MASS_REMOVAL, f"{provider} ({source})",
                                          f"{source} stopped listing {newly} of its {listed} {provider} offerings "
                                          f"({newly / listed:.0%}); they retire after {retire_after} refreshes "
                                          "unless listed again"))
@@ -287,7 +286,7 @@ def _ledger_risks(report: ChangeReport, new: Tree) -> None:
             offerings = new.providers.get(provider, {}).get("offerings", {})
             blocked = [i for i, n in sorted(ids.items()) if n >= retire_after and offerings.get(i, {}).get("status") != "retired"]
             for upstream_id in blocked:
-                report.risks.append(Risk("retirement-blocked", f"{provider}/{upstream_id}",
+                report.risks.append(Risk(RiskKind.RETIREMENT_BLOCKED, f"{provider}/{upstream_id}",
                                          f"missing from {source} for {ids[upstream_id]} refreshes, not retired "
                                          "(a guard or another source keeps it)"))
 
@@ -304,17 +303,12 @@ def _run_risks(report: ChangeReport, run: Mapping[str, Any]) -> None:
             report.unmapped[name] = dict(sorted(source["unmapped"].items(), key=lambda kv: (-kv[1], kv[0])))
         report.sources.append({"source": name, **{k: v for k, v in summary.items() if v is not None}})
         if source.get("status") == "failed":
-            report.risks.append(Risk("source-failed", name, source.get("error", "failed")))
+            report.risks.append(Risk(RiskKind.SOURCE_FAILED, name, source.get("error", "failed")))
         for skipped in source.get("skipped", []):
-            if "implausibly" in skipped["reason"]:
-                report.risks.append(Risk("unit-guard", skipped["record"], skipped["reason"]))
-            elif skipped["reason"].startswith("model id "):  # the id policy refused it: worth a look
-                report.risks.append(Risk("refused-id", skipped["record"], skipped["reason"]))
-            elif "with different values" in skipped["reason"]:
-                report.risks.append(Risk("duplicate-id", skipped["record"], skipped["reason"]))
-        for warning in source.get("warnings", []):
-            if "nothing is retired" in warning or "listed nothing" in warning:
-                report.risks.append(Risk("retirement-blocked", name, warning))
+            if skipped.get("risk"):  # the kind its finder named (refresher.rules.risks)
+                report.risks.append(Risk(RiskKind(skipped["risk"]), skipped["record"], skipped["reason"]))
+        for risk in source.get("risks", []):
+            report.risks.append(Risk(RiskKind(risk["kind"]), name, risk["message"]))
 
 
 # -- Markdown --------------------------------------------------------------------------------
@@ -354,7 +348,7 @@ def _render(report: ChangeReport, title: str, rows: int) -> str:
           c["price_changes"], c["new_conflicts"], c["provenance_only"]]], 1) + "\n")
     if report.risks:
         out.append("### Risky\n")
-        out.append(_table(("kind", "what", "why"), [[r.kind, r.subject, r.message] for r in report.risks], rows) + "\n")
+        out.append(_table(("kind", "what", "why"), [[r.kind.value, r.subject, r.message] for r in report.risks], rows) + "\n")
     if report.sources:
         out.append(_details(f"Sources ({len(report.sources)})", _table(
             ("source", "status", "fetched", "parsed", "skipped", "unmapped", "added", "changed", "retired", "flagged"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from gate_consumer.checks import MAX_PRICE
 
@@ -37,33 +37,53 @@ def image_rate_problem(offering: Mapping[str, Any]) -> str | None:
     return None
 
 
+class PriceProblem(NamedTuple):
+    """An implausible token price: where, why, and whether it looks like a unit mix-up (the unit
+    guard: too small or too large by orders of magnitude) rather than an invalid number."""
+
+    path: str
+    message: str
+    unit_mixup: bool
+
+
 def token_price_problem(value: float) -> str | None:
     """Why a USD-per-1M-token price is implausible, or None."""
+    problem = _price_problem(value)
+    return problem and problem[0]
+
+
+def _price_problem(value: float) -> tuple[str, bool] | None:
     if value != value or value < 0:  # NaN or negative
-        return f"{value!r} is not a valid price"
+        return f"{value!r} is not a valid price", False
     if 0 < value < MIN_TOKEN_PRICE:
-        return f"{value!r} USD per 1M tokens is implausibly small: a per-token price stored as per-million?"
+        return f"{value!r} USD per 1M tokens is implausibly small: a per-token price stored as per-million?", True
     if value > MAX_TOKEN_PRICE:
-        return f"{value!r} USD per 1M tokens is implausibly large: a per-1K or per-token unit mix-up?"
+        return f"{value!r} USD per 1M tokens is implausibly large: a per-1K or per-token unit mix-up?", True
     return None
 
 
-def token_price_problems(price: Mapping[str, Any], where: str = "price") -> Iterator[tuple[str, str]]:
-    """``(field path, problem)`` for every implausible token price of a price: its own
-    components, its context tiers, its service tiers, its off-peak prices and its regions'."""
+def price_problems(price: Mapping[str, Any], where: str = "price") -> Iterator[PriceProblem]:
+    """Every implausible token price of a price: its own components, its context tiers, its
+    service tiers, its off-peak prices and its regions'."""
     if all_plausible(price):
         return  # the common case, answered without making a path for each component
     for name in TOKEN_PRICE_FIELDS:
         value = price.get(name)
-        if value is not None and (problem := token_price_problem(value)):
-            yield f"{where}.{name}", problem
+        if value is not None and (problem := _price_problem(value)):
+            yield PriceProblem(f"{where}.{name}", *problem)
     for i, tier in enumerate(price.get("tiers") or ()):
-        yield from token_price_problems(tier, f"{where}.tiers[{i}]")
+        yield from price_problems(tier, f"{where}.tiers[{i}]")
     for part in ("batch", "flex", "priority", "off_peak"):
         if price.get(part):
-            yield from token_price_problems(price[part], f"{where}.{part}")
+            yield from price_problems(price[part], f"{where}.{part}")
     for region, spec in (price.get("regions") or {}).items():
-        yield from token_price_problems(spec, f"{where}.regions.{region}")
+        yield from price_problems(spec, f"{where}.regions.{region}")
+
+
+def token_price_problems(price: Mapping[str, Any], where: str = "price") -> Iterator[tuple[str, str]]:
+    """``(field path, problem)`` for every implausible token price of a price (:func:`price_problems`)."""
+    for problem in price_problems(price, where):
+        yield problem.path, problem.message
 
 
 _NUMBERS = (int, float)

@@ -12,6 +12,7 @@ from typing import Any
 
 from gate_consumer.facts import OFFERING_FACTS
 from gate_consumer.provenance import FactProvenance, record_provenance
+from refresher.rules.risks import RiskKind
 from refresher.run.evidence_book import store_provenance
 from refresher.run.summary import Summary
 from refresher.sources.base import OfferingObservation, Snapshot
@@ -52,7 +53,8 @@ def keep_ledger(tree: Tree, snapshot: Snapshot, offerings: list[OfferingObservat
     count_now = sum(len(ids) for ids in listed.values())
     entry: dict[str, Any] = {"checked_at": now}
     if count_now == 0 and count_before:
-        summary.warn(f"{source} listed nothing ({count_before} before): nothing is confirmed or retired")
+        summary.warn(f"{source} listed nothing ({count_before} before): nothing is confirmed or retired",
+                     RiskKind.RETIREMENT_BLOCKED)
         tree.ledger["sources"][source] = {**before, **entry}
         return
     dropped = sum(len(ids - present.get(p, set())) for p, ids in previous.items())
@@ -63,13 +65,15 @@ def keep_ledger(tree: Tree, snapshot: Snapshot, offerings: list[OfferingObservat
             "so no absence is counted and nothing is retired this run"
         summary.warn(
             f"{source} no longer lists {dropped} of the {count_before} offerings it listed: more than "
-            f"{guards.max_shrink_share:.0%} fewer, {outcome}"
+            f"{guards.max_shrink_share:.0%} fewer, {outcome}",
+            None if allow_shrink else RiskKind.RETIREMENT_BLOCKED,
         )
         shrunk = not allow_shrink
     if snapshot.confirms_only:
         shrunk = True  # its silence is not evidence: it lists only what it prices
     elif not snapshot.complete:
-        summary.warn(f"{source}'s listing is incomplete: absences are not counted and nothing is retired")
+        summary.warn(f"{source}'s listing is incomplete: absences are not counted and nothing is retired",
+                     RiskKind.RETIREMENT_BLOCKED)
     elif not shrunk:
         for provider, ids in tracked.items():
             counted = max(before.get("succeeded_at") or "", before.get("confirmed_at", {}).get(provider) or "")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gate_consumer.instants import format_instant, parse_instant, utc_now
+from refresher.rules.risks import RiskKind
 from refresher.run.fetch import Fetcher, redact_url
 from refresher.sources.base import Skipped, Snapshot, SourceError, record_label
 from refresher.sources.registry import ADAPTERS, home_host, key_may_go_to
@@ -250,7 +251,7 @@ def reject_duplicates(snapshot: Snapshot) -> None:
         snapshot.skipped.append(Skipped(
             record_label(provider, {"id": upstream_id}, where[0]), f"listed {len(where)} times with different values ({detail}); every entry rejected, "
                    "the tree keeps its value",
-            provider, upstream_id))
+            provider, upstream_id, RiskKind.DUPLICATE_ID))
         drop.update(where)
     if drop:
         snapshot.offerings = [obs for i, obs in enumerate(snapshot.offerings) if i not in drop]

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from refresher.rules.risks import RiskKind
 from refresher.sources.base import Skipped
 
 __all__ = ["MAX_REPORTED_SKIPS", "Summary"]
@@ -32,6 +33,8 @@ class Summary:
     retired_ids: list[str] = field(default_factory=list)
     flagged: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: the warnings a reviewer must see, by kind (each also in ``warnings``)
+    risks: list[tuple[RiskKind, str]] = field(default_factory=list)
     unmapped: Counter[str] = field(default_factory=Counter)  # entries matching nothing, by reason
 
     def line(self) -> str:
@@ -46,9 +49,12 @@ class Summary:
             f"{len(self.flagged)} flagged"
         ) + (f", {sum(self.unmapped.values())} unmapped" if self.unmapped else "")
 
-    def warn(self, message: str) -> None:
+    def warn(self, message: str, risk: RiskKind | None = None) -> None:
+        """Note ``message`` once; ``risk``: the kind of risk it is, for the change report."""
         if message not in self.warnings:
             self.warnings.append(message)
+            if risk is not None:
+                self.risks.append((risk, message))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -57,7 +63,8 @@ class Summary:
             "fetched": self.fetched,
             "parsed": self.parsed,
             # bounded: a hostile listing can reject millions of records; the count says how many
-            "skipped": [{"record": s.record, "reason": s.reason[:300]} for s in self.skipped[:MAX_REPORTED_SKIPS]],
+            "skipped": [{"record": s.record, "reason": s.reason[:300], **({"risk": s.risk.value} if s.risk else {})}
+                        for s in self.skipped[:MAX_REPORTED_SKIPS]],
             **({"skipped_total": len(self.skipped)} if len(self.skipped) > MAX_REPORTED_SKIPS else {}),
             "added": self.added,
             "changed": self.changed,
@@ -68,5 +75,7 @@ class Summary:
             "models_added": self.models_added,
             "flagged": self.flagged,
             "warnings": self.warnings,
+            **({"risks": [{"kind": kind.value, "message": message} for kind, message in self.risks]}
+               if self.risks else {}),
             **({"unmapped": dict(sorted(self.unmapped.items()))} if self.unmapped else {}),
         }

@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from gate_consumer.ids import check_upstream_id, shown
 from refresher.rules.classify import FREE_QUOTA, classify
-from refresher.rules.sanity import token_price_problems
+from refresher.rules.risks import RiskKind, RiskyRecord, risk_of
+from refresher.rules.sanity import price_problems
 
 __all__ = [
     "MatchRule",
@@ -66,6 +67,8 @@ class Skipped:
     reason: str
     provider: str | None = None
     upstream_id: str | None = None
+    #: the kind of risk the refusal is, for the reviewer (a unit mix-up, a refused id…); None: none
+    risk: RiskKind | None = None
 
 
 @dataclass(frozen=True)
@@ -226,11 +229,12 @@ def parse_records(
             continue
         except ValidationError as exc:
             reason = describe_validation_error(exc)
+            risk = None
         except ValueError as exc:
-            reason = str(exc)
+            reason, risk = str(exc), risk_of(exc)
         except Exception as exc:  # any other failure on one record costs that record only
-            reason = f"{type(exc).__name__}: {str(exc)[:200]}"
-        skipped.append(Skipped(label, reason, provider, raw_id(raw)))
+            reason, risk = f"{type(exc).__name__}: {str(exc)[:200]}", None
+        skipped.append(Skipped(label, reason, provider, raw_id(raw), risk))
     return out
 
 
@@ -243,8 +247,9 @@ def check_values(facts: Mapping[str, Any]) -> None:
         if path.startswith("limits.") and (type(value) is not int or value < 1):
             raise ValueError(f"{path}: {value!r} is not a positive number of tokens")
     price = {path[6:]: value for path, value in facts.items() if path.startswith("price.")}
-    for where, problem in token_price_problems(price):
-        raise ValueError(f"{where}: {problem}")
+    for problem in price_problems(price):
+        message = f"{problem.path}: {problem.message}"
+        raise RiskyRecord(RiskKind.UNIT_GUARD, message) if problem.unit_mixup else ValueError(message)
 
 
 def free_kind(provider: str, upstream_id: str, input_price: Any, output_price: Any) -> str | None:
@@ -278,7 +283,7 @@ def observe_entry(
         check_values(facts)
     except (ValueError, TypeError) as exc:
         label = record_label(provider, {"id": upstream_id}, 0)
-        snapshot.skipped.append(Skipped(label, str(exc)[:200], provider, upstream_id))
+        snapshot.skipped.append(Skipped(label, str(exc)[:200], provider, upstream_id, risk_of(exc)))
         return
     if facts:
         snapshot.offerings.append(OfferingObservation(provider, upstream_id, facts))

@@ -25,6 +25,7 @@ from typing import Any
 
 from gate_consumer.ids import shown
 from gate_consumer.instants import TIME_RANGE
+from refresher.rules.risks import risk_of
 from refresher.rules.sanity import TOKEN_PRICE_FIELDS as _TOKEN_FIELDS
 from refresher.sources.adapter import SourceAdapter
 from refresher.sources.base import (
@@ -126,7 +127,7 @@ def parse(payload: bytes, observed_at: str) -> Snapshot:
             try:
                 prices = _prices(entry)
             except ValueError as exc:
-                snapshot.skipped.append(Skipped(shown(key)[:80], str(exc)[:200], mapped[0]))
+                snapshot.skipped.append(Skipped(shown(key)[:80], str(exc)[:200], mapped[0], risk=risk_of(exc)))
                 continue
             own = {k.removeprefix("price."): v for k, v in prices.items() if k[6:] in _TOKEN_FIELDS}
             if own:

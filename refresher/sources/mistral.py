@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from gate_consumer.ids import check_upstream_id
+from refresher.rules.risks import risk_of
 from refresher.sources.adapter import SourceAdapter
 from refresher.sources.base import (
     OfferingObservation,
@@ -82,7 +83,7 @@ def parse(payload: bytes, observed_at: str) -> Snapshot:
             snapshot.skipped.append(Skipped(label, describe_validation_error(exc), PROVIDER, raw_id(raw)))
             continue
         except ValueError as exc:
-            snapshot.skipped.append(Skipped(label, str(exc), PROVIDER, raw_id(raw)))
+            snapshot.skipped.append(Skipped(label, str(exc), PROVIDER, raw_id(raw), risk_of(exc)))
             continue
         groups[entry.name or entry.id].append(entry)
     owners: dict[str, set[str]] = defaultdict(set)
