@@ -163,13 +163,15 @@ def _copy(src: Path, dst: Path) -> None:
 
 
 def _copy_state(tree, registries: Path, dst: Path) -> None:
-    """Write the tree as it was after the first refresh."""
-    from refresher.tree.store import write_tree
+    """Write the tree as it was after the first refresh (the one way files are written: a
+    transaction)."""
+    from refresher.tree.store import render_tree
+    from refresher.tree.transaction import commit_tree
 
     dst.mkdir(parents=True)
     for name in ("sources.json", "vendors.json"):
         (dst / name).write_bytes((registries / name).read_bytes())
-    write_tree(tree, dst)
+    commit_tree(dst, render_tree(tree), say=lambda _: None)
 
 
 def test_allow_shrink_retires_past_the_guard_and_says_so(two_states, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from gate_consumer.instants import format_instant, parse_instant
 from gate_consumer.provenance import FactProvenance, encode_provenance, record_provenance
 from refresher.rules.sanity import same_value
 from refresher.run.evidence_book import drop_entry, note_disagreement, store_entries, value_replaced
-from refresher.tree.record_schema import Offering
+from refresher.tree.record_schema import OfferingRecord
 from refresher.tree.store import Tree
 
 __all__ = [
@@ -68,7 +68,7 @@ def _fact_names() -> dict[str, set[str]]:
     """Section → the field names the offering schema allows (price, limits, capabilities, modalities)."""
     names: dict[str, set[str]] = {}
     for section in OFFERING_FACTS.sections:
-        annotation = Offering.model_fields[section].annotation
+        annotation = OfferingRecord.model_fields[section].annotation
         model = next(a for a in getattr(annotation, "__args__", (annotation,)) if hasattr(a, "model_fields"))
         names[section] = set(model.model_fields)
     return names

@@ -234,8 +234,10 @@ class Agreement(_Strict):
     as_of: Instant
 
 
-class Offering(_Strict):
+class OfferingRecord(_Strict):
     """One provider serving one model, keyed in its provider file by the provider's own id."""
+
+    model_config = ConfigDict(title="Offering")
 
     model: ModelId
     name: str | None = None
@@ -279,11 +281,13 @@ class ProviderFile(_Strict):
     quota_group: str | None = None
     provenance: RecordProvenance
     disagreements: dict[FactPath, list[Disagreement]] = Field(default_factory=dict)
-    offerings: dict[Annotated[str, StringConstraints(min_length=1, max_length=256)], Offering]
+    offerings: dict[Annotated[str, StringConstraints(min_length=1, max_length=256)], OfferingRecord]
 
 
-class Model(_Strict):
+class ModelRecord(_Strict):
     """A canonical model, whoever serves it."""
+
+    model_config = ConfigDict(title="Model")
 
     name: str
     family: str | None = None
@@ -305,7 +309,7 @@ class VendorFile(_Strict):
     )
 
     vendor: Slug
-    models: dict[ModelSlug, Model]
+    models: dict[ModelSlug, ModelRecord]
 
 
 class FreshnessPolicyModel(_Strict):

@@ -14,10 +14,16 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
 class _AbsentNotNull(GenerateJsonSchema):
-    """Optional fields are absent, never ``null``: the schema says so (pydantic would allow null)."""
+    """Optional fields are absent, never ``null``: the schema says so (pydantic would allow null).
+    A record's definition is named for what it describes (``OfferingRecord`` → ``Offering``)."""
 
     def nullable_schema(self, schema: Any) -> Any:
         return self.generate_inner(schema["schema"])
+
+    def normalize_name(self, name: str) -> str:
+        # OfferingRecord and ModelRecord (named apart from gate_consumer's read objects) are
+        # published as the Offering and Model they describe
+        return super().normalize_name(name).removesuffix("Record")
 
     def default_schema(self, schema: Any) -> Any:
         result = super().default_schema(schema)

@@ -23,9 +23,9 @@ from typing import Any
 
 from gate_consumer.ids import SLUG_RE, shown
 from refresher.tree.bulk import gc_paused
-from refresher.tree.jsonio import JsonProblem, dumps, loads_strict, write_atomic
+from refresher.tree.jsonio import JsonProblem, dumps, loads_strict
 
-__all__ = ["LazyProviders", "Tree", "TreeProblem", "load_tree", "render_changed", "render_tree", "write_tree"]
+__all__ = ["LazyProviders", "Tree", "TreeProblem", "load_tree", "render_changed", "render_tree"]
 
 
 class TreeProblem(Exception):
@@ -184,13 +184,3 @@ def render_changed(tree: Tree) -> dict[str, str]:
         if loaded is None or json.loads(loaded) != record:
             out[rel] = dumps(record)
     return out
-
-
-def write_tree(tree: Tree, root: Path, rendered: dict[str, str] | None = None) -> list[str]:
-    """Write the records and ledger (sources.json and vendors.json are hand-edited and left alone).
-
-    Every file is rendered before the first is written (or comes ``rendered`` already), so a
-    rendering error writes nothing; each write is atomic. Returns the relative paths that changed.
-    """
-    rendered = rendered if rendered is not None else render_tree(tree)
-    return [rel for rel, text in sorted(rendered.items()) if write_atomic(root / rel, text)]
