@@ -78,11 +78,7 @@ class FreshnessJudge:
 
     def freshness(self, target: Offering | Model, path: str = "price.input",
                   now: datetime | str | None = None) -> FactFreshness:
-        """How far the fact at ``path`` of an offering or a model can be trusted at ``now`` (an
-        aware datetime, a naive one read as UTC, or ISO-8601 text; default: the current time). An
-        offering's fact is confirmed when its source last listed the offering; a model's when its
-        source last listed completely. Prices belong to offerings: ask a model for ``name``,
-        ``limits.context``…"""
+        """:meth:`gate_consumer.catalog.Catalog.freshness`: one fact judged at ``now``."""
         now = as_instant(now)
         agreeing: tuple[str, ...] = ()
         if isinstance(target, Offering):

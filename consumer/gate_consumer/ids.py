@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 
 __all__ = [
-    "InvalidIdError",
     "MAX_ACCEPTED_ID_LENGTH",
     "MAX_UPSTREAM_ID_LENGTH",
     "SLUG_RE",
+    "InvalidIdError",
     "check_upstream_id",
     "normalize_model_slug",
     "shown",

@@ -105,25 +105,8 @@ class Resolver:
         self._resolved.pop(name, None)
 
     def resolve(self, name: str) -> Resolution:
-        """Resolve any id a gateway meets to one model and its offerings (see :class:`Resolution`).
-
-        The precedence, first match wins (``docs/consumer.md``, "Resolving ids"):
-
-        1. the id as given (case-insensitive): a canonical model id (``vendor/model``); an
-           offering's ``provider/upstream-id``; the model's own name; an upstream id — which beats
-           an alias spelled the same, so a snapshot a provider lists as an offering of its own
-           prices there; an alias;
-        2. the same ignoring dots, dashes and underscores (``+normalized``);
-        3. a dated snapshot the catalog does not list, as its undated model (``undated-snapshot``;
-           refused with ``strict_snapshots``);
-        4. the id read in one of the forms clients send (:mod:`gate_consumer.id_forms`: route
-           prefixes, Gemini, Vertex and Fireworks paths, Bedrock ARNs, ``[1m]``, ``:thinking``,
-           ``@version``), limited to the providers the form names.
-
-        Where an upstream id is several models' offerings, the vendor's own API decides, then the
-        model whose own name it is; else :class:`AmbiguousModelError`. Raises
-        :class:`UnknownModelError` with suggestions.
-        """
+        """:meth:`gate_consumer.catalog.Catalog.resolve` (its docstring states the precedence),
+        remembering each answer: the ids resolved, and the unknown ones with their suggestions."""
         cached = self._resolved.get(name)
         if cached is not None:
             return cached
@@ -238,14 +221,8 @@ class Resolver:
         return provider in self._records.first_party_providers(model_id.partition("/")[0])
 
     def pick_offering(self, name: str, provider: str | None = None) -> Offering:
-        """The offering ``name`` prices on. With ``provider``: that provider's offering with this
-        upstream id, else its offering of the model ``name`` resolves to. Without: the offering
-        the name is (``provider/upstream-id``), else — among the offerings whose upstream id the
-        name is, or else all of the model's — the vendor's own (Anthropic's for a Claude model;
-        its primary API first), else those of providers that host it rather than resell another's
-        (aggregators last), preferring the one whose id is the model's name. Never a guess between
-        two prices: raises :class:`AmbiguousModelError` listing the offerings when that leaves
-        more than one with different prices."""
+        """:meth:`gate_consumer.catalog.Catalog.pick_offering` (its docstring says which offering),
+        remembering each answer."""
         picked = self._pick(name, provider)
         if len(self._picked) < 100_000:
             self._picked[name, provider] = picked
