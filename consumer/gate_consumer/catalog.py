@@ -206,7 +206,7 @@ class Catalog:
         model whose own name it is; else :class:`AmbiguousModelError`. Raises
         :class:`UnknownModelError` with suggestions.
         """
-        return self._resolver.resolve(name)
+        return self._resolver.resolved.get(name) or self._resolver.resolve(name)
 
     def pick_offering(self, name: str, provider: str | None = None) -> Offering:
         """The offering ``name`` prices on. With ``provider``: that provider's offering with this
@@ -246,7 +246,7 @@ class Catalog:
         if type(target) is Offering:
             offering = target
         else:
-            offering = self._resolver._picked.get((target, provider)) or self.pick_offering(target, provider)  # type: ignore[arg-type]
+            offering = self._resolver.picked.get((target, provider)) or self.pick_offering(target, provider)  # type: ignore[arg-type]
         if usage is None:
             usage = _usage(tokens)
         if at is None:

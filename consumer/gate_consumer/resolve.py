@@ -77,8 +77,10 @@ class Resolver:
         self._exact: NameIndex | None = None
         self._loose: dict[str, list[Entry]] | None = None
         self._words: dict[str, list[str]] | None = None
-        self._resolved: dict[str, Resolution] = {}
-        self._picked: dict[tuple[str, str | None], Offering] = {}
+        #: what each id resolved to and which offering each (id, provider) picked: read directly
+        #: on the request path (``resolved.get(name) or resolve(name)``); filled only here
+        self.resolved: dict[str, Resolution] = {}
+        self.picked: dict[tuple[str, str | None], Offering] = {}
         self._unknown: dict[str, tuple[str, ...]] = {}
 
     def _names(self) -> NameIndex:
@@ -102,12 +104,12 @@ class Resolver:
 
     def forget(self, name: str) -> None:
         """Forget what ``name`` resolved to (a benchmark's first resolve, again)."""
-        self._resolved.pop(name, None)
+        self.resolved.pop(name, None)
 
     def resolve(self, name: str) -> Resolution:
         """:meth:`gate_consumer.catalog.Catalog.resolve` (its docstring states the precedence),
         remembering each answer: the ids resolved, and the unknown ones with their suggestions."""
-        cached = self._resolved.get(name)
+        cached = self.resolved.get(name)
         if cached is not None:
             return cached
         if not isinstance(name, str) or not name.strip() or len(name) > MAX_UPSTREAM_ID_LENGTH:
@@ -121,8 +123,8 @@ class Resolver:
             if len(self._unknown) < 10_000:  # a bound, so hostile ids cannot grow it forever
                 self._unknown[name] = suggestions
             raise UnknownModelError(name, suggestions)
-        if len(self._resolved) < 100_000:
-            self._resolved[name] = resolution
+        if len(self.resolved) < 100_000:
+            self.resolved[name] = resolution
         return resolution
 
     def _find(self, name: str, key: str, depth: int) -> Resolution | None:
@@ -224,8 +226,8 @@ class Resolver:
         """:meth:`gate_consumer.catalog.Catalog.pick_offering` (its docstring says which offering),
         remembering each answer."""
         picked = self._pick(name, provider)
-        if len(self._picked) < 100_000:
-            self._picked[name, provider] = picked
+        if len(self.picked) < 100_000:
+            self.picked[name, provider] = picked
         return picked
 
     def _pick(self, name: str, provider: str | None) -> Offering:
