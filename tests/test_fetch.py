@@ -422,23 +422,23 @@ def test_refresh_command_over_http_reports_per_source_and_keeps_secrets(
     assert SECRET not in output and SECRET not in report.read_text()
 
 
-def test_a_provider_run_uses_only_the_sources_that_describe_it(
-    httpserver: HTTPServer, seeded_tree: Path
-) -> None:
+def test_a_provider_run_uses_only_the_sources_that_describe_it(host: HTTPServer, seeded_tree: Path) -> None:
+    """A server of its own: the shared one's log can hold a request a test before this one gave
+    up on, which arrives late on a loaded machine."""
     from typer.testing import CliRunner
 
     from refresher.cli import app
 
-    httpserver.expect_request("/openrouter").respond_with_data((UPSTREAM / RECORDED["openrouter"]).read_bytes())
-    httpserver.expect_request("/modelsdev").respond_with_data(_modelsdev_body())
-    httpserver.expect_request("/litellm").respond_with_data((UPSTREAM / RECORDED["litellm"]).read_bytes())
-    httpserver.expect_request("/genai-prices").respond_with_data((UPSTREAM / RECORDED["genai-prices"]).read_bytes())
-    httpserver.expect_request("/langfuse").respond_with_data((UPSTREAM / RECORDED["langfuse"]).read_bytes())
-    httpserver.expect_request("/portkey/openrouter.json").respond_with_data((UPSTREAM / "portkey/openrouter.json").read_bytes())
-    env = _environ(httpserver, *RECORDED, "portkey")
+    host.expect_request("/openrouter").respond_with_data((UPSTREAM / RECORDED["openrouter"]).read_bytes())
+    host.expect_request("/modelsdev").respond_with_data(_modelsdev_body())
+    host.expect_request("/litellm").respond_with_data((UPSTREAM / RECORDED["litellm"]).read_bytes())
+    host.expect_request("/genai-prices").respond_with_data((UPSTREAM / RECORDED["genai-prices"]).read_bytes())
+    host.expect_request("/langfuse").respond_with_data((UPSTREAM / RECORDED["langfuse"]).read_bytes())
+    host.expect_request("/portkey/openrouter.json").respond_with_data((UPSTREAM / "portkey/openrouter.json").read_bytes())
+    env = _environ(host, *RECORDED, "portkey")
     result = CliRunner().invoke(app, ["refresh", "--root", str(seeded_tree), "--provider", "openrouter"], env=env)
     assert result.exit_code == 0, result.output
     # Portkey publishes a file per provider: only OpenRouter's is fetched
-    assert {req.path for req, _ in httpserver.log} == {"/openrouter", "/modelsdev", "/litellm", "/genai-prices",
+    assert {req.path for req, _ in host.log} == {"/openrouter", "/modelsdev", "/litellm", "/genai-prices",
                                                       "/langfuse", "/portkey/openrouter.json"}
     assert "openai: not used: describes only openai" in result.output
