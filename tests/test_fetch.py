@@ -244,15 +244,17 @@ def test_a_client_error_is_not_retried(
 
 
 def test_a_timeout_is_retried_then_fails_the_source(
-    httpserver: HTTPServer, empty_tree: Path, fetcher: Fetcher, rec: Recorder
+    host: HTTPServer, empty_tree: Path, fetcher: Fetcher, rec: Recorder
 ) -> None:
+    """A server of its own: its slow answers end after the test, and would land in the shared
+    server's log of the next test."""
     def slow(_: Request) -> Response:
         time.sleep(1.0)
         return Response("{}")
 
-    httpserver.expect_request("/deepinfra").respond_with_handler(slow)
-    _, errors, _ = _fetch(empty_tree, _environ(httpserver, "deepinfra"), fetcher, rec, "deepinfra")
-    assert errors["deepinfra"].startswith(f"deepinfra: {httpserver.url_for('/deepinfra')}: ReadTimeout")
+    host.expect_request("/deepinfra").respond_with_handler(slow)
+    _, errors, _ = _fetch(empty_tree, _environ(host, "deepinfra"), fetcher, rec, "deepinfra")
+    assert errors["deepinfra"].startswith(f"deepinfra: {host.url_for('/deepinfra')}: ReadTimeout")
     assert errors["deepinfra"].endswith("3 attempts")
     assert rec.waits == [0.25, 0.5]
 
@@ -423,8 +425,7 @@ def test_refresh_command_over_http_reports_per_source_and_keeps_secrets(
 
 
 def test_a_provider_run_uses_only_the_sources_that_describe_it(host: HTTPServer, seeded_tree: Path) -> None:
-    """A server of its own: the shared one's log can hold a request a test before this one gave
-    up on, which arrives late on a loaded machine."""
+    """A server of its own, whose log holds only this test's requests."""
     from typer.testing import CliRunner
 
     from refresher.cli import app
