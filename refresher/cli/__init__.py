@@ -7,7 +7,12 @@ and reading the published catalog as Gate does (:mod:`~refresher.cli.consumer`).
 package registers them all, so ``faimeta`` and ``python -m refresher.cli`` have the same commands.
 """
 
-from refresher.cli import change_commands, consumer, publish_commands, tree_commands  # noqa: F401  (registers)
+from importlib import import_module
+
 from refresher.cli.support import app
 
 __all__ = ["app"]
+
+# in the order ``faimeta --help`` lists them
+for _group in ("tree_commands", "change_commands", "publish_commands", "consumer"):
+    import_module(f"{__name__}.{_group}")
