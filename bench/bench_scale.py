@@ -229,7 +229,7 @@ def _refresh_rows(row: dict[str, float], root: Path, changed: Path, recordings: 
     if outcome["nothing_new"]:
         raise SystemExit(f"a refresh with nothing new wrote {len(outcome['nothing_new'])} file(s) at {row['factor']}×")
     row["refresh_10pct_files_written"] = len(outcome["changed"])
-    code = ("import resource; from pathlib import Path; from refresher.run.refresh import replay_payloads, run_refresh; "
+    code = ("import resource; from pathlib import Path; from refresher.run.payloads import replay_payloads; from refresher.run.refresh import run_refresh; "
             f"p, _ = replay_payloads(Path({str(recordings)!r}), {sources!r}); "
             f"run_refresh(Path({str(root)!r}), p, say=lambda _: None); "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
