@@ -72,18 +72,48 @@ def broken_adapter():
     del registry.ADAPTERS["broken"]
 
 
-def test_a_result_that_would_not_validate_writes_nothing(seeded_tree: Path, broken_adapter) -> None:
+def test_a_record_that_would_not_validate_is_held_back_and_the_rest_is_written(seeded_tree: Path,
+                                                                             broken_adapter) -> None:
+    """One bad record never costs a run: the broken source's new offering is left out, named as
+    a risk, and Models.dev's changes of the same run are written."""
     sources = json.loads((seeded_tree / "sources.json").read_text())
     sources["sources"]["broken"] = {"name": "Broken", "type": "provider-api", "provider": "broken",
                                     "url": "https://broken.test/models"}
     (seeded_tree / "sources.json").write_text(dumps(sources))
-    before = {p: p.read_bytes() for p in seeded_tree.rglob("*.json")}
-    good = Payload("modelsdev", ((UPSTREAM / "modelsdev/api.json").read_bytes(),), "2026-09-01T00:00:00Z", "md")
+    data = json.loads((UPSTREAM / "modelsdev/api.json").read_text())
+    data[SONNET[0]]["models"][SONNET[1]]["cost"]["input"] = 2.5
+    good = Payload("modelsdev", (json.dumps(data).encode(),), "2026-09-01T00:00:00Z", "md")
     result = run_refresh(seeded_tree, [good, Payload("broken", (b"{}",), "2026-09-01T00:00:00Z", "x")],
                          say=lambda _: None)
-    assert not result.ok and result.invalid and not result.written
-    assert any("providers/broken.json" in str(p) and "limits" in str(p) for p in result.problems)
-    assert {p: p.read_bytes() for p in seeded_tree.rglob("*.json")} == before
+    assert result.ok and not result.invalid and result.written, result.to_json()
+    assert [(h.record, h.new) for h in result.held_back] == [("model broken/m-1", True), ("broken/m-1", True)]
+    assert all("limits.context: 'lots' is not of type 'integer'" in h.reason for h in result.held_back)
+    tree = load_tree(seeded_tree)
+    assert "m-1" not in tree.providers["broken"]["offerings"] and "m-1" not in tree.vendors["broken"]["models"]
+    assert tree.providers[SONNET[0]]["offerings"][SONNET[1]]["price"]["input"] == 2.5
+    from refresher.review.report import compare
+
+    risks = compare(load_tree(seeded_tree), tree, run=result.to_json()).risks
+    assert [(r.kind.value, r.subject) for r in risks] == [("held-back", "broken/m-1"), ("held-back", "model broken/m-1")]
+
+
+def test_a_record_a_run_would_break_keeps_its_previous_state(seeded_tree: Path) -> None:
+    """An existing offering the run would make invalid (here: a price history entry ending before
+    it starts, as a replay once left on a Bedrock record) keeps what it had."""
+    from refresher.run.hold_back import hold_back
+    from refresher.tree.validate import tree_problems
+
+    before = load_tree(seeded_tree)
+    work = load_tree(seeded_tree)
+    offering = work.providers[SONNET[0]]["offerings"][SONNET[1]]
+    offering["price_history"] = [{"price": {"input": 1, "output": 2}, "source": "modelsdev",
+                                  "as_of": "2026-07-01T00:00:00Z", "until": "2026-06-01T00:00:00Z"}]
+    problems = tree_problems(work)
+    assert any(p.severity == "error" for p in problems)
+    (held,) = hold_back(work, before, problems)
+    assert held.record == f"{SONNET[0]}/{SONNET[1]}" and not held.new and "until" in held.reason
+    assert work.providers[SONNET[0]]["offerings"][SONNET[1]] == before.providers[SONNET[0]]["offerings"][SONNET[1]]
+    assert not [p for p in tree_problems(work) if p.severity == "error"]
 
 
 def test_local_providers_are_never_retired_and_other_sources_keep_an_offering_alive(seeded_tree: Path) -> None:
@@ -105,3 +135,24 @@ def test_local_providers_are_never_retired_and_other_sources_keep_an_offering_al
     assert tree.providers[SONNET[0]]["offerings"][SONNET[1]]["retired_at"] == "2026-08-01T00:00:00Z"
     assert all(tree.providers["lmstudio"]["offerings"][i].get("status") != "retired" for i in local_ids)
     assert tree.providers["openrouter"]["offerings"][openrouter_listed].get("status") != "retired"
+
+
+def test_a_regional_price_the_provider_does_not_list_yet_is_kept_with_a_warning(empty_tree: Path) -> None:
+    """A catalog priced Bedrock regions before the provider's own list named them (a seed from
+    LiteLLM's July listing, then the AWS Price List of September): the prices are kept, each with
+    a warning, and the run is written — it once failed on 35 such prices and wrote nothing."""
+    import dataclasses
+
+    from refresher.run.payloads import replay_payloads
+
+    payloads, errors = replay_payloads(UPSTREAM, ["modelsdev", "litellm", "aws-pricing"])
+    assert not errors
+    payloads = [dataclasses.replace(p, observed_at="2026-07-01T00:00:00Z") if p.source == "litellm" else p
+                for p in payloads]
+    result = run_refresh(empty_tree, payloads, say=lambda _: None)
+    assert result.ok and result.written, result.to_json()
+    unlisted = [p for p in result.problems if "is not one the provider lists" in p.message]
+    assert unlisted and {p.severity for p in unlisted} == {"warning"}
+    bedrock = load_tree(empty_tree).providers["amazon-bedrock"]
+    assert any(set((o.get("price") or {}).get("regions") or ()) - set(bedrock["regions"])
+               for o in bedrock["offerings"].values())

@@ -146,6 +146,9 @@ def _print_refresh(result, dry_run: bool) -> None:
         typer.echo(f"{name}: skipped: {why}")
     for name, why in sorted(result.errors.items()):
         typer.echo(f"{name}: FAILED: {why.removeprefix(name + ': ')}")
+    if result.held_back:
+        typer.echo(f"{len(result.held_back)} record(s) held back as they were: each would have made the tree invalid "
+                   "(named above, and in the report's risks)")
     for problem in result.problems:
         if problem.severity == "error":
             typer.echo(f"invalid result: {problem}")

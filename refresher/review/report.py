@@ -292,6 +292,8 @@ def _ledger_risks(report: ChangeReport, new: Tree) -> None:
 
 
 def _run_risks(report: ChangeReport, run: Mapping[str, Any]) -> None:
+    for held in run.get("held_back", []):
+        report.risks.append(Risk(RiskKind.HELD_BACK, held["record"], f"{held['kept']}: {held['reason']}"))
     for source in run.get("sources", []):
         name = source["source"]
         summary = {k: source.get(k) for k in ("status", "fetched", "parsed", "added", "changed", "unchanged",

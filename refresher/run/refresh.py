@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from refresher.run.hold_back import HeldBack, hold_back
 from refresher.run.linking import run_links
 from refresher.run.payloads import Payload, parse_payload
 from refresher.run.reconcile import reconcile, run_listings
@@ -34,6 +35,7 @@ class RefreshResult:
     not_run: dict[str, str] = field(default_factory=dict)  # source → why it was skipped (no key…)
     problems: list[Problem] = field(default_factory=list)  # validation of the result
     written: list[str] = field(default_factory=list)
+    held_back: list[HeldBack] = field(default_factory=list)  # records kept as they were (invalid otherwise)
 
     @property
     def ok(self) -> bool:
@@ -52,6 +54,7 @@ class RefreshResult:
             "sources": [by_source[name] for name in sorted(by_source)],
             "validation": [str(p) for p in self.problems if p.severity == "error"],
             "written": self.written,
+            **({"held_back": [h.to_json() for h in self.held_back]} if self.held_back else {}),
         }
 
 
@@ -82,6 +85,10 @@ def run_refresh(
         _reconcile_and_write(root, payloads, result, providers=providers, dry_run=dry_run,
                              allow_shrink=allow_shrink, say=say)
     return result
+
+
+#: how many times a run holds back the records its validation names before it gives up
+_HOLD_BACK_ROUNDS = 3
 
 
 def _reconcile_and_write(root: Path, payloads: list[Payload], result: RefreshResult, *, providers: set[str] | None,
@@ -115,6 +122,16 @@ def _reconcile_and_write(root: Path, payloads: list[Payload], result: RefreshRes
     snapshots.sort(key=lambda s: (s.confirms_only, s.observed_at, s.source))
     work = _reconcile_each(root, work, snapshots, result, providers=providers, allow_shrink=allow_shrink, say=say)
     result.problems, result.written = write_if_valid(work, root, dry_run=dry_run, say=say)
+    for _ in range(_HOLD_BACK_ROUNDS):  # a held-back record can make another one invalid (a model, its offering)
+        if not result.invalid:
+            break
+        held = hold_back(work, load_tree(root), result.problems)
+        if not held:
+            break
+        for record in held:
+            say(f"held back {record.record}: {record.reason}")
+        result.held_back.extend(held)
+        result.problems, result.written = write_if_valid(work, root, dry_run=dry_run, say=say)
     if result.invalid:
         say("the refreshed tree does not validate; nothing was written")
 

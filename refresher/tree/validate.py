@@ -177,7 +177,8 @@ def _image_rate_problems(file: str, record: str, offering: dict[str, Any]) -> It
 
 
 def _region_problems(file: str, record: str, price: dict[str, Any], listed: list[str] | None) -> Iterator[Problem]:
-    """A regional price is for a region the provider lists (a warning while it lists none)."""
+    """A regional price is for a region the provider lists; one it does not list (yet: a catalog
+    can price a region before the provider's own list names it) is kept, with a warning."""
     regions = sorted(price.get("regions") or ())
     if regions and listed is None:
         yield Problem(file, record, "price.regions", f"the provider lists no regions to check {', '.join(regions)} "
@@ -186,7 +187,7 @@ def _region_problems(file: str, record: str, price: dict[str, Any], listed: list
         if listed is not None and region not in listed:
             yield Problem(file, record, f"price.regions.{region}",
                           f"region {region!r} is not one the provider lists ({', '.join(listed[:12])}"
-                          f"{'…' if len(listed) > 12 else ''})")
+                          f"{'…' if len(listed) > 12 else ''})", "warning")
 
 
 def _integrity(tree: Tree) -> Iterator[Problem]:
