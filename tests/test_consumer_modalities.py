@@ -192,19 +192,20 @@ def test_faimeta_price_takes_modality_counts_and_says_what_was_billed_as_text() 
     assert image.exit_code == 0 and "image billed as text" in image.output
 
 
-# DeepSeek's off-peak hours are 16:30-00:30 UTC: the refusal names the price it looked for
+# DeepSeek V4 Pro's off-peak hours on a weekday are 00:00-01:00, 04:00-06:00 and 10:00-24:00 UTC
+# (2026-12-07 is a Monday): the refusal names the price it looked for
 @pytest.mark.parametrize(("at", "which"), [
-    ("2026-12-06T16:29:59Z", "no input_audio price,"),
-    ("2026-12-06T16:30:00Z", "no input_audio price off-peak,"),
-    ("2026-12-07T00:29:59Z", "no input_audio price off-peak,"),
-    ("2026-12-07T00:30:00Z", "no input_audio price,"),
+    ("2026-12-07T05:59:59Z", "no input_audio price off-peak,"),
+    ("2026-12-07T06:00:00Z", "no input_audio price,"),
+    ("2026-12-07T09:59:59Z", "no input_audio price,"),
+    ("2026-12-07T10:00:00Z", "no input_audio price off-peak,"),
 ])
 def test_faimeta_price_refuses_audio_for_a_model_without_audio_input_at_any_hour(at: str, which: str) -> None:
     from typer.testing import CliRunner
 
     from refresher.cli import app
 
-    refused = CliRunner().invoke(app, ["price", "deepseek-chat", "--provider", "deepseek", "--input", "100",
+    refused = CliRunner().invoke(app, ["price", "deepseek-v4-pro", "--provider", "deepseek", "--input", "100",
                                        "--input-audio", "10", "--at", at])
-    assert refused.exit_code == 2
+    assert refused.exit_code == 2, refused.output
     assert f"{which} and the request has 10 input_audio tokens (it lists no audio input" in refused.output

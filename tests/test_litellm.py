@@ -53,15 +53,37 @@ def test_every_entry_that_maps_to_nothing_is_counted_by_reason() -> None:
     raw = litellm.parse(BODY, AT)  # before duplicates are folded
     regional = 2  # the two us-gov region paths, folded into their offering's price.regions
     assert len(raw.offerings) + sum(raw.unmapped.values()) + regional == raw.records == len(json.loads(BODY)) - 1
-    # DeepSeek lists six ids twice (deepseek-x and deepseek/deepseek-x): five the same, counted
-    # once; one with different values, rejected
-    assert len(snapshot.offerings) == len(raw.offerings) - 5 - 2
+    # DeepSeek lists six ids twice (deepseek-x and deepseek/deepseek-x), all agreeing: counted once
+    assert len(snapshot.offerings) == len(raw.offerings) - 6
 
 
-def test_an_id_listed_twice_with_different_values_is_rejected() -> None:
+def test_an_id_listed_twice_whose_entries_agree_is_one_statement() -> None:
+    """deepseek-chat and deepseek/deepseek-chat differ only by a cache-write price of 0.0 beside
+    none: LiteLLM's "not known". One statement, without a cache-write price (unknown, not free);
+    both were rejected before, so LiteLLM's price of the model never counted."""
     snapshot = parse_payload(payload())
-    (twin,) = [s for s in snapshot.skipped if s.upstream_id == "deepseek-chat"]
-    assert "listed 2 times with different values (price.cache_write: None ≠ 0.0)" in twin.reason
+    assert not [s for s in snapshot.skipped if s.upstream_id == "deepseek-chat"]
+    (chat,) = [o for o in snapshot.offerings if (o.provider, o.upstream_id) == ("deepseek", "deepseek-chat")]
+    assert chat.facts["price.input"] == pytest.approx(0.28) and chat.facts["price.output"] == pytest.approx(0.42)
+    assert "price.cache_write" not in chat.facts
+
+
+@pytest.mark.parametrize(("a", "b", "one"), [
+    ({"price.input": 1, "price.output": 2}, {"price.input": 1, "price.output": 2}, True),
+    ({"price.input": 1, "price.output": 2, "price.cache_write": 0}, {"price.input": 1, "price.output": 2}, True),
+    ({"price.input": 1, "price.output": 2, "price.cache_write": 0.5}, {"price.input": 1, "price.output": 2}, False),
+    ({"price.input": 0, "price.output": 2}, {"price.output": 2}, False),  # input is always stated: 0 is free
+    ({"price.input": 1, "price.output": 2}, {"price.input": 1, "price.output": 3}, False),
+    ({"price.input": 1, "limits.context": 0}, {"price.input": 1}, False),  # only a price can be "unset"
+])
+def test_two_entries_agree_when_only_an_optional_price_of_0_tells_them_apart(a: dict, b: dict, one: bool) -> None:
+    from refresher.run.payloads import agreeing
+    from refresher.sources.base import OfferingObservation
+
+    merged = agreeing(OfferingObservation("p", "m", a), OfferingObservation("p", "m", b))
+    assert (merged is not None) == one
+    if merged is not None:
+        assert merged.facts == {k: v for k, v in a.items() if k in b}
 
 
 def test_it_confirms_and_contests_but_never_creates(seeded_tree: Path) -> None:

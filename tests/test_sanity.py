@@ -38,3 +38,20 @@ def test_the_quick_check_and_the_problems_agree(price: dict) -> None:
 def test_the_bounds(value: float, plausible: bool) -> None:
     assert all_plausible({"input": value}) is plausible
     assert all_plausible({"input": 3, "tiers": [{"above_input_tokens": 200_000, "input": value}]}) is plausible
+
+
+# The jump guard holds at ×5 and beyond (Claude 3 Opus's 1-hour cache write went 30 → 6, exactly
+# ×5, and was published when the guard was "more than ×5")
+@pytest.mark.parametrize(("old", "new", "moved"), [
+    (30, 6.0001, False),
+    (30, 6, True),
+    (6, 30, True),
+    (30, 5.9, True),
+    (1, 4.999, False),
+    (0, 6, False),  # appearing from 0 is not a move
+])
+def test_the_jump_guard_holds_at_the_ratio_and_beyond(old: float, new: float, moved: bool) -> None:
+    from refresher.rules.sanity import far_apart, moves_beyond
+
+    assert moves_beyond(old, new, 5.0) is moved
+    assert far_apart(old, new, 5.0) is (moved or (old == 0) != (new == 0))

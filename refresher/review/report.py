@@ -224,7 +224,7 @@ def _compare_offering(report: ChangeReport, key: str, old: Mapping[str, Any], ne
             report.price_changes.append(change)
             if moves_beyond(change.old, change.new, ratio):
                 report.risks.append(Risk(RiskKind.PRICE_JUMP, key, f"{path} {change.old} → {change.new} "
-                                                            f"({change.pct:+.0f}%, more than ×{ratio:g})"))
+                                                            f"({change.pct:+.0f}%, ×{ratio:g} or more)"))
         else:
             report.fact_changes.append(change)
     old_conflicts, new_conflicts = old.get("disagreements", {}), new.get("disagreements", {})

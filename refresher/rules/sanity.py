@@ -20,6 +20,9 @@ TOKEN_PRICE_FIELDS = (
 )
 
 
+#: the price dimensions that exist to be cheaper than the standard price
+DISCOUNTS = ("off_peak", "batch", "flex")
+
 #: text output costs a few times the input; an image-output rate is tens of times it
 IMAGE_RATE_RATIO = 10
 
@@ -153,16 +156,32 @@ def consistent(a: object, b: object) -> bool:
 
 
 def moves_beyond(old: object, new: object, ratio: float) -> bool:
-    """Whether a price moved by more than ``ratio`` either way (``guards.max_price_ratio``).
-    A price appearing, disappearing or involving 0 is not a move."""
+    """Whether a price moved by ``ratio`` or more either way (``guards.max_price_ratio``: a move
+    of exactly ×5 is one, as 30 → 6 was). A price appearing, disappearing or involving 0 is not
+    a move."""
     if not isinstance(old, (int, float)) or not isinstance(new, (int, float)) or not old or not new:
         return False
-    return max(new / old, old / new) > ratio
+    return max(new / old, old / new) >= ratio
 
 
 def far_apart(a: object, b: object, ratio: float) -> bool:
-    """Whether two sources' prices differ by more than ``ratio`` either way, or one is 0 (free)
+    """Whether two sources' prices differ by ``ratio`` or more either way, or one is 0 (free)
     and the other is not — as far apart as prices get (LiteLLM writes 0 for "not known")."""
     if isinstance(a, bool) or isinstance(b, bool) or not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
         return False
     return (a == 0) != (b == 0) or moves_beyond(a, b, ratio)
+
+
+def dearer_than_standard(price: Mapping[str, Any], dimension: str) -> str | None:
+    """Why ``price[dimension]`` (``off_peak``, ``batch``, ``flex``: a discount) charges more than
+    the standard price for input or output tokens, or None. Only those two: every source states
+    them, where a cache price is often missing or wrong on one side (DeepSeek V4 Pro's standard
+    cache read of 0.003625 beside an off-peak one of 0.022 would hold back a real discount)."""
+    discount = price.get(dimension)
+    if not isinstance(discount, Mapping):
+        return None
+    for name in ("input", "output"):
+        cut, standard = discount.get(name), price.get(name)
+        if isinstance(cut, (int, float)) and isinstance(standard, (int, float)) and cut > standard:
+            return f"{dimension.replace('_', '-')} {name} {cut:g} is above the standard {standard:g}"
+    return None

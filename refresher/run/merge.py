@@ -16,9 +16,11 @@ from gate_consumer.facts import FactSpec, fact_count, get_fact, set_fact
 from gate_consumer.freshness import SOURCE_RANK, SOURCE_TYPES, relative_source_type
 from gate_consumer.provenance import FactProvenance, record_provenance
 from refresher.rules.sanity import (
+    DISCOUNTS,
     TOKEN_PRICE_FIELDS,
     consistent,
     covers,
+    dearer_than_standard,
     far_apart,
     moves_beyond,
     same_value,
@@ -240,11 +242,32 @@ class FactMerger:
                     del facts[path]
                     price_moved |= path.startswith("price.")
                 changed = True
+        if record.get("price"):
+            changed |= self._hold_dearer_dimensions(record, facts, disagreements, label)
         store_entries(record, agreements, disagreements)
         if old_price and price_moved:
             self._remember_price(record, label, old_price, old_facts)
         if facts != old_facts:
             store_provenance(record, facts)
+        return changed
+
+    def _hold_dearer_dimensions(self, record: dict[str, Any], facts: dict[str, FactProvenance],
+                                disagreements: dict[str, list[dict[str, Any]]], label: str) -> bool:
+        """Hold for review an off-peak, batch or flex price that charges more than the standard
+        price for a token (DeepSeek's off-peak output 0.55 beside a standard 0.42, after the
+        discount ended): it is not published, it stays its source's disagreement, and it is
+        flagged once. Returns whether the record changed."""
+        price, changed = record["price"], False
+        for dimension in DISCOUNTS:
+            dearer = dearer_than_standard(price, dimension)
+            if dearer is None:
+                continue
+            path = f"price.{dimension}"
+            holder = facts.pop(path, None)
+            value = price.pop(dimension)
+            changed = True
+            if holder is not None and note_disagreement(disagreements, path, holder.source, value, holder.as_of):
+                self.summary.flagged.append(f"{label}: {path} held for review: {dearer}")
         return changed
 
     def _says_again(self, record: dict[str, Any], spec: FactSpec, observed: dict[str, Any]) -> bool:
@@ -276,7 +299,7 @@ class FactMerger:
     def _held(self, path: str, current: Any, value: Any, current_prov: FactProvenance | None, new: Standing,
               held_by: Standing | None, agreeing: Iterable[dict[str, Any]], disagreeing: Iterable[dict[str, Any]]) -> bool:
         """Whether a takeover waits for a review: another source, no stronger than the one
-        published, would move a token price by more than ``guards.max_price_ratio`` (or to 0),
+        published, would move a token price by ``guards.max_price_ratio`` or more (or to 0),
         and no more sources say the new value than the published one. Such a gap is more often a
         unit or row mix-up in one catalog (Portkey's MiniMax in dollars where cents are meant)
         than a price change, so age alone does not publish it; a majority of independent sources
@@ -292,16 +315,16 @@ class FactMerger:
         return backing_new <= backing_published
 
     def _flag_jump(self, label: str, path: str, old: Any, new: Any, why: str) -> None:
-        """Flag a token price that moves by more than ``guards.max_price_ratio`` either way."""
+        """Flag a token price that moves by ``guards.max_price_ratio`` or more either way."""
         if _is_token_price(path) and moves_beyond(old, new, self.max_ratio):
-            self.summary.flagged.append(f"{label}: {path} {old} → {new} ({why}, more than ×{self.max_ratio:g})")
+            self.summary.flagged.append(f"{label}: {path} {old} → {new} ({why}, ×{self.max_ratio:g} or more)")
 
     def _flag_conflict(self, label: str, path: str, published: Any, holder: FactProvenance | None, said: Any,
                        outcome: str) -> None:
-        """Flag a source stating a token price more than ``guards.max_price_ratio`` away from the
+        """Flag a source stating a token price ``guards.max_price_ratio`` or more away from the
         published one, which it does not replace."""
         if _is_token_price(path) and far_apart(published, said, self.max_ratio):
-            gap = ": one says 0" if (published == 0) != (said == 0) else f" by more than ×{self.max_ratio:g}"
+            gap = ": one says 0" if (published == 0) != (said == 0) else f" by ×{self.max_ratio:g} or more"
             self.summary.flagged.append(
                 f"{label}: {path} {published} ({holder.source if holder else 'published'}); {self.snap.source} says "
                 f"{said} (sources disagree{gap}; {outcome})")

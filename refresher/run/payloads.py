@@ -9,6 +9,7 @@ no listing past :data:`MAX_OBJECTS` JSON objects or :data:`MAX_RECORDS` records,
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -19,7 +20,7 @@ from typing import Any
 from gate_consumer.instants import format_instant, parse_instant, utc_now
 from refresher.rules.risks import RiskKind
 from refresher.run.fetch import Fetcher, redact_url
-from refresher.sources.base import Skipped, Snapshot, SourceError, record_label
+from refresher.sources.base import OfferingObservation, Skipped, Snapshot, SourceError, record_label
 from refresher.sources.registry import ADAPTERS, home_host, key_may_go_to
 from refresher.tree.store import Tree
 
@@ -27,6 +28,7 @@ __all__ = [
     "MAX_OBJECTS",
     "MAX_RECORDS",
     "Payload",
+    "agreeing",
     "fetch_payloads",
     "newest_recordings",
     "parse_payload",
@@ -231,8 +233,10 @@ def _json_or_none(body: bytes) -> Any:
 
 
 def reject_duplicates(snapshot: Snapshot) -> None:
-    """An id listed twice with different values is rejected — both entries, each named — so the
-    tree keeps its value; listed twice the same, it counts once."""
+    """An id listed twice is one statement when its entries agree (:func:`agreeing`: the same
+    values, or an optional price one entry states as 0 and the other leaves out — a source's way
+    of saying "unset", dropped); with different values it is rejected — both entries, each named —
+    so the tree keeps its value."""
     seen: dict[tuple[str, str], list[int]] = {}
     for i, obs in enumerate(snapshot.offerings):
         seen.setdefault((obs.provider, obs.upstream_id), []).append(i)
@@ -241,11 +245,14 @@ def reject_duplicates(snapshot: Snapshot) -> None:
         if len(where) == 1:
             continue
         first = snapshot.offerings[where[0]]
-        differing = [i for i in where[1:] if snapshot.offerings[i] != first]
-        if not differing:
+        merged: OfferingObservation | None = first
+        for i in where[1:]:
+            merged = agreeing(merged, snapshot.offerings[i]) if merged is not None else None
+        if merged is not None:
+            snapshot.offerings[where[0]] = merged
             drop.update(where[1:])
             continue
-        other = snapshot.offerings[differing[0]]
+        other = next(snapshot.offerings[i] for i in where[1:] if agreeing(first, snapshot.offerings[i]) is None)
         changes = sorted(k for k in {**first.facts, **other.facts} if first.facts.get(k) != other.facts.get(k))
         detail = "; ".join(f"{k}: {first.facts.get(k)!r} ≠ {other.facts.get(k)!r}" for k in changes[:3]) or "other fields"
         snapshot.skipped.append(Skipped(
@@ -255,3 +262,25 @@ def reject_duplicates(snapshot: Snapshot) -> None:
         drop.update(where)
     if drop:
         snapshot.offerings = [obs for i, obs in enumerate(snapshot.offerings) if i not in drop]
+
+
+#: the prices every token-priced entry states: never "unset" when 0
+_ALWAYS_STATED = frozenset({"price.input", "price.output"})
+
+
+def agreeing(a: OfferingObservation, b: OfferingObservation) -> OfferingObservation | None:
+    """``a`` and ``b`` (two entries of one id) as one statement, or None if they disagree. They
+    agree when every fact both state has the same value and every fact only one states is an
+    optional price of 0 (LiteLLM writes ``cache_creation_input_token_cost: 0.0`` for "not
+    known" beside a twin that leaves it out): such a price is left out, unknown rather than free."""
+    if (a.model_facts, a.aliases, a.alias_of) != (b.model_facts, b.aliases, b.alias_of):
+        return None
+    facts = {}
+    for key in {**a.facts, **b.facts}:
+        if key in a.facts and key in b.facts:
+            if a.facts[key] != b.facts[key]:
+                return None
+            facts[key] = a.facts[key]
+        elif not (key.startswith("price.") and key not in _ALWAYS_STATED and a.facts.get(key, b.facts.get(key)) == 0):
+            return None
+    return a if facts == a.facts else dataclasses.replace(a, facts=facts)

@@ -338,7 +338,7 @@ class Guards(_Strict):
         0.2, description="a source listing more than this share fewer offerings than before retires nothing"
     )
     max_price_ratio: Annotated[float, Field(gt=1)] = Field(
-        5.0, description="a price moving by more than this factor (up or down) is flagged for review"
+        5.0, description="a price moving by this factor or more (up or down) is flagged for review"
     )
 
 

@@ -1,0 +1,58 @@
+"""Prices the committed catalog once published wrong (issue 26), each corrected by a rule and
+held here on the catalog the recordings seed (``metadata/``, and the bundled snapshot built from
+it): a regression names the rule that broke."""
+
+from __future__ import annotations
+
+import pytest
+
+import gate_consumer
+from refresher.rules.sanity import dearer_than_standard
+from refresher.tree.store import load_tree
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def tree():
+    return load_tree(REPO / "metadata")
+
+
+def _offering(tree, key: str) -> dict:
+    provider, _, upstream_id = key.partition("/")
+    return tree.providers[provider]["offerings"][upstream_id]
+
+
+def test_deepseek_chat_is_priced_as_litellm_now_counts_it(tree) -> None:
+    """LiteLLM lists it twice (``deepseek-chat`` and ``deepseek/deepseek-chat``), one with a
+    cache-write price of 0.0 for "not known": one statement now, where both were rejected and
+    genai-prices' 0.27 / 1.10 of a price that ended in September 2025 stayed published."""
+    price = _offering(tree, "deepseek/deepseek-chat")["price"]
+    assert (price["input"], price["output"]) == (0.28, 0.42)
+    quote = gate_consumer.Catalog.load().price("deepseek-chat", provider="deepseek", input_tokens=1_000_000,
+                                               output_tokens=1_000_000, at="2026-12-07T12:00:00Z")
+    assert quote.total_usd == pytest.approx(0.70)
+
+
+@pytest.mark.parametrize("key", ["deepseek/deepseek-chat", "deepseek/deepseek-reasoner"])
+def test_an_off_peak_price_above_the_standard_is_held_not_published(tree, key: str) -> None:
+    """The off-peak output of 0.55 (the ended discount) is above today's standard output: a
+    request at night would have cost more than by day. It stays visible as the disagreement of
+    the source that states it."""
+    offering = _offering(tree, key)
+    assert "off_peak" not in offering["price"]
+    (held,) = offering["disagreements"]["price.off_peak"]
+    assert held["source"] == "genai-prices" and held["value"]["output"] == 0.55
+
+
+@pytest.mark.parametrize(("price", "dimension", "why"), [
+    ({"input": 0.28, "output": 0.42, "off_peak": {"input": 0.135, "output": 0.55}}, "off_peak",
+     "off-peak output 0.55 is above the standard 0.42"),
+    ({"input": 0.28, "output": 0.42, "off_peak": {"input": 0.14, "output": 0.42}}, "off_peak", None),  # equal: no discount, no harm
+    ({"input": 1, "output": 4, "batch": {"input": 1.01, "output": 2}}, "batch", "batch input 1.01 is above the standard 1"),
+    ({"input": 1, "output": 4, "flex": {"input": 0.5}}, "flex", None),
+    ({"output": 4, "flex": {"input": 0.5}}, "flex", None),  # no standard input to compare with
+    ({"input": 1, "output": 4, "cache_read": 0.01, "off_peak": {"input": 0.5, "cache_read": 0.1}}, "off_peak", None),
+    ({"input": 1, "output": 4}, "batch", None),
+])
+def test_a_discount_dearer_than_the_standard_price(price: dict, dimension: str, why: str | None) -> None:
+    assert dearer_than_standard(price, dimension) == why
