@@ -56,3 +56,32 @@ def test_an_off_peak_price_above_the_standard_is_held_not_published(tree, key: s
 ])
 def test_a_discount_dearer_than_the_standard_price(price: dict, dimension: str, why: str | None) -> None:
     assert dearer_than_standard(price, dimension) == why
+
+
+def test_an_audio_price_thousands_of_times_the_text_price_is_held_not_published(tree) -> None:
+    """gpt-4o-mini-transcribe's audio input at 3,000 per 1M from Portkey (the public price is 3):
+    2,400× its text input, so held for review, kept as Portkey's disagreement (another source's
+    value is published: LiteLLM's 1.25, still not the public 3 — the truth engine's to settle).
+    gpt-4o-mini-realtime-preview's audio input of 100 gives way to genai-prices' 10, the public
+    price."""
+    offering = _offering(tree, "openai/gpt-4o-mini-transcribe")
+    assert offering["price"].get("input_audio") != 3000
+    assert {"source": "portkey", "value": 3000, "as_of": "2026-07-01T18:46:05Z"} in \
+        offering["disagreements"]["price.input_audio"]
+    assert _offering(tree, "openai/gpt-4o-mini-realtime-preview")["price"]["input_audio"] == 10
+
+
+@pytest.mark.parametrize(("price", "name", "held"), [
+    ({"input": 1.25, "input_audio": 3000}, "input_audio", True),
+    ({"input": 2.5, "input_audio": 40}, "input_audio", False),  # gpt-4o audio: 16×
+    ({"input": 1, "input_audio": 100}, "input_audio", False),  # ×100 exactly: the bound
+    ({"input": 1, "input_audio": 100.01}, "input_audio", True),
+    ({"output": 0.0023, "output_audio": 2.3}, "output_audio", True),  # a whisper model "generating audio"
+    ({"output": 2.5, "image_output": 30}, "image_output", False),  # Gemini image output: 12×
+    ({"input_audio": 3000}, "input_audio", False),  # no text price to hold it against
+    ({"input": 0, "input_audio": 3}, "input_audio", False),  # free text: nothing to compare with
+])
+def test_a_media_price_against_the_text_price_of_its_direction(price: dict, name: str, held: bool) -> None:
+    from refresher.rules.sanity import media_price_problem
+
+    assert (media_price_problem(price, name) is not None) is held

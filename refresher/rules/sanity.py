@@ -23,6 +23,13 @@ TOKEN_PRICE_FIELDS = (
 #: the price dimensions that exist to be cheaper than the standard price
 DISCOUNTS = ("off_peak", "batch", "flex")
 
+#: a token of another modality costs at most this many times a text token of the same direction
+#: (audio input runs 4–16× text in real price lists; 3,000 against 0.15 is a unit slip)
+MEDIA_RATIO = 100
+#: each media token price, and the text price of its direction
+MEDIA_TEXT = {"input_audio": "input", "input_image": "input", "cache_read_audio": "input",
+              "output_audio": "output", "image_output": "output"}
+
 #: text output costs a few times the input; an image-output rate is tens of times it
 IMAGE_RATE_RATIO = 10
 
@@ -184,4 +191,13 @@ def dearer_than_standard(price: Mapping[str, Any], dimension: str) -> str | None
         cut, standard = discount.get(name), price.get(name)
         if isinstance(cut, (int, float)) and isinstance(standard, (int, float)) and cut > standard:
             return f"{dimension.replace('_', '-')} {name} {cut:g} is above the standard {standard:g}"
+    return None
+
+
+def media_price_problem(price: Mapping[str, Any], name: str) -> str | None:
+    """Why the media token price ``price[name]`` (audio, image) is implausible beside the text
+    price of its direction — more than :data:`MEDIA_RATIO` times it — or None."""
+    media, text = price.get(name), price.get(MEDIA_TEXT[name])
+    if isinstance(media, (int, float)) and isinstance(text, (int, float)) and text > 0 and media > MEDIA_RATIO * text:
+        return f"{name} {media:g} is {media / text:,.0f}× the text {MEDIA_TEXT[name]} {text:g} (more than ×{MEDIA_RATIO})"
     return None

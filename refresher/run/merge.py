@@ -17,11 +17,13 @@ from gate_consumer.freshness import SOURCE_RANK, SOURCE_TYPES, relative_source_t
 from gate_consumer.provenance import FactProvenance, record_provenance
 from refresher.rules.sanity import (
     DISCOUNTS,
+    MEDIA_TEXT,
     TOKEN_PRICE_FIELDS,
     consistent,
     covers,
     dearer_than_standard,
     far_apart,
+    media_price_problem,
     moves_beyond,
     same_value,
 )
@@ -243,7 +245,7 @@ class FactMerger:
                     price_moved |= path.startswith("price.")
                 changed = True
         if record.get("price"):
-            changed |= self._hold_dearer_dimensions(record, facts, disagreements, label)
+            changed |= self._hold_implausible_prices(record, facts, disagreements, label)
         store_entries(record, agreements, disagreements)
         if old_price and price_moved:
             self._remember_price(record, label, old_price, old_facts)
@@ -251,23 +253,26 @@ class FactMerger:
             store_provenance(record, facts)
         return changed
 
-    def _hold_dearer_dimensions(self, record: dict[str, Any], facts: dict[str, FactProvenance],
-                                disagreements: dict[str, list[dict[str, Any]]], label: str) -> bool:
-        """Hold for review an off-peak, batch or flex price that charges more than the standard
-        price for a token (DeepSeek's off-peak output 0.55 beside a standard 0.42, after the
-        discount ended): it is not published, it stays its source's disagreement, and it is
-        flagged once. Returns whether the record changed."""
+    def _hold_implausible_prices(self, record: dict[str, Any], facts: dict[str, FactProvenance],
+                                 disagreements: dict[str, list[dict[str, Any]]], label: str) -> bool:
+        """Hold for review a price the rest of the offering's price contradicts: an off-peak,
+        batch or flex price that charges more than the standard one (DeepSeek's off-peak output
+        0.55 beside a standard 0.42, after the discount ended), or an audio or image token price
+        more than ×100 the text price (gpt-4o-mini-transcribe's audio input at 3,000). It is not
+        published, it stays its source's disagreement, and it is flagged once. Returns whether
+        the record changed."""
         price, changed = record["price"], False
-        for dimension in DISCOUNTS:
-            dearer = dearer_than_standard(price, dimension)
-            if dearer is None:
+        held = [(dimension, dearer_than_standard(price, dimension)) for dimension in DISCOUNTS]
+        held += [(name, media_price_problem(price, name)) for name in MEDIA_TEXT]
+        for name, why in held:
+            if why is None:
                 continue
-            path = f"price.{dimension}"
+            path = f"price.{name}"
             holder = facts.pop(path, None)
-            value = price.pop(dimension)
+            value = price.pop(name)
             changed = True
             if holder is not None and note_disagreement(disagreements, path, holder.source, value, holder.as_of):
-                self.summary.flagged.append(f"{label}: {path} held for review: {dearer}")
+                self.summary.flagged.append(f"{label}: {path} held for review: {why}")
         return changed
 
     def _says_again(self, record: dict[str, Any], spec: FactSpec, observed: dict[str, Any]) -> bool:
