@@ -280,3 +280,26 @@ def test_which_structured_values_agree(a: object, b: object, agree: bool) -> Non
     from refresher.rules.sanity import consistent
 
     assert consistent(a, b) is agree and consistent(b, a) is agree
+
+
+@pytest.mark.parametrize(("first", "second"), [("genai-prices", "litellm"), ("litellm", "genai-prices")])
+def test_a_catalog_repeating_itself_never_takes_a_price_back(seeded_tree: Path, first: str, second: str) -> None:
+    """A, then B, then A again, each a day later, two catalogs that disagree (3.3 and 2.9 beside
+    Models.dev's 3): the second catalog changed to its value more recently than the first did,
+    so the first saying its old value again changes nothing (it took the price back before: every
+    daily run flipped it)."""
+    said = {"genai-prices": (_genai, 3.3), "litellm": (_litellm, 2.9)}
+
+    def refresh(source: str, day: str) -> dict:
+        make, price = said[source]
+        result = run_refresh(seeded_tree, [Payload(source, (make(price),), day, source)], say=lambda _: None)
+        assert result.ok, result.to_json()
+        return _sonnet(seeded_tree)
+
+    refresh(first, "2026-08-01T00:00:00Z")
+    after_second = refresh(second, "2026-08-02T00:00:00Z")
+    assert after_second["price"]["input"] == said[second][1]  # it changed to its value last
+    assert refresh(first, "2026-08-03T00:00:00Z") == after_second
+    # and a catalog that really moves is followed
+    said[first] = (said[first][0], 3.1)
+    assert refresh(first, "2026-08-04T00:00:00Z")["price"]["input"] == 3.1

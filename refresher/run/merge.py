@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from gate_consumer.facts import FactSpec, fact_count, get_fact, set_fact
+from gate_consumer.facts import OFFERING_FACTS, FactSpec, fact_count, get_fact, set_fact
 from gate_consumer.freshness import SOURCE_RANK, SOURCE_TYPES, relative_source_type
 from gate_consumer.provenance import FactProvenance, record_provenance
 from refresher.rules.sanity import (
@@ -118,7 +118,7 @@ class FactMerger:
         policy = self.tree.sources.get("freshness_policy", {}).get(kind) or {}
         pinned = (prov.expires or "9999-12-31T00:00:00Z") if kind == "manual-review" else None
         return Standing(rank(kind, prov, self.now), self._last_said(prov, provider, upstream_id),
-                        policy.get("fresh_days"), pinned)
+                        policy.get("fresh_days"), pinned, prov.as_of)
 
     def _last_said(self, prov: FactProvenance, provider: str, upstream_id: str | None) -> str:
         """When ``prov``'s source last still said its value: its last listing that included the
@@ -171,6 +171,9 @@ class FactMerger:
         disagreements: dict[str, list[dict[str, Any]]] = record.get("disagreements", {})
         agreements: dict[str, list[dict[str, Any]]] = record.get("agreements", {})
         changed = price_moved = False
+        stated = observed  # what the source says, withheld or not: its silence is only about the rest
+        if spec is OFFERING_FACTS:
+            observed, changed = self._withhold_implausible(record, observed, disagreements, label)
         for path, value in observed.items():
             current, current_prov = get_fact(record, path), facts.get(path)
             tracked = path.startswith("price.")  # agreement is kept for price facts
@@ -200,8 +203,13 @@ class FactMerger:
                 elif tracked:
                     changed |= add_agreement(agreements, path, source, now)
                 continue
-            takeover = current_standing is None or takes_over(new_standing, current_standing)
-            if takeover and self._held(path, current, value, current_prov, new_standing, current_standing,
+            # the newcomer changed to this value when it first said it (a disagreement it kept
+            # saying), not now: a source repeating an old value does not take a price back
+            since = next((d["as_of"] for d in disagreements.get(path, ())
+                          if d["source"] == source and same_value(d["value"], value)), now)
+            stating = new_standing if since == now else new_standing._replace(changed=since)
+            takeover = current_standing is None or takes_over(stating, current_standing)
+            if takeover and self._held(path, current, value, current_prov, stating, current_standing,
                                        agreements.get(path, ()), disagreements.get(path, ())):
                 changed |= drop_entry(agreements, path, source)
                 if note_disagreement(disagreements, path, source, value, now):
@@ -209,9 +217,6 @@ class FactMerger:
                     self._flag_conflict(label, path, current, current_prov, value,
                                         "held for review: it is no stronger than the published source")
             elif takeover:
-                # a source that already said this value (as a disagreement) said it since then
-                since = next((d["as_of"] for d in disagreements.get(path, ())
-                              if d["source"] == source and same_value(d["value"], value)), now)
                 set_fact(record, path, value)
                 facts[path] = FactProvenance(source, since)
                 changed = True
@@ -231,10 +236,10 @@ class FactMerger:
                 if note_disagreement(disagreements, path, source, value, now):
                     changed = True  # a new or different disagreement: flag it once, not every run
                     self._flag_conflict(label, path, current, current_prov, value, "the published value stays")
-        for path in [p for p, entries in agreements.items() if p not in observed]:
+        for path in [p for p, entries in agreements.items() if p not in stated]:
             changed |= drop_entry(agreements, path, source)  # it no longer states that fact
         for path, prov in list(facts.items()):
-            if prov.source == source and path not in observed:
+            if prov.source == source and path not in stated:
                 heir = self._heir(agreements.get(path, ()), provider, upstream_id)
                 if heir is not None:  # another source still states the value: it holds it now
                     facts[path] = heir
@@ -247,11 +252,32 @@ class FactMerger:
         if record.get("price"):
             changed |= self._hold_implausible_prices(record, facts, disagreements, label)
         store_entries(record, agreements, disagreements)
-        if old_price and price_moved:
+        if old_price and price_moved and record.get("price") != old_price:  # not a price held back again
             self._remember_price(record, label, old_price, old_facts)
         if facts != old_facts:
             store_provenance(record, facts)
         return changed
+
+    def _withhold_implausible(self, record: dict[str, Any], observed: dict[str, Any],
+                              disagreements: dict[str, list[dict[str, Any]]], label: str) -> tuple[dict[str, Any], bool]:
+        """``observed`` without the prices that would be implausible beside the rest of the
+        offering's price as this source would leave it (:meth:`_hold_implausible_prices` says
+        which): each stays this source's disagreement, flagged once, and is not applied — so a
+        source repeating such a price changes nothing. Returns the rest and whether the record
+        changed."""
+        prospective = dict(record.get("price") or {})
+        prospective.update((path[6:], value) for path, value in observed.items() if path.startswith("price."))
+        changed, withheld = False, {}
+        for name, why in _implausible(prospective):
+            path = f"price.{name}"
+            if path in observed:
+                withheld[path] = observed[path]
+                if note_disagreement(disagreements, path, self.snap.source, observed[path], self.now):
+                    changed = True
+                    self.summary.flagged.append(f"{label}: {path} held for review: {why}")
+        if withheld:  # a new dict: the observation is the source's, and stays as it said it
+            observed = {path: value for path, value in observed.items() if path not in withheld}
+        return observed, changed
 
     def _hold_implausible_prices(self, record: dict[str, Any], facts: dict[str, FactProvenance],
                                  disagreements: dict[str, list[dict[str, Any]]], label: str) -> bool:
@@ -262,11 +288,7 @@ class FactMerger:
         published, it stays its source's disagreement, and it is flagged once. Returns whether
         the record changed."""
         price, changed = record["price"], False
-        held = [(dimension, dearer_than_standard(price, dimension)) for dimension in DISCOUNTS]
-        held += [(name, media_price_problem(price, name)) for name in MEDIA_TEXT]
-        for name, why in held:
-            if why is None:
-                continue
+        for name, why in _implausible(price):
             path = f"price.{name}"
             holder = facts.pop(path, None)
             value = price.pop(name)
@@ -345,3 +367,11 @@ class FactMerger:
         record["price_history"].sort(key=lambda h: (h["as_of"], h["until"]))
         for name in TOKEN_PRICE_FIELDS:
             self._flag_jump(label, f"price.{name}", old_price.get(name), get_fact(record, f"price.{name}"), "price changed")
+
+
+def _implausible(price: dict[str, Any]) -> list[tuple[str, str]]:
+    """The price's components the rest of it contradicts, each with why: a discount dearer than
+    the standard price, a media token price over ×100 the text one."""
+    found = [(dimension, dearer_than_standard(price, dimension)) for dimension in DISCOUNTS]
+    found += [(name, media_price_problem(price, name)) for name in MEDIA_TEXT]
+    return [(name, why) for name, why in found if why is not None]

@@ -4,11 +4,13 @@ The rule (``docs/provenance.md``, "Which value is published"):
 
 * Among the observations inside their freshness window (``freshness_policy.<type>.fresh_days``
   of ``metadata/sources.json``, measured from when the source *last still said it*), the
-  strongest source type wins; between equals the newer observation wins, and at the same
-  instant the value already published stays (so a run that learns nothing changes nothing).
+  strongest source type wins; between equals the value a source *changed to* most recently
+  wins (a source moving is evidence of a price change; a source repeating itself is not), and at
+  the same instant the value already published stays (so a run that learns nothing changes
+  nothing).
 * When only one of them is fresh, it wins: a stronger source that went stale does not pin an
   old value.
-* When neither is fresh, the newer observation wins.
+* When neither is fresh, the most recent change wins.
 * A manual review is fresh until it expires (it pins the value until then); an expired one is
   the weakest of all.
 
@@ -28,13 +30,19 @@ __all__ = ["Standing", "is_fresh", "takes_over"]
 
 class Standing(NamedTuple):
     """One observation as the rule sees it: its strength (a rank, lower is stronger), when its
-    source last still said it, and how long that source type stays fresh (None: never fresh;
-    ``pinned_until``: a manual review, fresh until then)."""
+    source last still said it, how long that source type stays fresh (None: never fresh;
+    ``pinned_until``: a manual review, fresh until then), and when its source first said this
+    value (``changed``; None: when it last said it)."""
 
     rank: int
     latest: str
     fresh_days: int | None
     pinned_until: str | None = None
+    changed: str | None = None
+
+    @property
+    def changed_at(self) -> str:
+        return self.changed or self.latest
 
 
 def is_fresh(standing: Standing, at: str) -> bool:
@@ -51,7 +59,7 @@ def takes_over(new: Standing, current: Standing) -> bool:
     at = max(new.latest, current.latest)
     new_fresh, current_fresh = is_fresh(new, at), is_fresh(current, at)
     if new_fresh and current_fresh:
-        return new.rank < current.rank or (new.rank == current.rank and new.latest > current.latest)
+        return new.rank < current.rank or (new.rank == current.rank and new.changed_at > current.changed_at)
     if new_fresh != current_fresh:
         return new_fresh
-    return new.latest > current.latest
+    return new.changed_at > current.changed_at
