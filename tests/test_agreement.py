@@ -303,3 +303,20 @@ def test_a_catalog_repeating_itself_never_takes_a_price_back(seeded_tree: Path, 
     # and a catalog that really moves is followed
     said[first] = (said[first][0], 3.1)
     assert refresh(first, "2026-08-04T00:00:00Z")["price"]["input"] == 3.1
+
+
+def test_a_confirm_only_catalogs_silence_removes_nothing(seeded_tree: Path) -> None:
+    """LiteLLM states Sonnet's 1-hour cache write, then a listing without it: a catalog that only
+    confirms what it prices says nothing by leaving a price out (a context tier of Vertex's
+    Sonnet 4.5 was removed that way), so the price stays, held by its last statement."""
+    def litellm(day: str, **extra: float) -> None:
+        entry = {"litellm_provider": "anthropic", "input_cost_per_token": 3e-6, **extra}
+        body = json.dumps({"claude-sonnet-4-5-20250929": entry}).encode()
+        assert run_refresh(seeded_tree, [Payload("litellm", (body,), day, "l")], say=lambda _: None).ok
+
+    litellm("2026-08-01T00:00:00Z", cache_creation_input_token_cost_above_1hr=6e-6)
+    assert _sonnet(seeded_tree)["price"]["cache_write_1h"] == 6
+    litellm("2026-08-02T00:00:00Z")
+    sonnet = _sonnet(seeded_tree)
+    assert sonnet["price"]["cache_write_1h"] == 6
+    assert sonnet["provenance"]["fields"]["price.cache_write_1h"] == {"source": "litellm", "as_of": "2026-08-01T00:00:00Z"}

@@ -244,10 +244,13 @@ class FactMerger:
                 if heir is not None:  # another source still states the value: it holds it now
                     facts[path] = heir
                     drop_entry(agreements, path, heir.source)
-                else:
-                    _delete(record, path)  # the source that stated it no longer does: unknown again
-                    del facts[path]
-                    price_moved |= path.startswith("price.")
+                    changed = True
+                    continue
+                if self.snap.confirms_only:
+                    continue  # a catalog that only confirms what it prices says nothing by silence
+                _delete(record, path)  # the source that stated it no longer does: unknown again
+                del facts[path]
+                price_moved |= path.startswith("price.")
                 changed = True
         if record.get("price"):
             changed |= self._hold_implausible_prices(record, facts, disagreements, label)
