@@ -74,7 +74,7 @@ def test_json_has_everything(month) -> None:
     assert len(data["price_changes"]) == data["counts"]["price_changes"] > 250
     change = next(c for c in data["price_changes"] if c["offering"] == "llmgateway/glm-5.1" and c["path"] == "price.input")
     assert change == {"offering": "llmgateway/glm-5.1", "path": "price.input", "old": 6, "new": 0.931,
-                      "source": "modelsdev", "pct": -84.5}
+                      "source": "modelsdev", "pct": -84.5, "why": "modelsdev changed to it 2026-07-01; 1 source(s) say it"}
     json.dumps(data)  # serializable as is
 
 
@@ -199,3 +199,20 @@ def test_a_refresh_names_each_risk_by_its_kind_and_the_report_lists_it_whatever_
         for skipped in source.get("skipped", []):
             skipped["reason"] = "reworded"
     assert [r.kind for r in compare(before, load_tree(seeded_tree), run=run).risks] == [r.kind for r in report.risks]
+
+
+def test_each_price_change_says_why_who_moved_and_the_vote(seeded_tree: Path) -> None:
+    """The PR body says why a price is what it is: the source that changed to it and when, the
+    one it replaced, and how the other sources vote."""
+    before = load_tree(seeded_tree)
+    after = load_tree(seeded_tree)
+    offering = after.providers["anthropic"]["offerings"]["claude-sonnet-4-5"]
+    offering["price"]["input"] = 2.5
+    fields = offering["provenance"].setdefault("fields", {})
+    fields["price.input"] = {"source": "openrouter", "as_of": "2026-08-01T00:00:00Z"}
+    offering["agreements"] = {"price.input": [{"source": "portkey", "as_of": "2026-08-02T00:00:00Z"}]}
+    offering["disagreements"] = {"price.input": [{"source": "modelsdev", "value": 3, "as_of": "2026-07-01T16:40:28Z"}]}
+    (change,) = [c for c in compare(before, after).price_changes if c.offering == "anthropic/claude-sonnet-4-5"]
+    assert change.why == ("openrouter changed to it 2026-08-01, over modelsdev; 2 source(s) say it (portkey too); "
+                          "against: modelsdev 3")
+    assert change.why in compare(before, after).markdown()

@@ -52,6 +52,7 @@ class Change:
     new: Any
     source: str | None = None
     pct: float | None = None  # for prices
+    why: str | None = None  # for prices: who moved, and how the sources vote
 
 
 @dataclass
@@ -203,6 +204,20 @@ def compare(old: Tree, new: Tree, *, run: Mapping[str, Any] | None = None) -> Ch
     return report
 
 
+def _why(path: str, record: Mapping[str, Any], holder: Any, was: Any) -> str:
+    """Why a price is what the new record publishes: the source that changed to it and when, the
+    sources that say the same (the vote for it) and those that say otherwise."""
+    agreeing = [a["source"] for a in record.get("agreements", {}).get(path, ())]
+    against = [f"{d['source']} {_cell(d['value'])}" for d in record.get("disagreements", {}).get(path, ())]
+    if holder is None:
+        return "no source states it any more" + (f"; {', '.join(against)} held for review" if against else "")
+    why = f"{holder.source} changed to it {holder.as_of[:10]}"
+    if was is not None and was.source != holder.source:
+        why += f", over {was.source}"
+    why += f"; {1 + len(agreeing)} source(s) say it" + (f" ({', '.join(sorted(agreeing))} too)" if agreeing else "")
+    return why + (f"; against: {', '.join(against)}" if against else "")
+
+
 def _compare_offering(report: ChangeReport, key: str, old: Mapping[str, Any], new: Mapping[str, Any],
                       ratio: float) -> None:
     was, now = _facts(old), _facts(new)
@@ -221,6 +236,7 @@ def _compare_offering(report: ChangeReport, key: str, old: Mapping[str, Any], ne
             report.revived.append(key)
         elif path.startswith("price.") and path != "price.tiers":
             change.pct = _pct(change.old, change.new)
+            change.why = _why(path, new, sources_now.get(path), sources_was.get(path))
             report.price_changes.append(change)
             if moves_beyond(change.old, change.new, ratio):
                 report.risks.append(Risk(RiskKind.PRICE_JUMP, key, f"{path} {change.old} → {change.new} "
@@ -365,9 +381,10 @@ def _render(report: ChangeReport, title: str, rows: int) -> str:
                                     for why, n in reasons.items()], rows)))
     if report.price_changes:
         out.append(_details(f"Price changes ({len(report.price_changes)})", _table(
-            ("offering", "price", "old → new", "change", "source"),
+            ("offering", "price", "old → new", "change", "source", "why"),
             [[ch.offering, ch.path.removeprefix("price."), f"{_cell(ch.old)} → {_cell(ch.new)}",
-              f"{ch.pct:+.1f}%" if ch.pct is not None else "—", ch.source] for ch in report.price_changes], rows)))
+              f"{ch.pct:+.1f}%" if ch.pct is not None else "—", ch.source, ch.why or ""]
+             for ch in report.price_changes], rows)))
     if report.added:
         out.append(_details(f"Added offerings ({len(report.added)})", _table(
             ("offering", "model", "input", "output"),
