@@ -320,3 +320,27 @@ def test_a_confirm_only_catalogs_silence_removes_nothing(seeded_tree: Path) -> N
     sonnet = _sonnet(seeded_tree)
     assert sonnet["price"]["cache_write_1h"] == 6
     assert sonnet["provenance"]["fields"]["price.cache_write_1h"] == {"source": "litellm", "as_of": "2026-08-01T00:00:00Z"}
+
+
+def test_an_off_peak_price_no_fresh_source_states_has_ended(seeded_tree: Path) -> None:
+    """A catalog stated off-peak hours for Sonnet on 2026-08-01 and has not said them since; a
+    month later, Models.dev listing Sonnet again (the same values) ends them: the price with its
+    off-peak hours is history, and the catalog's last word stays its statement."""
+    from refresher.tree.store import render_tree
+    from refresher.tree.transaction import commit_tree
+
+    tree = load_tree(seeded_tree)
+    sonnet = tree.providers["anthropic"]["offerings"]["claude-sonnet-4-5-20250929"]
+    off_peak = {"input": 1.5, "output": 7.5, "windows": [{"hours_utc": ["16:30-00:30"]}]}
+    sonnet["price"]["off_peak"] = off_peak
+    sonnet["provenance"].setdefault("fields", {})["price.off_peak"] = {"source": "genai-prices",
+                                                                       "as_of": "2026-08-01T00:00:00Z"}
+    commit_tree(seeded_tree, render_tree(tree), say=lambda _: None)
+    data = (UPSTREAM / "modelsdev/api.json").read_bytes()
+    assert run_refresh(seeded_tree, [Payload("modelsdev", (data,), "2026-09-01T00:00:00Z", "md")], say=lambda _: None).ok
+    after = _sonnet(seeded_tree)
+    assert "off_peak" not in after["price"]
+    assert after["price_history"][-1]["price"]["off_peak"] == off_peak
+    assert after["price_history"][-1]["until"] == "2026-09-01T00:00:00Z"
+    assert after["disagreements"]["price.off_peak"] == [
+        {"source": "genai-prices", "value": off_peak, "as_of": "2026-08-01T00:00:00Z"}]

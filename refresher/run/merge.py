@@ -158,8 +158,10 @@ class FactMerger:
     ) -> bool:
         """Apply one source's facts to a record (the offering ``upstream_id`` of ``provider``,
         or the provider itself); return whether the record changed."""
-        if self._says_again(record, spec, observed):
-            return False
+        if self._says_again(record, spec, observed) and not (
+                spec is OFFERING_FACTS and (record.get("price") or {}).get("off_peak") is not None
+                and self._expired("price.off_peak", record_provenance(record, spec), provider, upstream_id)):
+            return False  # nothing new, and no time-bound price of another source has ended
         source, now = self.snap.source, self.now
         facts = record_provenance(record, spec)
         old_facts, old_price = dict(facts), _clone(record.get("price"))
@@ -252,6 +254,14 @@ class FactMerger:
                 del facts[path]
                 price_moved |= path.startswith("price.")
                 changed = True
+        if (record.get("price") or {}).get("off_peak") is not None and \
+                self._expired("price.off_peak", facts, provider, upstream_id):
+            # a time-bound price no fresh source states any more has ended: it is history, and
+            # what its source last said of it stays that source's statement (a disagreement)
+            holder = facts.pop("price.off_peak")
+            note_disagreement(disagreements, "price.off_peak", holder.source, record["price"]["off_peak"], holder.as_of)
+            _delete(record, "price.off_peak")
+            price_moved = changed = True
         if record.get("price"):
             changed |= self._hold_implausible_prices(record, facts, disagreements, label)
         store_entries(record, agreements, disagreements)
@@ -260,6 +270,16 @@ class FactMerger:
         if facts != old_facts:
             store_provenance(record, facts)
         return changed
+
+    def _expired(self, path: str, facts: dict[str, FactProvenance], provider: str, upstream_id: str | None) -> bool:
+        """Whether the source holding a time-bound price (off-peak hours) no longer states it
+        freshly: a discount or promotion ends, and a stale statement of it is not evidence it
+        still holds (DeepSeek's off-peak discount, ended in September 2025, was published
+        months later from a catalog's old statement)."""
+        holder = facts.get(path)
+        if holder is None or holder.source == self.snap.source:
+            return False
+        return not is_fresh(self._standing(holder, provider, upstream_id), self.now)
 
     def _withhold_implausible(self, record: dict[str, Any], observed: dict[str, Any],
                               disagreements: dict[str, list[dict[str, Any]]], label: str) -> tuple[dict[str, Any], bool]:
