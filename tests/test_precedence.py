@@ -76,3 +76,43 @@ def test_a_fresh_provider_listing_wins_over_the_catalog(empty_tree: Path) -> Non
     offering = load_tree(empty_tree).providers["deepinfra"]["offerings"]["Qwen/Qwen3.5-397B-A17B"]
     assert (offering["price"]["input"], offering["price"]["output"]) == (0.54, 3.4)
     assert offering["provenance"].get("fields", {}).get("price.input", offering["provenance"])["source"] == "deepinfra"
+
+
+# -- the rule's properties, over any two statements ------------------------------------------
+
+from datetime import datetime, timedelta, timezone  # noqa: E402
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_DAY0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def _instant(days: int) -> str:
+    return (_DAY0 + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@st.composite
+def standings(draw) -> Standing:
+    """A statement: its rank, when its source first said the value and when it last said it."""
+    changed = draw(st.integers(0, 200))
+    latest = changed + draw(st.integers(0, 200))
+    return Standing(draw(st.integers(0, 5)), _instant(latest), draw(st.sampled_from([None, 7, 14, 30])),
+                    changed=_instant(changed))
+
+
+@given(standings(), standings())
+def test_two_statements_never_both_win(a: Standing, b: Standing) -> None:
+    assert not (takes_over(a, b) and takes_over(b, a))
+
+
+@given(standings(), standings(), st.integers(0, 100))
+def test_a_source_repeating_its_value_later_never_takes_it_back(a: Standing, b: Standing, later: int) -> None:
+    """A, then B took over while A was still fresh, then A says the same value again (later,
+    same first-said date): the outcome is B's, as it was (no oscillation from repetition). Had A
+    been stale when B took over, A fresh again may win back: its value is the more recent change."""
+    if not takes_over(b, a) or not is_fresh(a, b.latest):
+        return
+    repeated = a._replace(latest=_instant((datetime.fromisoformat(b.latest[:-1] + "+00:00") - _DAY0).days + later))
+    if a.rank == b.rank and is_fresh(repeated, repeated.latest) and is_fresh(b, repeated.latest):
+        assert not takes_over(repeated, b)
