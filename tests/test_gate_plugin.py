@@ -55,10 +55,13 @@ def gate_python() -> Path:
     return venv / "bin" / "python"
 
 
-def _gate_env(**more: str) -> dict[str, str]:
-    """The environment Gate runs in: the consumer of this checkout and the suite's frozen clock."""
-    path = os.pathsep.join((str(REPO / "tests" / "frozen_clock"), str(REPO / "consumer"), *more.pop("path", "").split(os.pathsep)))
-    return {**os.environ, **more, "PYTHONPATH": path.rstrip(os.pathsep)}
+def _gate_path(*more: Path) -> str:
+    """Gate's PYTHONPATH: the suite's frozen clock and the consumer of this checkout (then ``more``)."""
+    return os.pathsep.join(str(p) for p in (REPO / "tests" / "frozen_clock", REPO / "consumer", *more))
+
+
+def _gate_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": _gate_path()}
 
 
 def _run_gate(python: Path, work: Path, *flags: str) -> dict:
@@ -198,7 +201,7 @@ def _gate_test_outcomes(python: Path, source: Path, *plugin: str) -> dict[str, s
     done = subprocess.run([str(python), "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", *plugin, *GATE_TESTS],
                           cwd=source, capture_output=True, text=True, timeout=900,
                           env={"PATH": str(python.parent), "HOME": str(source),
-                               "PYTHONPATH": _gate_env(path=str(source))["PYTHONPATH"],
+                               "PYTHONPATH": _gate_path(source),
                                "FAIMETA_TEST_NOW": os.environ["FAIMETA_TEST_NOW"]})
     outcomes = {}
     for line in done.stdout.splitlines():

@@ -56,13 +56,8 @@ class PriceProblem(NamedTuple):
     unit_mixup: bool
 
 
-def token_price_problem(value: float) -> str | None:
-    """Why a USD-per-1M-token price is implausible, or None."""
-    problem = _price_problem(value)
-    return problem and problem[0]
-
-
 def _price_problem(value: float) -> tuple[str, bool] | None:
+    """Why a USD-per-1M-token price is implausible, and whether as a unit mix-up; or None."""
     if value != value or value < 0:  # NaN or negative
         return f"{value!r} is not a valid price", False
     if 0 < value < MIN_TOKEN_PRICE:

@@ -9,7 +9,7 @@ which moves are flagged for a reviewer (beyond ``guards.max_price_ratio``, or to
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from gate_consumer.facts import OFFERING_FACTS, FactSpec, fact_count, get_fact, set_fact
@@ -158,9 +158,8 @@ class FactMerger:
     ) -> bool:
         """Apply one source's facts to a record (the offering ``upstream_id`` of ``provider``,
         or the provider itself); return whether the record changed."""
-        if self._says_again(record, spec, observed) and not (
-                spec is OFFERING_FACTS and (record.get("price") or {}).get("off_peak") is not None
-                and self._expired("price.off_peak", record_provenance(record, spec), provider, upstream_id)):
+        if self._says_again(record, spec, observed) and \
+                not self._off_peak_ended(record, lambda: record_provenance(record, spec), provider, upstream_id):
             return False  # nothing new, and no time-bound price of another source has ended
         source, now = self.snap.source, self.now
         facts = record_provenance(record, spec)
@@ -254,13 +253,10 @@ class FactMerger:
                 del facts[path]
                 price_moved |= path.startswith("price.")
                 changed = True
-        if (record.get("price") or {}).get("off_peak") is not None and \
-                self._expired("price.off_peak", facts, provider, upstream_id):
+        if self._off_peak_ended(record, lambda: facts, provider, upstream_id):
             # a time-bound price no fresh source states any more has ended: it is history, and
             # what its source last said of it stays that source's statement (a disagreement)
-            holder = facts.pop("price.off_peak")
-            note_disagreement(disagreements, "price.off_peak", holder.source, record["price"]["off_peak"], holder.as_of)
-            _delete(record, "price.off_peak")
+            _withdraw(record, facts, disagreements, "off_peak")
             price_moved = changed = True
         if record.get("price"):
             changed |= self._hold_implausible_prices(record, facts, disagreements, label)
@@ -271,12 +267,16 @@ class FactMerger:
             store_provenance(record, facts)
         return changed
 
-    def _expired(self, path: str, facts: dict[str, FactProvenance], provider: str, upstream_id: str | None) -> bool:
-        """Whether the source holding a time-bound price (off-peak hours) no longer states it
-        freshly: a discount or promotion ends, and a stale statement of it is not evidence it
-        still holds (DeepSeek's off-peak discount, ended in September 2025, was published
-        months later from a catalog's old statement)."""
-        holder = facts.get(path)
+    def _off_peak_ended(self, record: dict[str, Any], facts: Callable[[], dict[str, FactProvenance]], provider: str,
+                        upstream_id: str | None) -> bool:
+        """Whether the record publishes off-peak hours whose source, another than this one, no
+        longer states them freshly: a discount or promotion ends, and a stale statement of it
+        is not evidence it still holds (DeepSeek's off-peak discount, ended in September 2025,
+        was published months later from a catalog's old statement). ``facts``: the record's
+        provenance, asked only when it has off-peak hours."""
+        if (record.get("price") or {}).get("off_peak") is None:
+            return False
+        holder = facts().get("price.off_peak")
         if holder is None or holder.source == self.snap.source:
             return False
         return not is_fresh(self._standing(holder, provider, upstream_id), self.now)
@@ -310,15 +310,11 @@ class FactMerger:
         more than ×100 the text price (gpt-4o-mini-transcribe's audio input at 3,000). It is not
         published, it stays its source's disagreement, and it is flagged once. Returns whether
         the record changed."""
-        price, changed = record["price"], False
-        for name, why in _implausible(price):
-            path = f"price.{name}"
-            holder = facts.pop(path, None)
-            value = price.pop(name)
-            changed = True
-            if holder is not None and note_disagreement(disagreements, path, holder.source, value, holder.as_of):
-                self.summary.flagged.append(f"{label}: {path} held for review: {why}")
-        return changed
+        implausible = _implausible(record["price"])
+        for name, why in implausible:
+            if _withdraw(record, facts, disagreements, name):
+                self.summary.flagged.append(f"{label}: price.{name} held for review: {why}")
+        return bool(implausible)
 
     def _says_again(self, record: dict[str, Any], spec: FactSpec, observed: dict[str, Any]) -> bool:
         """Whether ``observed`` is exactly what ``record`` holds from this source — every fact the
@@ -398,3 +394,14 @@ def _implausible(price: dict[str, Any]) -> list[tuple[str, str]]:
     found = [(dimension, dearer_than_standard(price, dimension)) for dimension in DISCOUNTS]
     found += [(name, media_price_problem(price, name)) for name in MEDIA_TEXT]
     return [(name, why) for name, why in found if why is not None]
+
+
+def _withdraw(record: dict[str, Any], facts: dict[str, FactProvenance], disagreements: dict[str, list[dict[str, Any]]],
+              name: str) -> bool:
+    """Take the price component ``name`` out of what ``record`` publishes and keep it as its
+    holder's disagreement (dated from when the holder first said it); return whether that
+    disagreement is new."""
+    path = f"price.{name}"
+    holder, value = facts.pop(path, None), record["price"][name]
+    _delete(record, path)
+    return holder is not None and note_disagreement(disagreements, path, holder.source, value, holder.as_of)

@@ -122,10 +122,12 @@ def _reconcile_and_write(root: Path, payloads: list[Payload], result: RefreshRes
     snapshots.sort(key=lambda s: (s.confirms_only, s.observed_at, s.source))
     work = _reconcile_each(root, work, snapshots, result, providers=providers, allow_shrink=allow_shrink, say=say)
     result.problems, result.written = write_if_valid(work, root, dry_run=dry_run, say=say)
+    before: Tree | None = None  # the tree on disk, read only when a record must be held back
     for _ in range(_HOLD_BACK_ROUNDS):  # a held-back record can make another one invalid (a model, its offering)
         if not result.invalid:
             break
-        held = hold_back(work, load_tree(root), result.problems)
+        before = before or load_tree(root)
+        held = hold_back(work, before, result.problems)
         if not held:
             break
         for record in held:
