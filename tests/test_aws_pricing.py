@@ -124,7 +124,8 @@ def test_it_sets_the_regions_and_confirms_what_the_catalog_knows(seeded_tree: Pa
     assert {p: set(r["offerings"]) for p, r in after.providers.items()} == \
         {p: set(r["offerings"]) for p, r in before.providers.items()}  # Nova is not in this small tree
     assert result.summaries[0].unmapped["no such amazon-bedrock offering in the catalog"] == 6
-    # then a catalog's price for a region the provider does not list is left out, and counted
+    # then a catalog's price for a region the provider does not list (yet) is kept, with a warning:
+    # leaving it out would make the tree depend on whether the catalog spoke before the region list
     litellm = json.dumps({
         "anthropic.claude-sonnet-4-5-20250929-v1:0": {"litellm_provider": "bedrock_converse",
                                                       "input_cost_per_token": 3e-06, "output_cost_per_token": 1.5e-05},
@@ -135,6 +136,6 @@ def test_it_sets_the_regions_and_confirms_what_the_catalog_knows(seeded_tree: Pa
 
     second = run_refresh(seeded_tree, [Payload("litellm", (litellm,), "2026-11-20T00:00:00Z", "l")], say=lambda _: None)
     assert second.ok, second.to_json()
-    assert second.summaries[0].unmapped["region us-gov-east-1 not listed by amazon-bedrock"] == 1
     sonnet = load_tree(seeded_tree).providers["amazon-bedrock"]["offerings"]["anthropic.claude-sonnet-4-5-20250929-v1:0"]
-    assert "regions" not in sonnet["price"]
+    assert sonnet["price"]["regions"] == {"us-gov-east-1": {"input": 3.6, "output": 18}}
+    assert [(p.field, p.severity) for p in second.problems] == [("price.regions.us-gov-east-1", "warning")]

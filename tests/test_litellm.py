@@ -34,6 +34,18 @@ def test_prices_per_token_become_prices_per_million_with_batch_and_one_hour_writ
     assert sonnet.model_facts == {} and sonnet.aliases == ()
 
 
+def test_openais_completion_models_are_openais_offerings() -> None:
+    """``davinci-002`` is listed under ``text-completion-openai``; it is OpenAI's (2 / 2, as
+    OpenAI's price list says; issue 26 found it published at 6 / 2 without this statement)."""
+    # the entry as recorded in ../shared/fixtures/upstream/litellm/model_prices_and_context_window-2026-11-20.json
+    body = json.dumps({"davinci-002": {
+        "input_cost_per_token": 2e-06, "input_cost_per_token_batches": 1e-06, "litellm_provider": "text-completion-openai",
+        "max_input_tokens": 16384, "max_output_tokens": 4096, "max_tokens": 16384, "mode": "completion",
+        "output_cost_per_token": 2e-06, "output_cost_per_token_batches": 1e-06}}).encode()
+    (davinci,) = parse_payload(payload(body)).offerings
+    assert (davinci.provider, davinci.facts["price.input"], davinci.facts["price.output"]) == ("openai", 2, 2)
+
+
 def test_context_tiers_are_read_from_their_threshold() -> None:
     entry = {"litellm_provider": "gemini", "input_cost_per_token": 1.25e-06, "output_cost_per_token": 1e-05,
              "input_cost_per_token_above_200k_tokens": 2.5e-06, "output_cost_per_token_above_200k_tokens": 1.5e-05}

@@ -1,5 +1,8 @@
-"""Which value is published (refresher/run/precedence.py): strength among the fresh observations,
-else the newest — each branch, then DeepInfra's own stale listing against a newer Models.dev."""
+"""Which value is published (refresher/run/verdict.py, freshness from refresher/run/precedence.py):
+strength among the fresh statements, the vote, the most recent change — each branch, then
+DeepInfra's own stale listing against a newer Models.dev, then the rule's properties over any
+statements (hypothesis): the order they arrive in never matters, a repeated old value never
+takes a price back."""
 
 from __future__ import annotations
 
@@ -8,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from gate_consumer.provenance import FactProvenance
 from refresher.run.payloads import Payload
-from refresher.run.precedence import Standing, is_fresh, takes_over
+from refresher.run.precedence import Standing, is_fresh
 from refresher.run.refresh import run_refresh
+from refresher.run.verdict import Statement, verdict
 from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM
 
@@ -22,12 +27,20 @@ def at(day: int) -> str:
     return DAY.format(day)
 
 
+def _statement(source: str, value: object, standing: Standing) -> Statement:
+    return Statement(value, FactProvenance(source, standing.changed_at), standing)
+
+
+def _published(*statements: Statement, guarded: bool = False) -> object:
+    instant = max(s.standing.latest for s in statements)
+    winner = verdict("price.input", statements, instant, guarded=guarded, max_ratio=5).winner
+    return winner.value if winner else None
+
+
 @pytest.mark.parametrize(("case", "new", "current", "published"), [
     ("both fresh: the stronger wins", Standing(COMMUNITY, at(10), 14), Standing(API, at(8), 7), "current"),
     ("both fresh: a stronger newcomer wins", Standing(API, at(10), 7), Standing(COMMUNITY, at(8), 14), "new"),
     ("both fresh and equal: the newer wins", Standing(API, at(10), 7), Standing(API, at(8), 7), "new"),
-    ("equal at the same instant: the published value stays", Standing(COMMUNITY, at(10), 14),
-     Standing(COMMUNITY, at(10), 14), "current"),
     ("the stronger went stale: the fresh newer value wins", Standing(COMMUNITY, at(30), 14),
      Standing(API, at(1), 7), "new"),
     ("a stale newcomer does not displace a fresh value", Standing(API, at(1), 7), Standing(COMMUNITY, at(30), 14),
@@ -41,13 +54,27 @@ def at(day: int) -> str:
     ("one day past it is not", Standing(COMMUNITY, at(16), 14), Standing(API, at(8), 7), "new"),
 ])
 def test_which_value_is_published(case: str, new: Standing, current: Standing, published: str) -> None:
-    assert takes_over(new, current) is (published == "new")
+    assert _published(_statement("a", "new", new), _statement("b", "current", current)) == published
+    assert _published(_statement("b", "current", current), _statement("a", "new", new)) == published
 
 
-def test_freshness_is_judged_at_the_later_observation_whatever_the_order() -> None:
+def test_freshness_is_judged_at_the_latest_observation() -> None:
     old_strong, new_weak = Standing(API, at(1), 7), Standing(COMMUNITY, at(30), 14)
-    assert takes_over(new_weak, old_strong) and not takes_over(old_strong, new_weak)
+    assert _published(_statement("a", "old", old_strong), _statement("b", "new", new_weak)) == "new"
     assert is_fresh(old_strong, at(8)) and not is_fresh(old_strong, at(9))
+
+
+@pytest.mark.parametrize(("said", "published"), [
+    ({"a": 1, "b": 1, "c": 2}, 1),  # the value the most sources state, though c changed to its own last
+    ({"a": 1, "b": 2}, 2),  # a tie: the most recent change
+    ({"a": 1, "b": 5}, 1),  # a tie ×5 apart: held for review, the earlier value stays
+    ({"a": 1, "b": 5, "c": 5}, 5),  # more sources say the new value: published
+    ({"a": 0, "b": 5}, 5),  # replacing 0 is never held
+])
+def test_among_equals_the_vote_then_the_most_recent_change(said: dict, published: float) -> None:
+    statements = [_statement(source, value, Standing(COMMUNITY, at(20), 14, changed=at(1 + i)))
+                  for i, (source, value) in enumerate(said.items())]
+    assert _published(*statements, guarded=True) == published
 
 
 def test_a_stale_provider_listing_does_not_pin_an_older_price(empty_tree: Path) -> None:
@@ -101,18 +128,32 @@ def standings(draw) -> Standing:
                     changed=_instant(changed))
 
 
-@given(standings(), standings())
-def test_two_statements_never_both_win(a: Standing, b: Standing) -> None:
-    assert not (takes_over(a, b) and takes_over(b, a))
+_VALUES = st.sampled_from([0, 0.5, 1, 1.2, 5, 6, 30])
+
+
+@st.composite
+def statements(draw) -> list[Statement]:
+    """One to five sources, each with a value and a standing."""
+    count = draw(st.integers(1, 5))
+    return [_statement(f"s{i}", draw(_VALUES), draw(standings())) for i in range(count)]
+
+
+@given(statements(), st.randoms(use_true_random=False), st.booleans())
+def test_the_order_statements_arrive_in_never_matters(said: list[Statement], rng, guarded: bool) -> None:
+    instant = max(s.standing.latest for s in said)
+    shuffled = list(said)
+    rng.shuffle(shuffled)
+    one, other = (verdict("price.input", x, instant, guarded=guarded, max_ratio=5).winner for x in (said, shuffled))
+    assert one == other
 
 
 @given(standings(), standings(), st.integers(0, 100))
-def test_a_source_repeating_its_value_later_never_takes_it_back(a: Standing, b: Standing, later: int) -> None:
-    """A, then B took over while A was still fresh, then A says the same value again (later,
-    same first-said date): the outcome is B's, as it was (no oscillation from repetition). Had A
-    been stale when B took over, A fresh again may win back: its value is the more recent change."""
-    if not takes_over(b, a) or not is_fresh(a, b.latest):
+def test_a_source_repeating_an_older_value_never_takes_the_price_back(a: Standing, b: Standing, later: int) -> None:
+    """Two sources of one strength, both fresh: B changed to its value after A changed to its
+    own; A saying its old value again, any time later while B is still fresh, changes nothing."""
+    a, b = a._replace(rank=COMMUNITY, fresh_days=14), b._replace(rank=COMMUNITY, fresh_days=14)
+    if not a.changed_at < b.changed_at:
         return
-    repeated = a._replace(latest=_instant((datetime.fromisoformat(b.latest[:-1] + "+00:00") - _DAY0).days + later))
-    if a.rank == b.rank and is_fresh(repeated, repeated.latest) and is_fresh(b, repeated.latest):
-        assert not takes_over(repeated, b)
+    repeated = a._replace(latest=max(a.latest, b.latest, _instant(later)))
+    if is_fresh(repeated, repeated.latest) and is_fresh(b, repeated.latest):
+        assert _published(_statement("a", 1, repeated), _statement("b", 2, b)) == 2

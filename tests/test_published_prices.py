@@ -61,7 +61,8 @@ def test_a_discount_dearer_than_the_standard_price(price: dict, dimension: str, 
 def test_an_audio_price_thousands_of_times_the_text_price_is_held_not_published(tree) -> None:
     """gpt-4o-mini-transcribe's audio input at 3,000 per 1M from Portkey (the public price is 3):
     2,400× its text input, so held for review, kept as Portkey's disagreement (another source's
-    value is published: LiteLLM's 1.25, still not the public 3 — the truth engine's to settle).
+    value is published: LiteLLM's 1.25, the only fresh statement and still not the public 3, which
+    only genai-prices states, four months earlier).
     gpt-4o-mini-realtime-preview's audio input of 100 gives way to genai-prices' 10, the public
     price."""
     offering = _offering(tree, "openai/gpt-4o-mini-transcribe")
@@ -85,3 +86,51 @@ def test_a_media_price_against_the_text_price_of_its_direction(price: dict, name
     from refresher.rules.sanity import media_price_problem
 
     assert (media_price_problem(price, name) is not None) is held
+
+
+@pytest.mark.parametrize("key", ["deepseek/deepseek-chat", "deepseek/deepseek-reasoner"])
+def test_deepseeks_cache_read_moves_with_its_input_and_output(tree, key: str) -> None:
+    """LiteLLM (2026-11-20) states 0.28 / 0.42 with a cache read of 0.028 — DeepSeek's public
+    price; Models.dev and Portkey (2026-07-01) state an older row, 0.14 / 0.28 with 0.0028. Their
+    input and output lost; their cache read, ×10 away, held LiteLLM's back under the old jump
+    guard. A source whose standard prices are published is held only by more sources whose
+    own standard prices agree: here none (verdict rule 5)."""
+    offering = _offering(tree, key)
+    assert (offering["price"]["input"], offering["price"]["output"], offering["price"]["cache_read"]) == \
+        (0.28, 0.42, 0.028)
+    disagreeing = {d["source"]: d["value"] for d in offering["disagreements"]["price.cache_read"]}
+    assert disagreeing["modelsdev"] == disagreeing["portkey"] == 0.0028
+
+
+def test_a_cache_read_several_credible_catalogs_agree_on_is_not_moved_by_one(tree) -> None:
+    """The other side of the same rule: a cache read two catalogs state, whose input and output
+    agree with the published ones, stays with them — one catalog alone, ×5 or more away, is held
+    for review, though it is the only fresh one."""
+    from gate_consumer.provenance import FactProvenance
+    from refresher.run.precedence import Standing
+    from refresher.run.verdict import Credit, Statement, verdict
+
+    def said(source: str, value: float, at: str) -> Statement:
+        return Statement(value, FactProvenance(source, at), Standing(4, at, 14))
+
+    # the two older catalogs went stale: LiteLLM's is the only fresh statement
+    statements = [said("modelsdev", 0.0036, "2026-07-01T00:00:00Z"), said("portkey", 0.0036, "2026-07-01T00:00:00Z"),
+                  said("litellm", 0.044, "2026-11-20T00:00:00Z")]
+    trusting_litellm = Credit(trusted="litellm")
+    held = verdict("price.cache_read", statements, "2026-11-20T00:00:00Z", guarded=True, max_ratio=5,
+                   credit=trusting_litellm)
+    assert held.winner.value == 0.0036 and [s.source for s in held.held] == ["litellm"]
+    discredited = Credit(trusted="litellm", discredited=frozenset({"modelsdev", "portkey"}))
+    moved = verdict("price.cache_read", statements, "2026-11-20T00:00:00Z", guarded=True, max_ratio=5,
+                    credit=discredited)
+    assert moved.winner.source == "litellm"
+
+
+@pytest.mark.parametrize("key", ["openai/davinci-002", "openai/babbage-002"])
+def test_openais_completion_models_are_priced_as_openai_prices_them(tree, key: str) -> None:
+    """davinci-002 was published at 6 / 2 (Langfuse's input, Portkey's output): LiteLLM lists
+    OpenAI's completion models under ``text-completion-openai``, which mapped to nothing; now it
+    states them, and with Portkey outvotes Langfuse (2 / 2 for davinci-002, 0.4 / 0.4 babbage)."""
+    price = _offering(tree, key)["price"]
+    expected = 2 if key.endswith("davinci-002") else 0.4
+    assert (price["input"], price["output"]) == (expected, expected)

@@ -1,15 +1,17 @@
-"""The rule that turns what sources say into one published fact, applied one source at a time.
+"""One source's statements applied to a record, and every fact of it decided again.
 
-:class:`FactMerger` applies one source's statements to a record (an offering, or a provider):
-which statement is published (:mod:`refresher.run.precedence`: the strongest fresh source, a
-manual review until it expires), what becomes an agreement or a disagreement (only through
-:mod:`refresher.run.evidence_book`), when a replaced price moves into ``price_history``, and
-which moves are flagged for a reviewer (beyond ``guards.max_price_ratio``, or to 0).
+:class:`FactMerger` reads what each source currently says of a record (an offering, or a
+provider): the holder of each fact, the sources agreeing and those disagreeing, each with the
+date it first said its value. The speaking source's statements replace its own; every fact is
+then decided from all of them by :mod:`refresher.run.verdict` and written back — agreements,
+disagreements, a price that changed over time into ``price_history`` — and what a reviewer must
+see is flagged (a price held for review or left out as implausible, a move of
+``guards.max_price_ratio`` or more).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from gate_consumer.facts import OFFERING_FACTS, FactSpec, fact_count, get_fact, set_fact
@@ -20,23 +22,16 @@ from refresher.rules.sanity import (
     MEDIA_TEXT,
     TOKEN_PRICE_FIELDS,
     consistent,
-    covers,
     dearer_than_standard,
     far_apart,
     media_price_problem,
     moves_beyond,
     same_value,
 )
-from refresher.run.evidence_book import (
-    add_agreement,
-    drop_entry,
-    note_disagreement,
-    store_entries,
-    store_provenance,
-    value_replaced,
-)
-from refresher.run.precedence import Standing, is_fresh, takes_over
+from refresher.run.evidence_book import store_entries, store_provenance
+from refresher.run.precedence import Standing
 from refresher.run.summary import Summary
+from refresher.run.verdict import Credit, Statement, Verdict, verdict
 from refresher.sources.base import Snapshot
 from refresher.tree.store import Tree
 
@@ -141,180 +136,174 @@ class FactMerger:
             return said
         return max(said, entry.get("succeeded_at") or "", entry.get("confirmed_at", {}).get(provider) or "")
 
-    def _heir(self, entries: Iterable[dict[str, Any]], provider: str, upstream_id: str | None) -> FactProvenance | None:
-        """Of the sources agreeing with a value its holder no longer states, the one the
-        precedence rule would publish."""
-        best: tuple[FactProvenance, Standing] | None = None
-        for entry in entries:
-            prov = FactProvenance(entry["source"], entry["as_of"])
-            standing = self._standing(prov, provider, upstream_id)
-            if best is None or takes_over(standing, best[1]):
-                best = (prov, standing)
-        return best[0] if best else None
-
     def merge(
         self, record: dict[str, Any], spec: FactSpec, observed: dict[str, Any], provider: str, label: str,
         upstream_id: str | None = None,
     ) -> bool:
         """Apply one source's facts to a record (the offering ``upstream_id`` of ``provider``,
-        or the provider itself); return whether the record changed."""
-        if self._says_again(record, spec, observed) and \
-                not self._off_peak_ended(record, lambda: record_provenance(record, spec), provider, upstream_id):
-            return False  # nothing new, and no time-bound price of another source has ended
+        or the provider itself): its statements replace what it said before, and every fact is
+        decided again from all the statements (:mod:`refresher.run.verdict`). Return whether the
+        record changed."""
+        if self._says_again(record, spec, observed) and "off_peak" not in (record.get("price") or {}):
+            return False  # the common case: nothing new (and no time-bound price that may have ended)
         source, now = self.snap.source, self.now
+        before = _clone(record)
         facts = record_provenance(record, spec)
         old_facts, old_price = dict(facts), _clone(record.get("price"))
-        # Only the source that set a price can change it over time; another source taking over
-        # is a disagreement between sources, not history.
-        owns_price = any(p.source == source for k, p in facts.items() if k.startswith("price."))
-        mine = FactProvenance(source, now)
-        new_standing = self._standing(mine, provider, upstream_id)
-        disagreements: dict[str, list[dict[str, Any]]] = record.get("disagreements", {})
-        agreements: dict[str, list[dict[str, Any]]] = record.get("agreements", {})
-        changed = price_moved = False
-        stated = observed  # what the source says, withheld or not: its silence is only about the rest
-        if spec is OFFERING_FACTS:
-            observed, changed = self._withhold_implausible(record, observed, disagreements, label)
+        statements = self._statements(record, facts, provider, upstream_id)
+        previous = {path: by_source.get(source) for path, by_source in statements.items()}
         for path, value in observed.items():
-            current, current_prov = get_fact(record, path), facts.get(path)
-            tracked = path.startswith("price.")  # agreement is kept for price facts
-            # Another source stating part of a structured value (a batch price without its cache
-            # prices) or more of it, the same where both state it, agrees with it.
-            agrees = current_prov is not None and (same_value(current, value) or (
-                current_prov.source != source and consistent(current, value)))
-            if agrees and current_prov.source == source:  # the common case: a source says again what it said
-                changed |= bool(disagreements) and drop_entry(disagreements, path, source)
-                continue
-            current_standing = self._standing(current_prov, provider, upstream_id) if current_prov else None
-            if agrees:
-                changed |= drop_entry(disagreements, path, source)
-                if covers(value, current) and takes_over(new_standing, current_standing) and \
-                        (new_standing.rank < current_standing.rank or
-                         not is_fresh(current_standing, max(now, current_standing.latest))):
-                    # a stronger or fresher source now vouches for the same value (or states more
-                    # of it), since it first said so
-                    since = next((a["as_of"] for a in agreements.get(path, ()) if a["source"] == source), now)
-                    if not same_value(current, value):
-                        set_fact(record, path, value)
-                    facts[path] = FactProvenance(source, since)
-                    changed = True
-                    if tracked:
-                        drop_entry(agreements, path, source)
-                        add_agreement(agreements, path, current_prov.source, current_prov.as_of)
-                elif tracked:
-                    changed |= add_agreement(agreements, path, source, now)
-                continue
-            # the newcomer changed to this value when it first said it (a disagreement it kept
-            # saying), not now: a source repeating an old value does not take a price back
-            since = next((d["as_of"] for d in disagreements.get(path, ())
-                          if d["source"] == source and same_value(d["value"], value)), now)
-            stating = new_standing if since == now else new_standing._replace(changed=since)
-            takeover = current_standing is None or takes_over(stating, current_standing)
-            if takeover and self._held(path, current, value, current_prov, stating, current_standing,
-                                       agreements.get(path, ()), disagreements.get(path, ())):
-                changed |= drop_entry(agreements, path, source)
-                if note_disagreement(disagreements, path, source, value, now):
-                    changed = True  # flagged once, when it first disagrees so
-                    self._flag_conflict(label, path, current, current_prov, value,
-                                        "held for review: it is no stronger than the published source")
-            elif takeover:
-                set_fact(record, path, value)
-                facts[path] = FactProvenance(source, since)
-                changed = True
-                value_replaced(agreements, disagreements, path, source, current, value, tracked=tracked)
-                if current_prov is not None and current_prov.expires is not None and current_prov.expires <= now:
-                    # An expired manual review: its value held until now, so it is history.
-                    price_moved |= path.startswith("price.")
-                elif current_prov is not None and current_prov.source != source:
-                    # Another source took over: its value is a disagreement, not a price change
-                    # over time.
-                    note_disagreement(disagreements, path, current_prov.source, current, current_prov.as_of)
-                    self._flag_jump(label, path, current, value, f"{source} takes over from {current_prov.source}")
-                elif path.startswith("price.") and (current_prov is not None or owns_price):
-                    price_moved = True
-            else:
-                changed |= drop_entry(agreements, path, source)
-                if note_disagreement(disagreements, path, source, value, now):
-                    changed = True  # a new or different disagreement: flag it once, not every run
-                    self._flag_conflict(label, path, current, current_prov, value, "the published value stays")
-        for path in [p for p, entries in agreements.items() if p not in stated]:
-            changed |= drop_entry(agreements, path, source)  # it no longer states that fact
-        for path, prov in list(facts.items()):
-            if prov.source == source and path not in stated:
-                heir = self._heir(agreements.get(path, ()), provider, upstream_id)
-                if heir is not None:  # another source still states the value: it holds it now
-                    facts[path] = heir
-                    drop_entry(agreements, path, heir.source)
-                    changed = True
-                    continue
-                if self.snap.confirms_only:
-                    continue  # a catalog that only confirms what it prices says nothing by silence
-                _delete(record, path)  # the source that stated it no longer does: unknown again
-                del facts[path]
-                price_moved |= path.startswith("price.")
-                changed = True
-        if self._off_peak_ended(record, lambda: facts, provider, upstream_id):
-            # a time-bound price no fresh source states any more has ended: it is history, and
-            # what its source last said of it stays that source's statement (a disagreement)
-            _withdraw(record, facts, disagreements, "off_peak")
-            price_moved = changed = True
-        if record.get("price"):
-            changed |= self._hold_implausible_prices(record, facts, disagreements, label)
-        store_entries(record, agreements, disagreements)
-        if old_price and price_moved and record.get("price") != old_price:  # not a price held back again
+            said = previous.get(path)
+            since = said.provenance.as_of if said is not None and same_value(said.value, value) else now
+            mine = FactProvenance(source, since)
+            statements.setdefault(path, {})[source] = Statement(
+                value, mine, self._standing(mine, provider, upstream_id)._replace(latest=now))
+        if not self.snap.confirms_only:  # a catalog that only confirms says nothing by silence
+            for path, by_source in statements.items():
+                if path not in observed:
+                    by_source.pop(source, None)
+        at = max([now, *(s.standing.latest for by_source in statements.values() for s in by_source.values())])
+        verdicts = {path: self._verdict(spec, path, statements[path].values(), at)
+                    for path in ("price.input", "price.output") if path in statements}
+        credit = _credit(verdicts, statements)
+        for path, by_source in statements.items():
+            if path not in verdicts:
+                verdicts[path] = self._verdict(spec, path, by_source.values(), at, credit)
+        excluded = self._exclude_implausible(verdicts, statements, at, record, credit) if spec is OFFERING_FACTS else {}
+        self._publish(record, facts, statements, verdicts, excluded)
+        self._flag(label, observed, previous, old_facts, old_price, record, verdicts, excluded)
+        if old_price and record.get("price") != old_price and self._price_ended(old_facts, old_price, statements, facts):
             self._remember_price(record, label, old_price, old_facts)
         if facts != old_facts:
             store_provenance(record, facts)
-        return changed
+        return record != before
 
-    def _off_peak_ended(self, record: dict[str, Any], facts: Callable[[], dict[str, FactProvenance]], provider: str,
-                        upstream_id: str | None) -> bool:
-        """Whether the record publishes off-peak hours whose source, another than this one, no
-        longer states them freshly: a discount or promotion ends, and a stale statement of it
-        is not evidence it still holds (DeepSeek's off-peak discount, ended in September 2025,
-        was published months later from a catalog's old statement). ``facts``: the record's
-        provenance, asked only when it has off-peak hours."""
-        if (record.get("price") or {}).get("off_peak") is None:
-            return False
-        holder = facts().get("price.off_peak")
-        if holder is None or holder.source == self.snap.source:
-            return False
-        return not is_fresh(self._standing(holder, provider, upstream_id), self.now)
+    def _statements(self, record: dict[str, Any], facts: dict[str, FactProvenance], provider: str,
+                    upstream_id: str | None) -> dict[str, dict[str, Statement]]:
+        """What each source currently says of each fact of ``record``, by path and source: the
+        holder, the agreeing sources (the published value) and the disagreeing ones."""
+        statements: dict[str, dict[str, Statement]] = {}
 
-    def _withhold_implausible(self, record: dict[str, Any], observed: dict[str, Any],
-                              disagreements: dict[str, list[dict[str, Any]]], label: str) -> tuple[dict[str, Any], bool]:
-        """``observed`` without the prices that would be implausible beside the rest of the
-        offering's price as this source would leave it (:meth:`_hold_implausible_prices` says
-        which): each stays this source's disagreement, flagged once, and is not applied — so a
-        source repeating such a price changes nothing. Returns the rest and whether the record
-        changed."""
-        prospective = dict(record.get("price") or {})
-        prospective.update((path[6:], value) for path, value in observed.items() if path.startswith("price."))
-        changed, withheld = False, {}
-        for name, why in _implausible(prospective):
-            path = f"price.{name}"
-            if path in observed:
-                withheld[path] = observed[path]
-                if note_disagreement(disagreements, path, self.snap.source, observed[path], self.now):
-                    changed = True
-                    self.summary.flagged.append(f"{label}: {path} held for review: {why}")
-        if withheld:  # a new dict: the observation is the source's, and stays as it said it
-            observed = {path: value for path, value in observed.items() if path not in withheld}
-        return observed, changed
+        def add(path: str, value: Any, prov: FactProvenance) -> None:
+            statements.setdefault(path, {})[prov.source] = Statement(value, prov, self._standing(prov, provider, upstream_id))
 
-    def _hold_implausible_prices(self, record: dict[str, Any], facts: dict[str, FactProvenance],
-                                 disagreements: dict[str, list[dict[str, Any]]], label: str) -> bool:
-        """Hold for review a price the rest of the offering's price contradicts: an off-peak,
-        batch or flex price that charges more than the standard one (DeepSeek's off-peak output
-        0.55 beside a standard 0.42, after the discount ended), or an audio or image token price
-        more than ×100 the text price (gpt-4o-mini-transcribe's audio input at 3,000). It is not
-        published, it stays its source's disagreement, and it is flagged once. Returns whether
-        the record changed."""
-        implausible = _implausible(record["price"])
-        for name, why in implausible:
-            if _withdraw(record, facts, disagreements, name):
-                self.summary.flagged.append(f"{label}: price.{name} held for review: {why}")
-        return bool(implausible)
+        for path, entries in record.get("disagreements", {}).items():
+            for entry in entries:
+                add(path, entry["value"], FactProvenance(entry["source"], entry["as_of"]))
+        for path, entries in record.get("agreements", {}).items():
+            value = get_fact(record, path)
+            for entry in entries:
+                add(path, entry.get("value", value), FactProvenance(entry["source"], entry["as_of"]))
+        for path, prov in facts.items():
+            add(path, get_fact(record, path), prov)
+        return statements
+
+    def _verdict(self, spec: FactSpec, path: str, statements: Iterable[Statement], at: str,
+                 credit: Credit | None = None) -> Verdict:
+        guarded = spec is OFFERING_FACTS and _is_token_price(path)
+        return verdict(path, list(statements), at, guarded=guarded, max_ratio=self.max_ratio, credit=credit)
+
+    def _exclude_implausible(self, verdicts: dict[str, Verdict], statements: dict[str, dict[str, Statement]], at: str,
+                             record: dict[str, Any], credit: Credit) -> dict[tuple[str, str], str]:
+        """Leave out of the verdicts the price statements the rest of the published price would
+        contradict (:func:`_implausible`: a discount dearer than the standard price, a media token
+        price over ×100 the text one), deciding such a fact again without them; return them, by
+        (path, source), with why."""
+        excluded: dict[tuple[str, str], str] = {}
+        for _ in range(len(TOKEN_PRICE_FIELDS)):
+            price = {k: v for k, v in (record.get("price") or {}).items() if f"price.{k}" not in verdicts}
+            price |= {path[6:]: v.winner.value for path, v in verdicts.items()
+                      if path.startswith("price.") and v.winner is not None}
+            found = [(f"price.{name}", why) for name, why in _implausible(price)]
+            if not found:
+                break
+            for path, why in found:
+                excluded[(path, verdicts[path].winner.source)] = why
+                left = [s for s in statements[path].values() if (path, s.source) not in excluded]
+                verdicts[path] = self._verdict(OFFERING_FACTS, path, left, at, credit)
+        return excluded
+
+    def _publish(self, record: dict[str, Any], facts: dict[str, FactProvenance],
+                 statements: dict[str, dict[str, Statement]], verdicts: dict[str, Verdict],
+                 excluded: Mapping[tuple[str, str], str]) -> None:
+        """Write the verdicts into ``record``: each published value and its holder, the other
+        statements as agreements (price facts) or disagreements (an expired review is none)."""
+        agreements: dict[str, list[dict[str, Any]]] = {}
+        disagreements: dict[str, list[dict[str, Any]]] = {}
+        for path, by_source in statements.items():
+            winner, current = verdicts[path].winner, get_fact(record, path)
+            if winner is None:
+                if current is not None:
+                    _delete(record, path)
+                facts.pop(path, None)
+                value = None
+            else:
+                value = current if current is not None and same_value(current, winner.value) else winner.value
+                if value is not current:
+                    set_fact(record, path, value)
+                facts[path] = winner.provenance
+            for statement in sorted(by_source.values(), key=lambda s: s.source):
+                prov = statement.provenance
+                if statement is winner or (prov.expires is not None and prov.expires <= self.now):
+                    continue
+                entry = {"source": prov.source, "as_of": prov.as_of}
+                if value is not None and (path, prov.source) not in excluded and consistent(value, statement.value):
+                    if not same_value(value, statement.value):
+                        entry["value"] = statement.value  # part of the published value: kept as said
+                    agreements.setdefault(path, []).append(entry)
+                else:
+                    disagreements.setdefault(path, []).append({"source": prov.source, "value": statement.value,
+                                                               "as_of": prov.as_of})
+        store_entries(record, agreements, disagreements)
+
+    def _price_ended(self, old_facts: dict[str, FactProvenance], old_price: dict[str, Any],
+                     statements: dict[str, dict[str, Statement]], facts: dict[str, FactProvenance]) -> bool:
+        """Whether the published price changed over time — a component's holder no longer says
+        it (it moved, or fell silent), a review pinning it expired, or a source that priced the
+        offering added a component — rather than another source winning over one that still
+        says its value (a disagreement, not history)."""
+        pricing = {p.source for path, p in old_facts.items() if path.startswith("price.")}
+        if any(path.startswith("price.") and path not in old_facts and p.source in pricing for path, p in facts.items()):
+            return True
+        for path, holder in old_facts.items():
+            if not path.startswith("price.") or path[6:] not in old_price:
+                continue
+            said = statements.get(path, {}).get(holder.source)
+            if said is None or not same_value(said.value, old_price[path[6:]]) or \
+                    (holder.expires is not None and holder.expires <= self.now):
+                return True
+        return False
+
+    def _flag(self, label: str, observed: Mapping[str, Any], previous: Mapping[str, Statement | None],
+              old_facts: dict[str, FactProvenance], old_price: dict[str, Any] | None, record: dict[str, Any],
+              verdicts: dict[str, Verdict], excluded: Mapping[tuple[str, str], str]) -> None:
+        """Flag for a reviewer, once: a token price of this source far from the published one
+        (held for review, or simply outvoted), a price left out as implausible, a published token
+        price that moved by ``guards.max_price_ratio`` or more."""
+        source = self.snap.source
+        for (path, holder), why in sorted(excluded.items()):
+            said = previous.get(path)
+            new = holder == source and (said is None or not same_value(said.value, observed.get(path)))
+            if new or (old_facts.get(path) is not None and old_facts[path].source == holder and
+                       path[6:] in (old_price or {})):
+                self.summary.flagged.append(f"{label}: {path} held for review: {why}")
+        for path, value in observed.items():
+            said = previous.get(path)
+            if (said is not None and same_value(said.value, value)) or (path, source) in excluded:
+                continue  # flagged when it first said so
+            winner = verdicts[path].winner
+            if winner is None or winner.source == source or consistent(get_fact(record, path), value):
+                continue
+            held = any(s.source == source for s in verdicts[path].held)
+            self._flag_conflict(label, path, get_fact(record, path), winner.provenance, value,
+                                "held for review: it is no stronger than the published source" if held
+                                else "the published value stays")
+        for path, holder in old_facts.items():
+            if _is_token_price(path):
+                winner = verdicts[path].winner if path in verdicts else None
+                why = "price changed" if winner is None or winner.source == holder.source else \
+                    f"{winner.source} takes over from {holder.source}"
+                self._flag_jump(label, path, (old_price or {}).get(path[6:]), get_fact(record, path), why)
 
     def _says_again(self, record: dict[str, Any], spec: FactSpec, observed: dict[str, Any]) -> bool:
         """Whether ``observed`` is exactly what ``record`` holds from this source — every fact the
@@ -342,24 +331,6 @@ class FactMerger:
                     return False
         return True
 
-    def _held(self, path: str, current: Any, value: Any, current_prov: FactProvenance | None, new: Standing,
-              held_by: Standing | None, agreeing: Iterable[dict[str, Any]], disagreeing: Iterable[dict[str, Any]]) -> bool:
-        """Whether a takeover waits for a review: another source, no stronger than the one
-        published, would move a token price by ``guards.max_price_ratio`` or more (or to 0),
-        and no more sources say the new value than the published one. Such a gap is more often a
-        unit or row mix-up in one catalog (Portkey's MiniMax in dollars where cents are meant)
-        than a price change, so age alone does not publish it; a majority of independent sources
-        does. An expired review ranks below every source (``_rank``), so it is never held."""
-        if current_prov is None or held_by is None or current_prov.source == self.snap.source or new.rank < held_by.rank:
-            return False
-        if not (_is_token_price(path) and far_apart(current, value, self.max_ratio)):
-            return False
-        if current == 0:
-            return False  # a price where 0 was published is the safer error: a request is not billed at $0
-        backing_new = 1 + sum(1 for d in disagreeing if d["source"] != self.snap.source and same_value(d["value"], value))
-        backing_published = 1 + sum(1 for a in agreeing if a["source"] != self.snap.source)
-        return backing_new <= backing_published
-
     def _flag_jump(self, label: str, path: str, old: Any, new: Any, why: str) -> None:
         """Flag a token price that moves by ``guards.max_price_ratio`` or more either way."""
         if _is_token_price(path) and moves_beyond(old, new, self.max_ratio):
@@ -384,8 +355,6 @@ class FactMerger:
             {"price": old_price, "source": anchor.source, "as_of": anchor.as_of, "until": self.now}
         )
         record["price_history"].sort(key=lambda h: (h["as_of"], h["until"]))
-        for name in TOKEN_PRICE_FIELDS:
-            self._flag_jump(label, f"price.{name}", old_price.get(name), get_fact(record, f"price.{name}"), "price changed")
 
 
 def _implausible(price: dict[str, Any]) -> list[tuple[str, str]]:
@@ -396,12 +365,14 @@ def _implausible(price: dict[str, Any]) -> list[tuple[str, str]]:
     return [(name, why) for name, why in found if why is not None]
 
 
-def _withdraw(record: dict[str, Any], facts: dict[str, FactProvenance], disagreements: dict[str, list[dict[str, Any]]],
-              name: str) -> bool:
-    """Take the price component ``name`` out of what ``record`` publishes and keep it as its
-    holder's disagreement (dated from when the holder first said it); return whether that
-    disagreement is new."""
-    path = f"price.{name}"
-    holder, value = facts.pop(path, None), record["price"][name]
-    _delete(record, path)
-    return holder is not None and note_disagreement(disagreements, path, holder.source, value, holder.as_of)
+def _credit(standard: Mapping[str, Verdict], statements: Mapping[str, Mapping[str, Statement]]) -> Credit:
+    """What the verdicts on ``price.input`` and ``price.output`` say of the sources (:class:`Credit`)."""
+    winners = [standard[path].winner for path in ("price.input", "price.output") if path in standard]
+    if len(winners) != 2 or None in winners:
+        return Credit()
+    trusted = winners[0].source if winners[0].source == winners[1].source else None
+    discredited = frozenset(
+        s.source for path, winner in zip(("price.input", "price.output"), winners, strict=True)
+        for s in statements[path].values() if not consistent(winner.value, s.value))
+    return Credit(trusted, discredited)
+

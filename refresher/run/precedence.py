@@ -1,21 +1,10 @@
-"""Which of two observations of one fact is published: strength among the fresh, else recency.
+"""How the rule that publishes a value (:mod:`refresher.run.verdict`) sees one statement: its
+strength, when its source first and last said it, and whether it is fresh.
 
-The rule (``docs/provenance.md``, "Which value is published"):
-
-* Among the observations inside their freshness window (``freshness_policy.<type>.fresh_days``
-  of ``metadata/sources.json``, measured from when the source *last still said it*), the
-  strongest source type wins; between equals the value a source *changed to* most recently
-  wins (a source moving is evidence of a price change; a source repeating itself is not), and at
-  the same instant the value already published stays (so a run that learns nothing changes
-  nothing).
-* When only one of them is fresh, it wins: a stronger source that went stale does not pin an
-  old value.
-* When neither is fresh, the most recent change wins.
-* A manual review is fresh until it expires (it pins the value until then); an expired one is
-  the weakest of all.
-
-Freshness is judged at the later of the two observations, so the outcome does not depend on the
-order in which sources are applied.
+A statement is fresh while the time since its source *last still said it* is inside the
+freshness window of the source's type (``freshness_policy.<type>.fresh_days`` of
+``metadata/sources.json``); a manual review is fresh until it expires, and a type without a
+window is never fresh.
 """
 
 from __future__ import annotations
@@ -25,7 +14,7 @@ from typing import NamedTuple
 
 from gate_consumer.instants import parse_instant
 
-__all__ = ["Standing", "is_fresh", "takes_over"]
+__all__ = ["Standing", "is_fresh"]
 
 
 class Standing(NamedTuple):
@@ -52,14 +41,3 @@ def is_fresh(standing: Standing, at: str) -> bool:
     if standing.fresh_days is None:
         return False
     return parse_instant(at) - parse_instant(standing.latest) <= timedelta(days=standing.fresh_days)
-
-
-def takes_over(new: Standing, current: Standing) -> bool:
-    """Whether ``new`` is published instead of ``current`` (see the module docstring)."""
-    at = max(new.latest, current.latest)
-    new_fresh, current_fresh = is_fresh(new, at), is_fresh(current, at)
-    if new_fresh and current_fresh:
-        return new.rank < current.rank or (new.rank == current.rank and new.changed_at > current.changed_at)
-    if new_fresh != current_fresh:
-        return new_fresh
-    return new.changed_at > current.changed_at

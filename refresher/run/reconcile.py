@@ -119,7 +119,6 @@ class _Reconciler:
             relinked, record["model"] = target != record["model"], target
         was_retired = record.get("status") == "retired"
         label = f"{obs.provider}/{obs.upstream_id}"
-        obs = self._listed_regions_only(obs, provider.get("regions"))
         changed_now = self.merger.merge(record, OFFERING_FACTS, obs.facts, obs.provider, label, obs.upstream_id)
         if record.get("status") != "retired":
             record.pop("retired_at", None)
@@ -136,18 +135,6 @@ class _Reconciler:
                 # name, release date — are not this name's
                 obs = dataclasses.replace(obs, model_facts={})
             self.model(record["model"], obs)
-
-    def _listed_regions_only(self, obs: OfferingObservation, listed: list[str] | None) -> OfferingObservation:
-        """``obs`` without the regional prices of regions its provider does not list (counted):
-        one source's region must not make the tree invalid for every other."""
-        regions = obs.facts.get("price.regions")
-        if not regions or listed is None:
-            return obs
-        kept = {name: spec for name, spec in regions.items() if name in listed}
-        for name in sorted(set(regions) - set(kept)):
-            self.summary.unmapped[f"region {name[:40]} not listed by {obs.provider}"] += 1
-        facts = {k: v for k, v in obs.facts.items() if k != "price.regions"} | ({"price.regions": kept} if kept else {})
-        return dataclasses.replace(obs, facts=facts)
 
     def _model_record(self, model_id: str) -> dict[str, Any]:
         """The canonical model's record, created (and counted) if it is new."""

@@ -45,6 +45,7 @@ KEY_ENV = None  # the only variable whose key this source receives
 PROVIDERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "anthropic": ("anthropic", ("anthropic/",)),
     "openai": ("openai", ("openai/",)),
+    "text-completion-openai": ("openai", ()),  # davinci-002, babbage-002: OpenAI's completion models
     "gemini": ("google", ("gemini/",)),
     "groq": ("groq", ("groq/",)),
     "mistral": ("mistral", ("mistral/",)),

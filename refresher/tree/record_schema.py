@@ -228,10 +228,13 @@ class Disagreement(_Strict):
 
 
 class Agreement(_Strict):
-    """Another source stating the published value of a price fact, since ``as_of``."""
+    """Another source stating the published value of a fact, since ``as_of``."""
 
     source: Slug
     as_of: Instant
+    value: Any = Field(None, description="what the source states, when it is only part of the published value "
+                                         "(the same wherever both state something): a batch price without its "
+                                         "cache prices")
 
 
 class OfferingRecord(_Strict):
@@ -255,7 +258,7 @@ class OfferingRecord(_Strict):
     disagreements: dict[FactPath, list[Disagreement]] = Field(default_factory=dict)
     agreements: dict[FactPath, list[Agreement]] = Field(
         default_factory=dict,
-        description="price fact → the other sources whose latest observation is the published value",
+        description="fact → the other sources whose latest observation is the published value",
     )
 
 
@@ -281,6 +284,10 @@ class ProviderFile(_Strict):
     quota_group: str | None = None
     provenance: RecordProvenance
     disagreements: dict[FactPath, list[Disagreement]] = Field(default_factory=dict)
+    agreements: dict[FactPath, list[Agreement]] = Field(
+        default_factory=dict,
+        description="fact → the other sources whose latest observation is the published value",
+    )
     offerings: dict[Annotated[str, StringConstraints(min_length=1, max_length=256)], OfferingRecord]
 
 

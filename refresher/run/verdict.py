@@ -1,0 +1,164 @@
+"""Which value of one fact is published: a function of every source's current statement of it.
+
+A record keeps, per fact, what each source currently says: the published value and its holder
+(``provenance``), the sources saying the same (``agreements``, kept for prices) and those saying
+another value (``disagreements``), each with the date it *first* said its value. The verdict is
+decided from that whole set, never from which statement arrived last, so the same statements
+give the same published value in whatever order the sources spoke (``docs/provenance.md``,
+"Which value is published"):
+
+1. an active manual review pins its value;
+2. else only the statements inside their freshness window count (judged at one instant, the
+   latest observation of the record), and of those only the strongest source type; a
+   time-bound fact (off-peak hours) with no fresh statement has ended and is not published;
+   with no fresh statement at all, every statement counts;
+3. the value stated by the most sources wins (a source stating part of a structured value, the
+   same where both state it, counts for it);
+4. a tie goes to the value a source *changed to* most recently — unless it is a token price
+   ``guards.max_price_ratio`` or more away from the value established earlier (not 0): then the
+   earlier value stays and the newer is held for review. Such a gap between two catalogs is far
+   more often a unit or row mix-up in one of them than a price change;
+5. of the sources stating the winning value, the one that first said it holds it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from gate_consumer.provenance import FactProvenance
+from refresher.rules.sanity import consistent, covers, far_apart, same_value
+from refresher.run.precedence import Standing, is_fresh
+
+__all__ = ["TIME_BOUND", "Credit", "Statement", "Verdict", "verdict"]
+
+#: facts that hold only while a source keeps stating them (a discount window ends)
+TIME_BOUND = frozenset({"price.off_peak"})
+
+
+@dataclass(frozen=True)
+class Statement:
+    """What one source currently says of a fact: the value, the provenance it is published under
+    if it wins (``as_of``: when the source first said this value), and how the precedence rule
+    sees it."""
+
+    value: Any
+    provenance: FactProvenance
+    standing: Standing
+
+    @property
+    def source(self) -> str:
+        return self.provenance.source
+
+
+@dataclass(frozen=True)
+class Credit:
+    """What an offering's standard prices (input and output) say of its sources, for rule 4:
+    the source both are published from (``trusted``: its other prices moving with them is a
+    price change, not a row mixed up), and the sources stating other values for them
+    (``discredited``: a row that is wrong there is no evidence about the rest)."""
+
+    trusted: str | None = None
+    discredited: frozenset[str] = frozenset()
+
+
+@dataclass
+class Verdict:
+    """The statement whose value is published (None: nothing is), and the statements held for
+    review (rule 4)."""
+
+    winner: Statement | None
+    held: list[Statement] = field(default_factory=list)
+
+
+def verdict(path: str, statements: Sequence[Statement], at: str, *, guarded: bool, max_ratio: float,
+            credit: Credit | None = None) -> Verdict:
+    """The published statement of the fact ``path`` among ``statements`` at the instant ``at``
+    (see the module docstring); ``guarded``: a token price, watched by rule 4, which ``credit``
+    (the offering's standard prices) tempers."""
+    if not statements:
+        return Verdict(None)
+    pinned = [s for s in statements if s.standing.pinned_until is not None and s.standing.pinned_until > at]
+    if pinned:
+        return Verdict(max(pinned, key=lambda s: (s.standing.changed_at, s.source)))
+    fresh = [s for s in statements if is_fresh(s.standing, at)]
+    if path in TIME_BOUND and not fresh:
+        return Verdict(None)
+    held: list[Statement] = []
+    while True:
+        winners = _winners([s for s in statements if s not in held], fresh)
+        if not winners:
+            return Verdict(None, held)
+        if not guarded or not _held_back(winners, [s for s in statements if s not in held and s not in winners],
+                                         fresh, statements, max_ratio, credit or Credit()):
+            return Verdict(min(winners, key=lambda s: (s.provenance.as_of, s.source)), held)
+        held += winners
+
+
+def _winners(statements: list[Statement], fresh: list[Statement]) -> list[Statement]:
+    """Rules 2 and 3: the statements of the value the most sources state — of the fresh ones,
+    of their strongest type only (else of all) — a tie going to the value changed to most
+    recently."""
+    pool = [s for s in statements if s in fresh]
+    if pool:
+        strongest = min(s.standing.rank for s in pool)
+        pool = [s for s in pool if s.standing.rank == strongest]
+    else:
+        pool = statements
+    if not pool:
+        return []
+    return max(_by_value(pool), key=lambda g: (_support(g[0].value, pool), _covered(g[0].value, pool), *_changed(g)))
+
+
+def _held_back(winners: list[Statement], rest: list[Statement], fresh: list[Statement],
+               statements: Sequence[Statement], max_ratio: float, credit: Credit) -> bool:
+    """Rule 4: whether the winning token price is ``max_ratio`` or more away from the value the
+    rest of the statements would publish (not 0: replacing 0 is the safer error), which a source
+    at least as strong changed to before and as many sources state — more sources, and only
+    those whose standard prices are published, against a source whose standard prices are."""
+    trusted = winners[0].source == credit.trusted
+    if trusted:
+        rest = [s for s in rest if s.source not in credit.discredited]
+    incumbent = _winners(rest, fresh)
+    if not incumbent:
+        return False
+    value, rank = winners[0].value, winners[0].standing.rank
+    if incumbent[0].value == 0 or not far_apart(incumbent[0].value, value, max_ratio) or \
+            min(s.standing.rank for s in incumbent) > rank or _changed(incumbent)[0] >= _changed(winners)[0]:
+        return False
+    peers = [s for s in statements if s.standing.rank <= rank]
+    if trusted:
+        credible = [s for s in peers if s.source not in credit.discredited]
+        return _support(incumbent[0].value, credible) > _support(value, peers)
+    return _support(incumbent[0].value, peers) >= _support(value, peers)
+
+
+def _covered(value: Any, statements: Sequence[Statement]) -> int:
+    """How many of ``statements`` ``value`` states all of: between values that agree where both
+    state something, the fuller one (a batch price with its cache prices) is published."""
+    return sum(1 for s in statements if covers(value, s.value))
+
+
+def _support(value: Any, statements: Sequence[Statement]) -> int:
+    """How many of ``statements`` state ``value`` (or part of it, the same where both state it)."""
+    return sum(1 for s in statements if consistent(value, s.value))
+
+
+def _by_value(statements: Sequence[Statement]) -> list[list[Statement]]:
+    """``statements`` grouped by the value they state (:func:`same_value`), in a fixed order."""
+    groups: list[list[Statement]] = []
+    for statement in sorted(statements, key=lambda s: s.source):
+        for group in groups:
+            if same_value(group[0].value, statement.value):
+                group.append(statement)
+                break
+        else:
+            groups.append([statement])
+    return groups
+
+
+def _changed(group: list[Statement]) -> tuple[str, str]:
+    """When a source last changed to the group's value, and the value (a fixed order for a tie)."""
+    return max(s.standing.changed_at for s in group), json.dumps(group[0].value, sort_keys=True)
