@@ -28,6 +28,20 @@ def test_openai_lists_availability_and_skips_a_keys_own_fine_tunes() -> None:
     assert _by_id(snap)["gpt-4o"].facts == {"status": "active"}
 
 
+@pytest.mark.parametrize(("source", "name", "style"), [
+    ("anthropic", "anthropic/models-2026-04.json", "anthropic-messages"),
+    ("openai", "openai/models.json", "openai-responses"),
+    ("google", "google/models.json", "gemini"),
+])
+def test_a_providers_own_api_says_which_api_it_speaks(source: str, name: str, style: str) -> None:
+    """A provider is classified once, by whichever source creates it: its own API must say as
+    much as Models.dev's npm package does, or the tree would depend on which came first."""
+    from refresher.rules.classify import classify
+
+    (provider,) = _parse(source, name).providers
+    assert classify(provider.provider, provider.api_package)["api_style"] == style
+
+
 def test_anthropic_2026_shape_gives_limits_capabilities_and_release_dates() -> None:
     opus = _by_id(_parse("anthropic", "anthropic/models-2026-04.json"))["claude-opus-4-7"]
     assert opus.facts == {

@@ -67,3 +67,50 @@ def test_decorations_never_become_models(empty_tree: Path) -> None:
                                                         "pricing": {"prompt": "0", "completion": "0"}}]
     run_refresh(empty_tree, [_openrouter("2026-07-01T00:00:00Z", *models)], say=lambda _: None)
     assert set(_models(empty_tree).values()) == {"anthropic/claude-opus-4.6"}
+
+
+# -- the same models whichever source spoke first (issue 26) --------------------------------
+
+
+def test_a_dated_model_made_before_its_base_joins_the_base_when_it_appears(empty_tree: Path) -> None:
+    """A listing of only the dated id makes a model of it (no base is known); when a later run
+    lists the base, the dated model joins it — what one run listing both gives."""
+    dated = {"id": "anthropic/claude-haiku-4-5-20251001"}
+    run_refresh(empty_tree, [_openrouter("2026-07-01T00:00:00Z", dated)], say=lambda _: None)
+    assert _models(empty_tree)["anthropic/claude-haiku-4-5-20251001"] == "anthropic/claude-haiku-4.5-20251001"
+    run_refresh(empty_tree, [_openrouter("2026-07-02T00:00:00Z", dated, {"id": "anthropic/claude-haiku-4.5"})],
+                say=lambda _: None)
+    assert _models(empty_tree)["anthropic/claude-haiku-4-5-20251001"] == "anthropic/claude-haiku-4.5"
+    models = load_tree(empty_tree).vendors["anthropic"]["models"]
+    assert set(models) == {"claude-haiku-4.5"}
+    assert models["claude-haiku-4.5"]["aliases"] == ["anthropic/claude-haiku-4.5-20251001"]
+
+
+def test_a_model_a_source_later_names_an_alias_of_another_joins_it(empty_tree: Path) -> None:
+    """``moonshotai/kimi-k2-instruct`` listed first is a model of its own; a listing that names
+    it another name of ``moonshotai/kimi-k2`` (OpenRouter's hugging_face_id) makes them one, with
+    the name spelled as that source wrote it — as if the alias had been known first."""
+    run_refresh(empty_tree, [_openrouter("2026-07-01T00:00:00Z", {"id": "moonshotai/kimi-k2-instruct"})],
+                say=lambda _: None)
+    assert "kimi-k2-instruct" in load_tree(empty_tree).vendors["moonshotai"]["models"]
+    k2 = {"id": "moonshotai/kimi-k2", "hugging_face_id": "moonshotai/Kimi-K2-Instruct"}
+    run_refresh(empty_tree, [_openrouter("2026-07-02T00:00:00Z", {"id": "moonshotai/kimi-k2-instruct"}, k2)],
+                say=lambda _: None)
+    assert _models(empty_tree) == {"moonshotai/kimi-k2-instruct": "moonshotai/kimi-k2", "moonshotai/kimi-k2": "moonshotai/kimi-k2"}
+    models = load_tree(empty_tree).vendors["moonshotai"]["models"]
+    assert set(models) == {"kimi-k2"} and models["kimi-k2"]["aliases"] == ["moonshotai/Kimi-K2-Instruct"]
+
+
+def test_a_name_that_is_only_the_id_never_beats_a_real_name(empty_tree: Path) -> None:
+    bare = {"id": "qwen/qwen3-30b-a3b:free", "name": "qwen3-30b-a3b"}  # as a listing of bare ids names it
+    named = {"id": "qwen/qwen3-30b-a3b", "name": "Qwen3 30B A3B"}
+    for first, second in ((bare, named), (named, bare)):
+        root = empty_tree / first["name"].replace(" ", "_") / "metadata"
+        root.mkdir(parents=True)
+        for registry in ("sources.json", "vendors.json"):
+            (root / registry).write_bytes((empty_tree / registry).read_bytes())
+        run_refresh(root, [_openrouter("2026-07-01T00:00:00Z", first)], say=lambda _: None)
+        run_refresh(root, [_openrouter("2026-07-02T00:00:00Z", first, second)], say=lambda _: None)
+        tree = load_tree(root)
+        vendor, _, slug = tree.providers["openrouter"]["offerings"]["qwen/qwen3-30b-a3b:free"]["model"].partition("/")
+        assert tree.vendors[vendor]["models"][slug]["name"] == "Qwen3 30B A3B"

@@ -11,7 +11,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 __all__ = [
-    "MODEL_FACTS", "OFFERING_FACTS", "PROVIDER_FACTS", "FactSpec", "fact_count", "fact_paths", "get_fact", "iter_facts", "set_fact",
+    "MODEL_FACTS", "OFFERING_FACTS", "PROVIDER_FACTS", "FactSpec", "delete_fact", "fact_count", "fact_paths", "get_fact",
+    "iter_facts", "set_fact",
 ]
 
 
@@ -68,3 +69,15 @@ def set_fact(record: dict[str, Any], path: str, value: Any) -> None:
         record.setdefault(section, {})[name] = value
     else:
         record[section] = value
+
+
+def delete_fact(record: dict[str, Any], path: str) -> None:
+    """Remove the value at a fact path, and its section once empty (no empty objects in a file)."""
+    section, _, name = path.partition(".")
+    if not name:
+        record.pop(section, None)
+        return
+    part = record.get(section) or {}
+    part.pop(name, None)
+    if not part:
+        record.pop(section, None)

@@ -68,20 +68,24 @@ def run_links(tree: Tree, snapshots: Iterable[Snapshot]) -> RunLinks:
 class Linker:
     """Links new offerings to models (the module docstring's rule) and keeps every model's
     aliases unique. ``model_record`` returns a model's record, creating it if needed;
-    ``warn`` reports an alias that cannot be added."""
+    ``warn`` reports an alias that cannot be added; ``absorbed`` hears of a model made one with
+    another (its record, already gone from the tree)."""
 
     def __init__(self, tree: Tree, rules: VendorRules, links: RunLinks,
-                 model_record: Callable[[str], dict[str, Any]], warn: Callable[[str], None]):
+                 model_record: Callable[[str], dict[str, Any]], warn: Callable[[str], None],
+                 absorbed: Callable[[str, dict[str, Any], str], None] = lambda duplicate, record, into: None):
         self.tree = tree
         self.rules = rules
         self.links = links
         self._model_record = model_record
         self._warn = warn
+        self._absorbed = absorbed
         self.alias_owner = {
-            alias.lower(): f"{vendor}/{slug}"
+            key: f"{vendor}/{slug}"
             for vendor, vf in tree.vendors.items()
             for slug, model in vf["models"].items()
             for alias in model.get("aliases", [])
+            for key in (_qualified(vendor, alias).lower(),)
         }
 
     def link(self, obs: OfferingObservation) -> str:
@@ -108,14 +112,60 @@ class Linker:
         return slug in self.tree.vendors.get(vendor, {}).get("models", {})
 
     def add_alias(self, record: dict[str, Any], model_id: str, alias: str) -> None:
-        """Add ``alias`` to the model's aliases unless it is a model of its own or another's alias."""
-        if alias.lower() != model_id.lower() and self.exists(alias.lower()):
-            self._warn(f"alias {alias!r} of {model_id} is a model of its own; not added")
-            return
-        if alias.lower() == model_id.lower() or alias.lower() == model_id.partition("/")[2].lower():
+        """Add ``alias`` to the model's aliases (a bare name as the vendor's: ``mistral-large-latest``
+        is kept as ``mistral/mistral-large-latest``, one spelling whichever source said it) unless
+        it is another's alias. An alias that is a model of its own (created before anyone said it
+        was another name) is absorbed."""
+        alias = _qualified(model_id.partition("/")[0], alias)
+        key = alias.lower()
+        if key == model_id.lower():
             return  # its own name
-        owner = self.alias_owner.setdefault(alias.lower(), model_id)
+        if self.exists(key):
+            if not self.absorb(key, model_id, named=alias):
+                self._warn(f"alias {alias!r} of {model_id} is a model of its own; not added")
+            return
+        owner = self.alias_owner.setdefault(key, model_id)
         if owner != model_id:
             self._warn(f"alias {alias!r} of {model_id} already names {owner}; not added")
-        elif alias not in record.get("aliases", []):
+        elif not any(a.lower() == key for a in record.get("aliases", [])):
             record["aliases"] = sorted([*record.get("aliases", []), alias])
+
+    def model_created(self, model_id: str) -> None:
+        """A model was just created: the dated snapshots of it created before it existed are
+        absorbed (rule 3 would have linked them to it, had it been known first)."""
+        vendor = model_id.partition("/")[0]
+        for other in list(self.tree.vendors.get(vendor, {}).get("models", {})):
+            dated = _DATED.match(f"{vendor}/{other}")
+            if dated and dated["base"] == model_id:
+                self.absorb(f"{vendor}/{other}", model_id)
+
+    def absorb(self, duplicate: str, into: str, named: str | None = None) -> bool:
+        """Make the model ``duplicate`` one with ``into`` (the same vendor's): its offerings serve
+        ``into``, its id (spelled ``named``, as the source that said so wrote it) and aliases
+        become ``into``'s aliases, its record goes (its facts were
+        the name's, not the model's: linking by alias or date leaves them out too). What the
+        linking rule would have given had ``into`` been known first, so the tree does not depend
+        on which came first. Returns whether it did (not across vendors, not a model into itself)."""
+        vendor, _, slug = duplicate.partition("/")
+        models = self.tree.vendors.get(vendor, {}).get("models", {})
+        if into.partition("/")[0] != vendor or duplicate == into.lower() or slug not in models:
+            return False
+        record = models.pop(slug)
+        for provider in self.tree.providers.values():
+            for offering in provider["offerings"].values():
+                if offering.get("model") == duplicate:
+                    offering["model"] = into
+        target = self._model_record(into)
+        self._absorbed(duplicate, record, into)
+        for alias in [named or duplicate, *record.get("aliases", [])]:
+            key = _qualified(vendor, alias).lower()
+            if self.alias_owner.get(key) == duplicate:
+                del self.alias_owner[key]
+            self.add_alias(target, into, alias)
+        return True
+
+
+def _qualified(vendor: str, alias: str) -> str:
+    """An alias as it is kept: a bare name (``mistral-large-latest``, from the vendor's own API)
+    is the vendor's (``mistral/mistral-large-latest``); the consumer finds either spelling."""
+    return alias if "/" in alias else f"{vendor}/{alias}"

@@ -14,7 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from gate_consumer.facts import OFFERING_FACTS, FactSpec, fact_count, get_fact, set_fact
+from gate_consumer.facts import (
+    OFFERING_FACTS,
+    FactSpec,
+    delete_fact,
+    fact_count,
+    get_fact,
+    set_fact,
+)
 from gate_consumer.freshness import SOURCE_RANK, SOURCE_TYPES, relative_source_type
 from gate_consumer.provenance import FactProvenance, record_provenance
 from refresher.rules.sanity import (
@@ -71,17 +78,6 @@ def _clone(value: Any) -> Any:
 def _is_token_price(path: str) -> bool:
     """Whether a fact path is a token price (``price.input``…), the prices the guards watch."""
     return path.startswith("price.") and path[6:] in TOKEN_PRICE_FIELDS
-
-
-def _delete(record: dict[str, Any], path: str) -> None:
-    section, _, name = path.partition(".")
-    if not name:
-        record.pop(section, None)
-        return
-    part = record.get(section) or {}
-    part.pop(name, None)
-    if not part:
-        record.pop(section, None)
 
 
 class FactMerger:
@@ -234,7 +230,7 @@ class FactMerger:
             winner, current = verdicts[path].winner, get_fact(record, path)
             if winner is None:
                 if current is not None:
-                    _delete(record, path)
+                    delete_fact(record, path)
                 facts.pop(path, None)
                 value = None
             else:

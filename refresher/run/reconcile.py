@@ -27,6 +27,7 @@ from gate_consumer.facts import (
     MODEL_FACTS,
     OFFERING_FACTS,
     PROVIDER_FACTS,
+    delete_fact,
     get_fact,
     set_fact,
 )
@@ -47,6 +48,8 @@ from refresher.tree.store import Tree
 __all__ = ["expand_rules", "reconcile", "run_listings"]
 
 _MODEL_SECTIONS = ("limits.", "modalities.")
+#: the ranks of a model fact's statements: the vendor's own offering, another's (then a name that is only an id)
+_NAMED_BY_ID = (0, 1)
 
 
 class _Reconciler:
@@ -67,7 +70,7 @@ class _Reconciler:
         self.partial = partial
         self.snap = snapshot
         self.now = snapshot.observed_at
-        self._strengths: dict[tuple[FactProvenance, str], tuple[int, int]] = {}
+        self._strengths: dict[tuple[FactProvenance, str], tuple[int, int, str, str]] = {}
         self._model_facts: dict[str, dict[str, FactProvenance]] = {}  # model id → its facts' provenance
         self.rules = links.rules
         self.guards = guards_of(tree.sources)
@@ -76,7 +79,7 @@ class _Reconciler:
         )
         self.summary.skipped = list(snapshot.skipped)
         self.summary.unmapped = snapshot.unmapped + unmatched
-        self.linker = Linker(tree, self.rules, links, self._model_record, self.summary.warn)
+        self.linker = Linker(tree, self.rules, links, self._model_record, self.summary.warn, self._absorbed)
         self.merger = FactMerger(tree, snapshot, self.summary, self.guards.max_price_ratio, run_listings or {})
 
     # -- providers ---------------------------------------------------------------------------
@@ -143,27 +146,43 @@ class _Reconciler:
         if slug not in models:
             models[slug] = {}
             self.summary.models_added += 1
+            self.linker.model_created(model_id)
         return models[slug]
 
     def model(self, model_id: str, obs: OfferingObservation) -> None:
-        vendor, slug = model_id.split("/", 1)
+        slug = model_id.split("/", 1)[1]
         record = self._model_record(model_id)
         observed = dict(obs.model_facts)
-        if "name" not in record:
-            # A listing of bare ids still names the model: by the id the source listed.
-            observed.setdefault("name", obs.facts.get("name") or slug)
+        # A listing of bare ids still names the model: by the offering's name, else by its id —
+        # the weakest of statements, so any real name wins whichever came first.
+        observed.setdefault("name", obs.facts.get("name") or slug)
         observed.update({p: v for p, v in obs.facts.items() if p.startswith(_MODEL_SECTIONS)})
-        ref = f"{obs.provider}/{obs.upstream_id}"
+        self._state_model_facts(model_id, observed, FactProvenance(self.snap.source, self.now,
+                                                                   f"{obs.provider}/{obs.upstream_id}"))
+        for alias in obs.aliases:
+            self.linker.add_alias(record, model_id, alias)
+
+    def _state_model_facts(self, model_id: str, observed: Mapping[str, Any], mine: FactProvenance) -> None:
+        """Apply what one offering (``mine``: its source, ``ref``) says of its model: of the
+        statements of a fact, the first in :meth:`_model_order` holds it, whichever came first."""
+        vendor, slug = model_id.split("/", 1)
+        record = self._model_record(model_id)
         facts = self._model_facts.get(model_id)
         if facts is None:  # a model has many offerings: its provenance is read once per source
             facts = self._model_facts[model_id] = record_provenance(record, MODEL_FACTS)
-        mine = FactProvenance(self.snap.source, self.now, ref)
-        strength = self._model_strength(mine, vendor)
+
+        def rank_of(path: str, value: Any, prov: FactProvenance) -> tuple[int, int, str, str]:
+            if path == "name" and value == slug:
+                return (len(_NAMED_BY_ID), *self._model_order(prov, vendor)[1:])  # a name that is only the id
+            return self._model_order(prov, vendor)
+
         changed = False
         for path, value in observed.items():
             current, current_prov = get_fact(record, path), facts.get(path)
+            same_speaker = current_prov is not None and (current_prov.source, current_prov.ref) == (mine.source, mine.ref)
+            strength = rank_of(path, value, mine)
             if current == value:
-                if current_prov is not None and strength < self._model_strength(current_prov, vendor):
+                if current_prov is not None and not same_speaker and strength < rank_of(path, current, current_prov):
                     facts[path] = mine  # the stronger offering vouches for the same value
                     changed = True
                 continue
@@ -173,32 +192,55 @@ class _Reconciler:
                 section = path.split(".", 1)[0] + "."
                 current_prov = min(
                     (p for k, p in facts.items() if k.startswith(section)),
-                    key=lambda p: self._model_strength(p, vendor),
+                    key=lambda p: self._model_order(p, vendor),
                     default=None,
                 )
-            if (
-                current_prov is None
-                or strength < self._model_strength(current_prov, vendor)
-                or (current_prov.source, current_prov.ref) == (mine.source, mine.ref)
-            ):
+                same_speaker = current_prov is not None and \
+                    (current_prov.source, current_prov.ref) == (mine.source, mine.ref)
+            if current_prov is None or same_speaker or strength < rank_of(path, current, current_prov):
                 set_fact(record, path, value)
                 facts[path] = mine
                 changed = True
+        changed |= self._drop_weaker_in_sections(record, facts, observed, self._model_order(mine, vendor), vendor)
         if changed:
             store_provenance(record, facts)
-        for alias in obs.aliases:
-            self.linker.add_alias(record, model_id, alias)
 
-    def _model_strength(self, p: FactProvenance, vendor: str) -> tuple[int, int]:
-        """How strongly ``p`` backs a model fact of ``vendor`` (lower is stronger): the vendor's
-        own API first, then by source type; remembered per (provenance, vendor)."""
+    def _absorbed(self, duplicate: str, record: dict[str, Any], into: str) -> None:
+        """The model ``duplicate`` became one with ``into`` (:meth:`Linker.absorb`): what its
+        offerings said of it as another name of ``into`` — a name, limits, modalities — is said
+        of ``into``, as if they had been linked to it from the first."""
+        self._model_facts.pop(duplicate, None)
+        by_statement: dict[FactProvenance, dict[str, Any]] = {}
+        for path, prov in record_provenance(record, MODEL_FACTS).items():
+            if path == "name" or path.startswith(_MODEL_SECTIONS):
+                by_statement.setdefault(prov, {})[path] = get_fact(record, path)
+        for prov, observed in sorted(by_statement.items()):
+            self._state_model_facts(into, observed, prov)
+
+    def _model_order(self, p: FactProvenance, vendor: str) -> tuple[int, int, str, str]:
+        """Where ``p`` stands among the statements of a model fact of ``vendor`` (lower wins): the
+        vendor's own API first, then by source type, then by source and offering name — a total
+        order, so the fact a model ends with does not depend on which offering spoke first;
+        remembered per (provenance, vendor)."""
         key = (p, vendor)
-        strength = self._strengths.get(key)
-        if strength is None:
+        order = self._strengths.get(key)
+        if order is None:
             provider = (p.ref or "").split("/", 1)[0]
-            strength = self._strengths[key] = (0 if self.rules.is_first_party(provider, vendor) else 1,
-                                               rank(self.merger.kind(p.source, provider), p, self.now))
-        return strength
+            order = self._strengths[key] = (0 if self.rules.is_first_party(provider, vendor) else 1,
+                                            rank(self.merger.kind(p.source, provider), p, self.now), p.source, p.ref or "")
+        return order
+
+    def _drop_weaker_in_sections(self, record: dict[str, Any], facts: dict[str, FactProvenance],
+                                 observed: Mapping[str, Any], strength: tuple[int, int, str, str], vendor: str) -> bool:
+        """A stronger offering stating limits or modalities states the whole set: what a weaker
+        one filled in beside them goes (the same set whichever spoke first)."""
+        stated = {path.split(".", 1)[0] + "." for path in observed if path.startswith(_MODEL_SECTIONS)}
+        dropped = [path for path, p in facts.items() if path not in observed and path.startswith(tuple(stated))
+                   and strength < self._model_order(p, vendor)]
+        for path in dropped:
+            delete_fact(record, path)
+            del facts[path]
+        return bool(dropped)
 
     # -- ledger and retirement ----------------------------------------------------------------
 

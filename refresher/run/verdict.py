@@ -1,11 +1,11 @@
 """Which value of one fact is published: a function of every source's current statement of it.
 
 A record keeps, per fact, what each source currently says: the published value and its holder
-(``provenance``), the sources saying the same (``agreements``, kept for prices) and those saying
-another value (``disagreements``), each with the date it *first* said its value. The verdict is
-decided from that whole set, never from which statement arrived last, so the same statements
-give the same published value in whatever order the sources spoke (``docs/provenance.md``,
-"Which value is published"):
+(``provenance``), the sources saying the same (``agreements``) and those saying another value
+(``disagreements``), each with the date it *first* said its value. The verdict is decided from
+that whole set, never from which statement arrived last, so the same statements give the same
+published value in whatever order the sources spoke (``docs/provenance.md``, "Which value is
+published"):
 
 1. an active manual review pins its value;
 2. else only the statements inside their freshness window count (judged at one instant, the
@@ -13,12 +13,16 @@ give the same published value in whatever order the sources spoke (``docs/proven
    time-bound fact (off-peak hours) with no fresh statement has ended and is not published;
    with no fresh statement at all, every statement counts;
 3. the value stated by the most sources wins (a source stating part of a structured value, the
-   same where both state it, counts for it);
-4. a tie goes to the value a source *changed to* most recently — unless it is a token price
-   ``guards.max_price_ratio`` or more away from the value established earlier (not 0): then the
-   earlier value stays and the newer is held for review. Such a gap between two catalogs is far
-   more often a unit or row mix-up in one of them than a price change;
-5. of the sources stating the winning value, the one that first said it holds it.
+   same where both state it, counts for it; between two such, the fuller);
+4. a tie goes to the value a source *changed to* most recently;
+5. a token price ``guards.max_price_ratio`` or more from the value the other statements would
+   publish — which a source at least as strong changed to earlier and as many sources state —
+   is held for review, and that value stays. Such a gap between catalogs is far more often a
+   unit or row mix-up than a price change. The offering's standard prices temper this for its
+   other prices (:class:`Credit`);
+6. of the sources stating the winning value, the one that first said it holds it — unless
+   another states more of a structured value (the same wherever both state something): the
+   fuller statement is published.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ class Statement:
 
 @dataclass(frozen=True)
 class Credit:
-    """What an offering's standard prices (input and output) say of its sources, for rule 4:
+    """What an offering's standard prices (input and output) say of its sources, for rule 5:
     the source both are published from (``trusted``: its other prices moving with them is a
     price change, not a row mixed up), and the sources stating other values for them
     (``discredited``: a row that is wrong there is no evidence about the rest)."""
@@ -67,7 +71,7 @@ class Credit:
 @dataclass
 class Verdict:
     """The statement whose value is published (None: nothing is), and the statements held for
-    review (rule 4)."""
+    review (rule 5)."""
 
     winner: Statement | None
     held: list[Statement] = field(default_factory=list)
@@ -76,7 +80,7 @@ class Verdict:
 def verdict(path: str, statements: Sequence[Statement], at: str, *, guarded: bool, max_ratio: float,
             credit: Credit | None = None) -> Verdict:
     """The published statement of the fact ``path`` among ``statements`` at the instant ``at``
-    (see the module docstring); ``guarded``: a token price, watched by rule 4, which ``credit``
+    (see the module docstring); ``guarded``: a token price, watched by rule 5, which ``credit``
     (the offering's standard prices) tempers."""
     if not statements:
         return Verdict(None)
@@ -93,12 +97,13 @@ def verdict(path: str, statements: Sequence[Statement], at: str, *, guarded: boo
             return Verdict(None, held)
         if not guarded or not _held_back(winners, [s for s in statements if s not in held and s not in winners],
                                          fresh, statements, max_ratio, credit or Credit()):
-            return Verdict(min(winners, key=lambda s: (s.provenance.as_of, s.source)), held)
+            winner = min(winners, key=lambda s: (s.provenance.as_of, s.source))
+            return Verdict(_completed(winner, [s for s in statements if s not in held]), held)
         held += winners
 
 
 def _winners(statements: list[Statement], fresh: list[Statement]) -> list[Statement]:
-    """Rules 2 and 3: the statements of the value the most sources state — of the fresh ones,
+    """Rules 2 to 4: the statements of the value the most sources state — of the fresh ones,
     of their strongest type only (else of all) — a tie going to the value changed to most
     recently."""
     pool = [s for s in statements if s in fresh]
@@ -114,7 +119,7 @@ def _winners(statements: list[Statement], fresh: list[Statement]) -> list[Statem
 
 def _held_back(winners: list[Statement], rest: list[Statement], fresh: list[Statement],
                statements: Sequence[Statement], max_ratio: float, credit: Credit) -> bool:
-    """Rule 4: whether the winning token price is ``max_ratio`` or more away from the value the
+    """Rule 5: whether the winning token price is ``max_ratio`` or more away from the value the
     rest of the statements would publish (not 0: replacing 0 is the safer error), which a source
     at least as strong changed to before and as many sources state — more sources, and only
     those whose standard prices are published, against a source whose standard prices are."""
@@ -133,6 +138,18 @@ def _held_back(winners: list[Statement], rest: list[Statement], fresh: list[Stat
         credible = [s for s in peers if s.source not in credit.discredited]
         return _support(incumbent[0].value, credible) > _support(value, peers)
     return _support(incumbent[0].value, peers) >= _support(value, peers)
+
+
+def _completed(winner: Statement, statements: Sequence[Statement]) -> Statement:
+    """A structured value some source states more of — the same wherever both state something —
+    is published in full: Models.dev's context tier with the 1-hour cache write it prices, beside
+    a fresher catalog's tier without it. The fullest such statement, else ``winner``."""
+    if not isinstance(winner.value, (dict, list)):
+        return winner
+    fuller = [s for s in statements if covers(s.value, winner.value) and not same_value(s.value, winner.value)]
+    if not fuller:
+        return winner
+    return max(fuller, key=lambda s: (_covered(s.value, statements), _changed([s]), s.source))
 
 
 def _covered(value: Any, statements: Sequence[Statement]) -> int:

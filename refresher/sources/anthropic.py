@@ -96,7 +96,7 @@ def _offering(m: AnthropicModel) -> OfferingObservation:
 def parse(payload: bytes, observed_at: str) -> Snapshot:
     """Parse one page of ``/v1/models``. Raises :class:`SourceError` if it is not one."""
     return parse_listing(
-        payload, observed_at, source=SOURCE_ID, provider=ProviderObservation(PROVIDER, dict(PROVIDER_FACTS)),
+        payload, observed_at, source=SOURCE_ID, provider=ProviderObservation(PROVIDER, dict(PROVIDER_FACTS), "@ai-sdk/anthropic"),
         model=AnthropicModel, convert=_offering,
     )
 

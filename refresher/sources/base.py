@@ -75,7 +75,7 @@ class Skipped:
 class ProviderObservation:
     provider: str
     facts: dict[str, Any]
-    api_package: str | None = None  # e.g. models.dev's npm package, a hint for the API style
+    api_package: str | None = None  # the API style, as models.dev names it (its npm package): a new provider is classified by it
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def _offering(m: GeminiModel) -> OfferingObservation:
 def parse(payload: bytes, observed_at: str) -> Snapshot:
     """Parse one page of ``/v1beta/models``. Raises :class:`SourceError` if it is not one."""
     return parse_listing(
-        payload, observed_at, source=SOURCE_ID, provider=ProviderObservation(PROVIDER, dict(PROVIDER_FACTS)),
+        payload, observed_at, source=SOURCE_ID, provider=ProviderObservation(PROVIDER, dict(PROVIDER_FACTS), "@ai-sdk/google"),
         model=GeminiModel, convert=_offering, key="models",
     )
 

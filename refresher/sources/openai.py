@@ -40,7 +40,7 @@ def _offering(m: OpenAIModel) -> OfferingObservation:
 def parse(payload: bytes, observed_at: str) -> Snapshot:
     """Parse a ``/v1/models`` body. Raises :class:`SourceError` if it is not one."""
     return parse_listing(
-        payload, observed_at, source=SOURCE_ID, provider=ProviderObservation(PROVIDER, dict(PROVIDER_FACTS)),
+        payload, observed_at, source=SOURCE_ID, provider=ProviderObservation(PROVIDER, dict(PROVIDER_FACTS), "@ai-sdk/openai"),
         model=OpenAIModel, convert=_offering,
     )
 
