@@ -15,17 +15,20 @@ preview, and the plugin's log lines.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
 import sqlite3
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 USAGE = {"prompt_tokens": 12_000, "completion_tokens": 800, "total_tokens": 12_800,
          "prompt_tokens_details": {"cached_tokens": 2_000}}
+#: the usage object the fake upstream answers with, as JSON text (``--usage``: a hostile one)
+USAGE_TEXT = json.dumps(USAGE)
 
 
 class Upstream(BaseHTTPRequestHandler):
@@ -37,8 +40,8 @@ class Upstream(BaseHTTPRequestHandler):
         body = json.dumps({
             "id": "chatcmpl-1", "object": "chat.completion", "model": request.get("model", "?"),
             "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "ok"}}],
-            "usage": USAGE,
-        }).encode()
+            "usage": "USAGE",
+        }).replace('"USAGE"', USAGE_TEXT).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(body)))
@@ -52,6 +55,13 @@ class Upstream(BaseHTTPRequestHandler):
         self.send_header("content-length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class Quiet(SimpleHTTPRequestHandler):
+    """Serves a built catalog's files."""
 
     def log_message(self, *args: object) -> None:
         pass
@@ -107,10 +117,20 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("workdir", type=Path)
     parser.add_argument("--without-plugin", action="store_true")
+    parser.add_argument("--usage", help="the usage object the upstream answers with, as JSON text")
+    parser.add_argument("--catalog", type=Path, help="a built catalog (v1/) the plugin loads over HTTP")
     args = parser.parse_args()
     work: Path = args.workdir
+    if args.usage:
+        global USAGE_TEXT
+        USAGE_TEXT = args.usage
     server = ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    if args.catalog:
+        files = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(args.catalog)))
+        threading.Thread(target=files.serve_forever, daemon=True).start()
+        os.environ.update({"GATE_CONSUMER_CATALOG_URL": f"http://127.0.0.1:{files.server_address[1]}/",
+                           "XDG_CACHE_HOME": str(work / "cache")})
     base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"
     hooks_dir = None
     if not args.without_plugin:
@@ -137,7 +157,7 @@ def main() -> None:
 
     routes = ["anthropic-sonnet", "deepseek-chat", "subscription-sonnet", "google-gemini-pro", "local-llm"]
     report: dict = {"routes": {}, "logs": logs}
-    with TestClient(gate.app) as client:
+    with TestClient(gate.app, raise_server_exceptions=False) as client:  # a fault is a 500, as a client sees it
         for route in routes:
             response = client.post("/v1/chat/completions", json={
                 "model": route, "messages": [{"role": "user", "content": "hello " * 50}]})

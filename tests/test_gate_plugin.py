@@ -229,3 +229,50 @@ def test_gates_own_tests_fail_nothing_with_the_plugin_they_pass_without(gate_pyt
     broken = [test for test, outcome in without.items() if outcome == "PASSED" and with_plugin[test] != "PASSED"]
     assert broken == []
 
+
+
+# -- the plugin never fails a request (issue 27, point 4) -----------------------------------
+
+def _hostile_catalog(tmp: Path, provider: str, **fields: object) -> Path:
+    """The bundled catalog with fields of one provider replaced — as a hostile listing once got
+    them published — and its manifest made to match, so the consumer loads it."""
+    root = tmp / "v1"
+    shutil.copytree(REPO / "consumer" / "gate_consumer" / "_data" / "v1", root)
+    manifest = json.loads((root / "manifest.json").read_text())
+    index = json.loads((root / "index.json").read_text())
+    index["providers"][provider].update(fields)
+    record = json.loads((root / "providers" / f"{provider}.json").read_text())
+    for name, data in (("index.json", index), (f"providers/{provider}.json", {**record, **fields})):
+        body = json.dumps(data).encode()
+        (root / name).write_bytes(body)
+        manifest["files"][name] = {"sha256": hashlib.sha256(body).hexdigest(), "size": len(body)}
+    manifest["catalog_version"] += "-hostile"
+    (root / "manifest.json").write_text(json.dumps(manifest))
+    return root
+
+
+@pytest.mark.parametrize("base_url", ["http://[evil", "http://a:b:c/", 42])
+def test_an_unparseable_base_url_in_the_catalog_never_fails_a_request(gate_python: Path, tmp_path: Path,
+                                                                       without_plugin: dict, base_url: object) -> None:
+    """One provider's ``base_url`` of ``http://[evil`` made Gate answer 500 on every chat
+    completion (``urlsplit(...).hostname`` raised in the host lookup)."""
+    catalog = _hostile_catalog(tmp_path, "anthropic", base_url=base_url)
+    report = _run_gate(gate_python, tmp_path / "gate", "--catalog", str(catalog))
+    assert {r: v["status"] for r, v in report["routes"].items()} == \
+        {r: v["status"] for r, v in without_plugin["routes"].items()}
+    assert report["cost_usd"]["deepseek-chat"] > 0  # the rest of the catalog still prices
+    assert any("-hostile" in line for line in report["logs"])  # the hostile catalog was the one loaded
+
+
+@pytest.mark.parametrize("usage", [
+    '{"prompt_tokens": 1.7e308, "completion_tokens": 1.7e308, "total_tokens": 1}',
+    '{"prompt_tokens": 1e400, "completion_tokens": 5, "total_tokens": 1}',
+    '{"prompt_tokens": -5, "completion_tokens": "many", "total_tokens": null}',
+])
+def test_absurd_usage_never_fails_a_request(gate_python: Path, tmp_path: Path, usage: str) -> None:
+    """Upstream ``prompt_tokens`` of 1e400 or 1.7e308 made Gate answer 500 with the plugin
+    (``OverflowError`` in ``gate_plugin.cost``); without it Gate answers 200."""
+    plain = _run_gate(gate_python, tmp_path / "without", "--without-plugin", "--usage", usage)
+    report = _run_gate(gate_python, tmp_path / "with", "--usage", usage)
+    assert {r: v["status"] for r, v in report["routes"].items()} == \
+        {r: v["status"] for r, v in plain["routes"].items()}

@@ -93,6 +93,24 @@ class _Plugin:
         self._hosts: dict[str, tuple[str, ...]] = {}
         self._hosts_of = ""
         self._lock = threading.Lock()
+        #: how often each wrapped function fell back to Gate's own behaviour, by cause
+        self.fallbacks: dict[tuple[str, str], int] = {}
+
+    def guarded(self, function: str, ours: Callable[[], Any]) -> Any:
+        """``ours()``, or None if it raises anything: the plugin never fails a request. The
+        caller then does what Gate does without the plugin; each cause is logged once and
+        counted in :attr:`fallbacks`."""
+        try:
+            return ours()
+        except Exception as exc:
+            cause = (function, type(exc).__name__)
+            with self._lock:
+                first = cause not in self.fallbacks
+                self.fallbacks[cause] = self.fallbacks.get(cause, 0) + 1
+            if first:
+                _log.warning("gate_consumer: %s fell back to Gate's own behaviour: %s: %.200r", function,
+                             type(exc).__name__, str(exc))
+            return None
 
     # -- routes ---------------------------------------------------------------------------
 
@@ -121,7 +139,7 @@ class _Plugin:
     def _resolve(self, catalog: Catalog, route: str, config: dict[str, Any] | None) -> tuple[Offering | None, str]:
         if not config or not isinstance(config.get("model"), str):
             return None, "no model configured"
-        host = (urlsplit(str(config.get("base_url") or "")).hostname or "").lower()
+        host = _host(config.get("base_url"))
         at_host = self._providers_at(catalog, host)
         named = _named_in(route, catalog.provider_ids)
         # a loopback host is a relay or a local server: the route's name says more than the
@@ -140,8 +158,7 @@ class _Plugin:
         if self._hosts_of != catalog.version:
             hosts: dict[str, list[str]] = {}
             for provider in catalog.provider_ids:
-                base = catalog.provider_info(provider).get("base_url") or ""
-                name = (urlsplit(base).hostname or "").lower()
+                name = _host(catalog.provider_info(provider).get("base_url"))
                 if name:
                     hosts.setdefault(name, []).append(provider)
             self._hosts = {name: tuple(ids) for name, ids in hosts.items()}
@@ -329,17 +346,21 @@ def _marked(original: Any, wrapper: Any) -> Any:
     return wrapper
 
 
+# Each wrapper computes the plugin's answer inside plugin.guarded and calls Gate's original
+# outside it: a fault of the plugin (or of a hostile catalog, or absurd usage) falls back to
+# what Gate does without the plugin, and Gate's own errors stay Gate's.
+
 def _wrap_entries(plugin: _Plugin, original: Any) -> Any:
     def entries() -> dict[str, Any]:
         theirs = original()
-        return {**plugin.entries(), **(theirs or {})}  # the operator's files win
+        return {**(plugin.guarded("catalog entries", plugin.entries) or {}), **(theirs or {})}  # the operator's files win
 
     return _marked(original, entries)
 
 
 def _wrap_pricing(plugin: _Plugin, original: Any) -> Any:
     def pricing(provider_name: str, model_id: str | None = None) -> dict[str, Any]:
-        ours = plugin.pricing(provider_name)
+        ours = plugin.guarded("pricing", lambda: plugin.pricing(provider_name))
         if ours is None or _operator_files():
             theirs = original(provider_name, model_id)
             if theirs or ours is None:
@@ -353,12 +374,17 @@ def _wrap_estimate(plugin: _Plugin, original: Any) -> Any:
     def estimate(provider_name: str, model_id: str | None, provider: dict[str, Any], ctx: Any) -> float:
         if ctx is None or (provider or {}).get("pricing"):
             return original(provider_name, model_id, provider, ctx)
-        prompt = max(1, int(getattr(ctx, "total_tokens", 0) or 0))
-        output = int(getattr(ctx, "requested_output_tokens", 0) or 0)
-        if output <= 0:
-            output = min(1024, max(128, prompt // 2))  # Gate's own guess
-        cost = plugin.cost(provider_name, Usage(prompt, output))
-        return original(provider_name, model_id, provider, ctx) if cost is None else round(cost, 6)
+
+        def ours() -> float | None:
+            prompt = max(1, int(getattr(ctx, "total_tokens", 0) or 0))
+            output = int(getattr(ctx, "requested_output_tokens", 0) or 0)
+            if output <= 0:
+                output = min(1024, max(128, prompt // 2))  # Gate's own guess
+            cost = plugin.cost(provider_name, Usage(prompt, output))
+            return None if cost is None else _finite(round(cost, 6))
+
+        cost = plugin.guarded("estimate", ours)
+        return original(provider_name, model_id, provider, ctx) if cost is None else cost
 
     return _marked(original, estimate)
 
@@ -367,17 +393,38 @@ def _wrap_log_request(plugin: _Plugin, original: Any) -> Any:
     def log_request(self: Any, provider: str, model: str, layer: str, rule_name: str, prompt_tokens: int = 0,
                     completion_tokens: int = 0, cache_hit: int = 0, cache_miss: int = 0, cost_usd: float = 0.0,
                     *args: Any, **kwargs: Any) -> Any:
-        route = plugin.route_config(provider)
-        if route is not None and "pricing" not in route:  # an operator's price, even $0, wins
+        def ours() -> float | None:
+            route = plugin.route_config(provider)
+            if route is None or "pricing" in route:  # an operator's price, even $0, wins
+                return None
             prompt, completion = max(0, int(prompt_tokens or 0)), max(0, int(completion_tokens or 0))
             cached = min(prompt, max(0, int(cache_hit or 0)))
-            ours = plugin.cost(provider, Usage(prompt, completion, cache_read_tokens=cached))
-            if ours is not None:
-                cost_usd = ours
+            cost = plugin.cost(provider, Usage(prompt, completion, cache_read_tokens=cached))
+            return None if cost is None else _finite(cost)
+
+        cost = plugin.guarded("recorded cost", ours)
         return original(self, provider, model, layer, rule_name, prompt_tokens, completion_tokens, cache_hit,
-                        cache_miss, cost_usd, *args, **kwargs)
+                        cache_miss, cost_usd if cost is None else cost, *args, **kwargs)
 
     return _marked(original, log_request)
+
+
+def _finite(cost: float) -> float:
+    """``cost``, if it is a price a request can have: finite and not negative."""
+    if not 0 <= cost < float("inf"):
+        raise ValueError(f"a cost of {cost!r} USD")
+    return cost
+
+
+def _host(base_url: Any) -> str:
+    """The host of a ``base_url`` in lower case, or "" when it has none or does not parse (a
+    hostile ``http://[evil`` from a catalog must not fail a request)."""
+    if not isinstance(base_url, str):
+        return ""
+    try:
+        return (urlsplit(base_url).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 _WRAPPERS: dict[str, Callable[[_Plugin, Any], Any]] = {
