@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gate_consumer import Catalog
-from gate_consumer.gate_plugin import _Plugin, _wrap_estimate, _wrap_log_request, _wrap_pricing
+from gate_consumer.gate_plugin import WRAPPERS, Plugin
 
 CATALOG = Catalog.load()
 ROUTE = "a-route"
@@ -66,7 +66,7 @@ def _a_cost(value: Any, gates: float) -> bool:
 def test_the_recorded_cost_is_a_price_or_gates(config: _Config, route: Any, prompt: Any, completion: Any,
                                                cache_hit: Any) -> None:
     config.providers = {ROUTE: route}
-    wrapped = _wrap_log_request(_Plugin(lambda: CATALOG), lambda self, p, m, layer, r, pt, ct, hit, miss, cost, *a: cost)
+    wrapped = WRAPPERS["log_request"](Plugin(lambda: CATALOG), lambda self, p, m, layer, r, pt, ct, hit, miss, cost, *a: cost)
     assert _a_cost(wrapped(None, ROUTE, "m", "layer", "rule", prompt, completion, cache_hit, 0, 0.25), 0.25)
 
 
@@ -74,7 +74,7 @@ def test_the_recorded_cost_is_a_price_or_gates(config: _Config, route: Any, prom
 @given(route=ROUTE_CONFIGS, total=HOSTILE_COUNTS, requested=HOSTILE_COUNTS)
 def test_the_estimate_is_a_price_or_gates(config: _Config, route: Any, total: Any, requested: Any) -> None:
     config.providers = {ROUTE: route}
-    wrapped = _wrap_estimate(_Plugin(lambda: CATALOG), lambda name, model, provider, ctx: 0.125)
+    wrapped = WRAPPERS["_estimated_request_cost_usd_with_lane"](Plugin(lambda: CATALOG), lambda name, model, provider, ctx: 0.125)
     ctx = types.SimpleNamespace(total_tokens=total, requested_output_tokens=requested)
     assert _a_cost(wrapped(ROUTE, None, route if isinstance(route, dict) else {}, ctx), 0.125)
 
@@ -84,14 +84,14 @@ def test_the_estimate_is_a_price_or_gates(config: _Config, route: Any, total: An
 def test_a_pricing_lookup_is_ours_or_gates(config: _Config, route: Any) -> None:
     config.providers = {ROUTE: route} if isinstance(route, dict) else {}
     gates = {"input": 1.0, "output": 2.0}
-    found = _wrap_pricing(_Plugin(lambda: CATALOG), lambda name, model=None: gates)(ROUTE, None)
+    found = WRAPPERS["_get_pricing_for_provider_and_model"](Plugin(lambda: CATALOG), lambda name, model=None: gates)(ROUTE, None)
     assert found is gates or (math.isfinite(found["input"]) and math.isfinite(found["output"]))
 
 
 def test_a_fault_falls_back_once_logged_and_counted(config: _Config, caplog: pytest.LogCaptureFixture) -> None:
     config.providers = {ROUTE: {"base_url": "https://api.deepseek.com", "model": "deepseek-chat"}}
-    plugin = _Plugin(lambda: CATALOG)
-    wrapped = _wrap_log_request(plugin, lambda self, p, m, layer, r, pt, ct, hit, miss, cost, *a: cost)
+    plugin = Plugin(lambda: CATALOG)
+    wrapped = WRAPPERS["log_request"](plugin, lambda self, p, m, layer, r, pt, ct, hit, miss, cost, *a: cost)
     for _ in range(3):
         assert wrapped(None, ROUTE, "m", "layer", "rule", float("inf"), 1, 0, 0, 0.5) == 0.5
     assert plugin.fallbacks == {("recorded cost", "OverflowError"): 3}

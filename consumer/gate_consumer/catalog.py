@@ -21,7 +21,7 @@ from gate_consumer.errors import AmbiguousModelError, UnknownModelError, Unprice
 from gate_consumer.fact_freshness import FactFreshness, FreshnessJudge, ProviderFreshness
 from gate_consumer.freshness import Freshness
 from gate_consumer.instants import as_instant, parse_instant, utc_now
-from gate_consumer.observed import BilledCheck, agrees
+from gate_consumer.observed import BilledCheck, agrees, is_amount
 from gate_consumer.pricing import Quote, Usage
 from gate_consumer.quotes import QuoteTables
 from gate_consumer.records import Model, Offering, Records, price_confirmations
@@ -260,7 +260,7 @@ class Catalog:
         self,
         target: str | Offering,
         usage: Usage,
-        billed_usd: float,
+        billed_usd: float | None,
         at: datetime | str | None = None,
         *,
         provider: str | None = None,
@@ -270,16 +270,19 @@ class Catalog:
         """The catalog's quote for ``usage`` against the cost a provider billed for it: the
         quote, the difference (quote − billed) and a verdict — ``agrees`` within the tolerance
         of :mod:`gate_consumer.observed` (2 % or $0.000002), ``differs``, ``unpriced`` or
-        ``unknown-model`` or ``invalid-usage`` (never an exception for those: it runs on every
-        response)."""
+        ``unknown-model`` or ``invalid-usage``, or ``no-bill`` when ``billed_usd`` is None or
+        no amount (most APIs bill nothing in the response: the quote is still given). Never an
+        exception: it runs on every response."""
         try:
             quote = self.price(target, usage, provider=provider, region=region, service_tier=service_tier, at=at)
         except (UnknownModelError, AmbiguousModelError) as exc:
             return BilledCheck("unknown-model", billed_usd, reason=str(exc))
         except UnpricedError as exc:
             return BilledCheck("unpriced", billed_usd, reason=exc.reason)
-        except ValueError as exc:  # token counts that contradict each other
-            return BilledCheck("invalid-usage", billed_usd, reason=str(exc))
+        except (ValueError, TypeError, ArithmeticError) as exc:  # counts that contradict each other, or are none
+            return BilledCheck("invalid-usage", billed_usd, reason=f"{type(exc).__name__}: {exc}"[:300])
+        if not is_amount(billed_usd) or not is_amount(quote.total_usd):
+            return BilledCheck("no-bill", billed_usd, quote, reason="the response states no bill")
         verdict = "agrees" if agrees(quote.total_usd, billed_usd) else "differs"
         return BilledCheck(verdict, billed_usd, quote, quote.total_usd - billed_usd)
 

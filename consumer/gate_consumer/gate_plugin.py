@@ -50,8 +50,8 @@ from gate_consumer.gate_entries import gate_entry
 from gate_consumer.instants import utc_now
 from gate_consumer.pricing import Usage
 
-__all__ = ["CONTRACT", "INTENT_HOOK", "SUPPORTED_GATE", "PluginMismatch", "install", "register", "state",
-           "uninstall"]
+__all__ = ["CONTRACT", "INTENT_HOOK", "SUPPORTED_GATE", "WRAPPERS", "Plugin", "PluginMismatch", "install", "register",
+           "state", "uninstall"]
 
 #: The Gate versions this plugin was written and tested against: ``>= 2.7, < 2.8``.
 SUPPORTED_GATE = ((2, 7), (2, 8))
@@ -81,8 +81,9 @@ class PluginMismatch(RuntimeError):
     """Gate is not the Gate this plugin was written for: nothing was installed."""
 
 
-class _Plugin:
-    """The installed plugin: the catalog, the routes it resolved, Gate's original functions."""
+class Plugin:
+    """The installed plugin (what :func:`install` returns): the catalog, the routes it resolved,
+    Gate's original functions, and how often it fell back to Gate's own behaviour."""
 
     def __init__(self, catalog: Callable[[], Catalog]):
         self.catalog = catalog  # the current catalog (a LiveCatalog's swaps under it)
@@ -213,10 +214,10 @@ class _Plugin:
             return None
 
 
-_STATE: _Plugin | None = None
+_STATE: Plugin | None = None
 
 
-def state() -> _Plugin | None:
+def state() -> Plugin | None:
     """The installed plugin, or None."""
     return _STATE
 
@@ -232,7 +233,7 @@ def register(register_hook: Callable[..., Any], register_provider: Callable[...,
     register_hook(INTENT_HOOK, _intent_hook)
 
 
-def install(catalog: Catalog | None = None) -> _Plugin:
+def install(catalog: Catalog | None = None) -> Plugin:
     """Wrap Gate's functions (see the module docstring). Idempotent. Raises
     :class:`PluginMismatch` (having changed nothing) when Gate's version or functions differ
     from :data:`SUPPORTED_GATE` and :data:`CONTRACT`."""
@@ -242,10 +243,10 @@ def install(catalog: Catalog | None = None) -> _Plugin:
         if catalog is not None:
             _STATE.catalog = lambda: catalog
         return _STATE
-    plugin = _Plugin(_catalog_source(catalog))
+    plugin = Plugin(_catalog_source(catalog))
     for (module, path), (owner, name, function) in targets.items():
         plugin.originals[module, path] = function
-        setattr(owner, name, _WRAPPERS[name](plugin, function))
+        setattr(owner, name, WRAPPERS[name](plugin, function))
     _STATE = plugin
     _log.info("gate_consumer %s installed in Gate (catalog %s)", _version(), plugin.catalog().version)
     return plugin
@@ -350,7 +351,7 @@ def _marked(original: Any, wrapper: Any) -> Any:
 # outside it: a fault of the plugin (or of a hostile catalog, or absurd usage) falls back to
 # what Gate does without the plugin, and Gate's own errors stay Gate's.
 
-def _wrap_entries(plugin: _Plugin, original: Any) -> Any:
+def _wrap_entries(plugin: Plugin, original: Any) -> Any:
     def entries() -> dict[str, Any]:
         theirs = original()
         return {**(plugin.guarded("catalog entries", plugin.entries) or {}), **(theirs or {})}  # the operator's files win
@@ -358,7 +359,7 @@ def _wrap_entries(plugin: _Plugin, original: Any) -> Any:
     return _marked(original, entries)
 
 
-def _wrap_pricing(plugin: _Plugin, original: Any) -> Any:
+def _wrap_pricing(plugin: Plugin, original: Any) -> Any:
     def pricing(provider_name: str, model_id: str | None = None) -> dict[str, Any]:
         ours = plugin.guarded("pricing", lambda: plugin.pricing(provider_name))
         if ours is None or _operator_files():
@@ -370,7 +371,7 @@ def _wrap_pricing(plugin: _Plugin, original: Any) -> Any:
     return _marked(original, pricing)
 
 
-def _wrap_estimate(plugin: _Plugin, original: Any) -> Any:
+def _wrap_estimate(plugin: Plugin, original: Any) -> Any:
     def estimate(provider_name: str, model_id: str | None, provider: dict[str, Any], ctx: Any) -> float:
         if ctx is None or (provider or {}).get("pricing"):
             return original(provider_name, model_id, provider, ctx)
@@ -389,7 +390,7 @@ def _wrap_estimate(plugin: _Plugin, original: Any) -> Any:
     return _marked(original, estimate)
 
 
-def _wrap_log_request(plugin: _Plugin, original: Any) -> Any:
+def _wrap_log_request(plugin: Plugin, original: Any) -> Any:
     def log_request(self: Any, provider: str, model: str, layer: str, rule_name: str, prompt_tokens: int = 0,
                     completion_tokens: int = 0, cache_hit: int = 0, cache_miss: int = 0, cost_usd: float = 0.0,
                     *args: Any, **kwargs: Any) -> Any:
@@ -427,7 +428,9 @@ def _host(base_url: Any) -> str:
         return ""
 
 
-_WRAPPERS: dict[str, Callable[[_Plugin, Any], Any]] = {
+#: Gate's functions the plugin wraps, by name: each wrapper of ``(plugin, Gate's function)``
+#: returns the function Gate calls instead — the plugin's answer, else Gate's own.
+WRAPPERS: dict[str, Callable[[Plugin, Any], Any]] = {
     "_load_external_catalog": _wrap_entries,
     "_load_external_provider_catalog": _wrap_entries,
     "_get_pricing_for_provider_and_model": _wrap_pricing,

@@ -44,12 +44,16 @@ Standard library only.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from gate_consumer.pricing import Quote, Usage
 
-__all__ = ["APIS", "TOLERANCE_SHARE", "TOLERANCE_USD", "BilledCheck", "ResponseUsage", "usage_from_response"]
+__all__ = [
+    "APIS", "MAX_TOKENS", "TOLERANCE_SHARE", "TOLERANCE_USD", "BilledCheck", "ResponseUsage", "is_amount",
+    "usage_from_response",
+]
 
 APIS = ("openai-chat", "openai-responses", "anthropic", "gemini", "openrouter")
 
@@ -76,12 +80,12 @@ class ResponseUsage(NamedTuple):
 
 class BilledCheck(NamedTuple):
     """A quote against a bill. ``verdict``: ``agrees`` (within the tolerance), ``differs``,
-    ``unpriced`` (the catalog has no price for what was used), ``unknown-model`` or
-    ``invalid-usage`` (counts that contradict each other: more cached tokens than prompt tokens);
-    ``reason`` says why for the last three."""
+    ``unpriced`` (the catalog has no price for what was used), ``unknown-model``,
+    ``invalid-usage`` (counts that contradict each other: more cached tokens than prompt tokens)
+    or ``no-bill`` (the response states no amount); ``reason`` says why for the last four."""
 
     verdict: str
-    billed_usd: float
+    billed_usd: float | None
     quote: Quote | None = None
     difference_usd: float | None = None  # quote − billed
     reason: str = ""
@@ -102,8 +106,11 @@ def agrees(quoted: float, billed: float) -> bool:
 def usage_from_response(body: Mapping[str, Any] | str | bytes, api: str) -> ResponseUsage:
     """The usage a response body reports (module docstring: which field maps to which count).
     ``body`` is the decoded JSON, or its text (a JSON document, or a server-sent-event stream
-    whose last event with a ``usage`` carries it). Raises ``ValueError`` for an unknown ``api``
-    or a body without usage."""
+    whose last event with a ``usage`` carries it). Raises ``ValueError`` — and nothing else —
+    for an unknown ``api``, a body that is not a JSON object (or nests past what a reader can
+    follow), a body without usage, or a token count that is not finite or beyond
+    :data:`MAX_TOKENS`. ``billed_usd`` is a finite amount, not negative, or None (a ``cost``
+    that is no amount is listed in ``unrecognized``)."""
     if api not in APIS:
         raise ValueError(f"unknown api {api!r}; one of {', '.join(APIS)}")
     data = _decoded(body)
@@ -116,10 +123,15 @@ def usage_from_response(body: Mapping[str, Any] | str | bytes, api: str) -> Resp
         return _anthropic(data, usage)
     billed, upstream, split = (_bill(data, usage) if api == "openrouter" else (None, None, None))
     if api == "openai-responses" or (api == "openrouter" and "input_tokens" in usage and "prompt_tokens" not in usage):
-        return _openai(data, usage, "input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details",
-                       _RESPONSES_KNOWN, billed, upstream, split)
-    return _openai(data, usage, "prompt_tokens", "completion_tokens", "prompt_tokens_details",
-                   "completion_tokens_details", _CHAT_KNOWN, billed, upstream, split)
+        found = _openai(data, usage, "input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details",
+                        _RESPONSES_KNOWN, billed, upstream, split)
+    else:
+        found = _openai(data, usage, "prompt_tokens", "completion_tokens", "prompt_tokens_details",
+                        "completion_tokens_details", _CHAT_KNOWN, billed, upstream, split)
+    if api == "openrouter" and billed is None and _nonzero(usage.get("cost")) and usage.get("is_byok") is not True:
+        # a cost that is no amount (NaN, infinite, negative, text) is no bill: said, not dropped
+        found = found._replace(unrecognized=(*found.unrecognized, "usage.cost"))
+    return found
 
 
 def _bill(data: Mapping[str, Any], usage: Mapping[str, Any]) -> tuple[float | None, str | None,
@@ -132,8 +144,8 @@ def _bill(data: Mapping[str, Any], usage: Mapping[str, Any]) -> tuple[float | No
     upstream = data.get("provider")
     prompt = details.get("upstream_inference_prompt_cost", details.get("upstream_inference_input_cost"))
     completion = details.get("upstream_inference_completions_cost", details.get("upstream_inference_output_cost"))
-    split = (float(prompt), float(completion)) if _number(prompt) and _number(completion) else None
-    return (float(cost) if _number(cost) else None), (upstream if isinstance(upstream, str) else None), split
+    split = (float(prompt), float(completion)) if is_amount(prompt) and is_amount(completion) else None
+    return (float(cost) if is_amount(cost) else None), (upstream if isinstance(upstream, str) else None), split
 
 
 # Fields known and used, known and ignored (totals, flags), per usage object.
@@ -244,10 +256,15 @@ def _by_modality(details: Any) -> dict[str, int]:
 def _decoded(body: Mapping[str, Any] | str | bytes) -> Mapping[str, Any]:
     if type(body) is dict or isinstance(body, Mapping):
         return body
-    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    if not isinstance(body, (str, bytes)):
+        raise ValueError(f"the response is a {type(body).__name__}, not a JSON object or its text")
+    try:
+        text = body.decode("utf-8") if isinstance(body, bytes) else body
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"the response is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     stripped = text.lstrip()
-    if stripped.startswith("{"):
-        data = json.loads(stripped)
+    if stripped.startswith(("{", "[")):
+        data = _json(stripped)
         if not isinstance(data, Mapping):
             raise ValueError("the response is not a JSON object")
         return data
@@ -256,7 +273,7 @@ def _decoded(body: Mapping[str, Any] | str | bytes) -> Mapping[str, Any]:
         if not line.startswith("data:") or line[5:].strip() in ("", "[DONE]"):
             continue
         try:
-            event = json.loads(line[5:])
+            event = _json(line[5:])
         except ValueError:
             continue
         if isinstance(event, Mapping):
@@ -268,19 +285,49 @@ def _decoded(body: Mapping[str, Any] | str | bytes) -> Mapping[str, Any]:
     return last
 
 
+def _json(text: str) -> Any:
+    """``text`` parsed as JSON; a ``ValueError`` for what is not (a document nested past what
+    the parser can follow included)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("the response nests deeper than a JSON reader can follow") from None
+
+
 def _model(data: Mapping[str, Any]) -> str | None:
     model = data.get("model")
     return model if isinstance(model, str) else None
+
+
+#: more tokens than any request uses: a count beyond it is a fault of the response, not usage
+MAX_TOKENS = 10**12
 
 
 def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def is_amount(value: Any) -> bool:
+    """Whether ``value`` is an amount a bill can be: a finite number, not negative."""
+    if not _number(value):
+        return False
+    try:
+        number = float(value)
+    except OverflowError:  # an int past any float
+        return False
+    return math.isfinite(number) and number >= 0
+
+
 def _count(value: Any) -> int:
-    if type(value) is int:  # the common case, first
-        return value if value > 0 else 0
-    return int(value) if _number(value) and value > 0 else 0
+    if type(value) is int and 0 < value <= MAX_TOKENS:  # the common case, first
+        return value
+    if not _number(value) or not value > 0:  # a NaN is not > 0 either
+        return 0
+    if not math.isfinite(value):
+        raise ValueError(f"a token count of {value} is not finite")
+    if value > MAX_TOKENS:
+        raise ValueError(f"a token count of {value:.3g} is more tokens than any request uses ({MAX_TOKENS:.0e})")
+    return int(value)
 
 
 def _nonzero(value: Any) -> bool:
