@@ -35,6 +35,7 @@ from refresher.rules.sanity import (
     moves_beyond,
     same_value,
 )
+from refresher.rules.text import name_problem, url_problem
 from refresher.run.evidence_book import store_entries, store_provenance
 from refresher.run.precedence import Standing
 from refresher.run.summary import Summary
@@ -165,7 +166,9 @@ class FactMerger:
         for path, by_source in statements.items():
             if path not in verdicts:
                 verdicts[path] = self._verdict(spec, path, by_source.values(), at, credit)
-        excluded = self._exclude_implausible(verdicts, statements, at, record, credit) if spec is OFFERING_FACTS else {}
+        excluded = self._exclude_unpublishable(verdicts, statements, at, credit, record, old_facts)
+        if spec is OFFERING_FACTS:
+            excluded |= self._exclude_implausible(verdicts, statements, at, record, credit)
         self._publish(record, facts, statements, verdicts, excluded)
         self._flag(label, observed, previous, old_facts, old_price, record, verdicts, excluded)
         if old_price and record.get("price") != old_price and self._price_ended(old_facts, old_price, statements, facts):
@@ -198,6 +201,30 @@ class FactMerger:
                  credit: Credit | None = None) -> Verdict:
         guarded = spec is OFFERING_FACTS and _is_token_price(path)
         return verdict(path, list(statements), at, guarded=guarded, max_ratio=self.max_ratio, credit=credit)
+
+    def _exclude_unpublishable(self, verdicts: dict[str, Verdict], statements: dict[str, dict[str, Statement]],
+                               at: str, credit: Credit, record: dict[str, Any],
+                               facts: dict[str, FactProvenance]) -> dict[tuple[str, str], str]:
+        """Leave out of the verdicts a name or URL that cannot be published
+        (:mod:`refresher.rules.text`: a ``base_url`` of ``http://[evil`` or ``javascript:``, a
+        name with a bidirectional override), deciding such a fact again without it — and where
+        no other source states it, the value published until now stays (a hostile value neither
+        publishes nor erases: a provider keeps its name). Returns them, by (path, source), with
+        why."""
+        excluded: dict[tuple[str, str], str] = {}
+        for path, check in _TEXT_CHECKS.items():
+            if path not in statements:
+                continue
+            bad = {s.source: why for s in statements[path].values() if (why := check(s.value)) is not None}
+            if not bad:
+                continue
+            excluded |= {(path, source): why for source, why in bad.items()}
+            left = [s for s in statements[path].values() if s.source not in bad]
+            verdicts[path] = self._verdict(OFFERING_FACTS, path, left, at, credit)
+            current, holder = get_fact(record, path), facts.get(path)
+            if verdicts[path].winner is None and holder is not None and check(current) is None:
+                verdicts[path] = Verdict(Statement(current, holder, Standing(0, holder.as_of, None)))
+        return excluded
 
     def _exclude_implausible(self, verdicts: dict[str, Verdict], statements: dict[str, dict[str, Statement]], at: str,
                              record: dict[str, Any], credit: Credit) -> dict[tuple[str, str], str]:
@@ -280,8 +307,7 @@ class FactMerger:
         for (path, holder), why in sorted(excluded.items()):
             said = previous.get(path)
             new = holder == source and (said is None or not same_value(said.value, observed.get(path)))
-            if new or (old_facts.get(path) is not None and old_facts[path].source == holder and
-                       path[6:] in (old_price or {})):
+            if new or (old_facts.get(path) is not None and old_facts[path].source == holder):
                 self.summary.flagged.append(f"{label}: {path} held for review: {why}")
         for path, value in observed.items():
             said = previous.get(path)
@@ -351,6 +377,10 @@ class FactMerger:
             {"price": old_price, "source": anchor.source, "as_of": anchor.as_of, "until": self.now}
         )
         record["price_history"].sort(key=lambda h: (h["as_of"], h["until"]))
+
+
+#: the facts whose text is checked before it is published, with the check
+_TEXT_CHECKS = {"name": name_problem, "base_url": url_problem, "docs_url": url_problem, "pricing_url": url_problem}
 
 
 def _implausible(price: dict[str, Any]) -> list[tuple[str, str]]:

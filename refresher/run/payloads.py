@@ -19,6 +19,7 @@ from typing import Any
 
 from gate_consumer.instants import format_instant, parse_instant, utc_now
 from refresher.rules.risks import RiskKind
+from refresher.rules.text import clean_name
 from refresher.run.fetch import Fetcher, redact_url
 from refresher.sources.base import OfferingObservation, Skipped, Snapshot, SourceError, record_label
 from refresher.sources.registry import ADAPTERS, home_host, key_may_go_to
@@ -215,12 +216,22 @@ def parse_payload(payload: Payload) -> Snapshot:
     if snapshot.records > MAX_RECORDS:
         raise SourceError(f"{payload.source}: {payload.origin} lists {snapshot.records:,} records, more than the "
                           f"{MAX_RECORDS:,} a source may have")
+    _clean_names(snapshot)
     reject_duplicates(snapshot)
     snapshot.complete = snapshot.complete and payload.complete
     next_page = adapter.next_page
     if next_page is not None and len(payload.bodies) == 1 and next_page(_json_or_none(payload.bodies[-1])):
         snapshot.complete = False
     return snapshot
+
+
+def _clean_names(snapshot: Snapshot) -> None:
+    """Every name the snapshot states with its whitespace runs one space (``"DeepSeek R1 (Turbo)\\t"``
+    is ``"DeepSeek R1 (Turbo)"``): a listing's formatting is not a different name."""
+    for facts in [*(p.facts for p in snapshot.providers), *(o.facts for o in snapshot.offerings),
+                  *(o.model_facts for o in snapshot.offerings)]:
+        if isinstance(facts.get("name"), str):
+            facts["name"] = clean_name(facts["name"])
 
 
 def _json_or_none(body: bytes) -> Any:

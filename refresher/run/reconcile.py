@@ -34,6 +34,7 @@ from gate_consumer.facts import (
 from gate_consumer.instants import parse_instant
 from gate_consumer.provenance import FactProvenance, record_provenance
 from refresher.rules.classify import classify
+from refresher.rules.text import name_problem
 from refresher.run.evidence_book import (
     store_provenance,
 )
@@ -178,6 +179,8 @@ class _Reconciler:
 
         changed = False
         for path, value in observed.items():
+            if path == "name" and name_problem(value) is not None:
+                continue  # a name no one can read safely names nothing
             current, current_prov = get_fact(record, path), facts.get(path)
             same_speaker = current_prov is not None and (current_prov.source, current_prov.ref) == (mine.source, mine.ref)
             strength = rank_of(path, value, mine)

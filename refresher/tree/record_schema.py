@@ -11,7 +11,7 @@ per request, ``web_search`` USD per search. A missing price is absent, never 0; 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -25,11 +25,29 @@ from pydantic import (
 
 from gate_consumer.freshness import SOURCE_TYPES
 from gate_consumer.instants import TIME_RANGE, parse_date, parse_instant
+from refresher.rules.text import (
+    MAX_NAME,
+    MAX_URL,
+    NAME_PATTERN,
+    URL_PATTERN,
+    name_problem,
+    url_problem,
+)
 
 SCHEMA_BASE = "https://fusionaize.github.io/metadata/v1/schema/"
 
 
 @functools.lru_cache(maxsize=8192)
+def _checked(problem: Callable[[Any], str | None]) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        why = problem(value)
+        if why is not None:
+            raise ValueError(why)
+        return value
+
+    return check
+
+
 def _check_instant(value: str) -> str:
     """``value`` if it is a real instant (the pattern admits 2026-02-30). Remembered: a catalog
     says the same few thousand instants ~200,000 times (each source's observation times)."""
@@ -73,6 +91,12 @@ ModelId = Annotated[
     Field(description="canonical model id, <vendor>/<model>"),
 ]
 FactPath = Annotated[str, StringConstraints(pattern=r"^[a-z_]+(\.[a-z0-9_]+)?$")]
+#: a provider's URL: https (http only to a loopback host), parsing (refresher/rules/text.py)
+WebUrl = Annotated[str, AfterValidator(_checked(url_problem)),
+                   Field(json_schema_extra={"pattern": URL_PATTERN, "maxLength": MAX_URL})]
+#: a name shown to people: ≤ 200 characters, no control or bidirectional characters
+DisplayName = Annotated[str, AfterValidator(_checked(name_problem)),
+                        Field(json_schema_extra={"pattern": NAME_PATTERN, "minLength": 1, "maxLength": MAX_NAME})]
 Usd = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 TokenCount = Annotated[int, Field(ge=1)]
 SourceType = Literal[
@@ -243,7 +267,7 @@ class OfferingRecord(_Strict):
     model_config = ConfigDict(title="Offering")
 
     model: ModelId
-    name: str | None = None
+    name: DisplayName | None = None
     status: Lifecycle = "active"
     retired_at: Instant | None = None
     free: Literal["free-tier", "quota", "subscription"] | None = Field(
@@ -270,15 +294,15 @@ class ProviderFile(_Strict):
     )
 
     id: Slug
-    name: str
+    name: DisplayName
     route_type: Literal["direct", "aggregator", "cloud", "local", "subscription"]
     api_style: Literal[
         "openai-chat", "openai-responses", "anthropic-messages", "gemini", "bedrock", "other"
     ]
-    base_url: str | None = None
+    base_url: WebUrl | None = None
     api_key_env: list[str] | None = None
-    docs_url: str | None = None
-    pricing_url: str | None = None
+    docs_url: WebUrl | None = None
+    pricing_url: WebUrl | None = None
     regions: list[RegionId] | None = Field(None, description="the regions and cross-region profiles it serves from")
     billing_mode: Literal["metered", "subscription", "free", "prepaid", "local"]
     quota_group: str | None = None
@@ -296,7 +320,7 @@ class ModelRecord(_Strict):
 
     model_config = ConfigDict(title="Model")
 
-    name: str
+    name: DisplayName
     family: str | None = None
     release_date: IsoDate | None = None
     knowledge_cutoff: PartialDate | None = None

@@ -1,0 +1,67 @@
+"""What an upstream string may be once published: URLs a gateway can call, names a reviewer can read.
+
+A provider's ``base_url`` reaches Gate's routing (its host names the provider a route calls) and
+its ``docs_url`` / ``pricing_url`` reach pages and Gate's export as links; a name reaches the
+site, the PR body and ``faimeta show``. So a URL is ``https:`` and parses (``http:`` only to a
+loopback host: a local relay or server), never ``javascript:`` or ``data:``; a name is at most
+:data:`MAX_NAME` characters, without control characters or the bidirectional overrides that
+make text read other than it is (U+202E). Whitespace runs in a name (a trailing tab in a
+listing) are one space.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = ["LOOPBACK_HOSTS", "MAX_NAME", "MAX_URL", "NAME_PATTERN", "URL_PATTERN", "clean_name", "name_problem",
+           "url_problem"]
+
+MAX_NAME = 200
+MAX_URL = 2048
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+#: control characters, and the marks and overrides of bidirectional text
+_HIDDEN = "\\x00-\\x1f\\x7f-\\x9f\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069"
+_HIDDEN_RE = re.compile(f"[{_HIDDEN}]")
+#: the same rules as JSON Schema patterns (``schema/``), for readers of the files
+NAME_PATTERN = f"^[^{_HIDDEN}]+$"
+URL_PATTERN = (r"^(https://[A-Za-z0-9.-]+|https://\[[0-9A-Fa-f:.]+\]|http://(127\.0\.0\.1|localhost|\[::1\]))"
+               r"(:[0-9]{1,5})?([/?#][^\s" + _HIDDEN + r"]*)?$")
+_URL_RE = re.compile(URL_PATTERN)
+
+
+def clean_name(value: str) -> str:
+    """``value`` with each run of whitespace (tabs, newlines) one space, and none at either end."""
+    return " ".join(value.split())
+
+
+def name_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be published as a name, or None."""
+    if not isinstance(value, str) or not value:
+        return "a name is non-empty text"
+    if len(value) > MAX_NAME:
+        return f"a name of {len(value)} characters is longer than {MAX_NAME}"
+    hidden = _HIDDEN_RE.search(value)
+    if hidden:
+        return f"a name carries the control or bidirectional character U+{ord(hidden.group()):04X}"
+    return None
+
+
+def url_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be published as a provider's URL, or None."""
+    if not isinstance(value, str):
+        return "a URL is text"
+    shown = repr(value[:80])
+    if len(value) > MAX_URL:
+        return f"a URL of {len(value)} characters is longer than {MAX_URL}"
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError as exc:
+        return f"{shown} does not parse as a URL ({exc})"
+    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
+        return f"{shown} is http: to a host that is not this machine (only https:, or http: to a loopback host)"
+    if parts.scheme not in ("https", "http") or not host or not _URL_RE.match(value):
+        return f"{shown} is not an https: URL (only https:, or http: to a loopback host)"
+    return None

@@ -1,0 +1,89 @@
+"""Provider facts are facts a gateway can trust (issue 27, point 1): no upstream URL that does not
+parse or is not https (``http://[evil``, ``javascript:``, ``data:``) and no name that hides what
+it says (a U+202E override, control characters, 200+ characters) is published, and
+``faimeta validate`` refuses a tree that carries one. Each case first reproduced: the hostile
+Models.dev listing was accepted, built, and made Gate answer 500 (``tests/test_gate_plugin.py``)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from refresher.cli import app
+from refresher.run.payloads import Payload
+from refresher.run.refresh import run_refresh
+from refresher.tree.store import load_tree
+from tests.conftest import UPSTREAM
+
+runner = CliRunner()
+AT = "2026-07-20T00:00:00Z"
+
+HOSTILE_URLS = ["http://[evil", "javascript:alert(2)", "data:text/html,<script>alert(1)</script>", "http://evil.example/v1",
+                "https://${ACCOUNT}.example.com/v1", "https://api.example.com/\u202ev1"]
+HOSTILE_NAMES = [pytest.param("Anthr\u202eopic", id="bidi-override"), pytest.param("Anthropic\x07", id="control"),
+                 pytest.param("A" * 201, id="201-characters")]
+
+
+def _modelsdev(change) -> Payload:
+    data = json.loads((UPSTREAM / "modelsdev/api.json").read_bytes())
+    change(data)
+    return Payload("modelsdev", (json.dumps(data).encode(),), AT, "modelsdev (hostile)")
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_a_hostile_base_url_is_not_published_and_the_rest_is(seeded_tree: Path, url: str) -> None:
+    before = load_tree(seeded_tree).providers["wafer-ai"]
+    result = run_refresh(seeded_tree, [_modelsdev(lambda d: d["wafer.ai"].update(api=url, doc=url))],
+                         say=lambda _: None)
+    assert result.ok, result.to_json()
+    wafer = load_tree(seeded_tree).providers["wafer-ai"]
+    assert wafer.get("base_url") != url and wafer.get("docs_url") != url
+    assert wafer.get("base_url") in (None, before.get("base_url"))
+    assert {"source": "modelsdev", "value": url, "as_of": AT} in wafer["disagreements"]["base_url"]
+    assert any(f.startswith("wafer-ai: base_url held for review: ") for f in result.summaries[0].flagged)
+    assert load_tree(seeded_tree).providers["anthropic"]["offerings"]  # the run wrote the rest
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_a_name_that_hides_what_it_says_is_not_published(seeded_tree: Path, name: str) -> None:
+    def rename(data: dict) -> None:
+        data["anthropic"]["name"] = name
+        next(iter(data["anthropic"]["models"].values()))["name"] = name
+
+    result = run_refresh(seeded_tree, [_modelsdev(rename)], say=lambda _: None)
+    assert result.ok, result.to_json()
+    tree = load_tree(seeded_tree)
+    assert tree.providers["anthropic"]["name"] == "Anthropic"
+    names = [o.get("name") for o in tree.providers["anthropic"]["offerings"].values()]
+    names += [m["name"] for m in tree.vendors["anthropic"]["models"].values()]
+    assert name not in names
+
+
+def test_whitespace_in_a_listed_name_is_one_space(seeded_tree: Path) -> None:
+    """Models.dev lists ``"DeepSeek R1 (Turbo)\\t"``: formatting, not another name."""
+    def tab(data: dict) -> None:
+        next(iter(data["anthropic"]["models"].values()))["name"] = "Claude\t Opus\n"
+
+    run_refresh(seeded_tree, [_modelsdev(tab)], say=lambda _: None)
+    assert "Claude Opus" in [o.get("name") for o in load_tree(seeded_tree).providers["anthropic"]["offerings"].values()]
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    *(("base_url", url) for url in HOSTILE_URLS), ("docs_url", "javascript:alert(2)"), ("pricing_url", "data:,x"),
+    *(pytest.param("name", *p.values, id=f"name-{p.id}") for p in HOSTILE_NAMES),
+])
+def test_validate_refuses_a_tree_carrying_one(seeded_tree: Path, tmp_path: Path, field: str, value: str) -> None:
+    """A direct edit (or an older refresher) that put one in: validation names the file, the
+    record and the field, and fails."""
+    root = tmp_path / "edited" / "metadata"
+    shutil.copytree(seeded_tree, root)
+    path = root / "providers" / "anthropic.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), field: value}, ensure_ascii=False))
+    result = runner.invoke(app, ["validate", "--root", str(root)])
+    assert result.exit_code != 0
+    assert f"metadata/providers/anthropic.json: {field}" in result.output or \
+        f"providers/anthropic.json: provider 'anthropic': {field}" in result.output, result.output
