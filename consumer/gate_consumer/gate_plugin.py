@@ -74,6 +74,8 @@ CONTRACT: dict[tuple[str, str], tuple[str, ...]] = {
 }
 _MARK = "__gate_consumer_original__"
 _LOOPBACK = frozenset(("127.0.0.1", "localhost", "::1", "0.0.0.0"))
+#: route types that do not meter requests: a host never names them (refresher/rules/text.py)
+_UNMETERED = frozenset(("subscription", "local"))
 _log = logging.getLogger("gate_consumer.gate_plugin")
 
 
@@ -156,13 +158,19 @@ class Plugin:
         return None, f"{config['model']!r} is not in the catalog at {', '.join(providers)}"
 
     def _providers_at(self, catalog: Catalog, host: str) -> tuple[str, ...]:
+        """The provider a route's host names: the one metered provider whose ``base_url`` has
+        that host — never a subscription plan or a local app sharing it (a route names those), and
+        none when two metered providers claim it (a catalog the refresher would not publish:
+        guessing would send one provider's costs to another). A loopback host lists every local
+        app there, for the route's name to choose among."""
         if self._hosts_of != catalog.version:
             hosts: dict[str, list[str]] = {}
             for provider in catalog.provider_ids:
-                name = _host(catalog.provider_info(provider).get("base_url"))
-                if name:
+                info = catalog.provider_info(provider)
+                name = _host(info.get("base_url"))
+                if name and (name in _LOOPBACK or info.get("route_type") not in _UNMETERED):
                     hosts.setdefault(name, []).append(provider)
-            self._hosts = {name: tuple(ids) for name, ids in hosts.items()}
+            self._hosts = {name: tuple(ids) for name, ids in hosts.items() if name in _LOOPBACK or len(ids) == 1}
             self._hosts_of = catalog.version
         return self._hosts.get(host, ())
 

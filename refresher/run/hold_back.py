@@ -6,8 +6,9 @@ A refresh reconciles every source into the tree in memory and validates the whol
 that finds errors in some offerings or models (a regional price of a region the provider's list
 does not name, a price history whose dates cross…), :func:`hold_back` restores exactly those
 records from the tree on disk and the run validates again; each is reported as a risk
-(``held-back``) with the first error that named it. An error outside such a record (a provider's
-own facts, a file) still fails the run: there is no previous state of one record to return to.
+(``held-back``) with the first error that named it. An error in a provider's own facts keeps them
+as they were (a provider the run added is left out); an error outside any record (a file) still
+fails the run: there is no previous state of one record to return to.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ _PROVIDERS, _MODELS = "metadata/providers/", "metadata/models/"
 
 @dataclass(frozen=True)
 class HeldBack:
-    """A record the run did not change: ``record`` is an offering's ``provider/upstream-id``, or
-    ``model vendor/slug``."""
+    """A record the run did not change: ``record`` is an offering's ``provider/upstream-id``,
+    ``model vendor/slug`` or ``provider id`` (its own facts)."""
 
     record: str
     reason: str
@@ -52,6 +53,9 @@ def hold_back(work: Tree, before: Tree, problems: list[Problem]) -> list[HeldBac
         named.setdefault(target, problem)
     held = []
     for (kind, owner, key), problem in sorted(named.items()):
+        if kind == "provider":
+            held.append(_hold_provider(work, before, owner, problem))
+            continue
         if kind == "offering":
             now, then = work.providers[owner]["offerings"], before.providers.get(owner, {}).get("offerings", {})
         else:
@@ -72,6 +76,8 @@ def _target(work: Tree, problem: Problem, labels: dict[str, dict[str, str]]) -> 
     file's labels → keys, made when first needed."""
     if problem.file.startswith(_PROVIDERS):
         provider = problem.file.removeprefix(_PROVIDERS).removesuffix(".json")
+        if not problem.record and provider in work.providers:
+            return "provider", provider, ""  # the provider's own facts
         records, kind, owner = work.providers.get(provider, {}).get("offerings", {}), "offering", provider
     elif problem.file.startswith(_MODELS):
         vendor = problem.file.removeprefix(_MODELS).removesuffix(".json")
@@ -82,3 +88,18 @@ def _target(work: Tree, problem: Problem, labels: dict[str, dict[str, str]]) -> 
         labels[problem.file] = {f"{kind} {key!r}": key for key in records}
     key = labels[problem.file].get(problem.record)
     return None if key is None else (kind, owner, key)
+
+
+def _hold_provider(work: Tree, before: Tree, provider: str, problem: Problem) -> HeldBack:
+    """Keep a provider's own facts as they were (its offerings as the run made them), or leave
+    the provider out if the run added it."""
+    reason = ": ".join(part for part in (problem.field, problem.message) if part)
+    then = before.providers.get(provider)
+    if then is None:
+        del work.providers[provider]
+        return HeldBack(f"provider {provider}", reason, True)
+    offerings = work.providers[provider]["offerings"]
+    work.providers[provider] = {**copy.deepcopy({k: v for k, v in then.items() if k != "offerings"}),
+                                "offerings": offerings}
+    return HeldBack(f"provider {provider}", reason, False)
+

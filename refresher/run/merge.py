@@ -35,7 +35,10 @@ from refresher.rules.sanity import (
     moves_beyond,
     same_value,
 )
-from refresher.rules.text import name_problem, url_problem
+from refresher.rules.text import (
+    name_problem,
+    url_problem,
+)
 from refresher.run.evidence_book import store_entries, store_provenance
 from refresher.run.precedence import Standing
 from refresher.run.summary import Summary

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from refresher.rules.risks import RiskKind
 from refresher.run.hold_back import HeldBack, hold_back
+from refresher.run.hosts import one_provider_per_host
 from refresher.run.linking import run_links
 from refresher.run.payloads import Payload, parse_payload
 from refresher.run.reconcile import reconcile, run_listings
@@ -121,6 +123,10 @@ def _reconcile_and_write(root: Path, payloads: list[Payload], result: RefreshRes
     # (docs/provenance.md): freshness is judged at the later of two observations.
     snapshots.sort(key=lambda s: (s.confirms_only, s.observed_at, s.source))
     work = _reconcile_each(root, work, snapshots, result, providers=providers, allow_shrink=allow_shrink, say=say)
+    for message in one_provider_per_host(work):
+        say(message)
+        if result.summaries:  # the change report reads risks from the sources' summaries
+            result.summaries[-1].warn(message, RiskKind.HOST_CLAIM)
     result.problems, result.written = write_if_valid(work, root, dry_run=dry_run, say=say)
     before: Tree | None = None  # the tree on disk, read only when a record must be held back
     for _ in range(_HOLD_BACK_ROUNDS):  # a held-back record can make another one invalid (a model, its offering)

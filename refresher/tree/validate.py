@@ -35,6 +35,7 @@ from gate_consumer.facts import (
 )
 from gate_consumer.provenance import dangling_problem
 from refresher.rules.sanity import image_rate_problem, token_price_problems
+from refresher.rules.text import UNMETERED, host_of, host_owners
 from refresher.sources.registry import registry_problems
 from refresher.tree import schema
 from refresher.tree.bulk import gc_paused
@@ -218,8 +219,13 @@ def _integrity(tree: Tree) -> Iterator[Problem]:
                         file, record, "aliases", f"alias {alias!r} also names {alias_owner[key]}: ambiguous"
                     )
                 alias_owner.setdefault(key, model_id)
+    owners = host_owners(tree.providers, sources)
     for slug, data in tree.providers.items():  # any order: the problems are sorted at the end
         file = f"metadata/providers/{slug}.json"
+        host = host_of(data.get("base_url"))
+        if host in owners and owners[host] != slug and data.get("route_type") not in UNMETERED:
+            yield Problem(file, "", "base_url", f"the host {host} is {owners[host]}'s: one metered provider per host "
+                                                "(Gate would send that provider's routes' costs here)")
         if data.get("id") != slug:
             yield Problem(file, "", "id", f"file is named {slug!r} but holds provider {data.get('id')!r}")
         yield from _provenance_problems(file, "", data, PROVIDER_FACTS, sources)
