@@ -87,3 +87,20 @@ def test_validate_refuses_a_tree_carrying_one(seeded_tree: Path, tmp_path: Path,
     assert result.exit_code != 0
     assert f"metadata/providers/anthropic.json: {field}" in result.output or \
         f"providers/anthropic.json: provider 'anthropic': {field}" in result.output, result.output
+
+
+def test_a_new_provider_that_cannot_be_published_is_left_out_and_the_rest_written(seeded_tree: Path) -> None:
+    """A listing adds a provider whose only name is unreadable (no source states another): it
+    cannot be published (a provider has a name), so it is left out — with what the ledger
+    recorded of it — and the run writes everything else."""
+    def impostor(data: dict) -> None:
+        data["evil"] = {"id": "evil", "name": "Ev\u202eil", "env": ["EVIL_KEY"], "npm": "@ai-sdk/openai-compatible",
+                        "models": {"m": {"id": "m", "name": "M", "cost": {"input": 1, "output": 2}}}}
+        next(iter(data["anthropic"]["models"].values()))["name"] = "Renamed today"
+
+    result = run_refresh(seeded_tree, [_modelsdev(impostor)], say=lambda _: None)
+    assert result.ok, result.to_json()
+    assert [h.record for h in result.held_back] == ["provider evil"]
+    tree = load_tree(seeded_tree)
+    assert "evil" not in tree.providers
+    assert "Renamed today" in [o.get("name") for o in tree.providers["anthropic"]["offerings"].values()]

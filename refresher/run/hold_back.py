@@ -97,6 +97,9 @@ def _hold_provider(work: Tree, before: Tree, provider: str, problem: Problem) ->
     then = before.providers.get(provider)
     if then is None:
         del work.providers[provider]
+        for entry in work.ledger.get("sources", {}).values():  # what sources listed of it goes with it
+            for part in ("listed", "absences", "confirmed_at"):
+                entry.get(part, {}).pop(provider, None)
         return HeldBack(f"provider {provider}", reason, True)
     offerings = work.providers[provider]["offerings"]
     work.providers[provider] = {**copy.deepcopy({k: v for k, v in then.items() if k != "offerings"}),
