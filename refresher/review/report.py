@@ -20,6 +20,7 @@ collapsed, rows cut so the body stays under GitHub's 65,536-character limit (the
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import tarfile
 import tempfile
@@ -208,7 +209,7 @@ def _why(path: str, record: Mapping[str, Any], holder: Any, was: Any) -> str:
     """Why a price is what the new record publishes: the source that changed to it and when, the
     sources that say the same (the vote for it) and those that say otherwise."""
     agreeing = [a["source"] for a in record.get("agreements", {}).get(path, ())]
-    against = [f"{d['source']} {_cell(d['value'])}" for d in record.get("disagreements", {}).get(path, ())]
+    against = [f"{d['source']} {_plain(d['value'])}" for d in record.get("disagreements", {}).get(path, ())]
     if holder is None:
         return "no source states it any more" + (f"; {', '.join(against)} held for review" if against else "")
     why = f"{holder.source} changed to it {holder.as_of[:10]}"
@@ -332,12 +333,28 @@ def _run_risks(report: ChangeReport, run: Mapping[str, Any]) -> None:
 # -- Markdown --------------------------------------------------------------------------------
 
 
+def _plain(value: Any) -> str:
+    """A value as a reviewer reads it: a float without trailing zeros, None as a dash."""
+    return "—" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+
+
+#: text GitHub renders as itself: no mention (@), reference (#), link, image, tag, emphasis or
+#: code (an underscore only inside a word, as in fal_ai, where it emphasizes nothing)
+_PLAIN_TEXT = re.compile(r"[A-Za-z0-9 .,:;%+→—=()/'_-]*")
+_EMPHASIS = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
 def _cell(value: Any) -> str:
-    text = "—" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
-    # Upstream text reaches a PR body: control and format characters (bidi overrides, zero
-    # widths) are shown as escapes, and nothing can open an HTML tag or break the table.
-    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
-    return text.replace("|", "\\|").replace("<", "&lt;")[:120]
+    """A table cell from upstream text, which reaches a PR body: control and format characters
+    (bidi overrides, zero widths) are shown as escapes; anything but plain words is a code span,
+    where GitHub makes no mention, reference, link, image or tag; a pipe cannot split the cell."""
+    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in _plain(value))
+    text = text[:120]
+    if _PLAIN_TEXT.fullmatch(text) and not _EMPHASIS.search(text) and "://" not in text and "www." not in text:
+        return text
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|")
 
 
 def _table(header: Iterable[str], rows: list[list[Any]], limit: int) -> str:
@@ -382,7 +399,7 @@ def _render(report: ChangeReport, title: str, rows: int) -> str:
     if report.price_changes:
         out.append(_details(f"Price changes ({len(report.price_changes)})", _table(
             ("offering", "price", "old → new", "change", "source", "why"),
-            [[ch.offering, ch.path.removeprefix("price."), f"{_cell(ch.old)} → {_cell(ch.new)}",
+            [[ch.offering, ch.path.removeprefix("price."), f"{_plain(ch.old)} → {_plain(ch.new)}",
               f"{ch.pct:+.1f}%" if ch.pct is not None else "—", ch.source, ch.why or ""]
              for ch in report.price_changes], rows)))
     if report.added:
