@@ -175,7 +175,7 @@ class FactMerger:
         self._publish(record, facts, statements, verdicts, excluded)
         self._flag(label, observed, previous, old_facts, old_price, record, verdicts, excluded)
         if old_price and record.get("price") != old_price and self._price_ended(old_facts, old_price, statements, facts):
-            self._remember_price(record, label, old_price, old_facts)
+            self._remember_price(record, old_price, old_facts)
         if facts != old_facts:
             store_provenance(record, facts)
         return record != before
@@ -371,9 +371,8 @@ class FactMerger:
                 f"{label}: {path} {published} ({holder.source if holder else 'published'}); {self.snap.source} says "
                 f"{said} (sources disagree{gap}; {outcome})")
 
-    def _remember_price(
-        self, record: dict[str, Any], label: str, old_price: dict[str, Any], old_facts: dict[str, FactProvenance]
-    ) -> None:
+    def _remember_price(self, record: dict[str, Any], old_price: dict[str, Any],
+                        old_facts: dict[str, FactProvenance]) -> None:
         """Keep the replaced price, valid from its first observation until now."""
         anchor = old_facts.get("price.input") or min(p for k, p in old_facts.items() if k.startswith("price."))
         record.setdefault("price_history", []).append(
