@@ -331,30 +331,43 @@ class FactMerger:
                 self._flag_jump(label, path, (old_price or {}).get(path[6:]), get_fact(record, path), why)
 
     def _says_again(self, record: dict[str, Any], spec: FactSpec, observed: dict[str, Any]) -> bool:
-        """Whether ``observed`` is exactly what ``record`` holds from this source — every fact the
-        same value and held by it, every fact it holds still stated, none of its agreements or
-        disagreements to drop — so that merging would change nothing. The common case of a
-        run, answered from the encoded provenance without decoding it (issue 17)."""
+        """Whether this source states exactly what it stated before — each observed fact its
+        current statement (held, agreeing or disagreeing) with the same value, and no other
+        statement of it that its silence would drop — so that the verdicts, decided from the same
+        statements, would not change. The common case of a run, answered from the record as
+        written, without decoding its provenance (issue 17)."""
         provenance = record.get("provenance")
         if not provenance:
             return False
         source, fields, default = self.snap.source, provenance.get("fields", {}), provenance["source"]
+        if any(entry.get("expires") is not None and entry["expires"] <= self.now for entry in fields.values()):
+            return False  # a review pinning a value expired: the verdicts change with time
+        agreements, disagreements = record.get("agreements", {}), record.get("disagreements", {})
         for path, value in observed.items():
-            if (fields[path]["source"] if path in fields else default) != source:
-                return False
             section, _, name = path.partition(".")  # get_fact, inline: this runs for every fact of a run
-            if not same_value((record.get(section) or {}).get(name) if name else record.get(section), value):
+            current = (record.get(section) or {}).get(name) if name else record.get(section)
+            holder = fields[path]["source"] if path in fields else (default if current is not None else None)
+            if holder == source:
+                said = current
+            else:
+                entry = next((e for e in agreements.get(path, ()) if e["source"] == source), None)
+                if entry is not None:
+                    said = entry.get("value", current)
+                else:
+                    entry = next((e for e in disagreements.get(path, ()) if e["source"] == source), None)
+                    if entry is None:
+                        return False  # a new statement
+                    said = entry["value"]
+            if not same_value(said, value):
                 return False
-        held = sum(1 for entry in fields.values() if entry["source"] == source)
+        if self.snap.confirms_only:
+            return True  # its silence drops nothing
+        stated = sum(1 for entry in fields.values() if entry["source"] == source)
         if default == source:
-            held += fact_count(record, spec) - len(fields)
-        if held != len(observed):
-            return False  # it no longer states a fact it holds
-        for name in ("disagreements", "agreements"):
-            for path, entries in record.get(name, {}).items():
-                if (name == "disagreements" or path not in observed) and any(e["source"] == source for e in entries):
-                    return False
-        return True
+            stated += fact_count(record, spec) - len(fields)
+        stated += sum(1 for book in (agreements, disagreements) for entries in book.values()
+                      if any(e["source"] == source for e in entries))
+        return stated == len(observed)  # else it no longer states something it stated
 
     def _flag_jump(self, label: str, path: str, old: Any, new: Any, why: str) -> None:
         """Flag a token price that moves by ``guards.max_price_ratio`` or more either way."""
