@@ -16,13 +16,14 @@ import json
 import math
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from gate_consumer.errors import CatalogLoadError
 from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS
 from gate_consumer.instants import TIME_RANGE, parse_instant
 from gate_consumer.provenance import record_provenance
 
-__all__ = ["CHECKS_VERSION", "MAX_DEPTH", "MAX_PRICE", "check_files", "parse_json"]
+__all__ = ["CHECKS_VERSION", "MAX_DEPTH", "MAX_PRICE", "UNMETERED_ROUTES", "check_files", "parse_json", "url_host"]
 
 #: Bumped when these checks grow, so a cache checked by an older version is checked again.
 CHECKS_VERSION = 4
@@ -32,6 +33,19 @@ MAX_DEPTH = 32
 #: No price (USD per 1M tokens, per request, per 1K searches…) is above this: the same bound
 #: ``faimeta validate`` applies to token prices (``refresher.rules.sanity`` reads it from here).
 MAX_PRICE = 5_000.0
+#: route types that do not meter requests: a subscription plan or a local app may share its
+#: company's API host, and a host never names one (the refresher and Gate's plugin both read it)
+UNMETERED_ROUTES = frozenset({"subscription", "local"})
+
+
+def url_host(url: Any) -> str | None:
+    """The lower-case host of a URL, or None: not text, does not parse (``http://[evil``), no host."""
+    if not isinstance(url, str):
+        return None
+    try:
+        return (urlsplit(url).hostname or "").lower() or None
+    except ValueError:
+        return None
 
 
 def parse_json(data: bytes, where: str) -> Any:

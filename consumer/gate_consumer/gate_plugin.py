@@ -42,12 +42,13 @@ import os
 import threading
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from gate_consumer.catalog import Catalog, Offering
+from gate_consumer.checks import UNMETERED_ROUTES, url_host
 from gate_consumer.errors import CatalogError
 from gate_consumer.gate_entries import gate_entry
 from gate_consumer.instants import utc_now
+from gate_consumer.observed import is_amount
 from gate_consumer.pricing import Usage
 
 __all__ = ["CONTRACT", "INTENT_HOOK", "SUPPORTED_GATE", "WRAPPERS", "Plugin", "PluginMismatch", "install", "register",
@@ -74,8 +75,6 @@ CONTRACT: dict[tuple[str, str], tuple[str, ...]] = {
 }
 _MARK = "__gate_consumer_original__"
 _LOOPBACK = frozenset(("127.0.0.1", "localhost", "::1", "0.0.0.0"))
-#: route types that do not meter requests: a host never names them (refresher/rules/text.py)
-_UNMETERED = frozenset(("subscription", "local"))
 _log = logging.getLogger("gate_consumer.gate_plugin")
 
 
@@ -142,7 +141,7 @@ class Plugin:
     def _resolve(self, catalog: Catalog, route: str, config: dict[str, Any] | None) -> tuple[Offering | None, str]:
         if not config or not isinstance(config.get("model"), str):
             return None, "no model configured"
-        host = _host(config.get("base_url"))
+        host = url_host(config.get("base_url")) or ""
         at_host = self._providers_at(catalog, host)
         named = _named_in(route, catalog.provider_ids)
         # a loopback host is a relay or a local server: the route's name says more than the
@@ -167,8 +166,8 @@ class Plugin:
             hosts: dict[str, list[str]] = {}
             for provider in catalog.provider_ids:
                 info = catalog.provider_info(provider)
-                name = _host(info.get("base_url"))
-                if name and (name in _LOOPBACK or info.get("route_type") not in _UNMETERED):
+                name = url_host(info.get("base_url"))
+                if name and (name in _LOOPBACK or info.get("route_type") not in UNMETERED_ROUTES):
                     hosts.setdefault(name, []).append(provider)
             self._hosts = {name: tuple(ids) for name, ids in hosts.items() if name in _LOOPBACK or len(ids) == 1}
             self._hosts_of = catalog.version
@@ -420,20 +419,9 @@ def _wrap_log_request(plugin: Plugin, original: Any) -> Any:
 
 def _finite(cost: float) -> float:
     """``cost``, if it is a price a request can have: finite and not negative."""
-    if not 0 <= cost < float("inf"):
+    if not is_amount(cost):
         raise ValueError(f"a cost of {cost!r} USD")
     return cost
-
-
-def _host(base_url: Any) -> str:
-    """The host of a ``base_url`` in lower case, or "" when it has none or does not parse (a
-    hostile ``http://[evil`` from a catalog must not fail a request)."""
-    if not isinstance(base_url, str):
-        return ""
-    try:
-        return (urlsplit(base_url).hostname or "").lower()
-    except ValueError:
-        return ""
 
 
 #: Gate's functions the plugin wraps, by name: each wrapper of ``(plugin, Gate's function)``

@@ -16,14 +16,14 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["LOOPBACK_HOSTS", "MAX_NAME", "MAX_URL", "NAME_PATTERN", "UNMETERED", "URL_PATTERN", "clean_name", "host_of",
-           "host_owners", "name_problem", "url_problem"]
+from gate_consumer.checks import UNMETERED_ROUTES, url_host
+
+__all__ = ["LOOPBACK_HOSTS", "MAX_NAME", "MAX_URL", "NAME_PATTERN", "URL_PATTERN", "clean_name", "host_owners",
+           "name_problem", "url_problem"]
 
 MAX_NAME = 200
 MAX_URL = 2048
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-#: route types that do not meter requests: they may share their company's host, never own it
-UNMETERED = frozenset({"subscription", "local"})
 #: control characters, and the marks and overrides of bidirectional text
 _HIDDEN = "\\x00-\\x1f\\x7f-\\x9f\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069"
 _HIDDEN_RE = re.compile(f"[{_HIDDEN}]")
@@ -70,16 +70,6 @@ def url_problem(value: Any) -> str | None:
     return None
 
 
-def host_of(url: Any) -> str | None:
-    """The lower-case host of a URL, or None (not text, does not parse, no host)."""
-    if not isinstance(url, str):
-        return None
-    try:
-        return (urlsplit(url).hostname or "").lower() or None
-    except ValueError:
-        return None
-
-
 def host_owners(providers: Mapping[str, Mapping[str, Any]], registry: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
     """Each API host (not loopback) → the metered provider it belongs to: the one whose own API
     (``registry``: ``sources.json``'s sources) states it; else one whose id carries the host's
@@ -89,8 +79,8 @@ def host_owners(providers: Mapping[str, Mapping[str, Any]], registry: Mapping[st
     own_source = {entry.get("provider"): name for name, entry in registry.items() if entry.get("provider")}
     claims: dict[str, list[tuple[int, str, str]]] = {}
     for provider_id, record in providers.items():
-        host = host_of(record.get("base_url"))
-        if host is None or host in LOOPBACK_HOSTS or record.get("route_type") in UNMETERED:
+        host = url_host(record.get("base_url"))
+        if host is None or host in LOOPBACK_HOSTS or record.get("route_type") in UNMETERED_ROUTES:
             continue
         provenance = record.get("provenance") or {}
         holder = (provenance.get("fields") or {}).get("base_url") or provenance

@@ -11,9 +11,10 @@ risk. Decided from the whole tree, so the outcome does not depend on which sourc
 
 from __future__ import annotations
 
+from gate_consumer.checks import UNMETERED_ROUTES, url_host
 from gate_consumer.facts import PROVIDER_FACTS
 from gate_consumer.provenance import record_provenance
-from refresher.rules.text import UNMETERED, host_of, host_owners
+from refresher.rules.text import host_owners
 from refresher.run.evidence_book import note_disagreement, store_entries, store_provenance
 from refresher.tree.store import Tree
 
@@ -26,9 +27,9 @@ def one_provider_per_host(tree: Tree) -> list[str]:
     owners = host_owners(tree.providers, tree.sources.get("sources", {}))
     withdrawn = []
     for provider_id, record in sorted(tree.providers.items()):
-        host = host_of(record.get("base_url"))
+        host = url_host(record.get("base_url"))
         owner = owners.get(host) if host else None
-        if owner is None or owner == provider_id or record.get("route_type") in UNMETERED:
+        if owner is None or owner == provider_id or record.get("route_type") in UNMETERED_ROUTES:
             continue
         facts = record_provenance(record, PROVIDER_FACTS)
         url, holder = record.pop("base_url"), facts.pop("base_url")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from refresher.rules.text import LOOPBACK_HOSTS
 from refresher.sources import (
     anthropic,
     aws_pricing,
@@ -30,10 +31,6 @@ ADAPTERS: dict[str, SourceAdapter] = {module.ADAPTER.id: module.ADAPTER for modu
     modelsdev, openrouter, openai, anthropic, google, groq, together, deepinfra, mistral, fireworks, litellm,
     genai_prices, portkey, langfuse, aws_pricing, azure_retail,
 )}
-
-
-#: Where a source's URL may point besides its documented host: a local server (tests, replays).
-LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def home_host(source: str) -> str:
@@ -65,4 +62,4 @@ def key_may_go_to(source: str, url: str) -> bool:
     """Whether ``source``'s key may be sent to ``url``: https on its documented host, or a
     loopback server (an override such as ``FAIMETA_OPENROUTER_URL`` for tests)."""
     parts = urlsplit(url)
-    return (parts.scheme == "https" and parts.hostname == home_host(source)) or parts.hostname in LOOPBACK
+    return (parts.scheme == "https" and parts.hostname == home_host(source)) or parts.hostname in LOOPBACK_HOSTS

@@ -24,6 +24,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ValidationError
 
+from gate_consumer.checks import UNMETERED_ROUTES, url_host
 from gate_consumer.facts import (
     MODEL_FACTS,
     OFFERING_FACTS,
@@ -35,7 +36,7 @@ from gate_consumer.facts import (
 )
 from gate_consumer.provenance import dangling_problem
 from refresher.rules.sanity import image_rate_problem, token_price_problems
-from refresher.rules.text import UNMETERED, host_of, host_owners
+from refresher.rules.text import host_owners
 from refresher.sources.registry import registry_problems
 from refresher.tree import schema
 from refresher.tree.bulk import gc_paused
@@ -222,8 +223,8 @@ def _integrity(tree: Tree) -> Iterator[Problem]:
     owners = host_owners(tree.providers, sources)
     for slug, data in tree.providers.items():  # any order: the problems are sorted at the end
         file = f"metadata/providers/{slug}.json"
-        host = host_of(data.get("base_url"))
-        if host in owners and owners[host] != slug and data.get("route_type") not in UNMETERED:
+        host = url_host(data.get("base_url"))
+        if host in owners and owners[host] != slug and data.get("route_type") not in UNMETERED_ROUTES:
             yield Problem(file, "", "base_url", f"the host {host} is {owners[host]}'s: one metered provider per host "
                                                 "(Gate would send that provider's routes' costs here)")
         if data.get("id") != slug:
