@@ -144,8 +144,8 @@ class FactMerger:
         or the provider itself): its statements replace what it said before, and every fact is
         decided again from all the statements (:mod:`refresher.run.verdict`). Return whether the
         record changed."""
-        if self._says_again(record, spec, observed) and "off_peak" not in (record.get("price") or {}):
-            return False  # the common case: nothing new (and no time-bound price that may have ended)
+        if self._says_again(record, spec, observed):
+            return False  # the common case: nothing new
         source, now = self.snap.source, self.now
         before = _clone(record)
         facts = record_provenance(record, spec)
@@ -253,7 +253,7 @@ class FactMerger:
                  statements: dict[str, dict[str, Statement]], verdicts: dict[str, Verdict],
                  excluded: Mapping[tuple[str, str], str]) -> None:
         """Write the verdicts into ``record``: each published value and its holder, the other
-        statements as agreements (price facts) or disagreements (an expired review is none)."""
+        statements as agreements or disagreements (an expired review is neither)."""
         agreements: dict[str, list[dict[str, Any]]] = {}
         disagreements: dict[str, list[dict[str, Any]]] = {}
         for path, by_source in statements.items():
@@ -340,8 +340,9 @@ class FactMerger:
         if not provenance:
             return False
         source, fields, default = self.snap.source, provenance.get("fields", {}), provenance["source"]
-        if any(entry.get("expires") is not None and entry["expires"] <= self.now for entry in fields.values()):
-            return False  # a review pinning a value expired: the verdicts change with time
+        if "off_peak" in (record.get("price") or {}) or \
+                any(entry.get("expires") is not None and entry["expires"] <= self.now for entry in fields.values()):
+            return False  # off-peak hours may have ended, a review may have expired: verdicts that change with time
         agreements, disagreements = record.get("agreements", {}), record.get("disagreements", {})
         for path, value in observed.items():
             section, _, name = path.partition(".")  # get_fact, inline: this runs for every fact of a run

@@ -49,8 +49,8 @@ from refresher.tree.store import Tree
 __all__ = ["expand_rules", "reconcile", "run_listings"]
 
 _MODEL_SECTIONS = ("limits.", "modalities.")
-#: the ranks of a model fact's statements: the vendor's own offering, another's (then a name that is only an id)
-_NAMED_BY_ID = (0, 1)
+#: where a name that is only the model's id stands: after the vendor's own offering (0) and any other (1)
+_ONLY_THE_ID = 2
 
 
 class _Reconciler:
@@ -71,7 +71,7 @@ class _Reconciler:
         self.partial = partial
         self.snap = snapshot
         self.now = snapshot.observed_at
-        self._strengths: dict[tuple[FactProvenance, str], tuple[int, int, str, str]] = {}
+        self._orders: dict[tuple[FactProvenance, str], tuple[int, int, str, str]] = {}
         self._model_facts: dict[str, dict[str, FactProvenance]] = {}  # model id → its facts' provenance
         self.rules = links.rules
         self.guards = guards_of(tree.sources)
@@ -174,18 +174,21 @@ class _Reconciler:
 
         def rank_of(path: str, value: Any, prov: FactProvenance) -> tuple[int, int, str, str]:
             if path == "name" and value == slug:
-                return (len(_NAMED_BY_ID), *self._model_order(prov, vendor)[1:])  # a name that is only the id
+                return (_ONLY_THE_ID, *self._model_order(prov, vendor)[1:])
             return self._model_order(prov, vendor)
+
+        def said_by_me(prov: FactProvenance | None) -> bool:  # the same offering of the same source
+            return prov is not None and (prov.source, prov.ref) == (mine.source, mine.ref)
 
         changed = False
         for path, value in observed.items():
             if path == "name" and name_problem(value) is not None:
                 continue  # a name no one can read safely names nothing
             current, current_prov = get_fact(record, path), facts.get(path)
-            same_speaker = current_prov is not None and (current_prov.source, current_prov.ref) == (mine.source, mine.ref)
             strength = rank_of(path, value, mine)
             if current == value:
-                if current_prov is not None and not same_speaker and strength < rank_of(path, current, current_prov):
+                if current_prov is not None and not said_by_me(current_prov) and \
+                        strength < rank_of(path, current, current_prov):
                     facts[path] = mine  # the stronger offering vouches for the same value
                     changed = True
                 continue
@@ -198,9 +201,7 @@ class _Reconciler:
                     key=lambda p: self._model_order(p, vendor),
                     default=None,
                 )
-                same_speaker = current_prov is not None and \
-                    (current_prov.source, current_prov.ref) == (mine.source, mine.ref)
-            if current_prov is None or same_speaker or strength < rank_of(path, current, current_prov):
+            if current_prov is None or said_by_me(current_prov) or strength < rank_of(path, current, current_prov):
                 set_fact(record, path, value)
                 facts[path] = mine
                 changed = True
@@ -226,10 +227,10 @@ class _Reconciler:
         order, so the fact a model ends with does not depend on which offering spoke first;
         remembered per (provenance, vendor)."""
         key = (p, vendor)
-        order = self._strengths.get(key)
+        order = self._orders.get(key)
         if order is None:
             provider = (p.ref or "").split("/", 1)[0]
-            order = self._strengths[key] = (0 if self.rules.is_first_party(provider, vendor) else 1,
+            order = self._orders[key] = (0 if self.rules.is_first_party(provider, vendor) else 1,
                                             rank(self.merger.kind(p.source, provider), p, self.now), p.source, p.ref or "")
         return order
 
