@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from refresher.cli import app
-from refresher.run.payloads import Payload
+from refresher.run.payloads import Payload, replay_payloads
 from refresher.run.refresh import run_refresh
 from refresher.tree.store import load_tree
 from tests.conftest import UPSTREAM
@@ -104,3 +104,29 @@ def test_a_new_provider_that_cannot_be_published_is_left_out_and_the_rest_writte
     tree = load_tree(seeded_tree)
     assert "evil" not in tree.providers
     assert "Renamed today" in [o.get("name") for o in tree.providers["anthropic"]["offerings"].values()]
+
+
+def test_a_catalog_never_moves_what_the_provider_itself_states_of_its_api(seeded_tree: Path) -> None:
+    """The provider's own statement of where its API is and which key it takes does not age:
+    Anthropic's API was last read on 2026-04-17 (stale after 7 days), and a community catalog
+    saying on 2026-07-20 that the API is elsewhere, with another key, changes neither (it is
+    kept as a disagreement). The API style is curated: no listing changes it."""
+    def elsewhere(data: dict) -> None:
+        data["anthropic"].update(api="https://api.anthropic-relay.example/v1", env=["RELAY_KEY"],
+                                 npm="@ai-sdk/openai-compatible")
+
+    payloads, errors = replay_payloads(UPSTREAM, ["anthropic"])
+    assert not errors and run_refresh(seeded_tree, payloads, say=lambda _: None).ok
+    before = load_tree(seeded_tree).providers["anthropic"]
+    for fact in ("base_url", "api_key_env"):
+        assert before["provenance"].get("fields", {}).get(fact, before["provenance"])["source"] == "anthropic"
+    assert payloads[0].observed_at < "2026-07-13T00:00:00Z"  # stale at AT
+    result = run_refresh(seeded_tree, [_modelsdev(elsewhere)], say=lambda _: None)
+    assert result.ok, result.to_json()
+    anthropic = load_tree(seeded_tree).providers["anthropic"]
+    assert anthropic["base_url"] == "https://api.anthropic.com/v1"
+    assert anthropic["api_key_env"] == ["ANTHROPIC_API_KEY"]
+    assert anthropic["api_style"] == before["api_style"] == "anthropic-messages"
+    assert {"source": "modelsdev", "value": "https://api.anthropic-relay.example/v1", "as_of": AT} in \
+        anthropic["disagreements"]["base_url"]
+    assert {"source": "modelsdev", "value": ["RELAY_KEY"], "as_of": AT} in anthropic["disagreements"]["api_key_env"]

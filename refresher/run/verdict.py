@@ -11,7 +11,9 @@ published"):
 2. else only the statements inside their freshness window count (judged at one instant, the
    latest observation of the record), and of those only the strongest source type; a
    time-bound fact (off-peak hours) with no fresh statement has ended and is not published;
-   with no fresh statement at all, every statement counts;
+   with no fresh statement at all, every statement counts. Where a provider's API is and which
+   key it takes (:data:`IDENTITY`) do not age: the provider's own statement of them stays
+   fresh, so a catalog never moves them while it stands;
 3. the value stated by the most sources wins (a source stating part of a structured value, the
    same where both state it, counts for it; between two such, the fuller);
 4. a tie goes to the value a source *changed to* most recently;
@@ -32,14 +34,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gate_consumer.freshness import SOURCE_RANK
 from gate_consumer.provenance import FactProvenance
 from refresher.rules.sanity import consistent, covers, far_apart, same_value
 from refresher.run.precedence import Standing, is_fresh
 
-__all__ = ["TIME_BOUND", "Credit", "Statement", "Verdict", "verdict"]
+__all__ = ["IDENTITY", "TIME_BOUND", "Credit", "Statement", "Verdict", "verdict"]
 
 #: facts that hold only while a source keeps stating them (a discount window ends)
 TIME_BOUND = frozenset({"price.off_peak"})
+#: a provider's identity: where its API is and which key it takes. Its own statement of them
+#: does not age — an API that was not read for a week has not moved, and a catalog saying it
+#: has is how a gateway's keys and costs would be sent to another host
+IDENTITY = frozenset({"base_url", "api_key_env"})
+#: the weakest source type that speaks for the provider itself (its API, price page or docs)
+_OWN_WORD = SOURCE_RANK["provider-docs"]
 
 
 @dataclass(frozen=True)
@@ -87,7 +96,7 @@ def verdict(path: str, statements: Sequence[Statement], at: str, *, guarded: boo
     pinned = [s for s in statements if s.standing.pinned_until is not None and s.standing.pinned_until > at]
     if pinned:
         return Verdict(max(pinned, key=lambda s: (s.standing.changed_at, s.source)))
-    fresh = [s for s in statements if is_fresh(s.standing, at)]
+    fresh = [s for s in statements if is_fresh(s.standing, at) or (path in IDENTITY and s.standing.rank <= _OWN_WORD)]
     if path in TIME_BOUND and not fresh:
         return Verdict(None)
     held: list[Statement] = []

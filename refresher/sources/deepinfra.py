@@ -24,7 +24,7 @@ SOURCE_ID = "deepinfra"
 PROVIDER = "deepinfra"
 URL = "https://api.deepinfra.com/v1/openai/models"
 KEY_ENV = "DEEPINFRA_API_KEY"  # the only variable whose key this source receives
-PROVIDER_FACTS = {"name": "DeepInfra", "base_url": "https://api.deepinfra.com/v1/openai"}
+PROVIDER_FACTS = {"name": "DeepInfra", "base_url": "https://api.deepinfra.com/v1/openai", "api_key_env": [KEY_ENV]}
 NEEDS_KEY = True
 _PRICES = {"input_tokens": "input", "output_tokens": "output", "cache_read_tokens": "cache_read"}
 

@@ -22,7 +22,7 @@ SOURCE_ID = "fireworks"
 PROVIDER = "fireworks-ai"
 URL = "https://api.fireworks.ai/inference/v1/models"
 KEY_ENV = "FIREWORKS_API_KEY"  # the only variable whose key this source receives
-PROVIDER_FACTS = {"name": "Fireworks AI", "base_url": "https://api.fireworks.ai/inference/v1"}
+PROVIDER_FACTS = {"name": "Fireworks AI", "base_url": "https://api.fireworks.ai/inference/v1", "api_key_env": [KEY_ENV]}
 NEEDS_KEY = True
 
 

@@ -27,7 +27,7 @@ SOURCE_ID = "groq"
 PROVIDER = "groq"
 URL = "https://api.groq.com/openai/v1/models"
 KEY_ENV = "GROQ_API_KEY"  # the only variable whose key this source receives
-PROVIDER_FACTS = {"name": "Groq", "base_url": "https://api.groq.com/openai/v1"}
+PROVIDER_FACTS = {"name": "Groq", "base_url": "https://api.groq.com/openai/v1", "api_key_env": [KEY_ENV]}
 NEEDS_KEY = True
 
 _PER_TOKEN = {"prompt": "input", "completion": "output", "input_cache_read": "cache_read"}

@@ -35,7 +35,7 @@ SOURCE_ID = "mistral"
 PROVIDER = "mistral"
 URL = "https://api.mistral.ai/v1/models"
 KEY_ENV = "MISTRAL_API_KEY"  # the only variable whose key this source receives
-PROVIDER_FACTS = {"name": "Mistral", "base_url": "https://api.mistral.ai/v1"}
+PROVIDER_FACTS = {"name": "Mistral", "base_url": "https://api.mistral.ai/v1", "api_key_env": [KEY_ENV]}
 NEEDS_KEY = True
 
 

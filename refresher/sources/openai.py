@@ -21,7 +21,7 @@ SOURCE_ID = "openai"
 PROVIDER = "openai"
 URL = "https://api.openai.com/v1/models"
 KEY_ENV = "OPENAI_API_KEY"  # the only variable whose key this source receives
-PROVIDER_FACTS = {"name": "OpenAI", "base_url": "https://api.openai.com/v1"}
+PROVIDER_FACTS = {"name": "OpenAI", "base_url": "https://api.openai.com/v1", "api_key_env": [KEY_ENV]}
 NEEDS_KEY = True
 
 

@@ -34,7 +34,7 @@ KEY_ENV = "OPENROUTER_API_KEY"  # the only variable whose key this source receiv
 PROVIDER_FACTS = {
     "name": "OpenRouter",
     "base_url": "https://openrouter.ai/api/v1",
-    "api_key_env": ["OPENROUTER_API_KEY"],
+    "api_key_env": [KEY_ENV],
     "docs_url": "https://openrouter.ai/docs",
     "pricing_url": "https://openrouter.ai/models",
 }

@@ -25,7 +25,7 @@ SOURCE_ID = "together"
 PROVIDER = "togetherai"
 URL = "https://api.together.xyz/v1/models"
 KEY_ENV = "TOGETHER_API_KEY"  # the only variable whose key this source receives
-PROVIDER_FACTS = {"name": "Together AI", "base_url": "https://api.together.xyz/v1"}
+PROVIDER_FACTS = {"name": "Together AI", "base_url": "https://api.together.xyz/v1", "api_key_env": [KEY_ENV]}
 NEEDS_KEY = True
 _OUTPUT = {"chat": "text", "language": "text", "code": "text", "image": "image", "embedding": "embeddings",
            "audio": "audio"}
