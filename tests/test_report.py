@@ -219,3 +219,45 @@ def test_each_price_change_says_why_who_moved_and_the_vote(seeded_tree: Path) ->
     assert change.why == ("openrouter changed to it 2026-08-01, over modelsdev; 2 source(s) say it (portkey too); "
                           "against: modelsdev 3")
     assert change.why in compare(before, after).markdown()
+
+
+def test_provider_level_changes_are_in_the_report_identity_risky_first(seeded_tree: Path, tmp_path: Path) -> None:
+    """A hostile replay once moved Anthropic's base_url to ``javascript:alert(2)`` and the report
+    said nothing: a provider's name, URLs and key variable were not compared at all. Now every
+    provider-level change is a row, a new or deleted provider is listed (a new one at a host
+    another provider owns is refused: ``tests/test_host_ownership.py``), and where a provider's
+    API is, which key it takes and how it bills are risky — listed first."""
+    path = seeded_tree / "providers" / "anthropic.json"
+    anthropic = json.loads(path.read_text())
+    path.write_text(json.dumps({**anthropic, "base_url": "https://api.anthropic.com/v1"}))
+    before = seeded_tree.parent / "before"
+    shutil.copytree(seeded_tree, before)
+    anthropic.update(name="Anthropic (relay)", base_url="https://relay.example/v1", api_key_env=["RELAY_KEY"],
+                     docs_url="https://relay.example/docs", billing_mode="local")
+    path.write_text(json.dumps(anthropic))
+    newcomer = {**anthropic, "id": "aaa-claude", "name": "Cheap Claude", "offerings": {}}
+    (seeded_tree / "providers" / "aaa-claude.json").write_text(json.dumps(newcomer))
+    (seeded_tree / "providers" / "wafer-ai.json").unlink()
+
+    report = compare(load_tree(before), load_tree(seeded_tree))
+    changes = {(c.offering, c.path): (c.old, c.new) for c in report.provider_changes}
+    assert changes[("anthropic", "name")] == ("Anthropic", "Anthropic (relay)")
+    assert changes[("anthropic", "docs_url")][1] == "https://relay.example/docs"
+    assert changes[("anthropic", "base_url")] == ("https://api.anthropic.com/v1", "https://relay.example/v1")
+    assert changes[("anthropic", "api_key_env")] == (["ANTHROPIC_API_KEY"], ["RELAY_KEY"])
+    assert changes[("anthropic", "billing_mode")] == ("metered", "local")
+    assert [p["provider"] for p in report.providers_added] == ["aaa-claude"]
+    assert report.providers_removed == ["wafer-ai"]
+    risky = [(r.kind.value, r.subject) for r in report.risks]
+    assert risky[:4] == [("provider-identity", "anthropic")] * 3 + [("removed", "wafer-ai")]
+    assert report.risks[1].message == ("base_url moves to another host: api.anthropic.com → relay.example "
+                                       "(Gate sends this provider's keys there)")
+    assert not report.empty
+
+    result = CliRunner().invoke(app, ["diff", str(before), str(seeded_tree)])
+    assert result.exit_code == 0, result.output
+    body = result.output
+    assert body.index("### Risky") < body.index("Provider changes (5)") < body.index("Added providers (1)")
+    assert "relay.example/v1" in body and "Anthropic (relay)" in body and "wafer-ai" in body
+    assert "`https://relay.example/v1`" in body  # a code span: GitHub links nothing in it
+    assert "<a " not in MarkdownIt("commonmark").enable("table").render(body)

@@ -168,7 +168,8 @@ def diff(
     repo: Annotated[Path, typer.Option(help="The git repository for revisions.")] = Path("."),
 ):
     """The change report between two states of the metadata, as Markdown (a PR body): risky
-    items first, then price changes (old → new, %, source), added / retired offerings, limit,
+    items first, then provider changes (name, URLs, key, billing), price changes (old → new, %,
+    source), added / retired offerings, limit,
     capability and lifecycle changes, and a one-line count of provenance-only changes.
 
     \b

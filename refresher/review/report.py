@@ -9,30 +9,34 @@ Compared per offering, fact by fact (the tracked fact paths of :mod:`gate_consum
 * price changes, old → new with the % change and the source of the new value;
 * other fact changes (limits, capabilities, modalities, lifecycle, names);
 * records whose only change is provenance or confirmation (one summary line);
-* risky items, listed first: price moves beyond ``guards.max_price_ratio``, removals, new
-  conflicts between sources, and — when the report is made for a refresh run — records the unit
-  guard rejected and removals the shrink guard blocked.
+* provider-level changes (name, URLs, key variable, regions, route type, billing), providers
+  added and removed;
+* risky items, listed first: a provider's API, key or billing moving, price moves beyond
+  ``guards.max_price_ratio``, removals, new conflicts between sources, and — when the report is
+  made for a refresh run — records the unit guard rejected and removals the shrink guard blocked.
 
-Rendered as JSON (everything) and as Markdown for a PR body: risky items first, long sections
-collapsed, rows cut so the body stays under GitHub's 65,536-character limit (the JSON has all).
+Rendered as JSON (everything) and as Markdown for a PR body (:mod:`refresher.review.markdown`):
+risky items first, long sections collapsed, rows cut so the body stays under GitHub's
+65,536-character limit (the JSON has all).
 """
 
 from __future__ import annotations
 
 import io
-import re
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from deepdiff import DeepDiff
 
-from gate_consumer.facts import OFFERING_FACTS, iter_facts
+from gate_consumer.checks import url_host
+from gate_consumer.facts import OFFERING_FACTS, PROVIDER_FACTS, iter_facts
 from gate_consumer.provenance import record_provenance
+from refresher.review.markdown import plain, render
 from refresher.rules.risks import RiskKind
 from refresher.rules.sanity import image_rate_problem, moves_beyond, same_value
 from refresher.tree.bulk import gc_paused
@@ -75,6 +79,10 @@ class ChangeReport:
     fact_changes: list[Change] = field(default_factory=list)
     new_conflicts: list[Change] = field(default_factory=list)
     other_changes: list[Change] = field(default_factory=list)
+    #: a provider's tracked facts and curated fields (``offering`` names the provider)
+    provider_changes: list[Change] = field(default_factory=list)
+    providers_added: list[dict[str, Any]] = field(default_factory=list)
+    providers_removed: list[str] = field(default_factory=list)
     provenance_only: int = 0
     risks: list[Risk] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)  # per-source summary of a run
@@ -90,6 +98,7 @@ class ChangeReport:
     def empty(self) -> bool:
         return not (self.added or self.retired or self.revived or self.removed or self.models_added or self.missing
                     or self.price_changes or self.fact_changes or self.new_conflicts or self.other_changes
+                    or self.provider_changes or self.providers_added or self.providers_removed
                     or self.provenance_only)
 
     def to_json(self) -> dict[str, Any]:
@@ -109,6 +118,7 @@ class ChangeReport:
             "price_changes": len(self.price_changes),
             "fact_changes": len(self.fact_changes),
             "new_conflicts": len(self.new_conflicts),
+            "provider_changes": len(self.provider_changes) + len(self.providers_added) + len(self.providers_removed),
             "provenance_only": self.provenance_only,
             "risky": len(self.risks),
         }
@@ -117,7 +127,7 @@ class ChangeReport:
         """The PR body: under ``limit`` characters, cutting long tables first."""
         rows = 200
         while True:
-            text = _render(self, title, rows)
+            text = render(self, title, rows)
             if len(text) <= limit or rows <= 5:
                 return text if len(text) <= limit else text[: limit - 80] + "\n\n… (cut; see the JSON report)\n"
             rows //= 2
@@ -177,6 +187,7 @@ def compare(old: Tree, new: Tree, *, run: Mapping[str, Any] | None = None) -> Ch
     old_models = {f"{v}/{m}" for v, f in old.vendors.items() for m in f["models"]}
     report.models_added = sorted({f"{v}/{m}" for v, f in new.vendors.items() for m in f["models"]} - old_models)
     for provider in sorted(set(old.providers) | set(new.providers)):
+        _compare_provider(report, provider, old.providers.get(provider), new.providers.get(provider))
         before = old.providers.get(provider, {}).get("offerings", {})
         after = new.providers.get(provider, {}).get("offerings", {})
         for upstream_id in sorted(set(before) - set(after)):
@@ -205,11 +216,48 @@ def compare(old: Tree, new: Tree, *, run: Mapping[str, Any] | None = None) -> Ch
     return report
 
 
+#: where a provider's API is, which key it takes, how it is called and billed: a change moves
+#: every route of the provider (and its keys and costs), so a reviewer looks at each one
+_IDENTITY = ("base_url", "api_key_env", "api_style", "route_type", "billing_mode")
+_CURATED = ("route_type", "api_style", "billing_mode")  # not tracked facts: no source states them
+
+
+def _compare_provider(report: ChangeReport, slug: str, old: Mapping[str, Any] | None,
+                      new: Mapping[str, Any] | None) -> None:
+    """A provider's own changes: added, removed (a file edit: the refresher never deletes), and
+    each fact and curated field that moved, the identity ones risky."""
+    if new is None:
+        report.providers_removed.append(slug)
+        report.risks.append(Risk(RiskKind.REMOVED, slug, "provider deleted from the metadata, with its offerings"))
+        return
+    if old is None:
+        report.providers_added.append({"provider": slug, **{k: new.get(k) for k in ("name", "base_url", "route_type",
+                                                                                   "billing_mode")}})
+        return
+    was = {**dict(iter_facts(old, PROVIDER_FACTS)), **{k: old.get(k) for k in _CURATED}}
+    now = {**dict(iter_facts(new, PROVIDER_FACTS)), **{k: new.get(k) for k in _CURATED}}
+    holders = record_provenance(new, PROVIDER_FACTS)
+    for path in sorted(set(was) | set(now)):
+        if same_value(was.get(path), now.get(path)):
+            continue
+        holder = holders.get(path)
+        report.provider_changes.append(Change(slug, path, was.get(path), now.get(path), holder.source if holder else None))
+        if path in _IDENTITY:
+            report.risks.append(Risk(RiskKind.PROVIDER_IDENTITY, slug, _identity_move(path, was.get(path), now.get(path))))
+
+
+def _identity_move(path: str, old: Any, new: Any) -> str:
+    """What moving a provider's identity fact does, in a reviewer's words."""
+    if path == "base_url" and isinstance(old, str) and isinstance(new, str) and url_host(old) != url_host(new):
+        return f"base_url moves to another host: {url_host(old)} → {url_host(new)} (Gate sends this provider's keys there)"
+    return f"{path} {plain(old)} → {plain(new)}"
+
+
 def _why(path: str, record: Mapping[str, Any], holder: Any, was: Any) -> str:
     """Why a price is what the new record publishes: the source that changed to it and when, the
     sources that say the same (the vote for it) and those that say otherwise."""
     agreeing = [a["source"] for a in record.get("agreements", {}).get(path, ())]
-    against = [f"{d['source']} {_plain(d['value'])}" for d in record.get("disagreements", {}).get(path, ())]
+    against = [f"{d['source']} {plain(d['value'])}" for d in record.get("disagreements", {}).get(path, ())]
     if holder is None:
         return "no source states it any more" + (f"; {', '.join(against)} held for review" if against else "")
     why = f"{holder.source} changed to it {holder.as_of[:10]}"
@@ -261,12 +309,13 @@ def _compare_offering(report: ChangeReport, key: str, old: Mapping[str, Any], ne
         diff = DeepDiff(rest_old, rest_new, ignore_order=True, verbose_level=2)
         for kind, items in diff.to_dict().items():
             for where, value in (items.items() if isinstance(items, dict) else ((str(i), None) for i in items)):
-                report.other_changes.append(Change(key, where.replace("root", "", 1), kind, _plain(value)))
+                report.other_changes.append(Change(key, where.replace("root", "", 1), kind, _deepdiff_value(value)))
     if not changed and (old.get("provenance") != new.get("provenance") or old.get("price_history") != new.get("price_history")):
         report.provenance_only += 1
 
 
-def _plain(value: Any) -> Any:
+def _deepdiff_value(value: Any) -> Any:
+    """A DeepDiff item as JSON: ``old → new`` for a changed value."""
     if isinstance(value, dict) and set(value) == {"old_value", "new_value"}:
         return f"{value['old_value']!r} → {value['new_value']!r}"
     return value if isinstance(value, (str, int, float, bool, type(None), list, dict)) else str(value)
@@ -328,105 +377,3 @@ def _run_risks(report: ChangeReport, run: Mapping[str, Any]) -> None:
                 report.risks.append(Risk(RiskKind(skipped["risk"]), skipped["record"], skipped["reason"]))
         for risk in source.get("risks", []):
             report.risks.append(Risk(RiskKind(risk["kind"]), name, risk["message"]))
-
-
-# -- Markdown --------------------------------------------------------------------------------
-
-
-def _plain(value: Any) -> str:
-    """A value as a reviewer reads it: a float without trailing zeros, None as a dash."""
-    return "—" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
-
-
-#: text GitHub renders as itself: no mention (@), reference (#), link, image, tag, emphasis or
-#: code (an underscore only inside a word, as in fal_ai, where it emphasizes nothing)
-_PLAIN_TEXT = re.compile(r"[A-Za-z0-9 .,:;%+→—=()/'_-]*")
-_EMPHASIS = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
-
-
-def _cell(value: Any) -> str:
-    """A table cell from upstream text, which reaches a PR body: control and format characters
-    (bidi overrides, zero widths) are shown as escapes; anything but plain words is a code span,
-    where GitHub makes no mention, reference, link, image or tag; a pipe cannot split the cell."""
-    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in _plain(value))
-    text = text[:120]
-    if _PLAIN_TEXT.fullmatch(text) and not _EMPHASIS.search(text) and "://" not in text and "www." not in text:
-        return text
-    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|")
-
-
-def _table(header: Iterable[str], rows: list[list[Any]], limit: int) -> str:
-    header = list(header)
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows[:limit]]
-    if len(rows) > limit:
-        lines.append(f"\n… and {len(rows) - limit:,} more (see the JSON report)")
-    return "\n".join(lines)
-
-
-def _details(summary: str, body: str, open_: bool = False) -> str:
-    return f"<details{' open' if open_ else ''}><summary>{summary}</summary>\n\n{body}\n\n</details>\n"
-
-
-def _render(report: ChangeReport, title: str, rows: int) -> str:
-    c = report.counts()
-    out = [f"## {title}\n"]
-    verdict = f"**{c['risky']} item(s) need a careful look** (listed first)." if report.risks else \
-        "Nothing risky: no large price move, no removal, no new price conflict, no guard hit."
-    out.append(verdict + "\n")
-    out.append(_table(
-        ("added", "changed", "retired", "revived", "removed", "missing", "new models", "price changes",
-         "new conflicts", "provenance only"),
-        [[c["added"], c["changed"], c["retired"], c["revived"], c["removed"], c["missing"], c["models_added"],
-          c["price_changes"], c["new_conflicts"], c["provenance_only"]]], 1) + "\n")
-    if report.risks:
-        out.append("### Risky\n")
-        out.append(_table(("kind", "what", "why"), [[r.kind.value, r.subject, r.message] for r in report.risks], rows) + "\n")
-    if report.sources:
-        out.append(_details(f"Sources ({len(report.sources)})", _table(
-            ("source", "status", "fetched", "parsed", "skipped", "unmapped", "added", "changed", "retired", "flagged"),
-            [[s["source"], s.get("status"), s.get("fetched"), s.get("parsed"), s.get("skipped"), s.get("unmapped"),
-              s.get("added"), s.get("changed"), s.get("retired"), s.get("flagged")] for s in report.sources], rows),
-            open_=True))
-    if report.unmapped:
-        total = sum(n for reasons in report.unmapped.values() for n in reasons.values())
-        out.append(_details(f"Catalog entries that map to nothing ({total:,})",
-                            _table(("source", "why", "entries"),
-                                   [[name, why, n] for name, reasons in report.unmapped.items()
-                                    for why, n in reasons.items()], rows)))
-    if report.price_changes:
-        out.append(_details(f"Price changes ({len(report.price_changes)})", _table(
-            ("offering", "price", "old → new", "change", "source", "why"),
-            [[ch.offering, ch.path.removeprefix("price."), f"{_plain(ch.old)} → {_plain(ch.new)}",
-              f"{ch.pct:+.1f}%" if ch.pct is not None else "—", ch.source, ch.why or ""]
-             for ch in report.price_changes], rows)))
-    if report.added:
-        out.append(_details(f"Added offerings ({len(report.added)})", _table(
-            ("offering", "model", "input", "output"),
-            [[a["offering"], a["model"], a.get("input"), a.get("output")] for a in report.added], rows)))
-    if report.missing:
-        out.append(_details(f"No longer listed by their source ({len(report.missing)})", _table(
-            ("offering", "source", "absent", "retired at"),
-            [[m["offering"], m["source"], m["absences"], m["retire_after"]] for m in report.missing], rows)))
-    for name, keys in (("Retired", report.retired), ("Revived", report.revived), ("Removed", report.removed),
-                       ("New models", report.models_added)):
-        if keys:
-            out.append(_details(f"{name} ({len(keys)})", _table(("id",), [[k] for k in keys], rows)))
-    if report.fact_changes:
-        out.append(_details(f"Limit, capability and lifecycle changes ({len(report.fact_changes)})", _table(
-            ("offering", "fact", "old", "new", "source"),
-            [[ch.offering, ch.path, ch.old, ch.new, ch.source] for ch in report.fact_changes], rows)))
-    if report.new_conflicts:
-        out.append(_details(f"New disagreements between sources ({len(report.new_conflicts)})", _table(
-            ("offering", "fact", "catalog keeps", "other source says", "source"),
-            [[ch.offering, ch.path, ch.old, ch.new, ch.source] for ch in report.new_conflicts], rows)))
-    if report.other_changes:
-        out.append(_details(f"Other changes ({len(report.other_changes)})", _table(
-            ("offering", "where", "kind", "value"),
-            [[ch.offering, ch.path, ch.old, ch.new] for ch in report.other_changes], rows)))
-    if report.provenance_only:
-        out.append(f"{report.provenance_only:,} offering(s) changed only in provenance or price history "
-                   "(a source confirmed or took over an unchanged value).\n")
-    return "\n".join(out)

@@ -19,6 +19,7 @@ class RiskKind(str, Enum):
     SOURCE_FAILED = "source-failed"  # a source could not be read
     HELD_BACK = "held-back"  # a record the run would have made invalid, kept as it was (or left out)
     HOST_CLAIM = "host-claim"  # a provider's base_url names a host another provider owns: not published
+    PROVIDER_IDENTITY = "provider-identity"  # a provider's API, key variable, style, route type or billing moved
     UNIT_GUARD = "unit-guard"  # a price refused as a unit mix-up (per token as per million…)
     PRICE_JUMP = "price-jump"  # a price moved beyond guards.max_price_ratio
     IMAGE_RATE = "image-rate"  # an image-output rate published as the text output price
