@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import shutil
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from typer.testing import CliRunner
@@ -34,16 +36,20 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def url(site: Path) -> Iterator[str]:
+def _serve(folder: Path) -> Iterator[str]:
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def url(site: Path) -> Iterator[str]:
+    yield from _serve(site)
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +156,83 @@ def test_the_site_is_the_same_bytes_for_the_same_metadata(site: Path, tmp_path: 
         assert (again / name).read_bytes() == (site / name).read_bytes(), name
     search = json.loads((site / "search.json").read_text())
     assert search["us.anthropic.claude-sonnet-4-5-20250929-v1:0"] == "anthropic/claude-sonnet-4.5"
+
+
+# -- hostile ids and names (issue 27, point 6) ---------------------------------------------------
+
+HOSTILE = ['<img src=x onerror=alert(1)>', '"><svg onload=alert(2)>', "</td><script>alert(3)</script>",
+           "javascript:alert(4)", "Anthr\u202eopic"]
+
+
+@pytest.fixture(scope="module")
+def hostile_url(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The built site with data no build would write — as a tampered mirror or a hand-edited
+    file would serve it: ids and names that are markup, in the search index and the prices."""
+    folder = tmp_path_factory.mktemp("hostile") / "site"
+    shutil.copytree(site, folder)
+    search = json.loads((folder / "search.json").read_text())
+    prices = json.loads((folder / "prices.json").read_text())
+    for i, text in enumerate(HOSTILE):
+        search[f"evil-{i}"] = text
+        prices[text] = {"name": text, "offerings": [{"offering": text, "input": 1, "output": 2, "tiers": []}]}
+    (folder / "search.json").write_text(json.dumps(search))
+    (folder / "prices.json").write_text(json.dumps(prices))
+    yield from _serve(folder)
+
+
+def _dialogs(page) -> list[str]:
+    seen: list[str] = []
+    page.on("dialog", lambda dialog: (seen.append(dialog.message), dialog.dismiss()))
+    return seen
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_a_hostile_id_in_the_address_is_shown_as_text(page, url: str, text: str) -> None:
+    """``compare.html?m=<img src=x onerror=…>`` and one click on "Price" ran the script: the
+    unknown id went into the table through insertAdjacentHTML."""
+    seen = _dialogs(page)
+    page.goto(url + "compare.html?" + urlencode({"m": text}))
+    page.click("#c-run")
+    cell = page.locator("#c-result tbody tr td").first
+    cell.wait_for()
+    assert cell.inner_text() == text.strip()
+    page.fill("#c-models", text)
+    page.click("#c-run")
+    page.goto(url + "index.html")
+    page.fill("#q", text)
+    page.wait_for_timeout(50)
+    assert seen == []
+    assert page.locator("#c-result script, #c-result img, #hit img").count() == 0
+
+
+@pytest.mark.parametrize("index", range(len(HOSTILE)))
+def test_hostile_names_in_the_data_are_shown_as_text(page, hostile_url: str, index: int) -> None:
+    seen = _dialogs(page)
+    page.goto(hostile_url + "compare.html?m=" + f"evil-{index}")
+    page.click("#c-run")
+    row = page.locator("#c-result tbody tr").first
+    row.wait_for()
+    assert row.locator("td").first.inner_text() == HOSTILE[index].strip()
+    page.goto(hostile_url + "index.html")
+    page.fill("#q", f"evil-{index}")
+    page.locator("#hit-link").wait_for()
+    page.wait_for_timeout(50)
+    assert seen == []
+
+
+def test_every_page_forbids_inline_script_and_the_script_builds_no_markup(site: Path) -> None:
+    """Defence in depth: a Content-Security-Policy that runs only the site's own script file, no
+    inline handler to need an exception, and a script that writes text, never markup."""
+    script = (site / "assets" / "site.js").read_text()
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "Function("):
+        assert sink not in script, sink
+    policy = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">')
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 1000
+    for path in pages:
+        text = path.read_text()
+        match = policy.search(text)
+        assert match, path
+        directives = dict(d.strip().split(" ", 1) for d in match.group(1).split(";") if d.strip())
+        assert directives["script-src"] == "'self'" and directives["object-src"] == "'none'", path
+        assert not re.search(r"<script(?![^>]*\bsrc=)", text) and not re.search(r"\son[a-z]+=", text), path

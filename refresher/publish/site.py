@@ -22,6 +22,7 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from gate_consumer.catalog import Catalog, FactFreshness, Model, Offering
 from gate_consumer.freshness import worst
@@ -95,6 +96,12 @@ def _usd(value: Any) -> str:
 
 # -- pages ----------------------------------------------------------------------------------
 
+#: only the site's own files: no inline script or handler, no plugin, no other origin — an id or
+#: name that slipped through as markup still runs nothing (``tests/test_site.py``)
+_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+           "base-uri 'none'; form-action 'none'")
+
+
 def _page(title: str, body: str, depth: int, judged_at: str) -> str:
     up = "../" * depth
     return f"""<!doctype html>
@@ -102,6 +109,7 @@ def _page(title: str, body: str, depth: int, judged_at: str) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{_POLICY}">
 <title>{escape(title)} · fusionAIze metadata</title>
 <link rel="stylesheet" href="{up}assets/site.css">
 <link rel="alternate" type="application/atom+xml" title="Catalog changes" href="{up}v1/changes.atom">
@@ -147,7 +155,7 @@ def _index_page(catalog: Catalog, rows: list[str], judged_at: str) -> str:
     options = "".join(f'<option value="{escape(p)}">{escape(p)}</option>' for p in catalog.provider_ids)
     badges = "".join(f'<option value="{b}">{b}</option>' for b in _BADGES)
     body = f"""<h1>Models and what they cost</h1>
-<form class="search" role="search" onsubmit="return false">
+<form class="search" role="search">
 <label for="q">Find a model by any id</label>
 <input id="q" name="q" type="search" placeholder="claude-sonnet-4.5, us.anthropic.claude-…-v1:0, gemini/gemini-2.5-flash" autocomplete="off">
 <output id="hit" for="q" aria-live="polite"></output>
@@ -175,7 +183,7 @@ def _model_page(model: Model, offerings: list[Offering], facts: Mapping[str, lis
     aliases = ", ".join(escape(a) for a in model.aliases) or "—"
     body = f"""<h1>{escape(model.name)}</h1>
 <p class="id">{escape(model.id)} · other names: {aliases}</p>
-<p><a href="{up}compare.html?m={escape(model.id)}">Compare with other models</a></p>
+<p><a href="{up}compare.html?m={escape(quote(model.id, safe="/"))}">Compare with other models</a></p>
 <h2>Offerings, cheapest first</h2>
 <table class="offerings"><thead><tr><th scope="col">Offering</th><th scope="col">Input</th><th scope="col">Output</th>
 <th scope="col">Cache read</th><th scope="col">Freshness</th></tr></thead><tbody>
@@ -273,7 +281,7 @@ def _compare_page(judged_at: str) -> str:
 <p>Up to four models side by side; the calculator prices each offering exactly as
 <code>gate_consumer</code>'s <code>Catalog.price</code> does (standard tier: uncached input,
 cache reads, output, the context tier above its threshold).</p>
-<form class="calculator" onsubmit="return false">
+<form class="calculator">
 <label for="c-models">Models (ids, comma separated)</label><input id="c-models" size="60">
 <label for="c-input">Input tokens</label><input id="c-input" type="number" min="0" value="10000">
 <label for="c-cached">of which cached</label><input id="c-cached" type="number" min="0" value="0">

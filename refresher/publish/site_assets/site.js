@@ -1,4 +1,6 @@
 // fusionAIze metadata: search by any id form, filters, and the cost calculator. No framework.
+// Every id and name is written as text (textContent), never as markup: an id comes from the
+// address bar, a name from upstream data. The pages' Content-Security-Policy runs this file only.
 "use strict";
 const root = document.body.dataset.root || "";
 const CLIENT_PREFIXES = __CLIENT_PREFIXES__;
@@ -62,7 +64,7 @@ async function search() {
   const query = document.getElementById("q").value;
   const model = find(query);
   const hit = document.getElementById("hit");
-  hit.innerHTML = "";
+  hit.replaceChildren();
   if (model) {
     const link = document.createElement("a");
     link.href = `${root}models/${model}.html`;
@@ -99,11 +101,18 @@ async function compare() {
   const ids = document.getElementById("c-models").value.split(",").map((s) => s.trim()).filter(Boolean).slice(0, 4);
   const [input, cached, output] = ["c-input", "c-cached", "c-output"].map((id) => Number(document.getElementById(id).value) || 0);
   const body = document.querySelector("#c-result tbody");
-  body.innerHTML = "";
+  body.replaceChildren();
   for (const id of ids) {
     const model = find(id);
     const offerings = model ? prices[model].offerings : [];
-    if (!offerings.length) { body.insertAdjacentHTML("beforeend", `<tr><td>${id}</td><td colspan="2">unknown or unpriced</td></tr>`); continue; }
+    if (!offerings.length) {
+      const row = body.insertRow();
+      row.insertCell().textContent = id;
+      const why = row.insertCell();
+      why.colSpan = 2;
+      why.textContent = "unknown or unpriced";
+      continue;
+    }
     for (const p of offerings) {
       const usd = cached > input ? null : quote(p, input, cached, output);
       const row = body.insertRow();
@@ -118,6 +127,7 @@ async function compare() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  for (const form of document.querySelectorAll("form")) form.addEventListener("submit", (e) => e.preventDefault());
   const q = document.getElementById("q");
   if (q) {
     q.addEventListener("input", search);
