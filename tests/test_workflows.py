@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -34,7 +35,29 @@ def test_refresh_is_scheduled_dispatchable_serialized_and_least_privileged() -> 
     assert {line.split(":")[0].strip() for line in job.strip().splitlines()} == {
         "contents", "pull-requests", "issues"}
     assert "METADATA_BOT_TOKEN" in text and "do not trigger other workflows" in text
-    assert "--pr" in text
+    assert "faimeta refresh" in text and "faimeta pr" in text
+
+
+def test_zizmor_finds_nothing_above_low() -> None:
+    """zizmor's ``artipacked`` on refresh.yml: the checkout kept the push token in .git/config
+    while project code processed upstream data."""
+    zizmor = shutil.which("zizmor")
+    assert zizmor, "zizmor is installed with the test extra (pip install -e '.[test]')"
+    result = subprocess.run([zizmor, "--offline", "--no-progress", "--min-severity", "medium", "--format", "plain",
+                             str(REPO / ".github" / "workflows")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_push_token_is_in_the_step_that_pushes_only() -> None:
+    import yaml
+
+    steps = yaml.safe_load((REPO / ".github/workflows/refresh.yml").read_text())["jobs"]["refresh"]["steps"]
+    checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["persist-credentials"] is False and "token" not in checkout["with"]
+    holding = [s.get("name") for s in steps if "METADATA_BOT_TOKEN" in str(s) or "github.token" in str(s)]
+    assert holding == ["Open or update the pull request"]
+    (refresh,) = [s for s in steps if "faimeta refresh" in s.get("run", "")]
+    assert not re.search(r"--pr\b", refresh["run"]) and "GITHUB_TOKEN" not in refresh.get("env", {})
 
 
 def test_publish_deploys_pages_from_main_only() -> None:
@@ -52,8 +75,6 @@ def test_ci_runs_lint_validate_tests_docs_and_build() -> None:
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
 def test_actions_are_pinned_and_every_job_is_bounded_and_least_privileged(workflow: Path) -> None:
-    import re
-
     text = workflow.read_text()
     uses = re.findall(r"uses: (\S+)(.*)", text)
     assert uses
@@ -64,5 +85,4 @@ def test_actions_are_pinned_and_every_job_is_bounded_and_least_privileged(workfl
     jobs = re.split(r"\n  (?=[a-z-]+:\n)", text.split("\njobs:\n", 1)[1])
     for job in jobs:
         assert "timeout-minutes:" in job and "    permissions:" in job, job.splitlines()[0]
-    if workflow.name != "refresh.yml":  # the only one that pushes
-        assert text.count("persist-credentials: false") == text.count("actions/checkout@")
+    assert text.count("persist-credentials: false") == text.count("actions/checkout@")  # refresh.yml too

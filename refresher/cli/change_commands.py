@@ -160,6 +160,62 @@ def _print_refresh(result, dry_run: bool) -> None:
         typer.echo(f"changed {len(result.written)} file(s)")
 
 
+@app.command(name="pr")
+def pull_request(
+    report: Annotated[Path, typer.Option(help="The run's report, as `faimeta refresh --report` wrote it.")],
+    root: RootOption = Path("metadata"),
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="The run's sources, for the lane's name.")
+    ] = None,
+    provider: Annotated[
+        list[str] | None, typer.Option("--provider", "-p", help="The run's providers, for the lane's name.")
+    ] = None,
+    lane: Annotated[
+        str | None, typer.Option(help="The PR lane (default: 'all', or the sources and providers of the run).")
+    ] = None,
+    base: Annotated[str, typer.Option(help="The branch PRs target (the refresh ran on it).")] = "main",
+):
+    """Propose a refresh already written: commit it on refresh/<lane>, push, open or update its PR.
+
+    The second half of `faimeta refresh --pr`, for a workflow where the step that reads upstream
+    data holds no push token: `faimeta refresh --report F` writes the metadata, then this step,
+    with GITHUB_TOKEN, compares it with the base branch, commits, pushes and opens the PR. The
+    token reaches git only for its fetch and push (an HTTP header in their environment, never in
+    .git/config), and only when origin is on GITHUB_SERVER_URL (default https://github.com).
+
+    \b
+    Examples:
+      faimeta refresh --source openrouter --report /tmp/run.json
+      GITHUB_TOKEN=… faimeta pr --report /tmp/run.json --source openrouter
+    """
+    import json
+    import os
+
+    from refresher.review.pr import PullRequestError, default_lane, open_refresh_pr, preflight
+    from refresher.review.report import load_state
+
+    try:
+        run = json.loads(report.read_text(encoding="utf-8"))
+        written, invalid = run["written"], run["validation"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        fail(f"{report}: not a refresh report ({type(exc).__name__}: {exc}); write one with faimeta refresh --report", 2)
+    if invalid:
+        fail(f"{report}: the refresh did not validate, so it wrote nothing: no pull request")
+    if not written:
+        typer.echo("no change: no commit, no pull request")
+        return
+    say = lambda line: typer.echo(line, err=True)  # noqa: E731 - progress goes to stderr
+    try:
+        preflight(root, base, os.environ, clean=False)
+        before = load_state(base, root.resolve().parent)
+        open_refresh_pr(root, run, before, lane=lane or default_lane(source, provider), base=base,
+                        environ=os.environ, say=say)
+    except ValueError as exc:
+        fail(f"{base}: {exc}")
+    except PullRequestError as exc:
+        fail(f"pull request: {exc}")
+
+
 @app.command()
 def diff(
     old: Annotated[str, typer.Argument(help="Before: a metadata folder or a git revision (HEAD~1, main).")],

@@ -13,10 +13,16 @@ The contract:
   ``needs-review`` when the report has risky items (removed again when it no longer has).
 * A failing API call leaves the branch pushed and raises :class:`PullRequestError` saying so.
   The token is sent in a header and appears in no message, commit or body.
+* Git talks to ``origin`` with the token only when ``origin`` is on the GitHub server
+  (``GITHUB_SERVER_URL``, default github.com), as an HTTP header given to that one ``git fetch``
+  or ``git push`` through its environment: never written to ``.git/config``, so a checkout
+  without persisted credentials (``persist-credentials: false``) can push, and the steps before
+  — which read upstream data — never held a push token (``faimeta pr``).
 """
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,6 +32,7 @@ from typing import Any
 import httpx
 from git import GitCommandError, Repo
 
+from gate_consumer.checks import url_host
 from refresher.tree.transaction import LOCK_NAME, WORK_NAME
 
 __all__ = [
@@ -127,14 +134,17 @@ def publish(
     risky: bool,
     github: GitHub | None,
     say: Callable[[str], None] = print,
+    environ: Mapping[str, str] | None = None,
 ) -> PullRequestResult:
-    """Commit ``paths`` on ``refresh/<lane>``, force-push it, open or update its PR."""
+    """Commit ``paths`` on ``refresh/<lane>``, force-push it (with ``environ``'s token, when
+    ``origin`` is on the GitHub server), open or update its PR."""
     branch = f"refresh/{lane}"
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", lane) or branch == base:
         raise PullRequestError(f"lane {lane!r} is not a safe branch name")
     repo = Repo(repo_dir)
     if repo.active_branch.name != base:
         raise PullRequestError(f"the refresh must start on {base!r}, not {repo.active_branch.name!r}")
+    auth = _push_auth(repo, environ or {})
     try:
         repo.git.checkout("-B", branch)  # from the base, carrying the refreshed files along
         # the tree's lock and an interrupted write's work folder are never part of a refresh,
@@ -143,10 +153,11 @@ def publish(
         with repo.git.custom_environment(**_identity(repo)):
             repo.git.commit("-m", title, "--no-verify")
         commit = repo.head.commit.hexsha
-        if _remote_tree(repo, branch) == repo.head.commit.tree.hexsha:
-            say(f"{branch} on origin already has exactly this refresh: nothing pushed, the pull request is current")
-            return PullRequestResult(branch, commit, 0, "", False)
-        repo.git.push("--force", "origin", f"refs/heads/{branch}:refs/heads/{branch}")
+        with repo.git.custom_environment(**auth):
+            if _remote_tree(repo, branch) == repo.head.commit.tree.hexsha:
+                say(f"{branch} on origin already has exactly this refresh: nothing pushed, the pull request is current")
+                return PullRequestResult(branch, commit, 0, "", False)
+            repo.git.push("--force", "origin", f"refs/heads/{branch}:refs/heads/{branch}")
     except GitCommandError as exc:
         raise PullRequestError(f"git {exc.command[1] if len(exc.command) > 1 else ''} failed: "
                                f"{(exc.stderr or '').strip()[:300]}") from None
@@ -171,6 +182,25 @@ def publish(
         raise PullRequestError(f"{branch} is pushed ({commit[:12]}), but the pull request step failed: {exc}") from None
     say(f"{'opened' if created else 'updated'} pull request #{pull['number']}: {pull.get('html_url', '')}")
     return PullRequestResult(branch, commit, pull["number"], pull.get("html_url", ""), created)
+
+
+def _push_auth(repo: Repo, environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment that lets one git command authenticate to ``origin`` with
+    ``GITHUB_TOKEN``, as actions/checkout does (an ``Authorization`` header) but for that command
+    only: git reads ``GIT_CONFIG_COUNT``/``KEY``/``VALUE`` and writes nothing. Empty without a
+    token or when ``origin`` is not on ``GITHUB_SERVER_URL``'s host: the token goes nowhere else."""
+    token = environ.get("GITHUB_TOKEN")
+    try:
+        origin = repo.remote("origin").url
+    except ValueError:
+        return {}
+    server = environ.get("GITHUB_SERVER_URL") or "https://github.com"
+    if not token or not origin.startswith(("https://", "http://")) or url_host(origin) != url_host(server):
+        return {}
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
+    count = int(environ.get("GIT_CONFIG_COUNT") or 0)
+    return {"GIT_CONFIG_COUNT": str(count + 1), f"GIT_CONFIG_KEY_{count}": f"http.{server.rstrip('/')}/.extraheader",
+            f"GIT_CONFIG_VALUE_{count}": f"AUTHORIZATION: basic {basic}", "GIT_TERMINAL_PROMPT": "0"}
 
 
 def _remote_tree(repo: Repo, branch: str) -> str | None:
@@ -203,8 +233,9 @@ def default_lane(sources: list[str] | None, providers: list[str] | None) -> str:
     return "-".join(parts + sorted(set(providers or ())))
 
 
-def preflight(root: Path, base: str, environ: Mapping[str, str]) -> None:
-    """Refuse a --pr run that could not end in a clean PR, before anything is fetched."""
+def preflight(root: Path, base: str, environ: Mapping[str, str], *, clean: bool = True) -> None:
+    """Refuse a --pr run that could not end in a clean PR, before anything is fetched (``clean``:
+    the metadata must be as committed; ``faimeta pr`` proposes a refresh already written)."""
     from git import InvalidGitRepositoryError
 
     if not environ.get("GITHUB_TOKEN"):
@@ -217,7 +248,7 @@ def preflight(root: Path, base: str, environ: Mapping[str, str]) -> None:
         raise PullRequestError(f"--pr starts on the base branch {base!r}; check it out first (or pass --base)")
     untracked = [p for p in repo.untracked_files if p.startswith(root.name + "/")
                  and Path(p).name != LOCK_NAME and WORK_NAME not in Path(p).parts]
-    if repo.is_dirty(path=str(root.resolve())) or untracked:
+    if clean and (repo.is_dirty(path=str(root.resolve())) or untracked):
         raise PullRequestError(f"{root} has uncommitted changes; commit or stash them before a --pr run")
 
 
@@ -247,4 +278,4 @@ def open_refresh_pr(
     slug = repository_slug(Repo(repo_dir), environ)
     github = GitHub(slug, environ["GITHUB_TOKEN"], api=environ.get("GITHUB_API_URL", "https://api.github.com"))
     return publish(repo_dir, lane=lane, base=base, paths=paths, title=title, body=body, risky=bool(report.risks),
-                   github=github, say=say)
+                   github=github, say=say, environ=environ)
