@@ -261,3 +261,11 @@ def test_provider_level_changes_are_in_the_report_identity_risky_first(seeded_tr
     assert "relay.example/v1" in body and "Anthropic (relay)" in body and "wafer-ai" in body
     assert "`https://relay.example/v1`" in body  # a code span: GitHub links nothing in it
     assert "<a " not in MarkdownIt("commonmark").enable("table").render(body)
+
+
+def test_diff_of_a_folder_that_is_not_a_whole_tree_names_what_is_missing(seeded_tree: Path, tmp_path: Path) -> None:
+    half = tmp_path / "half"
+    half.mkdir()
+    shutil.copy(seeded_tree / "sources.json", half / "sources.json")
+    result = CliRunner().invoke(app, ["diff", str(half), str(seeded_tree)])
+    assert result.exit_code == 2 and "vendors.json: missing" in result.output, result.output

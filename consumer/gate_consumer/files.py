@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["write_atomic"]
+__all__ = ["naming", "write_atomic"]
+
+
+@contextlib.contextmanager
+def naming(path: Path) -> Iterator[None]:
+    """An :class:`OSError` raised inside names ``path``: a full disk or a file size limit fails
+    a ``write`` with no file name (``[Errno 27] File too large``), and a message that cannot
+    say which file leaves its reader nothing to fix."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None or exc.errno is None:
+            raise
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, durable: bool = True) -> bool:
@@ -24,7 +39,7 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, durable: bool = 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with naming(path), os.fdopen(fd, "wb") as handle:
             handle.write(data)
             if durable:
                 handle.flush()

@@ -236,11 +236,14 @@ def diff(
     """
     from refresher.review.report import compare, load_state
     from refresher.tree.jsonio import dumps, write_atomic
+    from refresher.tree.store import TreeProblem
 
     try:
         before, after = load_state(old, repo), load_state(new, repo)
     except ValueError as exc:
         fail(str(exc), 2)
+    except TreeProblem as exc:
+        fail("cannot read the metadata:\n" + "\n".join(f"  {p}" for p in exc.problems), 2)
     report = compare(before, after)
     typer.echo(report.markdown(f"Metadata changes {old} → {new}"))
     if json_out is not None:

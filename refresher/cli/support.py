@@ -5,25 +5,67 @@ reading the tree. The commands live in :mod:`refresher.cli` (the metadata tree) 
 from __future__ import annotations
 
 import contextlib
+import errno
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
 from gate_consumer.instants import parse_instant, utc_now
 
+#: The exit codes, the same for every command: 0 done; 1 the work failed (a source, a validation,
+#: a lock, the machine); 2 the caller named something that does not exist or cannot be used (an
+#: unknown id, provider or option value) — fix the command and run it again.
+EXIT_FAILED, EXIT_USAGE = 1, 2
+
+#: faults of the machine, not of the metadata, and what to do about each
+_MACHINE_FAULTS = {
+    errno.EFBIG: "a file size limit stops the write: raise it (ulimit -f unlimited) and run again",
+    errno.ENOSPC: "the disk is full: free space there and run again",
+    errno.EDQUOT: "the disk quota is used up: free space or raise the quota, and run again",
+    errno.EACCES: "no permission: give this user write access there (chown, chmod), or use another folder",
+    errno.EPERM: "not permitted: give this user write access there (chown, chmod), or use another folder",
+    errno.EROFS: "the file system is read-only: remount it writable, or use another folder",
+}
+
+
+def machine_fault(exc: OSError) -> str | None:
+    """One line for a fault of the machine — a full disk, a file size limit, no permission, a
+    read-only file system — naming the path and what to do; None for any other error."""
+    advice = _MACHINE_FAULTS.get(exc.errno or 0)
+    if advice is None:
+        return None
+    where = f"{exc.filename}: " if exc.filename is not None else ""
+    if exc.filename2 is not None:  # a rename: which folder refused is not said, so both are named
+        where = f"moving {exc.filename} to {exc.filename2}: "
+    return f"faimeta: {where}{exc.strerror} ({errno.errorcode[exc.errno]}): {advice}"  # type: ignore[index]
+
+
+class _Commands(TyperGroup):
+    """Every command ends a fault of the machine with :func:`machine_fault`'s one line and exit
+    1, not a traceback: the tree is as it was (a write is one transaction), and the reader
+    needs the path and the fix."""
+
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            line = machine_fault(exc)
+            if line is None:
+                raise
+            typer.echo(line, err=True)
+            raise typer.Exit(EXIT_FAILED) from None
+
+
 app = typer.Typer(
+    cls=_Commands,
     help="fusionAIze metadata: LLM provider and model facts with their source and age.",
     add_completion=False,
     rich_markup_mode=None,
 )
-
-#: The exit codes, the same for every command: 0 done; 1 the work failed (a source, a validation,
-#: a lock); 2 the caller named something that does not exist or cannot be used (an unknown id,
-#: provider or option value) — fix the command and run it again.
-EXIT_FAILED, EXIT_USAGE = 1, 2
 
 
 def _version(value: bool) -> None:

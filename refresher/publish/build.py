@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from gate_consumer.catalog import Catalog
+from gate_consumer.files import naming
 from gate_consumer.instants import format_instant, utc_now
 from gate_consumer.records import price_confirmations
 from refresher.publish.feeds import Change, changes, feed_files
@@ -289,7 +290,8 @@ def _write_new(pool: ThreadPoolExecutor, folder: Path, files: Mapping[str, str])
 
     def create(rel: str) -> None:
         path = folder / rel
-        path.write_bytes(files[rel].encode("utf-8"))
+        with naming(path):
+            path.write_bytes(files[rel].encode("utf-8"))
         path.chmod(0o644)  # published: readable by all, whatever the umask
 
     for _ in pool.map(create, files):  # every file written, or the first error raised

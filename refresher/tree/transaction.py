@@ -213,7 +213,11 @@ def commit_tree(root: Path, changed: Mapping[str, str], *, say: Callable[[str], 
             write_atomic(staged_root / rel, changed[rel])
         write_atomic(work / _PLAN, json.dumps(plan))  # the commit point
         committed = True
-        _apply(root, work, plan)
+        try:
+            _apply(root, work, plan)
+        except OSError as exc:  # a folder turned read-only, a full disk: the plan is kept and finished later
+            raise OSError(exc.errno, f"{exc.strerror}; the change is committed in {work} and the next faimeta "
+                          "command that can write there finishes it", exc.filename, None, exc.filename2) from exc
         applied = True
         return plan
     finally:
