@@ -77,9 +77,17 @@ def test_a_price_change_a_new_offering_and_a_conflict_each_make_an_entry(empty_t
 
 
 @given(st.text())
-def test_the_inline_escapes_write_what_saxutils_writes(text: str) -> None:
+def test_the_inline_escapes_write_what_saxutils_writes_of_the_visible_text(text: str) -> None:
+    """Any text — controls, lone surrogates, U+FFFE — is well-formed XML that reads back as what
+    :func:`visible` shows (an offering key with ``\\x01``, a direct edit, made the Atom feed
+    ill-formed)."""
+    from xml.etree import ElementTree
     from xml.sax.saxutils import escape, quoteattr
 
     from refresher.publish.feeds import xml_attribute, xml_text
+    from refresher.rules.text import visible
 
-    assert xml_text(text) == escape(text) and xml_attribute(text) == quoteattr(text)
+    shown = visible(text)
+    assert xml_text(text) == escape(shown) and xml_attribute(text) == quoteattr(shown)
+    element = ElementTree.fromstring(f"<e a={xml_attribute(text)}>{xml_text(text)}</e>".encode())
+    assert (element.text or "") == shown and element.get("a") == shown

@@ -158,7 +158,7 @@ def test_raw_control_characters_never_reach_the_body(seeded_tree: Path) -> None:
     run = {"sources": [{"source": "openrouter\u202e\x1b[2J", "status": "failed", "error": "boom\u200b"}]}
     body = compare(tree, tree, run=run).markdown()
     assert "\u202e" not in body and "\x1b" not in body and "\u200b" not in body
-    assert "openrouter\\u202e\\x1b[2J" in body
+    assert "openrouter\\u202e\\u001b[2J" in body
 
 
 def test_a_catalogs_coverage_is_in_the_body_and_the_summary(seeded_tree: Path) -> None:

@@ -17,7 +17,7 @@ from refresher.cli import app
 from refresher.run.payloads import Payload, replay_payloads
 from refresher.run.refresh import run_refresh
 from refresher.tree.store import load_tree
-from tests.conftest import UPSTREAM
+from tests.conftest import REPO, UPSTREAM
 
 runner = CliRunner()
 AT = "2026-07-20T00:00:00Z"
@@ -130,3 +130,56 @@ def test_a_catalog_never_moves_what_the_provider_itself_states_of_its_api(seeded
     assert {"source": "modelsdev", "value": "https://api.anthropic-relay.example/v1", "as_of": AT} in \
         anthropic["disagreements"]["base_url"]
     assert {"source": "modelsdev", "value": ["RELAY_KEY"], "as_of": AT} in anthropic["disagreements"]["api_key_env"]
+
+
+# -- every output shows what a reader cannot see as an escape --------------------------------
+
+def _edited(seeded_tree: Path, tmp_path: Path) -> Path:
+    """A direct edit no refresh would write: an offering key with ``\\x01`` and a model name
+    with a right-to-left override, in a tree that is otherwise whole."""
+    root = tmp_path / "edited" / "metadata"
+    shutil.copytree(seeded_tree, root)
+    path = root / "providers" / "anthropic.json"
+    record = json.loads(path.read_text())
+    key = sorted(record["offerings"])[0]
+    record["offerings"]["evil\x01key"] = {**record["offerings"][key], "name": "Claude \u202eevil"}
+    path.write_text(json.dumps(record, ensure_ascii=False))
+    return root
+
+
+def test_validate_refuses_an_offering_key_with_a_control_character(seeded_tree: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate", "--root", str(_edited(seeded_tree, tmp_path))])
+    assert result.exit_code != 0 and "evil\\x01key" in result.output, result.output
+
+
+def test_the_feeds_of_such_a_tree_are_well_formed_and_show_the_escape(seeded_tree: Path, tmp_path: Path) -> None:
+    """The Atom feed was ill-formed: ``\\x01`` cannot be in XML 1.0, escaped or not."""
+    from xml.etree import ElementTree
+
+    from refresher.publish.feeds import changes, feed_files
+
+    files = feed_files(changes(load_tree(_edited(seeded_tree, tmp_path))))
+    feed = ElementTree.fromstring(files["changes.atom"].encode())
+    titles = [e.findtext("{http://www.w3.org/2005/Atom}title") for e in feed]
+    assert any("evil\\u0001key" in (t or "") for t in titles)
+    assert "\x01" not in files["changes.json"] and "\u202e" not in files["changes.atom"]
+
+
+def test_show_prints_an_escape_not_the_override(seeded_tree: Path, tmp_path: Path) -> None:
+    root = _edited(seeded_tree, tmp_path)
+    result = runner.invoke(app, ["show", "anthropic/evil\x01key", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "\u202e" not in result.output and "\x01" not in result.output
+    assert "Claude \\u202eevil" in result.output and "evil\\u0001key" in result.output
+    as_json = runner.invoke(app, ["show", "anthropic/evil\x01key", "--root", str(root), "--json"])
+    assert "\u202e" not in as_json.output and json.loads(as_json.output)["facts"]["name"]["value"] == "Claude \u202eevil"
+
+
+def test_the_site_shows_an_escape_not_the_override(seeded_tree: Path, tmp_path: Path) -> None:
+    from refresher.publish.build import build
+
+    out = tmp_path / "dist"
+    build(load_tree(_edited(seeded_tree, tmp_path)), out, schema_dir=REPO / "schema", repo=None)
+    pages = [p.read_text() for p in out.rglob("*.html")]
+    assert not [p for p in pages if "\u202e" in p or "\x01" in p]
+    assert any("evil\\u0001key" in p for p in pages)

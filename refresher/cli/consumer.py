@@ -14,6 +14,7 @@ from refresher.cli.support import (
     PriceAtOption,
     RootOption,
     app,
+    echo,
     fail,
     now_at,
     providers_named,
@@ -38,14 +39,14 @@ def _catalog(location: str | None, *, quiet: bool = False):
 
     if location is None:
         if not quiet and Path("metadata/providers").is_dir():  # in a checkout: which data is this?
-            typer.echo(f"note: prices from the bundled snapshot (catalog {gate_consumer.CATALOG_VERSION}); "
+            echo(f"note: prices from the bundled snapshot (catalog {gate_consumer.CATALOG_VERSION}); "
                        "`faimeta build` brings it up to date with metadata/, or pass --catalog", err=True)
         return gate_consumer.Catalog.load()
     try:
         if location.startswith(("http://", "https://")):
             catalog = gate_consumer.Catalog.load(location)
             if catalog.fallback_reason and not quiet:
-                typer.echo(f"note: {location} was not used ({catalog.fallback_reason}); "
+                echo(f"note: {location} was not used ({catalog.fallback_reason}); "
                            f"prices from the {catalog.origin} catalog {catalog.version}", err=True)
             return catalog
         folder = Path(location)
@@ -97,20 +98,20 @@ def resolve(
                      "first_party": offering.provider in catalog.first_party_providers(resolution.model.vendor),
                      "named": offering.key in resolution.named_keys})
     if as_json:
-        typer.echo(json.dumps({"id": model_id, "model": resolution.model.id, "name": resolution.model.name,
+        echo(json.dumps({"id": model_id, "model": resolution.model.id, "name": resolution.model.name,
                                "matched_by": resolution.matched_by, "read": resolution.read or None,
                                "provider": provider, "prices_on": picked, "not_one_offering": why_not or None,
                                "offerings": rows}, indent=2))
         return
-    typer.echo(f"{model_id} → {resolution.model.id} ({resolution.model.name})")
-    typer.echo(f"  matched by  {resolution.matched_by}" + (f" — {resolution.read}" if resolution.read else ""))
-    typer.echo(f"  prices on   {picked}" if picked else f"  prices on   no single offering: {why_not}")
-    typer.echo(f"  offerings   {len(rows)}, cheapest first (input + output per 1M):")
+    echo(f"{model_id} → {resolution.model.id} ({resolution.model.name})")
+    echo(f"  matched by  {resolution.matched_by}" + (f" — {resolution.read}" if resolution.read else ""))
+    echo(f"  prices on   {picked}" if picked else f"  prices on   no single offering: {why_not}")
+    echo(f"  offerings   {len(rows)}, cheapest first (input + output per 1M):")
     for row in rows:
         marks = [m for m, on in (("vendor's own", row["first_party"]), ("named by the id", row["named"]),
                                  (row["status"], row["status"] != "active")) if on]
         cost = "unpriced" if row["input"] is None or row["output"] is None else f"{row['input']:g} / {row['output']:g}"
-        typer.echo(f"    {row['offering']:<58} {cost:>16}  {row['route_type'] or '':<10} {', '.join(marks)}")
+        echo(f"    {row['offering']:<58} {cost:>16}  {row['route_type'] or '':<10} {', '.join(marks)}")
 
 
 @app.command()
@@ -173,23 +174,23 @@ def price(
         fail(str(exc), EXIT_USAGE)
     fact = catalog.freshness(offering, offering.price_anchor, now_at(at))  # type: ignore[arg-type]
     if as_json:
-        typer.echo(json.dumps({**quote.as_dict(), "freshness": fact.freshness.value,
+        echo(json.dumps({**quote.as_dict(), "freshness": fact.freshness.value,
                                "confirmed_at": fact.confirmed_at, "source_type": fact.source_type}, indent=2))
         return
-    typer.echo(f"{offering.key} ({offering.model_id}), catalog {quote.catalog_version}")
+    echo(f"{offering.key} ({offering.model_id}), catalog {quote.catalog_version}")
     for component, tokens, usd in quote.breakdown:
-        typer.echo(f"  {component:<15} {tokens:>12,}  ${usd:,.6f}")
+        echo(f"  {component:<15} {tokens:>12,}  ${usd:,.6f}")
     if reasoning and not any(component == "reasoning" for component, _, _ in quote.breakdown):
-        typer.echo(f"  (the output includes {reasoning:,} reasoning tokens, at the output price: "
+        echo(f"  (the output includes {reasoning:,} reasoning tokens, at the output price: "
                    "this offering has no reasoning price of its own)")
     applied = [f"{quote.service_tier} tier"]
     applied += [f"region {quote.region}"] if quote.region else []
     applied += ["off-peak hours"] if quote.window else []
     applied += [f"context tier above {quote.tier:,} input tokens"] if quote.tier is not None else []
     applied += [f"{', '.join(quote.billed_as_text)} billed as text"] if quote.billed_as_text else []
-    typer.echo(f"  {'total':<15} {'':>12}  ${quote.total_usd:,.6f} ({', '.join(applied)})")
+    echo(f"  {'total':<15} {'':>12}  ${quote.total_usd:,.6f} ({', '.join(applied)})")
     when = " (the price that held then)" if quote.historical else ""
-    typer.echo(f"price from {quote.price_source} ({fact.source_type}) as of {quote.price_as_of}{when}; "
+    echo(f"price from {quote.price_source} ({fact.source_type}) as of {quote.price_as_of}{when}; "
                f"confirmed {fact.confirmed_at}: {fact.freshness.value}")
 
 
@@ -211,15 +212,15 @@ def _compare(catalog, model_ids: list[str], usage, *, provider: str | None, at: 
             rows.append({"id": model_id, "offering": None, "total_usd": None, "error": str(exc)})
     rows.sort(key=lambda r: (r["total_usd"] is None, r["total_usd"] or 0))
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        echo(json.dumps(rows, indent=2))
     else:
         width = max(len(r["id"]) for r in rows)
         for r in rows:
             if r["total_usd"] is None:
-                typer.echo(f"{r['id']:<{width}}  not priced: {r['error']}")
+                echo(f"{r['id']:<{width}}  not priced: {r['error']}")
             else:
                 tier = f", context tier above {r['tier_above_input_tokens']:,}" if r["tier_above_input_tokens"] else ""
-                typer.echo(f"{r['id']:<{width}}  ${r['total_usd']:,.6f}  {r['offering']} ({r['freshness']}{tier})")
+                echo(f"{r['id']:<{width}}  ${r['total_usd']:,.6f}  {r['offering']} ({r['freshness']}{tier})")
     if any(r["total_usd"] is None for r in rows):
         raise typer.Exit(EXIT_USAGE)
 
@@ -276,15 +277,15 @@ def models(
                      "input": (shown.price or {}).get("input") if shown else None,
                      "output": (shown.price or {}).get("output") if shown else None})
     if as_json:
-        typer.echo(json.dumps({"matches": len(ids), "models": rows}, indent=2, ensure_ascii=False))
+        echo(json.dumps({"matches": len(ids), "models": rows}, indent=2, ensure_ascii=False))
         return
     if not rows:
         fail(f"no model matches {query!r}", EXIT_USAGE)
     for row in rows:
         cost = f"{row['input']:g} / {row['output']:g} at {row['offering']}" if row["offering"] else "unpriced"
-        typer.echo(f"{row['model']:<48} {row['offerings']:>3} offerings  {cost}")
+        echo(f"{row['model']:<48} {row['offerings']:>3} offerings  {cost}")
     if len(ids) > limit:
-        typer.echo(f"… {len(ids) - limit} more (--limit)")
+        echo(f"… {len(ids) - limit} more (--limit)")
 
 
 @app.command()
@@ -332,23 +333,23 @@ def observe(
 
         try:
             ready_tree(root)
-            totals["recorded"] = record_observations(root, observations, say=lambda line: typer.echo(line, err=True))
+            totals["recorded"] = record_observations(root, observations, say=lambda line: echo(line, err=True))
         except ValueError as exc:
             fail(str(exc))
     if as_json:
-        typer.echo(json.dumps({"observations": [o.to_json() for o in observations], "summary": totals}, indent=2))
+        echo(json.dumps({"observations": [o.to_json() for o in observations], "summary": totals}, indent=2))
         return
     for o in observations:
         money = (f"quote ${o.quote_usd:.6f} billed ${o.billed_usd:.6f} ({o.difference_usd:+.6f})"
                  if o.quote_usd is not None and o.billed_usd is not None and o.difference_usd is not None
                  else f"billed ${o.billed_usd:.6f}" if o.billed_usd is not None else "")
-        typer.echo(f"{o.verdict:<13} {o.offering or o.model or '?'} {money}  [{o.where}]")
+        echo(f"{o.verdict:<13} {o.offering or o.model or '?'} {money}  [{o.where}]")
         if o.reason:
-            typer.echo(f"              {o.reason}")
-    typer.echo(f"\n{totals['responses']} responses: " + ", ".join(f"{v} {k}" for k, v in totals["verdicts"].items()))
+            echo(f"              {o.reason}")
+    echo(f"\n{totals['responses']} responses: " + ", ".join(f"{v} {k}" for k, v in totals["verdicts"].items()))
     if totals["agreement"] is not None:
-        typer.echo(f"agreement among those compared: {100 * totals['agreement']:.1f} %")
+        echo(f"agreement among those compared: {100 * totals['agreement']:.1f} %")
     for name, counts in totals["by_upstream"].items():
-        typer.echo(f"  {name}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        echo(f"  {name}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     if record:
-        typer.echo("recorded: " + ", ".join(f"{v} {k}" for k, v in totals["recorded"].items()))
+        echo("recorded: " + ", ".join(f"{v} {k}" for k, v in totals["recorded"].items()))

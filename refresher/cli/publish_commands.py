@@ -10,6 +10,7 @@ import typer
 from refresher.cli.support import (
     RootOption,
     app,
+    echo,
     fail,
     load_tree_or_fail,
 )
@@ -47,12 +48,12 @@ def build(
     repo = root.resolve().parent
     result = builder.build(tree, out, schema_dir=repo / "schema", repo=repo)
     manifest = result.manifest
-    typer.echo(f"v1: catalog {manifest['catalog_version']}, {len(manifest['files'])} files, "
+    echo(f"v1: catalog {manifest['catalog_version']}, {len(manifest['files'])} files, "
                f"{sum(f['size'] for f in manifest['files'].values()):,} bytes, {len(result.written)} changed")
     bundle_dir = repo / builder.BUNDLE_PATH
     if bundle and bundle_dir.is_dir():
         changed = builder.write_bundle(out, bundle_dir)
-        typer.echo(f"{builder.BUNDLE_PATH.as_posix()}: {len(changed)} file(s) changed")
+        echo(f"{builder.BUNDLE_PATH.as_posix()}: {len(changed)} file(s) changed")
     try:
         routes = dict(gate_compat.load_routes(root / "gate_routes.json"))
         if gate_routes is not None:
@@ -60,10 +61,10 @@ def build(
     except ValueError as exc:
         fail(str(exc))
     export = gate_compat.write_gate_files(out, routes, manifest)
-    typer.echo(f"compat/gate: {len(export.providers)} route(s), {export.size:,} bytes")
+    echo(f"compat/gate: {len(export.providers)} route(s), {export.size:,} bytes")
     for key, why in sorted(export.unresolved.items()):
-        typer.echo(f"  route {key}: not exported: {why}", err=True)
+        echo(f"  route {key}: not exported: {why}", err=True)
     for key in export.unpriced:
-        typer.echo(f"  route {key}: no price (Gate would fill one in from its built-in list)", err=True)
+        echo(f"  route {key}: no price (Gate would fill one in from its built-in list)", err=True)
     if strict and (export.unresolved or export.unpriced):
         raise typer.Exit(1)

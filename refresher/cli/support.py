@@ -56,7 +56,7 @@ class _Commands(TyperGroup):
             line = machine_fault(exc)
             if line is None:
                 raise
-            typer.echo(line, err=True)
+            echo(line, err=True)
             raise typer.Exit(EXIT_FAILED) from None
 
 
@@ -139,8 +139,16 @@ def now_at(at: str | None) -> datetime:
         raise typer.BadParameter(f"{at!r} is not a date (YYYY-MM-DD) or instant (YYYY-MM-DDTHH:MM:SSZ)") from None
 
 
+def echo(text: str = "", *, err: bool = False) -> None:
+    """Print ``text``, which may carry upstream strings (names, ids, a source's error), each line
+    :func:`~refresher.rules.text.visible`: a U+202E in a name cannot reverse the terminal line."""
+    from refresher.rules.text import visible
+
+    typer.echo("\n".join(visible(line) for line in text.split("\n")), err=err)
+
+
 def fail(message: str, code: int = EXIT_FAILED) -> None:
-    typer.echo(message, err=True)
+    echo(message, err=True)
     raise typer.Exit(code)
 
 
@@ -149,7 +157,7 @@ def ready_tree(root: Path) -> None:
     from refresher.tree.transaction import LockBusy, ready
 
     try:
-        ready(root, say=lambda line: typer.echo(line, err=True))
+        ready(root, say=lambda line: echo(line, err=True))
     except LockBusy as exc:
         fail(str(exc))
 
@@ -182,7 +190,7 @@ def locked(root: Path, wait: float) -> Iterator[None]:
     """Hold the tree's write lock, or refuse clearly (exit 1) when another run keeps it past ``wait``."""
     from refresher.tree.transaction import LockBusy, TreeLock
 
-    lock = TreeLock(root, wait=wait, say=lambda line: typer.echo(line, err=True))
+    lock = TreeLock(root, wait=wait, say=lambda line: echo(line, err=True))
     try:
         lock.__enter__()
     except LockBusy as exc:

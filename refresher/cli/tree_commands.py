@@ -14,6 +14,7 @@ from refresher.cli.support import (
     AtOption,
     RootOption,
     app,
+    echo,
     fail,
     load_tree_or_fail,
     now_at,
@@ -41,8 +42,8 @@ def validate(
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     for problem in problems:
-        typer.echo(str(problem), err=True)
-    typer.echo(f"{len(errors)} error(s), {len(warnings)} warning(s) in {root}")
+        echo(str(problem), err=True)
+    echo(f"{len(errors)} error(s), {len(warnings)} warning(s) in {root}")
     if errors or (strict and warnings):
         raise typer.Exit(1)
 
@@ -75,7 +76,7 @@ def status(
         reviews = expiring_reviews(tree, now, providers=provider)
     sources = source_ages(tree, now)
     if as_json:
-        typer.echo(json.dumps({"evaluated_at": format_instant(now), "providers": rows, "sources": sources,
+        echo(json.dumps({"evaluated_at": format_instant(now), "providers": rows, "sources": sources,
                                "reviews_expiring": reviews}, indent=2))
         return
     columns = ("provider", "offerings", "priced", "fresh", "aging", "stale", "conflict", "manual", "untracked")
@@ -87,20 +88,20 @@ def status(
     totals = ["total", *(str(sum(r[c] for r in rows)) for c in columns[1:]), ""]
     table.append(totals)
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    typer.echo(f"prices evaluated at {format_instant(now)}")
+    echo(f"prices evaluated at {format_instant(now)}")
     for n, row in enumerate(table):
         if n in (1, len(table) - 1):
-            typer.echo("  ".join("-" * w for w in widths))
-        typer.echo("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
-    typer.echo("\nsources (last complete listing):")
+            echo("  ".join("-" * w for w in widths))
+        echo("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
+    echo("\nsources (last complete listing):")
     for src in sources:
         age = f"{src['age_days']} days ago" if src["age_days"] is not None else "never"
-        typer.echo(f"  {src['source']:<12} {src['type']:<18} {src['succeeded_at'] or '-':<21} {age}")
+        echo(f"  {src['source']:<12} {src['type']:<18} {src['succeeded_at'] or '-':<21} {age}")
     if reviews:
-        typer.echo(f"\nmanual reviews expiring within 30 days ({len(reviews)}):")
+        echo(f"\nmanual reviews expiring within 30 days ({len(reviews)}):")
         for r in reviews:
             state = "EXPIRED, automated sources apply again" if r["expired"] else "expires"
-            typer.echo(f"  {r['offering']} {r['fact']}: {state} {r['expires']} (reviewed by {r['by'] or 'unknown'})")
+            echo(f"  {r['offering']} {r['fact']}: {state} {r['expires']} (reviewed by {r['by'] or 'unknown'})")
 
 
 @app.command()
@@ -123,23 +124,23 @@ def agreement(
     provider = providers_named(provider, tree.providers, root)
     report = agreement_report(tree, provider, top)
     if as_json:
-        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
     width = max([len("source"), *map(len, report["sources"])])
-    typer.echo(f"{'source':<{width}} {'publishes':>9} {'compared':>9} {'agree':>7} {'disagree':>9} {'agree %':>8}")
+    echo(f"{'source':<{width}} {'publishes':>9} {'compared':>9} {'agree':>7} {'disagree':>9} {'agree %':>8}")
     for name, c in report["sources"].items():
         share = f"{100 * c['agree'] / c['compared']:.1f}" if c["compared"] else "-"
-        typer.echo(f"{name:<{width}} {c['publishes']:>9,} {c['compared']:>9,} {c['agree']:>7,} {c['disagree']:>9,} "
+        echo(f"{name:<{width}} {c['publishes']:>9,} {c['compared']:>9,} {c['agree']:>7,} {c['disagree']:>9,} "
                    f"{share:>8}")
     p = report["published"]
-    typer.echo(f"\npriced offerings: {p['priced']:,}, input and output each stated by 2+ sources: "
+    echo(f"\npriced offerings: {p['priced']:,}, input and output each stated by 2+ sources: "
                f"{p['confirmed_by_2_or_more']:,}")
-    typer.echo(f"first-party: {p['first_party_priced']:,}, stated by 2+ sources: "
+    echo(f"first-party: {p['first_party_priced']:,}, stated by 2+ sources: "
                f"{p['first_party_confirmed_by_2_or_more']:,}")
     if report["largest_disagreements"]:
-        typer.echo("\nlargest disagreements:")
+        echo("\nlargest disagreements:")
         for d in report["largest_disagreements"]:
-            typer.echo(f"  ×{d['ratio']:<8g} {d['offering']} {d['fact']}: {d['published']} ({d['published_source']}, "
+            echo(f"  ×{d['ratio']:<8g} {d['offering']} {d['fact']}: {d['published']} ({d['published_source']}, "
                        f"{d['published_as_of'][:10]}) vs {d['other']} ({d['other_source']}, {d['other_as_of'][:10]})")
 
 
@@ -172,31 +173,31 @@ def show(
             fail(f"{record_id!r} names {len(hits)} records; name one:\n" + "\n".join(f"  {n}" for n in names), EXIT_USAGE)
         view = record_facts(tree, hits[0], now, catalog)
     if as_json:
-        typer.echo(json.dumps(view, indent=2, ensure_ascii=False))
+        echo(json.dumps(view, indent=2, ensure_ascii=False))
         return
     title = view["id"] if view["kind"] == "model" else f"{view['provider']}/{view['upstream_id']} → {view['model']}"
-    typer.echo(f"{view['kind']} {title}  (freshness at {view['evaluated_at']})")
+    echo(f"{view['kind']} {title}  (freshness at {view['evaluated_at']})")
     if view["kind"] == "model":
-        typer.echo(f"  aliases: {', '.join(view['aliases']) or '-'}")
-        typer.echo(f"  offered by {len(view['offerings'])}, cheapest first (USD per 1M input / output; "
+        echo(f"  aliases: {', '.join(view['aliases']) or '-'}")
+        echo(f"  offered by {len(view['offerings'])}, cheapest first (USD per 1M input / output; "
                    "`faimeta show <provider>/<id>` shows one):")
         for row in priced_offerings(tree, view["offerings"]):
-            typer.echo(f"    {row}")
+            echo(f"    {row}")
     for path, fact in view["facts"].items():
         value = json.dumps(fact["value"], ensure_ascii=False) + unit_of(path)
         origin = (f"{fact['freshness']:<9} {fact['source']} ({fact['source_type']}) "
                   f"as of {fact['as_of'][:10]}, confirmed {fact['confirmed_at'][:10]}")
         if len(value) <= 40:
-            typer.echo(f"  {path:<30} {value:<40} {origin}")
+            echo(f"  {path:<30} {value:<40} {origin}")
         else:  # a structured value (tiers, a service tier) whole, on lines of its own
-            typer.echo(f"  {path:<30} {origin}")
-            typer.echo(f"  {'':<30} {value}")
+            echo(f"  {path:<30} {origin}")
+            echo(f"  {'':<30} {value}")
         for other in fact.get("agreements", ()):
-            typer.echo(f"  {'':<30} = {other['source']} says the same, since {other['as_of'][:10]}")
+            echo(f"  {'':<30} = {other['source']} says the same, since {other['as_of'][:10]}")
         for other in fact.get("disagreements", ()):
-            typer.echo(f"  {'':<30} ≠ {json.dumps(other['value'])} says {other['source']} as of {other['as_of'][:10]}")
+            echo(f"  {'':<30} ≠ {json.dumps(other['value'])} says {other['source']} as of {other['as_of'][:10]}")
     for entry in view.get("price_history", ()):
-        typer.echo(f"  history: {entry['as_of'][:10]} → {entry['until'][:10]} {json.dumps(entry['price'])} ({entry['source']})")
+        echo(f"  history: {entry['as_of'][:10]} → {entry['until'][:10]} {json.dumps(entry['price'])} ({entry['source']})")
 
 
 @app.command("schema")
@@ -208,4 +209,4 @@ def schema_command(out: Annotated[Path, typer.Option(help="Folder for the schema
     from refresher.tree import schema
 
     changed = schema.write(out)
-    typer.echo(f"{len(changed)} schema file(s) changed in {out}")
+    echo(f"{len(changed)} schema file(s) changed in {out}")

@@ -19,6 +19,7 @@ from typing import Any
 
 from gate_consumer.facts import OFFERING_FACTS, get_fact
 from gate_consumer.provenance import FactProvenance, fact_provenance, provenance_entries
+from refresher.rules.text import visible
 from refresher.tree.store import Tree
 
 __all__ = ["MAX_ENTRIES", "Change", "atom_feed", "changes", "feed_files", "json_feed", "offering_page", "xml_attribute",
@@ -137,8 +138,8 @@ def json_feed(entries: list[Change], *, title: str, feed_path: str, prefix: str)
         "items": [{
             "id": change.id,
             "url": prefix + offering_page(change.model, change.offering),
-            "title": change.title,
-            "content_text": f"{change.summary}. Source: {change.source or 'unknown'}, as of {change.at}.",
+            "title": visible(change.title),
+            "content_text": visible(f"{change.summary}. Source: {change.source or 'unknown'}, as of {change.at}."),
             "date_published": change.at,
             "tags": [change.kind, change.provider],
             "_fusionaize": {"kind": change.kind, "offering": change.offering, "model": change.model,
@@ -167,8 +168,9 @@ def atom_feed(entries: list[Change], *, title: str, feed_id: str, prefix: str) -
 
 
 def xml_text(text: str) -> str:
-    """``xml.sax.saxutils.escape``: the same text, without its call for entities we never pass."""
-    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+    """``xml.sax.saxutils.escape`` of :func:`~refresher.rules.text.visible` text (XML 1.0 has no
+    place for a control character, escaped or not), without its call for entities we never pass."""
+    return visible(text).replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
 
 def xml_attribute(text: str) -> str:

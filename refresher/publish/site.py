@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from html import escape
+from html import escape as escape_html
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -30,12 +30,19 @@ from gate_consumer.id_forms import CLIENT_PREFIXES
 from gate_consumer.instants import parse_instant
 from gate_consumer.records import cheapest_first
 from refresher.publish.feeds import Change
+from refresher.rules.text import visible
 
 __all__ = ["site_files"]
 
 _ASSETS = Path(__file__).parent / "site_assets"
 _BADGES = ("fresh", "aging", "stale", "conflict", "manual", "untracked")
 _CAPABILITIES = ("tools", "reasoning", "structured_output", "attachments")
+
+
+def _escape(text: str) -> str:
+    """Text for a page: what a reader cannot see shown as its escape (a direct edit's U+202E
+    would reverse what follows it), then HTML-escaped."""
+    return escape_html(visible(text))
 
 
 def site_files(catalog: Catalog, changes: list[Change], judged_at: str) -> dict[str, str]:
@@ -87,7 +94,7 @@ def _search_index(catalog: Catalog) -> dict[str, str]:
 
 def _badge(status: Any, title: str = "") -> str:
     value = getattr(status, "value", status) or "untracked"
-    return f'<span class="badge {escape(value)}" title="{escape(title or value)}">{escape(value)}</span>'
+    return f'<span class="badge {_escape(value)}" title="{_escape(title or value)}">{_escape(value)}</span>'
 
 
 def _usd(value: Any) -> str:
@@ -110,7 +117,7 @@ def _page(title: str, body: str, depth: int, judged_at: str) -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="{_POLICY}">
-<title>{escape(title)} · fusionAIze metadata</title>
+<title>{_escape(title)} · fusionAIze metadata</title>
 <link rel="stylesheet" href="{up}assets/site.css">
 <link rel="alternate" type="application/atom+xml" title="Catalog changes" href="{up}v1/changes.atom">
 <link rel="alternate" type="application/feed+json" title="Catalog changes" href="{up}v1/changes.json">
@@ -122,7 +129,7 @@ def _page(title: str, body: str, depth: int, judged_at: str) -> str:
 <main>
 {body}
 </main>
-<footer>Freshness as of the newest source check, {escape(judged_at)}. Every price shows where it came from.</footer>
+<footer>Freshness as of the newest source check, {_escape(judged_at)}. Every price shows where it came from.</footer>
 <script src="{up}assets/site.js"></script>
 </body>
 </html>
@@ -142,17 +149,17 @@ def _index_row(catalog: Catalog, model: Model, offerings: list[Offering], facts:
     agreeing = "2" if cheapest and cheapest.price_sources >= 2 else "1"
     price = (f"{_usd(cheapest.price.get('input'))} / {_usd(cheapest.price.get('output'))}"  # type: ignore[union-attr]
              if cheapest else "unpriced")
-    return (f'<tr data-providers="{escape(providers)}" data-modalities="{escape(inputs)}" '
-            f'data-capabilities="{escape(capabilities)}" '
-            f'data-freshness="{escape(getattr(status, "value", "untracked"))}" data-free="{free}" '
-            f'data-sources="{agreeing}"><td><a href="models/{escape(model.id)}.html">{escape(model.name)}</a>'
-            f'<div class="id">{escape(model.id)}</div></td><td>{len(offerings)}</td>'
-            f'<td>{escape(price)}{" at " + escape(cheapest.provider) if cheapest else ""}</td>'
+    return (f'<tr data-providers="{_escape(providers)}" data-modalities="{_escape(inputs)}" '
+            f'data-capabilities="{_escape(capabilities)}" '
+            f'data-freshness="{_escape(getattr(status, "value", "untracked"))}" data-free="{free}" '
+            f'data-sources="{agreeing}"><td><a href="models/{_escape(model.id)}.html">{_escape(model.name)}</a>'
+            f'<div class="id">{_escape(model.id)}</div></td><td>{len(offerings)}</td>'
+            f'<td>{_escape(price)}{" at " + _escape(cheapest.provider) if cheapest else ""}</td>'
             f'<td>{_badge(status) if status else ""}</td></tr>')
 
 
 def _index_page(catalog: Catalog, rows: list[str], judged_at: str) -> str:
-    options = "".join(f'<option value="{escape(p)}">{escape(p)}</option>' for p in catalog.provider_ids)
+    options = "".join(f'<option value="{_escape(p)}">{_escape(p)}</option>' for p in catalog.provider_ids)
     badges = "".join(f'<option value="{b}">{b}</option>' for b in _BADGES)
     body = f"""<h1>Models and what they cost</h1>
 <form class="search" role="search">
@@ -180,10 +187,10 @@ def _model_page(model: Model, offerings: list[Offering], facts: Mapping[str, lis
     depth = model.id.count("/") + 1
     up = "../" * depth
     blocks = [_offering_block(o, facts[o.key], changes.get(o.key, []), up) for o in offerings]
-    aliases = ", ".join(escape(a) for a in model.aliases) or "—"
-    body = f"""<h1>{escape(model.name)}</h1>
-<p class="id">{escape(model.id)} · other names: {aliases}</p>
-<p><a href="{up}compare.html?m={escape(quote(model.id, safe="/"))}">Compare with other models</a></p>
+    aliases = ", ".join(_escape(a) for a in model.aliases) or "—"
+    body = f"""<h1>{_escape(model.name)}</h1>
+<p class="id">{_escape(model.id)} · other names: {aliases}</p>
+<p><a href="{up}compare.html?m={_escape(quote(model.id, safe="/"))}">Compare with other models</a></p>
 <h2>Offerings, cheapest first</h2>
 <table class="offerings"><thead><tr><th scope="col">Offering</th><th scope="col">Input</th><th scope="col">Output</th>
 <th scope="col">Cache read</th><th scope="col">Freshness</th></tr></thead><tbody>
@@ -199,27 +206,27 @@ def _offering_row(offering: Offering, facts: list[FactFreshness], up: str) -> st
     cells = "".join(f'<td class="price" data-component="{k}">{_usd(price.get(k))}</td>'
                     for k in ("input", "output", "cache_read"))
     retired = " (retired)" if offering.status == "retired" else ""
-    return (f'<tr id="{escape(offering.key)}"><td><a href="#detail-{escape(offering.key)}">{escape(offering.key)}</a>'
-            f'{retired} <a class="provider" href="{up}providers/{escape(offering.provider)}.html">provider</a></td>'
+    return (f'<tr id="{_escape(offering.key)}"><td><a href="#detail-{_escape(offering.key)}">{_escape(offering.key)}</a>'
+            f'{retired} <a class="provider" href="{up}providers/{_escape(offering.provider)}.html">provider</a></td>'
             f'{cells}<td>{_badge(status) if status else "unpriced"}</td></tr>')
 
 
 def _offering_block(offering: Offering, price_facts: list[FactFreshness], changes: list[Change], up: str) -> str:
     facts = []
     for fact in price_facts:
-        agree = ", ".join(escape(a) for a in fact.agreeing) or "no other source"
+        agree = ", ".join(_escape(a) for a in fact.agreeing) or "no other source"
         others = offering.record.get("disagreements", {}).get(fact.path, [])
-        disagree = "; ".join(f"{escape(d['source'])} says {escape(json.dumps(d['value']))} ({escape(d['as_of'][:10])})"
+        disagree = "; ".join(f"{_escape(d['source'])} says {_escape(json.dumps(d['value']))} ({_escape(d['as_of'][:10])})"
                              for d in others) or "none"
-        facts.append(f"<li><details><summary><code>{escape(fact.path)}</code> = {escape(json.dumps(fact.value))} "
+        facts.append(f"<li><details><summary><code>{_escape(fact.path)}</code> = {_escape(json.dumps(fact.value))} "
                      f"{_badge(fact.freshness)}</summary><dl>"
-                     f"<dt>source</dt><dd>{escape(fact.source)} ({escape(fact.source_type)})</dd>"
-                     f"<dt>as of</dt><dd>{escape(fact.as_of)}</dd><dt>last confirmed</dt><dd>{escape(fact.confirmed_at)}</dd>"
+                     f"<dt>source</dt><dd>{_escape(fact.source)} ({_escape(fact.source_type)})</dd>"
+                     f"<dt>as of</dt><dd>{_escape(fact.as_of)}</dd><dt>last confirmed</dt><dd>{_escape(fact.confirmed_at)}</dd>"
                      f"<dt>agree</dt><dd>{agree}</dd><dt>disagree</dt><dd>{disagree}</dd></dl></details></li>")
     history = _history_svg(offering)
-    log = "".join(f"<li>{escape(c.at[:10])} {escape(c.kind)}: {escape(c.summary)} ({escape(c.source)})</li>"
+    log = "".join(f"<li>{_escape(c.at[:10])} {_escape(c.kind)}: {_escape(c.summary)} ({_escape(c.source)})</li>"
                   for c in changes[:20]) or "<li>no change recorded</li>"
-    return (f'<section class="offering" id="detail-{escape(offering.key)}"><h3>{escape(offering.key)}</h3>'
+    return (f'<section class="offering" id="detail-{_escape(offering.key)}"><h3>{_escape(offering.key)}</h3>'
             f'<ul class="facts">{"".join(facts) or "<li>no price known</li>"}</ul>{history}'
             f'<h4>Changes</h4><ul class="changes">{log}</ul></section>')
 
@@ -245,9 +252,9 @@ def _history_svg(offering: Offering) -> str:
         coords.append(f"{x:.1f},{y:.1f}")
     coords.append(f"290,{coords[-1].split(',')[1]}")
     label = "; ".join(f"{t[:10]}: {v:g}" for t, v in points)
-    return (f'<figure><svg class="history" viewBox="0 0 300 100" role="img" aria-label="input price history: {escape(label)}">'
+    return (f'<figure><svg class="history" viewBox="0 0 300 100" role="img" aria-label="input price history: {_escape(label)}">'
             f'<polyline points="{" ".join(coords)}" fill="none" stroke="currentColor" stroke-width="2"/></svg>'
-            f"<figcaption>Input price per 1M tokens: {escape(label)}</figcaption></figure>")
+            f"<figcaption>Input price per 1M tokens: {_escape(label)}</figcaption></figure>")
 
 
 def _provider_page(catalog: Catalog, provider: str, now: datetime, judged_at: str) -> str:
@@ -260,16 +267,16 @@ def _provider_page(catalog: Catalog, provider: str, now: datetime, judged_at: st
         source = catalog.source_info(name)
         if source.get("provider") in (None, provider) and source.get("succeeded_at"):
             age = (now - parse_instant(source["succeeded_at"])).days
-            sources.append(f"<tr><td>{escape(name)}</td><td>{escape(catalog.source_type(name, provider))}</td>"
-                           f"<td>{escape(source['succeeded_at'])}</td><td>{age} days</td></tr>")
+            sources.append(f"<tr><td>{_escape(name)}</td><td>{_escape(catalog.source_type(name, provider))}</td>"
+                           f"<td>{_escape(source['succeeded_at'])}</td><td>{age} days</td></tr>")
     offerings = cheapest_first(catalog.provider_offerings(provider))
-    listing = "".join(f'<li><a href="../models/{escape(o.model_id)}.html#{escape(o.key)}">{escape(o.upstream_id)}</a></li>'
+    listing = "".join(f'<li><a href="../models/{_escape(o.model_id)}.html#{_escape(o.key)}">{_escape(o.upstream_id)}</a></li>'
                       for o in offerings)
-    body = f"""<h1>{escape(info.get('name', provider))}</h1>
-<p class="id">{escape(provider)} · {escape(info.get('route_type', ''))} · {escape(info.get('base_url') or '')}</p>
-<p><a href="../v1/changes/{escape(provider)}.atom">Changes of this provider (Atom)</a></p>
+    body = f"""<h1>{_escape(info.get('name', provider))}</h1>
+<p class="id">{_escape(provider)} · {_escape(info.get('route_type', ''))} · {_escape(info.get('base_url') or '')}</p>
+<p><a href="../v1/changes/{_escape(provider)}.atom">Changes of this provider (Atom)</a></p>
 <h2>Cost truth</h2><table class="status"><tbody>{counts}</tbody></table>
-<p>Oldest price confirmation: {escape(row.oldest_price_confirmed or '—')}</p>
+<p>Oldest price confirmation: {_escape(row.oldest_price_confirmed or '—')}</p>
 <h2>Sources</h2><table><thead><tr><th scope="col">source</th><th scope="col">type here</th>
 <th scope="col">last checked</th><th scope="col">age</th></tr></thead><tbody>{"".join(sources)}</tbody></table>
 <h2>Offerings ({len(offerings)})</h2><ul class="columns">{listing}</ul>"""

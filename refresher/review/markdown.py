@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from refresher.rules.text import visible
+
 if TYPE_CHECKING:
     from refresher.review.report import ChangeReport
 
@@ -28,8 +30,7 @@ def cell(value: Any) -> str:
     """A table cell from upstream text, which reaches a PR body: control and format characters
     (bidi overrides, zero widths) are shown as escapes; anything but plain words is a code span,
     where GitHub makes no mention, reference, link, image or tag; a pipe cannot split the cell."""
-    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in plain(value))
-    text = text[:120]
+    text = visible(plain(value))[:120]
     if _PLAIN_TEXT.fullmatch(text) and not _EMPHASIS.search(text) and "://" not in text and "www." not in text:
         return text
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)

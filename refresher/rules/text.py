@@ -7,6 +7,10 @@ loopback host: a local relay or server), never ``javascript:`` or ``data:``; a n
 :data:`MAX_NAME` characters, without control characters or the bidirectional overrides that
 make text read other than it is (U+202E). Whitespace runs in a name (a trailing tab in a
 listing) are one space.
+
+What reaches an output anyway — a direct edit, an id, a source's error message — is shown by
+:func:`visible`: every character a reader cannot see, or that would rewrite what follows, as its
+escape. The site, the feeds, the PR body and the command line all show text through it.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from urllib.parse import urlsplit
 from gate_consumer.checks import UNMETERED_ROUTES, url_host
 
 __all__ = ["LOOPBACK_HOSTS", "MAX_NAME", "MAX_URL", "NAME_PATTERN", "URL_PATTERN", "clean_name", "host_owners",
-           "name_problem", "url_problem"]
+           "name_problem", "url_problem", "visible"]
 
 MAX_NAME = 200
 MAX_URL = 2048
@@ -32,6 +36,25 @@ NAME_PATTERN = f"^[^{_HIDDEN}]+$"
 URL_PATTERN = (r"^(https://[A-Za-z0-9.-]+|https://\[[0-9A-Fa-f:.]+\]|http://(127\.0\.0\.1|localhost|\[::1\]))"
                r"(:[0-9]{1,5})?([/?#][^\s" + _HIDDEN + r"]*)?$")
 _URL_RE = re.compile(URL_PATTERN)
+
+
+def visible(text: str) -> str:
+    """``text`` as an output shows it: each character that is not printable — a control
+    character, a bidi mark or override, a zero width, a surrogate, an unassigned code point —
+    written as its JSON escape (``\\u202e``; beyond U+FFFF, its surrogate pair), every letter of
+    every script kept. The escape is valid inside a JSON string, and XML 1.0 has no place for
+    most of these characters, escaped or not."""
+    if text.isprintable():  # nearly always: one C-level pass
+        return text
+    return "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def clean_name(value: str) -> str:
