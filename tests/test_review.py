@@ -109,3 +109,41 @@ def test_reviewing_a_price_leaves_no_source_agreeing_with_a_value_it_never_state
     assert "price.input" not in offering.get("agreements", {})
     said = {d["source"]: (d["value"], d["as_of"]) for d in offering["disagreements"]["price.input"]}
     assert {a["source"]: (3, a["as_of"]) for a in agreed}.items() <= said.items()
+
+
+def test_a_provider_fact_is_pinned_by_review_against_every_source_until_it_expires(repo_tree: Path) -> None:
+    """Issue 27, point 1: a community catalog never changes a provider's API host that a manual
+    review states — Wafer's ``base_url`` is reviewed, Models.dev then lists another host, and the
+    review stands (Models.dev's value a disagreement) until it expires."""
+    before = load_tree(repo_tree).providers["wafer-ai"]["base_url"]
+    result = _review(repo_tree, "wafer-ai", "base_url", "--value", "https://api.wafer.ai/v2",
+                     "--source-url", "https://docs.wafer.ai/api", "--expires", "2027-01-01")
+    assert result.exit_code == 0, result.output
+    assert f"wafer-ai base_url: 'https://api.wafer.ai/v2' (was {before!r} from modelsdev)" in result.output
+    data = json.loads((UPSTREAM / "modelsdev/api.json").read_bytes())
+    data["wafer.ai"]["api"] = "https://relay.example/v1"
+    assert run_refresh(repo_tree, [Payload("modelsdev", (json.dumps(data).encode(),), "2026-12-01T00:00:00Z", "md")],
+                       say=lambda _: None).ok
+    wafer = load_tree(repo_tree).providers["wafer-ai"]
+    assert wafer["base_url"] == "https://api.wafer.ai/v2"
+    assert wafer["provenance"]["fields"]["base_url"]["expires"] == "2027-01-01T00:00:00Z"
+    assert {"source": "modelsdev", "value": "https://relay.example/v1", "as_of": "2026-12-01T00:00:00Z"} in \
+        wafer["disagreements"]["base_url"]
+    status = runner.invoke(app, ["status", "--root", str(repo_tree), "--at", "2026-12-20"])
+    assert "wafer-ai" in status.output and "base_url" in status.output  # it expires within 30 days
+    assert run_refresh(repo_tree, [Payload("modelsdev", (json.dumps(data).encode(),), "2027-01-02T00:00:00Z", "md")],
+                       say=lambda _: None).ok
+    assert load_tree(repo_tree).providers["wafer-ai"]["base_url"] == "https://relay.example/v1"  # expired
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["wafer-ai", "base_url", "--value", "javascript:alert(1)"], "base_url: "),
+    (["wafer-ai", "name", "--value", "Wa\u202efer"], "name: "),
+    (["wafer-ai", "api_style", "--value", "openai-chat"], "'api_style' is not a tracked provider fact"),
+    (["wafer-ai", "claude", "price.input"], "--value"),
+])
+def test_a_bad_provider_review_is_refused_and_writes_nothing(repo_tree: Path, args: list[str], message: str) -> None:
+    before = (repo_tree / "providers" / "wafer-ai.json").read_bytes()
+    result = _review(repo_tree, *args, "--source-url", "https://docs.wafer.ai/api")
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert (repo_tree / "providers" / "wafer-ai.json").read_bytes() == before

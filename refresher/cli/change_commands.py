@@ -12,6 +12,7 @@ from refresher.cli.support import (
     RootOption,
     WaitOption,
     app,
+    echo,
     fail,
     load_tree_or_fail,
     locked,
@@ -69,13 +70,13 @@ def refresh(
     providers = set(provider) if provider else None
     unknown_providers = sorted((providers or set()) - set(tree.providers))
     if unknown_providers and replay is None:
-        typer.echo(f"note: no provider {', '.join(unknown_providers)} in {root} yet; it is added if a source lists it",
+        echo(f"note: no provider {', '.join(unknown_providers)} in {root} yet; it is added if a source lists it",
                    err=True)
     try:
         sources, left_out = select_sources(tree, source, providers)
     except KeyError as exc:
         fail(exc.args[0], 2)
-    say = lambda line: typer.echo(line, err=True)  # noqa: E731 - progress goes to stderr
+    say = lambda line: echo(line, err=True)  # noqa: E731 - progress goes to stderr
     if pr:
         if dry_run:
             fail("--pr and --dry-run exclude each other", 2)
@@ -110,7 +111,7 @@ def refresh(
 
         write_atomic(report, dumps(result.to_json()))
     if pr and not result.invalid and not result.written:
-        typer.echo("no change: no commit, no pull request")
+        echo("no change: no commit, no pull request")
     elif pr and not result.invalid:
         try:
             open_refresh_pr(root, result.to_json(), before, lane=lane, base=base, environ=os.environ, say=say)
@@ -127,37 +128,37 @@ def refresh(
 
 def _print_refresh(result, dry_run: bool) -> None:
     for summary in result.summaries:
-        typer.echo(f"{summary.source}: {summary.line()}")
+        echo(f"{summary.source}: {summary.line()}")
         for skipped in summary.skipped[:20]:
-            typer.echo(f"  skipped {skipped.record}: {skipped.reason}")
+            echo(f"  skipped {skipped.record}: {skipped.reason}")
         if len(summary.skipped) > 20:
-            typer.echo(f"  … and {len(summary.skipped) - 20} more skipped (see --report)")
+            echo(f"  … and {len(summary.skipped) - 20} more skipped (see --report)")
         if summary.unmapped:
             reasons = sorted(summary.unmapped.items(), key=lambda kv: (-kv[1], kv[0]))
             shown = "; ".join(f"{why}: {n:,}" for why, n in reasons[:5])
-            typer.echo(f"  unmapped {shown}" + (f"; {len(reasons) - 5} more reasons (see --report)" if len(reasons) > 5 else ""))
+            echo(f"  unmapped {shown}" + (f"; {len(reasons) - 5} more reasons (see --report)" if len(reasons) > 5 else ""))
         for line in summary.retired_ids[:20]:
-            typer.echo(f"  retired {line}")
+            echo(f"  retired {line}")
         for line in summary.flagged:
-            typer.echo(f"  flagged {line}")
+            echo(f"  flagged {line}")
         for line in summary.warnings:
-            typer.echo(f"  warning: {line}")
+            echo(f"  warning: {line}")
     for name, why in sorted(result.not_run.items()):
-        typer.echo(f"{name}: skipped: {why}")
+        echo(f"{name}: skipped: {why}")
     for name, why in sorted(result.errors.items()):
-        typer.echo(f"{name}: FAILED: {why.removeprefix(name + ': ')}")
+        echo(f"{name}: FAILED: {why.removeprefix(name + ': ')}")
     if result.held_back:
-        typer.echo(f"{len(result.held_back)} record(s) held back as they were: each would have made the tree invalid "
+        echo(f"{len(result.held_back)} record(s) held back as they were: each would have made the tree invalid "
                    "(named above, and in the report's risks)")
     for problem in result.problems:
         if problem.severity == "error":
-            typer.echo(f"invalid result: {problem}")
+            echo(f"invalid result: {problem}")
     if result.invalid:
-        typer.echo("the result does not validate: nothing was written")
+        echo("the result does not validate: nothing was written")
     elif dry_run:
-        typer.echo("dry run: nothing written")
+        echo("dry run: nothing written")
     else:
-        typer.echo(f"changed {len(result.written)} file(s)")
+        echo(f"changed {len(result.written)} file(s)")
 
 
 @app.command(name="pr")
@@ -202,9 +203,9 @@ def pull_request(
     if invalid:
         fail(f"{report}: the refresh did not validate, so it wrote nothing: no pull request")
     if not written:
-        typer.echo("no change: no commit, no pull request")
+        echo("no change: no commit, no pull request")
         return
-    say = lambda line: typer.echo(line, err=True)  # noqa: E731 - progress goes to stderr
+    say = lambda line: echo(line, err=True)  # noqa: E731 - progress goes to stderr
     try:
         preflight(root, base, os.environ, clean=False)
         before = load_state(base, root.resolve().parent)
@@ -245,7 +246,7 @@ def diff(
     except TreeProblem as exc:
         fail("cannot read the metadata:\n" + "\n".join(f"  {p}" for p in exc.problems), 2)
     report = compare(before, after)
-    typer.echo(report.markdown(f"Metadata changes {old} → {new}"))
+    echo(report.markdown(f"Metadata changes {old} → {new}"))
     if json_out is not None:
         write_atomic(json_out, dumps(report.to_json()))
 
@@ -253,31 +254,39 @@ def diff(
 @app.command()
 def review(
     provider: Annotated[str, typer.Argument(help="The provider (e.g. anthropic).")],
-    model: Annotated[str, typer.Argument(help="The offering's upstream id, or the model id it links to.")],
-    field: Annotated[str, typer.Argument(help="The fact: price.input, limits.context, capabilities.tools, status…")],
-    value: Annotated[str, typer.Option("--value", help="The reviewed value (modalities: comma-separated).")],
-    source_url: Annotated[str, typer.Option("--source-url", help="Where the reviewer read it (the provider's page).")],
+    model: Annotated[str, typer.Argument(
+        help="The offering's upstream id, or the model id it links to; or a fact of the provider itself "
+             "(base_url, api_key_env, name, docs_url, pricing_url, regions).")],
+    field: Annotated[str | None, typer.Argument(
+        help="The offering's fact: price.input, limits.context, capabilities.tools, status…")] = None,
+    value: Annotated[str, typer.Option("--value", help="The reviewed value (modalities, key variables, regions: "
+                                                       "comma-separated).")] = ...,  # type: ignore[assignment]
+    source_url: Annotated[str, typer.Option("--source-url", help="Where the reviewer read it (the provider's page).")] = ...,  # type: ignore[assignment]
     expires: Annotated[str, typer.Option(help="How long the review pins the value: 90d, 12w, or a date.")] = "90d",
     root: RootOption = Path("metadata"),
     wait: WaitOption = 30.0,
 ):
     """Pin a fact by hand: a manual review beats every automated source until it expires.
 
-    The reviewer is your git identity (user.name, user.email). The value an automated source
-    stated stays visible as that source's disagreement. `faimeta status` lists reviews that
-    expire within 30 days.
+    A fact of an offering (PROVIDER MODEL FIELD), or of the provider itself (PROVIDER FIELD):
+    where its API is, which key it takes, its name or pages. The reviewer is your git identity
+    (user.name, user.email). The value an automated source stated stays visible as that
+    source's disagreement. `faimeta status` lists reviews that expire within 30 days.
 
     \b
     Examples:
       faimeta review anthropic claude-sonnet-4-5 price.input --value 3 --source-url https://www.anthropic.com/pricing
       faimeta review openrouter anthropic/claude-sonnet-4.5 limits.context --value 1000000 \\
           --source-url https://openrouter.ai/anthropic/claude-sonnet-4.5 --expires 30d
+      faimeta review wafer-ai base_url --value https://api.wafer.ai/v1 --source-url https://docs.wafer.ai/api
     """
     from refresher.review.manual import (
         ReviewError,
         git_identity,
         parse_expiry,
+        parse_provider_value,
         parse_value,
+        record_provider_review,
         record_review,
     )
     from refresher.run.refresh import write_if_valid
@@ -287,8 +296,13 @@ def review(
         now = utc_now()
         try:
             reviewer = git_identity(root.resolve().parent)
-            pinned = record_review(tree, provider, model, field, parse_value(field, value), source_url=source_url,
-                                   expires=parse_expiry(expires, now), reviewer=reviewer, now=now)
+            when = parse_expiry(expires, now)
+            if field is None:
+                pinned = record_provider_review(tree, provider, model, parse_provider_value(model, value),
+                                                source_url=source_url, expires=when, reviewer=reviewer, now=now)
+            else:
+                pinned = record_review(tree, provider, model, field, parse_value(field, value), source_url=source_url,
+                                       expires=when, reviewer=reviewer, now=now)
         except ReviewError as exc:
             fail(str(exc), 2)
         problems, written = write_if_valid(tree, root)
@@ -296,5 +310,6 @@ def review(
     if errors:
         fail("the review would make the metadata invalid; nothing written:\n" + "\n".join(f"  {p}" for p in errors))
     was = f"{pinned.old!r} from {pinned.old_source}" if pinned.old_source else "unset"
-    typer.echo(f"{pinned.provider}/{pinned.upstream_id} {pinned.path}: {pinned.new!r} (was {was}), "
+    subject = pinned.provider if pinned.upstream_id is None else f"{pinned.provider}/{pinned.upstream_id}"
+    echo(f"{subject} {pinned.path}: {pinned.new!r} (was {was}), "
                f"pinned until {pinned.expires} by {reviewer}; {len(written)} file(s) changed")

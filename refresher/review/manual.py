@@ -15,17 +15,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from gate_consumer.facts import OFFERING_FACTS, get_fact, set_fact
+from gate_consumer.facts import OFFERING_FACTS, PROVIDER_FACTS, FactSpec, get_fact, set_fact
 from gate_consumer.instants import format_instant, parse_instant
 from gate_consumer.provenance import FactProvenance, encode_provenance, record_provenance
 from refresher.rules.sanity import same_value
+from refresher.rules.text import name_problem, url_problem
 from refresher.run.evidence_book import drop_entry, note_disagreement, store_entries, value_replaced
 from refresher.tree.record_schema import OfferingRecord
 from refresher.tree.store import Tree
 
 __all__ = [
-    "MANUAL_SOURCE", "Review", "ReviewError", "expiring_reviews", "git_identity", "parse_expiry", "parse_value",
-    "record_review",
+    "MANUAL_SOURCE", "Review", "ReviewError", "expiring_reviews", "git_identity", "parse_expiry", "parse_provider_value",
+    "parse_value", "record_provider_review", "record_review",
 ]
 
 MANUAL_SOURCE = "manual"
@@ -39,7 +40,7 @@ class ReviewError(ValueError):
 @dataclass(frozen=True)
 class Review:
     provider: str
-    upstream_id: str
+    upstream_id: str | None  # None: a fact of the provider itself
     path: str
     old: Any
     new: Any
@@ -102,6 +103,20 @@ def parse_value(path: str, text: str) -> Any:
     return sorted({m.strip() for m in text.split(",") if m.strip()})  # modalities
 
 
+def parse_provider_value(path: str, text: str) -> Any:
+    """The value of the provider fact ``path`` from the command line, checked as a refresh
+    checks it (a URL must be https and parse, a name readable); lists comma-separated."""
+    if path not in PROVIDER_FACTS.scalars:
+        raise ReviewError(f"{path!r} is not a tracked provider fact; use one of {', '.join(PROVIDER_FACTS.scalars)} "
+                          "(route_type, api_style and billing_mode are curated: edit the file)")
+    if path in ("api_key_env", "regions"):
+        return [v.strip() for v in text.split(",") if v.strip()]
+    problem = url_problem(text) if path.endswith("_url") else name_problem(text)
+    if problem:
+        raise ReviewError(f"{path}: {problem}")
+    return text
+
+
 def find_offering(tree: Tree, provider: str, model: str) -> str:
     """The upstream id of ``provider``'s offering named ``model`` (its upstream id, or the
     canonical model id it links to, if only one offering does)."""
@@ -124,18 +139,44 @@ def record_review(
     reviewer: str, now: datetime,
 ) -> Review:
     """Pin ``path`` of one offering to ``value`` in ``tree`` (in place)."""
+    _check_reviewable(tree, source_url)
+    upstream_id = find_offering(tree, provider, model)
+    record = tree.providers[provider]["offerings"][upstream_id]
+    old, old_source = _pin(record, OFFERING_FACTS, path, value, FactProvenance(
+        MANUAL_SOURCE, format_instant(now), source_url, expires, reviewer))
+    return Review(provider, upstream_id, path, old, value, old_source, expires)
+
+
+def record_provider_review(
+    tree: Tree, provider: str, path: str, value: Any, *, source_url: str, expires: str, reviewer: str, now: datetime,
+) -> Review:
+    """Pin the provider fact ``path`` (its ``base_url``, ``api_key_env``…) to ``value`` in
+    ``tree`` (in place): until it expires, no source moves it."""
+    _check_reviewable(tree, source_url)
+    record = tree.providers.get(provider)
+    if record is None:
+        raise ReviewError(f"no provider {provider!r} in the metadata")
+    old, old_source = _pin(record, PROVIDER_FACTS, path, value, FactProvenance(
+        MANUAL_SOURCE, format_instant(now), source_url, expires, reviewer))
+    return Review(provider, None, path, old, value, old_source, expires)
+
+
+def _check_reviewable(tree: Tree, source_url: str) -> None:
     if MANUAL_SOURCE not in tree.sources.get("sources", {}):
         raise ReviewError(f"metadata/sources.json has no {MANUAL_SOURCE!r} source of type manual-review")
     if not re.match(r"^https?://\S+$", source_url):
         raise ReviewError(f"--source-url {source_url!r} is not an http(s) URL")
-    upstream_id = find_offering(tree, provider, model)
-    record = tree.providers[provider]["offerings"][upstream_id]
-    facts = record_provenance(record, OFFERING_FACTS)
+
+
+def _pin(record: dict[str, Any], spec: FactSpec, path: str, value: Any, review: FactProvenance) -> tuple[Any, str | None]:
+    """Set ``path`` of ``record`` to ``value`` held by ``review``; the value it replaces, if an
+    automated source stated it, becomes that source's disagreement. Returns the old value and
+    its source."""
+    facts = record_provenance(record, spec)
     old = get_fact(record, path)
     old_prov = facts.get(path)
     set_fact(record, path, value)
-    stamp = format_instant(now)
-    facts[path] = FactProvenance(MANUAL_SOURCE, stamp, source_url, expires, reviewer)
+    facts[path] = review
     record["provenance"] = encode_provenance(facts)
     agreements, disagreements = record.get("agreements", {}), record.get("disagreements", {})
     if old is not None and not same_value(old, value):
@@ -145,7 +186,7 @@ def record_review(
     else:
         drop_entry(disagreements, path, MANUAL_SOURCE)
     store_entries(record, agreements, disagreements)
-    return Review(provider, upstream_id, path, old, value, old_prov.source if old_prov else None, expires)
+    return old, old_prov.source if old_prov else None
 
 
 def expiring_reviews(tree: Tree, now: datetime, within_days: int = 30,
@@ -156,6 +197,10 @@ def expiring_reviews(tree: Tree, now: datetime, within_days: int = 30,
     found = []
     for provider in sorted(providers or tree.providers):
         record = tree.providers[provider]
+        for path, prov in record_provenance(record, PROVIDER_FACTS).items():
+            if prov.source == MANUAL_SOURCE and prov.expires and prov.expires <= horizon:
+                found.append({"offering": provider, "fact": path, "expires": prov.expires,
+                              "expired": prov.expires <= format_instant(now), "by": prov.by, "ref": prov.ref})
         for upstream_id, offering in sorted(record["offerings"].items()):
             for path, prov in record_provenance(offering, OFFERING_FACTS).items():
                 if prov.source == MANUAL_SOURCE and prov.expires and prov.expires <= horizon:
