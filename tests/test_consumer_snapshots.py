@@ -44,6 +44,31 @@ def test_an_unknown_base_or_a_date_alone_stays_unknown(catalog, name: str) -> No
         catalog.resolve(name)
 
 
+# Every date form vendors end a snapshot id with, each once as a calendar date (the undated
+# model, said so) and once as a date no calendar has (unknown: a typo or a made-up id is not
+# the model it resembles — issue 31, point 6).
+DATE_FORMS = [
+    # (form, who writes it, a calendar date, a non-date, the undated model)
+    ("YYYY-MM-DD", "OpenAI, Qwen", "gpt-4o-2026-02-28", "gpt-4o-2026-02-30", "openai/gpt-4o"),
+    ("YYYY-MM-DD", "leap day", "gpt-4o-2028-02-29", "gpt-4o-2026-02-29", "openai/gpt-4o"),
+    ("YYYYMMDD", "Anthropic", "claude-opus-4-7-20260101", "claude-sonnet-4-5-20251331", "anthropic/claude-opus-4.7"),
+    ("YYYYMMDD", "31 June", "claude-opus-4-7-20260630", "claude-opus-4-7-20260631", "anthropic/claude-opus-4.7"),
+    ("MMDD", "OpenAI's older, DeepSeek, xAI, Kimi", "grok-3-1212", "grok-3-1232", "xai/grok-3"),
+    ("YYMM", "Mistral, Qwen", "magistral-medium-2612", "magistral-medium-2613", "mistral/magistral-medium"),
+    ("MM-DD", "Gemini previews", "gemini-2.5-flash-05-20", "gemini-2.5-flash-05-32", "google/gemini-2.5-flash"),
+    ("MM-YYYY", "Cohere", "command-a-03-2026", "command-a-13-2026", "cohere/command-a"),
+]
+
+
+@pytest.mark.parametrize(("form", "who", "dated", "not_a_date", "undated"), DATE_FORMS, ids=lambda v: str(v))
+def test_every_vendors_date_form_is_read_and_only_calendar_dates_are(catalog, form: str, who: str, dated: str,
+                                                                    not_a_date: str, undated: str) -> None:
+    resolution = catalog.resolve(dated)
+    assert (resolution.model.id, resolution.matched_by) == (undated, "undated-snapshot"), form
+    with pytest.raises(UnknownModelError):
+        catalog.resolve(not_a_date)
+
+
 def test_strict_mode_refuses_an_unlisted_snapshot() -> None:
     strict = gate_consumer.Catalog.load(strict_snapshots=True)
     with pytest.raises(UnknownModelError, match=r"gpt-5\.4-2026-03-05"):

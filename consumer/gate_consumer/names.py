@@ -13,14 +13,48 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-__all__ = ["UNDATED", "Entry", "NameIndex", "close_matches", "loose_names", "normalized", "suggest", "word_index"]
+__all__ = ["Entry", "NameIndex", "close_matches", "loose_names", "normalized", "suggest", "undated", "word_index"]
 
 #: what a name matches: (model id, the offering key it names, or None for the model itself)
 Entry = tuple[str, "str | None"]
-#: A dated snapshot id: ``gpt-5.4-2026-03-05``, ``claude-opus-4-5-20251101``
-UNDATED = re.compile(r"^(?P<base>.+?)-(?:\d{4}-\d{2}-\d{2}|20\d{6})$")
+#: The date a snapshot id ends with, in every form vendors write it: ``2026-03-05`` (OpenAI,
+#: Qwen), ``20251101`` (Anthropic), ``03-2025`` (Cohere), ``05-20`` (Gemini previews), and four
+#: digits: ``0613`` (OpenAI's older ids, DeepSeek, xAI, Kimi) or ``2503`` (Mistral, Qwen)
+_SNAPSHOT = re.compile(r"^(?P<base>.+?)-(?:(?P<ymd>\d{4}-\d{2}-\d{2})|(?P<compact>20\d{6})|(?P<my>\d{2}-20\d{2})"
+                       r"|(?P<md>\d{2}-\d{2})|(?P<four>\d{4}))$")
+_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 #: what separates the words of a name, for suggestions
 _WORDS = re.compile(r"[-/:@\[\] ]+")
+
+
+def undated(key: str) -> str | None:
+    """The undated id of a snapshot id (``gpt-5.4-2026-03-05`` → ``gpt-5.4``), or None: not
+    dated, or its date is none a calendar has (month 13, 31 June, 29 February of 2026) — a typo
+    or a made-up id is not the model it resembles. Four digits are a month and day (``0613``) or,
+    failing that, a year and month from 2023 on (``2503``)."""
+    match = _SNAPSHOT.match(key)
+    if match is None:
+        return None
+    if match["ymd"] or match["compact"]:
+        digits = (match["ymd"] or match["compact"]).replace("-", "")
+        dated = _is_date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    elif match["my"]:
+        dated = 1 <= int(match["my"][:2]) <= 12
+    elif match["md"]:
+        dated = _is_date(None, int(match["md"][:2]), int(match["md"][3:]))
+    else:
+        first, last = int(match["four"][:2]), int(match["four"][2:])
+        dated = _is_date(None, first, last) or (23 <= first <= 39 and 1 <= last <= 12)
+    return match["base"] if dated else None
+
+
+def _is_date(year: int | None, month: int, day: int) -> bool:
+    """Whether ``year``-``month``-``day`` is on the calendar (any leap year, when no year)."""
+    if not 1 <= month <= 12 or not 1 <= day <= _DAYS[month - 1]:
+        return False
+    if month == 2 and day == 29 and year is not None:
+        return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return True
 
 
 def normalized(key: str) -> str:

@@ -11,12 +11,12 @@ from gate_consumer.errors import AmbiguousModelError, UnknownModelError
 from gate_consumer.id_forms import Reading, readings
 from gate_consumer.ids import MAX_UPSTREAM_ID_LENGTH
 from gate_consumer.names import (
-    UNDATED,
     Entry,
     NameIndex,
     loose_names,
     normalized,
     suggest,
+    undated,
     word_index,
 )
 from gate_consumer.records import Model, Offering, Records
@@ -135,8 +135,8 @@ class Resolver:
         entries = self._loose_names().get(normalized(key))
         if entries is not None:
             return self._decide(name, key, entries, "+normalized")
-        if not self.strict_snapshots and (undated := UNDATED.match(key)) is not None:
-            base = self._find(name, undated["base"], depth + 1)
+        if not self.strict_snapshots and (base_key := undated(key)) is not None:
+            base = self._find(name, base_key, depth + 1)
             if base is not None:  # a snapshot newer than the catalog: priced as its undated model, and said so
                 return Resolution(self._records, name, base.model, "undated-snapshot", base.named_keys, base.offering_key,
                                   base.read)
