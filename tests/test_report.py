@@ -47,7 +47,8 @@ def test_counts_match_the_refreshers_summary(month) -> None:
     assert len(price_jumps) == len([f for f in summary.flagged if "price changed" in f])
     assert report.sources == [{"source": "modelsdev", "status": "ok", "fetched": 5276, "parsed": 5276, "added": 714,
                                "changed": 608, "unchanged": 3954, "retired": 0, "skipped": 0,
-                               "flagged": len(summary.flagged)}]
+                               "flagged": len(summary.flagged), "unmapped": 65}]
+    assert report.unmapped == {"modelsdev": {"price 0 / 0 and not said free: left unpriced": 65}}
 
 
 def test_the_pr_body_is_readable_under_the_limit_and_risky_first(month) -> None:

@@ -243,18 +243,37 @@ class Catalog:
         with off-peak hours, whether it falls inside them (None: now). An unknown or unavailable
         region or tier raises :class:`UnpricedError` listing what exists; the :class:`Quote`
         says which dimensions applied (``pricing`` module docstring: how they stack)."""
+        if usage is None:
+            usage = _usage(tokens)
         if type(target) is Offering:
             offering = target
         else:
-            offering = self._resolver.picked.get((target, provider)) or self.pick_offering(target, provider)  # type: ignore[arg-type]
-        if usage is None:
-            usage = _usage(tokens)
+            offering = self._resolver.picked.get((target, provider))  # type: ignore[assignment]
+            if offering is None:
+                try:
+                    offering = self.pick_offering(target, provider)  # type: ignore[arg-type]
+                except AmbiguousModelError as ambiguity:
+                    return self._agreeing_quote(ambiguity, usage, at, service_tier, region)
         if at is None:
             table = self._quotes.quoting.get(offering) or self._quotes.table(offering)
             if service_tier == "standard" and region is None:
                 return table.quote(offering.key, usage, self._version)
             return table.quote(offering.key, usage, self._version, service_tier=service_tier, region=region)
         return self._quotes.quote_at(offering, usage, as_instant(at), service_tier, region, self._version)
+
+    def _agreeing_quote(self, ambiguity: AmbiguousModelError, usage: Usage, at: datetime | str | None,
+                        service_tier: str, region: str | None) -> Quote:
+        """An id several offerings share, priced when every one of them prices ``usage`` the same
+        — on the first by key, as the quote says: one price is no guess, whichever resells it.
+        Where they differ, or one cannot price it, the ambiguity stands."""
+        try:
+            offerings = [self._records.offering_by_key(key) for key in sorted(ambiguity.candidates)]
+            quotes = [self.price(o, usage, region=region, service_tier=service_tier, at=at) for o in offerings]
+        except (KeyError, UnpricedError):  # models, not offerings; or one has no price for it
+            raise ambiguity from None
+        if any(q.total_usd != quotes[0].total_usd for q in quotes[1:]):
+            raise ambiguity
+        return quotes[0]
 
     def check_billed(
         self,

@@ -168,8 +168,9 @@ def price(
         return
     model_id = model_ids[0]
     try:
-        offering = catalog.pick_offering(model_id, provider)
-        quote = catalog.price(offering, usage, at=now_at(at) if at else None, region=region, service_tier=service_tier)
+        quote = catalog.price(model_id, usage, provider=provider, at=now_at(at) if at else None, region=region,
+                              service_tier=service_tier)
+        offering = catalog.offering_by_key(quote.offering)
     except (gate_consumer.CatalogError, ValueError) as exc:  # unknown or unpriced id, impossible token counts
         fail(str(exc), EXIT_USAGE)
     fact = catalog.freshness(offering, offering.price_anchor, now_at(at))  # type: ignore[arg-type]
@@ -202,9 +203,9 @@ def _compare(catalog, model_ids: list[str], usage, *, provider: str | None, at: 
     rows = []
     for model_id in model_ids:
         try:
-            offering = catalog.pick_offering(model_id, provider)
-            quote = catalog.price(offering, usage, at=now_at(at) if at else None, region=region,
+            quote = catalog.price(model_id, usage, provider=provider, at=now_at(at) if at else None, region=region,
                                   service_tier=service_tier)
+            offering = catalog.offering_by_key(quote.offering)
             fact = catalog.freshness(offering, offering.price_anchor, now_at(at))
             rows.append({"id": model_id, "offering": offering.key, "total_usd": quote.total_usd,
                          "freshness": fact.freshness.value, "tier_above_input_tokens": quote.tier})

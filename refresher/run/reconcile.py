@@ -105,6 +105,10 @@ class _Reconciler:
         if provider is None:
             self.summary.skipped.append(Skipped(f"{obs.provider}/{obs.upstream_id}", "provider not described by the source"))
             return
+        if provider.get("billing_mode") == "metered" and _zero_unsaid(obs.facts):
+            # 0 per token where nothing says free is an unknown price written as 0: not a price
+            obs = dataclasses.replace(obs, facts={k: v for k, v in obs.facts.items() if not k.startswith("price.")})
+            self.summary.unmapped["price 0 / 0 and not said free: left unpriced"] += 1
         offerings = provider["offerings"]
         record = offerings.get(obs.upstream_id)
         if record is None and self.snap.confirms_only:
@@ -121,6 +125,11 @@ class _Reconciler:
         if obs.alias_of and not self.snap.confirms_only and changed is not None:
             target = self.linker.link(obs)  # a moving -latest follows what its provider says it is now
             relinked, record["model"] = target != record["model"], target
+        elif changed is not None and not self.snap.confirms_only and \
+                (renamed := self.rules.renamed(record["model"])) != record["model"]:
+            # a model made before its vendor's rename is one with the new name, as one run makes it
+            self.linker.add_alias(self._model_record(renamed), renamed, record["model"])
+            relinked = True
         was_retired = record.get("status") == "retired"
         label = f"{obs.provider}/{obs.upstream_id}"
         changed_now = self.merger.merge(record, OFFERING_FACTS, obs.facts, obs.provider, label, obs.upstream_id)
@@ -317,3 +326,9 @@ def reconcile(
     keep_ledger(tree, snapshot, work.offerings, work.summary, partial=only_providers, allow_shrink=allow_shrink,
                 guards=work.guards)
     return work.summary
+
+
+def _zero_unsaid(facts: Mapping[str, Any]) -> bool:
+    """Whether an observation prices input and output at 0 and says nothing of being free: 67
+    offerings of metered providers were listed so (Models.dev), and priced at $0, cheapest of all."""
+    return facts.get("price.input") == 0 and facts.get("price.output") == 0 and not facts.get("free")
