@@ -114,3 +114,42 @@ def test_a_name_that_is_only_the_id_never_beats_a_real_name(empty_tree: Path) ->
         tree = load_tree(root)
         vendor, _, slug = tree.providers["openrouter"]["offerings"]["qwen/qwen3-30b-a3b:free"]["model"].partition("/")
         assert tree.vendors[vendor]["models"][slug]["name"] == "Qwen3 30B A3B"
+
+
+# -- a vendor's renames (issue 31, point 7) ----------------------------------------------------
+
+
+def test_a_vendors_rename_makes_one_model_and_keeps_the_old_id_as_an_alias(empty_tree: Path) -> None:
+    """Resellers write Claude 4+ with the version first (``claude-4.5-sonnet``, ``claude-4-5-sonnet``,
+    ``claude-4.0-opus``), as Claude 3 was named; Anthropic names them family first. They were
+    separate models (9 in the catalog). vendors.json's ``renames`` says they are one; the old id
+    stays an alias, and Claude 3's own order is left as it is."""
+    listed = [{"id": "anthropic/claude-sonnet-4.5"}, {"id": "anthropic/claude-opus-4"},
+              {"id": "qiniu/claude-4.5-sonnet"}, {"id": "cortecs/claude-4-5-sonnet"}, {"id": "x/claude-4.0-opus"},
+              {"id": "x/claude-4.5-sonnet-20250929"}, {"id": "anthropic/claude-3.5-sonnet"}]
+    run_refresh(empty_tree, [_openrouter("2026-07-01T00:00:00Z", *listed)], say=lambda _: None)
+    linked = _models(empty_tree)
+    assert linked["qiniu/claude-4.5-sonnet"] == linked["cortecs/claude-4-5-sonnet"] == "anthropic/claude-sonnet-4.5"
+    assert linked["x/claude-4.5-sonnet-20250929"] == "anthropic/claude-sonnet-4.5"
+    assert linked["x/claude-4.0-opus"] == "anthropic/claude-opus-4"
+    assert linked["anthropic/claude-3.5-sonnet"] == "anthropic/claude-3.5-sonnet"
+    models = load_tree(empty_tree).vendors["anthropic"]["models"]
+    assert set(models) == {"claude-sonnet-4.5", "claude-opus-4", "claude-3.5-sonnet"}
+    assert "anthropic/claude-4.5-sonnet" in models["claude-sonnet-4.5"]["aliases"]
+    assert "anthropic/claude-4.0-opus" in models["claude-opus-4"]["aliases"]
+
+
+def test_a_model_made_before_the_rename_joins_its_new_name(empty_tree: Path) -> None:
+    """A tree written before the rule has ``anthropic/claude-4.5-sonnet`` as a model of its own:
+    the next listing of it makes it one with ``claude-sonnet-4.5``, as one run would have."""
+    vendors = json.loads((empty_tree / "vendors.json").read_text())
+    kept = json.loads(json.dumps(vendors))
+    vendors["vendors"]["anthropic"].pop("renames")
+    (empty_tree / "vendors.json").write_text(json.dumps(vendors))
+    listed = [{"id": "anthropic/claude-sonnet-4.5"}, {"id": "qiniu/claude-4.5-sonnet"}]
+    run_refresh(empty_tree, [_openrouter("2026-07-01T00:00:00Z", *listed)], say=lambda _: None)
+    assert "claude-4.5-sonnet" in load_tree(empty_tree).vendors["anthropic"]["models"]
+    (empty_tree / "vendors.json").write_text(json.dumps(kept))
+    run_refresh(empty_tree, [_openrouter("2026-07-02T00:00:00Z", *listed)], say=lambda _: None)
+    assert _models(empty_tree)["qiniu/claude-4.5-sonnet"] == "anthropic/claude-sonnet-4.5"
+    assert "claude-4.5-sonnet" not in load_tree(empty_tree).vendors["anthropic"]["models"]

@@ -10,7 +10,9 @@ The rules are data (``metadata/vendors.json``) plus the id grammar of the catalo
    (``meta-llama/…`` → meta), a known model-name prefix (``claude-…`` → anthropic), the id's
    namespace when it has exactly one (``poolside/laguna`` → poolside), the provider itself when
    it is a vendor's first-party API, else the provider's slug (its own model).
-3. The slug is :func:`gate_consumer.ids.normalize_model_slug` of the last path segment.
+3. The slug is :func:`gate_consumer.ids.normalize_model_slug` of the last path segment, then
+   the vendor's ``renames`` (vendors.json: a pattern and its rewrite) apply: resellers write
+   ``claude-4.5-sonnet`` for Anthropic's ``claude-sonnet-4.5``.
 
 Deterministic and explainable; a wrong link is fixed by an alias or a vendors.json rule, never
 by a special case here.
@@ -49,6 +51,18 @@ class VendorRules:
         return sorted(pairs, key=lambda pair: (-len(pair[0]), pair[0]))
 
     @cached_property
+    def renames(self) -> dict[str, list[tuple[re.Pattern[str], str]]]:
+        return {vid: [(re.compile(r["pattern"]), r["to"]) for r in v.get("renames", ())] for vid, v in self.vendors.items()}
+
+    def renamed(self, model_id: str) -> str:
+        """``model_id`` as its vendor names it (the first of its ``renames`` that matches)."""
+        vendor, _, slug = model_id.partition("/")
+        for pattern, to in self.renames.get(vendor, ()):
+            if pattern.match(slug):
+                return f"{vendor}/{pattern.sub(to, slug)}"
+        return model_id
+
+    @cached_property
     def by_first_party_provider(self) -> dict[str, str]:
         return {p: vid for vid, v in self.vendors.items() for p in v["first_party_providers"]}
 
@@ -71,10 +85,11 @@ class VendorRules:
         key = (provider, upstream_id)
         known = self._linked.get(key)
         if known is None:
-            known = self._linked[key] = self._canonical_model_id(provider, upstream_id)
+            known = self._linked[key] = self.renamed(self.written_model_id(provider, upstream_id))
         return known
 
-    def _canonical_model_id(self, provider: str, upstream_id: str) -> str:
+    def written_model_id(self, provider: str, upstream_id: str) -> str:
+        """The model id as the offering's id writes it: rules 1–3 before the vendor's renames."""
         text = upstream_id.strip()
         bedrock = _BEDROCK.match(text.lower()) if "/" not in text else None
         if bedrock and bedrock.group("vendor") in self.by_catalog_prefix:

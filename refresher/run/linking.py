@@ -94,6 +94,14 @@ class Linker:
             target = self.tree.providers.get(obs.provider, {}).get("offerings", {}).get(obs.alias_of)
             return target["model"] if target else self.link(OfferingObservation(obs.provider, obs.alias_of, {}))
         model_id = self.rules.canonical_model_id(obs.provider, obs.upstream_id)
+        linked = self._link(obs, model_id)
+        written = self.rules.written_model_id(obs.provider, obs.upstream_id)
+        if written != model_id:  # the vendor renamed it: the old spelling stays a name of the model
+            self.add_alias(self._model_record(linked), linked, written)
+        return linked
+
+    def _link(self, obs: OfferingObservation, model_id: str) -> str:
+        """Rules 1 to 4 for the canonical id ``model_id``."""
         target = self.links.vendor_aliases.get(model_id.lower())
         if target is not None:
             self.add_alias(self._model_record(target), target, obs.upstream_id)
