@@ -54,7 +54,7 @@ def test_every_component_of_a_claude_request(catalog) -> None:
         ("input", 5_000), ("cache_read", 4_000), ("cache_write", 1_000), ("output", 2_000)]
     assert quote.total_usd == pytest.approx((5_000 * 3 + 4_000 * 0.3 + 1_000 * 3.75 + 2_000 * 15) / 1e6)
     # published from LiteLLM's map of 2026-11-20, held since Models.dev first said the same
-    assert (quote.price_source, quote.price_as_of) == ("litellm", "2026-07-01T16:40:28Z")
+    assert (quote.price_source, quote.price_as_of) == ("litellm", "2026-06-02T04:24:00Z")
     assert quote.catalog_version == catalog.version
 
 
@@ -174,7 +174,7 @@ def test_price_on_the_command_line() -> None:
     assert text.exit_code == 0, text.output
     assert "google/gemini-2.5-pro (google/gemini-2.5-pro)" in text.output
     assert "tier above 200,000 input tokens" in text.output
-    assert "price from litellm (community-catalog) as of 2026-07-01T16:40:28Z" in text.output
+    assert "price from litellm (community-catalog) as of 2026-06-02T04:24:00Z" in text.output
     assert text.output.rstrip().endswith(": fresh")
     as_json = runner.invoke(app, ["price", "claude-sonnet-4-5", "--input", "1000", "--output", "10", "--json"])
     data = json.loads(as_json.output)

@@ -83,7 +83,9 @@ class Quote(NamedTuple):
     held (the first observation of it by that source or any source agreeing with it);
     ``service_tier``, ``region`` (None: the default) and ``window`` (``off_peak`` or None) the
     other dimensions that applied; ``billed_as_text`` the input modalities charged at the text
-    price because the offering has no price of their own (module docstring).
+    price because the offering has no price of their own (module docstring); ``retired_at`` when
+    the offering was retired (None: it is not) — usage of a retired model is priced at the price
+    it had, and said so.
     """
 
     offering: str
@@ -99,6 +101,7 @@ class Quote(NamedTuple):
     window: str | None = None
     priced_via: str | None = None  # another offering's price, when this one has none (a snapshot)
     billed_as_text: tuple[str, ...] = ()
+    retired_at: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -111,6 +114,7 @@ class Quote(NamedTuple):
             "window": self.window,
             "priced_via": self.priced_via,
             "billed_as_text": list(self.billed_as_text),
+            "retired_at": self.retired_at,
             "price_source": self.price_source,
             "price_as_of": self.price_as_of,
             "historical": self.historical,
@@ -168,9 +172,10 @@ class PriceTable:
     """One price (base + context tiers + its dimensions), compiled for fast repeated quoting."""
 
     __slots__ = ("_base", "_off_peak", "_regions", "_scaled", "_service", "_since", "_thresholds", "_tiers", "_window",
-                 "as_of", "input_modalities", "priced_via", "request", "source")
+                 "as_of", "input_modalities", "priced_via", "request", "retired_at", "source")
 
-    def __init__(self, price: Mapping[str, Any], source: str, as_of: str, input_modalities: Any = ()):
+    def __init__(self, price: Mapping[str, Any], source: str, as_of: str, input_modalities: Any = (),
+                 retired_at: str | None = None):
         self._base = _rates(price)
         tiers = sorted(price.get("tiers") or (), key=lambda t: t["above_input_tokens"])
         self._thresholds = tuple(t["above_input_tokens"] for t in tiers)
@@ -192,6 +197,7 @@ class PriceTable:
         self.as_of = as_of
         self._since: datetime | None = None
         self.priced_via: str | None = None
+        self.retired_at = retired_at  # the offering's: its quotes say so
 
     def via(self, key: str) -> PriceTable:
         """This price, quoted for another offering that has none of its own (``priced_via``)."""
@@ -273,7 +279,7 @@ class PriceTable:
         # to a trillionth of a dollar: the sum of float products says 0.0045000000000000005 for
         # 0.0045, and no bill is finer
         return Quote(name, round(total * 1e12) / 1e12, tuple(breakdown), tier, self.source, self.as_of, historical, catalog_version,
-                     service_tier, region, window, self.priced_via, as_text)
+                     service_tier, region, window, self.priced_via, as_text, self.retired_at)
 
     def _media(self, name: str, rates: _Rates, usage: Usage, where: str,
                breakdown: list[tuple[str, int, float]]) -> tuple[float, tuple[str, ...]]:

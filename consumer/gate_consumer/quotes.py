@@ -58,7 +58,7 @@ class QuoteTables:
             return table.quote(offering.key, usage, version, service_tier=service_tier, region=region, at=at)
         for entry in reversed(offering.record.get("price_history", ())):
             if parse_instant(entry["as_of"]) <= at < parse_instant(entry["until"]):
-                old = PriceTable(entry["price"], entry["source"], entry["as_of"], table.input_modalities)
+                old = PriceTable(entry["price"], entry["source"], entry["as_of"], table.input_modalities, table.retired_at)
                 return old.quote(offering.key, usage, version, historical=True, service_tier=service_tier,
                                  region=region, at=at)
         raise UnpricedError(offering.key, f"no price is known for {at:%Y-%m-%dT%H:%M:%SZ} (the earliest is "

@@ -158,7 +158,7 @@ class Offering:
             # source taking over the same value does not make it newer).
             since = min([anchor.as_of, *(a.as_of for a in self.agreeing(anchor_path))])
             table = self._tables[input_modalities] = PriceTable(self.price, anchor.source, since,  # type: ignore[arg-type]
-                                                                input_modalities)
+                                                                input_modalities, self.record.get("retired_at"))
         return table
 
     def __repr__(self) -> str:

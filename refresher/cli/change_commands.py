@@ -31,7 +31,8 @@ def refresh(
     ] = None,
     replay: Annotated[
         Path | None,
-        typer.Option(help="Read recorded responses from this folder (with recordings.json) instead of the network."),
+        typer.Option(help="Read recorded responses from this folder (with recordings.json) instead of the network: "
+                          "every recording of each source, oldest first (the history they hold)."),
     ] = None,
     dry_run: bool = typer.Option(False, "--dry-run", help="Reconcile, validate and report; write nothing."),
     report: Annotated[Path | None, typer.Option(help="Also write the run's summary as JSON to this file.")] = None,
@@ -91,7 +92,7 @@ def refresh(
     not_run: dict[str, str] = {}
     try:
         if replay is not None:
-            payloads, errors = replay_payloads(replay, sources)
+            payloads, errors = replay_payloads(replay, sources, every=True)
         else:
             payloads, errors, not_run = fetch_payloads(tree, sources, say=say, providers=providers)
     except SourceError as exc:

@@ -4,13 +4,20 @@ An offering a source stopped listing is retired (never deleted) after
 ``guards.retire_after_absences`` consecutive successful checks, if no other source lists it,
 unless the source shrank suspiciously (more than ``guards.max_shrink_share`` at once) or only
 confirms what it prices (its silence is not evidence); local providers are never retired.
+
+A complete listing made ``guards.retire_after_days`` or more after the source's previous one
+(a history replayed from recordings months apart) retires what it no longer lists at once: a
+flaky listing does not last a month, and churn over months is no sudden shrink, so the shrink
+guard does not compare such listings.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from gate_consumer.facts import OFFERING_FACTS
+from gate_consumer.instants import parse_instant
 from gate_consumer.provenance import FactProvenance, record_provenance
 from refresher.rules.risks import RiskKind
 from refresher.run.evidence_book import store_provenance
@@ -58,7 +65,8 @@ def keep_ledger(tree: Tree, snapshot: Snapshot, offerings: list[OfferingObservat
         tree.ledger["sources"][source] = {**before, **entry}
         return
     dropped = sum(len(ids - present.get(p, set())) for p, ids in previous.items())
-    shrunk = not snapshot.confirms_only and snapshot.complete and count_before and \
+    long_after = _long_after(before.get("succeeded_at"), now, guards.retire_after_days)
+    shrunk = not snapshot.confirms_only and snapshot.complete and count_before and not long_after and \
         dropped / count_before > guards.max_shrink_share
     if shrunk:
         outcome = "retiring anyway (--allow-shrink)" if allow_shrink else \
@@ -78,9 +86,12 @@ def keep_ledger(tree: Tree, snapshot: Snapshot, offerings: list[OfferingObservat
         for provider, ids in tracked.items():
             counted = max(before.get("succeeded_at") or "", before.get("confirmed_at", {}).get(provider) or "")
             if in_scope(provider) and now > counted:  # one count per listing, however often it is replayed
+                conclusive = _long_after(counted, now, guards.retire_after_days)
                 for upstream_id in ids - present.get(provider, set()):
                     counts = absences.setdefault(provider, {})
                     counts[upstream_id] = counts.get(upstream_id, 0) + 1
+                    if conclusive:
+                        counts[upstream_id] = max(counts[upstream_id], guards.retire_after_absences)
     for provider, ids in present.items():
         tracked.setdefault(provider, set()).update(listed.get(provider, set()))
         for upstream_id in ids:
@@ -99,6 +110,11 @@ def keep_ledger(tree: Tree, snapshot: Snapshot, offerings: list[OfferingObservat
     tree.ledger["sources"][source] = {k: v for k, v in entry.items() if v}
     if snapshot.complete and not shrunk:
         _retire(tree, source, now, absences, summary, guards.retire_after_absences)
+
+def _long_after(previous: str | None, now: str, days: int) -> bool:
+    """Whether ``now`` is ``days`` or more after the previous listing ``previous`` (None: none)."""
+    return bool(previous) and parse_instant(now) - parse_instant(previous) >= timedelta(days=days)  # type: ignore[arg-type]
+
 
 def _retire(tree: Tree, source: str, now: str, absences: dict[str, dict[str, int]], summary: Summary,
         retire_after: int) -> None:

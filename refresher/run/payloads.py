@@ -101,11 +101,14 @@ def newest_recordings(directory: Path, index: Mapping[str, Mapping[str, Any]] | 
     return best
 
 
-def replay_payloads(directory: Path, sources: Iterable[str]) -> tuple[list[Payload], dict[str, str]]:
+def replay_payloads(directory: Path, sources: Iterable[str], *, every: bool = False) -> tuple[list[Payload], dict[str, str]]:
     """The newest complete recording of each source in ``directory`` (the newest partial one if
     there is no complete one), observed at its recording time (see the module docstring). A
     source published as several files (an adapter with ``PARTS`` or ``follow``) replays every
-    file recorded at the chosen one's time, each part named by its file name without ``.json``."""
+    file recorded at the chosen one's time, each part named by its file name without ``.json``.
+
+    With ``every``: each source's every recording, oldest first — what a tree seeded from them
+    carries is the history they hold (prices over time, what a source stopped listing)."""
     index = _recordings_index(directory)
     chosen = newest_recordings(directory, index)
     payloads, errors = [], {}
@@ -113,19 +116,32 @@ def replay_payloads(directory: Path, sources: Iterable[str]) -> tuple[list[Paylo
         if source not in chosen:
             errors[source] = f"no recording of {source!r} in {directory / 'recordings.json'}"
             continue
-        complete, recorded_at, name = chosen[source]
+        _, recorded_at, name = chosen[source]
         several = ADAPTERS[source].published_as_files
-        names = sorted(n for n, meta in index.items()
-                       if meta.get("source") == source and meta["recorded_at"] == recorded_at) if several else [name]
-        try:
-            bodies = tuple((directory / file).read_bytes() for file in names)
-        except OSError as exc:
-            errors[source] = f"{exc.filename}: {exc.strerror or exc}"
-            continue
-        parts = tuple(Path(n).stem for n in names) if several else ()
-        origin = str(directory / name) if not parts else f"{(directory / name).parent} ({len(parts)} files)"
-        payloads.append(Payload(source, bodies, format_instant(parse_instant(recorded_at)), origin, complete, parts))
+        mine = sorted((meta["recorded_at"], n) for n, meta in index.items() if meta.get("source") == source)
+        if several:  # one payload per recording time: its files together
+            times = sorted({t for t, _ in mine}) if every else [recorded_at]
+            groups = [[n for t, n in mine if t == time] for time in times]
+        else:
+            groups = [[n] for _, n in mine] if every else [[name]]
+        for names in groups:
+            try:
+                payloads.append(_recorded(directory, source, names, index, several))
+            except OSError as exc:
+                errors[source] = f"{exc.filename}: {exc.strerror or exc}"
+                break
     return payloads, errors
+
+
+def _recorded(directory: Path, source: str, names: list[str], index: Mapping[str, Mapping[str, Any]],
+              several: bool) -> Payload:
+    """The payload of the recording ``names`` (one file, or a multi-file source's files of one time)."""
+    bodies = tuple((directory / file).read_bytes() for file in names)
+    parts = tuple(Path(n).stem for n in names) if several else ()
+    origin = str(directory / names[0]) if not parts else f"{(directory / names[0]).parent} ({len(parts)} files)"
+    meta = index[names[0]]
+    complete = all(index[n].get("complete", True) for n in names)
+    return Payload(source, bodies, format_instant(parse_instant(meta["recorded_at"])), origin, complete, parts)
 
 
 def url_variable(source: str) -> str:

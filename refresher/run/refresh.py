@@ -97,12 +97,13 @@ def _reconcile_and_write(root: Path, payloads: list[Payload], result: RefreshRes
                          dry_run: bool, allow_shrink: bool, say: Callable[[str], None]) -> None:
     work = load_tree(root)  # loaded for this run only: reconciled in place, written only if valid
     snapshots = []
+    too_old: dict[str, str] = {}
     for payload in sorted(payloads, key=lambda p: (p.observed_at, p.source)):
         checked = work.ledger.get("sources", {}).get(payload.source, {}).get("checked_at")
         if checked and payload.observed_at < checked:
             say(f"{payload.source}: skipped: {payload.origin} was observed at {payload.observed_at}, "
                 f"before the tree's last check of this source ({checked})")
-            result.not_run[payload.source] = f"older than the tree (observed {payload.observed_at}, checked {checked})"
+            too_old[payload.source] = f"older than the tree (observed {payload.observed_at}, checked {checked})"
             continue
         say(f"{payload.source}: parsing {payload.origin}")
         try:
@@ -117,6 +118,8 @@ def _reconcile_and_write(root: Path, payloads: list[Payload], result: RefreshRes
             snapshot.providers = [p for p in snapshot.providers if p.provider in providers]
             snapshot.offerings = [o for o in snapshot.offerings if o.provider in providers]
         snapshots.append(snapshot)
+    ran = {s.source for s in snapshots} | set(result.errors)
+    result.not_run |= {source: why for source, why in too_old.items() if source not in ran}  # a history's older recordings
     # The sources that create offerings come before the catalogs that only confirm them, which
     # would otherwise miss what a later source of the same run adds (and find it only on the next
     # run); within each group, oldest first. The published value does not depend on this order

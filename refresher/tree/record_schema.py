@@ -365,6 +365,11 @@ class Guards(_Strict):
     retire_after_absences: Annotated[int, Field(ge=1)] = Field(
         3, description="consecutive successful refreshes an offering must be missing before it is retired"
     )
+    retire_after_days: Annotated[int, Field(ge=1)] = Field(
+        30, description="an offering missing from a complete listing made this many days or more after the "
+                        "source's previous one is retired at once (no flaky listing lasts that long), and the "
+                        "shrink guard does not compare listings so far apart"
+    )
     max_shrink_share: Annotated[float, Field(ge=0, le=1)] = Field(
         0.2, description="a source listing more than this share fewer offerings than before retires nothing"
     )
