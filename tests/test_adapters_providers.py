@@ -149,9 +149,64 @@ NOT_LISTINGS = {"modelsdev", "together", "litellm", "genai-prices", "portkey", "
 
 @pytest.mark.parametrize("source", sorted(set(ADAPTERS) - NOT_LISTINGS))
 def test_a_record_of_the_wrong_type_is_skipped_not_the_source(source: str) -> None:
-    key = "models" if source == "google" else "data"
+    key = "models" if source in ("google", "xai-language-models") else "data"
     good = {"google": {"name": "models/m-1"}}.get(source, {"id": "m-1", "display_name": "M", "name": "M",
                                                            "pricing": {"prompt": "0.000001", "completion": "0.000002"}})
     body = json.dumps({key: [{"id": ["not", "a", "string"], "name": 5}, good]}).encode()
     snap = ADAPTERS[source].parse(body, AT)
     assert len(snap.skipped) == 1 and len(snap.offerings) == 1
+
+
+# -- the hosts added for issue 31 (point 4): every host we hold a recording of ------------------
+
+
+def test_cerebras_nebius_and_xai_list_what_they_serve_without_prices() -> None:
+    cerebras = _by_id(_parse("cerebras", "cerebras/models.json"))
+    assert len(cerebras) == 9 and cerebras["llama-4-scout-17b-16e-instruct"].facts == {"status": "active"}
+    nebius = _by_id(_parse("nebius", "nebius/models.json"))
+    assert len(nebius) == 46 and "meta-llama/Meta-Llama-3.1-8B-Instruct-fast" in nebius  # its -fast variants too
+    assert len(_parse("xai", "xai/models.json").offerings) == 14
+
+
+def test_novita_prices_are_ten_thousandths_of_a_dollar_per_million() -> None:
+    llama = _by_id(_parse("novita", "novita/models.json"))["meta-llama/llama-3-8b-instruct"]
+    assert llama.facts["price.input"] == 0.063 and llama.facts["price.output"] == 0.063  # 630 units
+    assert llama.facts["limits.context"] == 8192
+
+
+def test_xai_language_models_are_priced_in_cents_per_hundred_million_with_their_aliases() -> None:
+    grok = _by_id(_parse("xai-language-models", "xai/language-models.json"))["grok-3"]
+    assert {k: v for k, v in grok.facts.items() if k.startswith("price.")} == {
+        "price.input": 3.0, "price.cache_read": 0.75, "price.output": 15.0}  # 30000, 7500, 150000; image 0: unset
+    assert grok.aliases == ("grok-3-latest", "grok-3-beta")
+
+
+def test_vercel_prices_per_token_strings_with_a_long_context_tier() -> None:
+    gemini = _by_id(_parse("vercel", "vercel/models.json"))["google/gemini-3.1-pro-preview"]
+    assert gemini.facts["price.input"] == 2 and gemini.facts["price.output"] == 12
+    assert gemini.facts["price.tiers"] == [{"above_input_tokens": 200_000, "input": 4, "output": 18, "cache_read": 0.4,
+                                            "cache_write": 4}]  # "min": 200001 is our "above 200,000"
+
+
+def test_the_hugging_face_router_prices_a_chosen_provider_and_the_routed_model_only_when_they_agree() -> None:
+    snap = _parse("huggingface", "huggingface/models.json")
+    offerings = _by_id(snap)
+    glm = offerings["zai-org/GLM-4.7"]
+    assert (glm.facts["price.input"], glm.facts["price.output"]) == (0.6, 2.2)  # one priced provider
+    assert offerings["zai-org/GLM-4.7:novita"].facts["capabilities.tools"] is True
+    assert "zai-org/GLM-4.7:zai-org" in offerings and "price.input" not in offerings["zai-org/GLM-4.7:zai-org"].facts
+    body = {"data": [{"id": "x/m", "providers": [
+        {"provider": "a", "status": "live", "pricing": {"input": 1, "output": 2}},
+        {"provider": "b", "status": "live", "pricing": {"input": 1.5, "output": 2}},
+        {"provider": "c", "status": "staging", "pricing": {"input": 9, "output": 9}}]}]}
+    routed = _by_id(ADAPTERS["huggingface"].parse(json.dumps(body).encode(), AT))
+    assert "price.input" not in routed["x/m"].facts  # two prices: which one the router picks is not ours to guess
+    assert set(routed) == {"x/m", "x/m:a", "x/m:b"}  # a provider not live is no offering
+
+
+def test_cloudflare_ai_gateway_prices_per_token_and_refuses_per_image_rates() -> None:
+    snap = _parse("cloudflare-ai-gateway", "cloudflare-ai-gateway/models.json")
+    assert all(o.upstream_id.split("/")[0] in ("openai", "anthropic", "workers-ai") for o in snap.offerings)
+    assert {s.risk.value for s in snap.skipped} == {"unit-guard"}  # ideogram's per-image prices
+    priced = [o for o in snap.offerings if "price.input" in o.facts]
+    assert priced and all(0 <= o.facts["price.input"] < 100 for o in priced)  # 0 / 0 for audio: left unpriced at reconcile

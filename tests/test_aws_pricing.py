@@ -123,7 +123,8 @@ def test_it_sets_the_regions_and_confirms_what_the_catalog_knows(seeded_tree: Pa
     assert after.providers["amazon-bedrock"]["regions"] == ["eu-central-1", "us-east-1", "us-east-2", "us-west-2"]
     assert {p: set(r["offerings"]) for p, r in after.providers.items()} == \
         {p: set(r["offerings"]) for p, r in before.providers.items()}  # Nova is not in this small tree
-    assert result.summaries[0].unmapped["no such amazon-bedrock offering in the catalog"] == 6
+    # a cloud's offering one price list alone states: pending, created once another source agrees (day one)
+    assert result.summaries[0].unmapped["new amazon-bedrock offering, priced by this catalog alone: pending"] == 6
     # then a catalog's price for a region the provider does not list (yet) is kept, with a warning:
     # leaving it out would make the tree depend on whether the catalog spoke before the region list
     litellm = json.dumps({

@@ -23,16 +23,24 @@ def catalog() -> gate_consumer.Catalog:
 
 
 def test_offerings_that_agree_on_what_a_request_uses_price_it(catalog) -> None:
-    """``grok-4`` was ambiguous: six resellers list it, all at 3 / 15 with a 0.75 cache read;
-    two add a cache-write price (15 and 3). A request without cache writes costs the same on
-    each, so it is priced — on the first by key, as the quote says."""
-    keys = catalog.resolve("grok-4").offering_keys
-    assert len(keys) == 6
-    quote = catalog.price("grok-4", input_tokens=10_000, output_tokens=1_000, cache_read_tokens=2_000)
-    assert quote.total_usd == pytest.approx(8_000 * 3 / 1e6 + 2_000 * 0.75 / 1e6 + 1_000 * 15 / 1e6)
+    """``grok-4`` was ambiguous: six resellers listed it, all at 3 / 15, two adding a cache-write
+    price (xAI's own listing now has it). ``aion-2.0`` is such a case today: resellers only,
+    agreeing on input and output. A request without cache writes costs the same on each, so it
+    is priced — on the first by key, as the quote says; one with cache writes stays ambiguous."""
+    with pytest.raises(AmbiguousModelError) as err:
+        catalog.pick_offering("aion-2.0")
+    keys = err.value.candidates
+    assert len(keys) >= 2
+    usage = Usage(10_000, 1_000)
+    quote = catalog.price("aion-2.0", usage)
     assert quote.offering == sorted(keys)[0]
-    with pytest.raises(AmbiguousModelError, match="grok-4"):  # cache writes: 15, 3 or no price — a guess
-        catalog.price("grok-4", input_tokens=10_000, output_tokens=1_000, cache_write_tokens=2_000)
+    assert {catalog.price(catalog.offering_by_key(k), usage).total_usd for k in keys} == {quote.total_usd}
+    with pytest.raises(AmbiguousModelError, match=r"aion-2\.0"):
+        catalog.price("aion-2.0", Usage(10_000, 1_000, cache_write_tokens=2_000))
+
+
+def test_the_vendors_own_offering_decides_before_any_reseller(catalog) -> None:
+    assert catalog.price("grok-4", Usage(10_000, 1_000)).offering == "xai/grok-4"
 
 
 def _with_zero(seeded_tree: Path, cost: dict) -> Path:

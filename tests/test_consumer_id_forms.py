@@ -106,7 +106,7 @@ def test_an_id_two_listings_price_differently_is_still_ambiguous(catalog) -> Non
     ("openrouter/anthropic/claude-sonnet-4.5:beta", "openrouter/anthropic/claude-sonnet-4.5",
      "offering+variant+route-prefix"),
     # a dated id newer than the catalog
-    ("openai/gpt-5.2-2025-12-11", "openai/gpt-5.2", "undated-snapshot"),
+    ("openai/gpt-5.2-2027-01-11", "openai/gpt-5.2", "undated-snapshot"),
 ])
 def test_every_id_form_resolves_to_its_offering_and_says_how(catalog, name: str, offering: str,
                                                              matched_by: str) -> None:

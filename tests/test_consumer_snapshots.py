@@ -19,8 +19,8 @@ def catalog() -> gate_consumer.Catalog:
 
 
 @pytest.mark.parametrize(("name", "undated"), [
-    ("gpt-5.4-2026-03-05", "openai/gpt-5.4"),  # OpenAI's dated form, newer than the catalog
-    ("openai/gpt-5.2-2025-12-11", "openai/gpt-5.2"),  # with its provider
+    ("gpt-5.4-2027-03-05", "openai/gpt-5.4"),  # OpenAI's dated form, newer than the catalog
+    ("openai/gpt-5.2-2027-01-11", "openai/gpt-5.2"),  # with its provider
     ("claude-opus-4-7-20260101", "anthropic/claude-opus-4-7"),  # the compact date form
 ])
 def test_a_dated_id_newer_than_the_catalog_prices_as_its_undated_model(catalog, name: str, undated: str) -> None:
@@ -71,8 +71,8 @@ def test_every_vendors_date_form_is_read_and_only_calendar_dates_are(catalog, fo
 
 def test_strict_mode_refuses_an_unlisted_snapshot() -> None:
     strict = gate_consumer.Catalog.load(strict_snapshots=True)
-    with pytest.raises(UnknownModelError, match=r"gpt-5\.4-2026-03-05"):
-        strict.price("gpt-5.4-2026-03-05", input_tokens=10)
+    with pytest.raises(UnknownModelError, match=r"gpt-5\.4-2027-03-05"):
+        strict.price("gpt-5.4-2027-03-05", input_tokens=10)
 
 
 def _without_price(root: Path, provider: str, upstream_ids: list[str]) -> None:

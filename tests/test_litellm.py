@@ -203,3 +203,18 @@ def test_an_implausible_price_in_any_part_skips_the_entry_and_names_the_field(ex
     snapshot = litellm.parse(json.dumps({"gpt-x": entry}).encode(), AT)
     (skipped,) = snapshot.skipped
     assert snapshot.offerings == [] and skipped.reason.startswith(f"{field}: 6000.0 USD per 1M tokens is implausibly")
+
+
+def test_bedrocks_openai_compatible_endpoint_is_bedrock() -> None:
+    """LiteLLM 2026-11-20 prices OpenAI's models on Bedrock's OpenAI-compatible endpoint as
+    ``bedrock_mantle/openai.gpt-5.6-sol`` (and per region): they were unmapped (issue 31)."""
+    body = json.dumps({
+        "bedrock_mantle/openai.gpt-5.6-sol": {"litellm_provider": "bedrock_mantle", "mode": "chat",
+                                              "input_cost_per_token": 4.4e-06, "output_cost_per_token": 2.2e-05},
+        "bedrock_mantle/us-gov-west-1/openai.gpt-5.6-sol": {"litellm_provider": "bedrock_mantle", "mode": "chat",
+                                                            "input_cost_per_token": 5.28e-06,
+                                                            "output_cost_per_token": 2.64e-05},
+    }).encode()
+    sol = _offering(litellm.parse(body, AT), "amazon-bedrock", "openai.gpt-5.6-sol")
+    assert (sol["price.input"], sol["price.output"]) == (4.4, 22)
+    assert sol["price.regions"]["us-gov-west-1"]["input"] == 5.28

@@ -57,6 +57,7 @@ class ProviderFreshness(NamedTuple):
     manual: int
     unpriced: int
     oldest_price_confirmed: str | None = None  # the least recently confirmed price fact
+    provisional: int = 0  # created from two catalogs agreeing; no provider has stated them yet
 
 
 class FreshnessJudge:
@@ -105,6 +106,8 @@ class FreshnessJudge:
             expires=parse_instant(prov.expires) if prov.expires else None,
             conflict=bool(record.get("disagreements", {}).get(path)),
         )
+        if record.get("provisional") and isinstance(target, Offering):
+            status = Freshness.PROVISIONAL  # two catalogs agree; no provider has stated it yet
         return FactFreshness(subject, path, get_fact(record, path), prov.source, kind, prov.as_of, confirmed, status,
                              prov.ref, agreeing)
 
@@ -123,7 +126,8 @@ class FreshnessJudge:
         now = as_instant(now) or utc_now()
         report = []
         for provider in providers or self._records.provider_ids:
-            counts = dict.fromkeys(("fresh", "aging", "stale", "untracked", "conflict", "manual", "unpriced"), 0)
+            counts = dict.fromkeys(("fresh", "aging", "stale", "untracked", "conflict", "manual", "provisional",
+                                    "unpriced"), 0)
             oldest: str | None = None
             for offering in self._records.provider_offerings(provider).values():
                 if offering.status == "retired":

@@ -40,15 +40,19 @@ class Freshness(str, Enum):
     UNTRACKED = "untracked"
     CONFLICT = "conflict"
     MANUAL = "manual"
+    #: an offering created from two catalogs agreeing, before the provider's own listing has it
+    PROVISIONAL = "provisional"
 
     def __str__(self) -> str:
         return self.value
 
 
 #: How the statuses of several facts (an offering's prices) combine into one: the worst, in
-#: this order. Not knowing (untracked) is worse than aging; a human's review is the best.
+#: this order. Not knowing (untracked) is worse than aging; a human's review is the best; an
+#: offering no provider has stated yet is worse than a stale one.
 WORST_FIRST: tuple[Freshness, ...] = (
-    Freshness.CONFLICT, Freshness.STALE, Freshness.UNTRACKED, Freshness.AGING, Freshness.FRESH, Freshness.MANUAL,
+    Freshness.CONFLICT, Freshness.PROVISIONAL, Freshness.STALE, Freshness.UNTRACKED, Freshness.AGING, Freshness.FRESH,
+    Freshness.MANUAL,
 )
 
 

@@ -28,9 +28,11 @@ _PROVIDER_TYPE = {"direct": "direct", "cloud": "direct", "aggregator": "aggregat
 _AUTH = {"local": ["none"], "subscription": ["oauth"]}
 _OFFICIAL = {"provider-api", "provider-docs", "manual-review"}
 # our freshness → the values Gate's cost-truth report counts (fresh, aging, stale, unknown): an
-# open disagreement between sources is "stale" to Gate (check before trusting), untracked "unknown"
+# open disagreement between sources is "stale" to Gate (check before trusting), and so is a
+# provisional price (two catalogs agree; no provider has stated it yet); untracked "unknown"
 GATE_FRESHNESS = {Freshness.FRESH: "fresh", Freshness.MANUAL: "fresh", Freshness.AGING: "aging",
-                  Freshness.STALE: "stale", Freshness.CONFLICT: "stale", Freshness.UNTRACKED: "unknown"}
+                  Freshness.STALE: "stale", Freshness.CONFLICT: "stale", Freshness.PROVISIONAL: "stale",
+                  Freshness.UNTRACKED: "unknown"}
 _TIER_STATUS = {"active": "active", "deprecated": "deprecated", "preview": "preview", "retired": "expired"}
 
 

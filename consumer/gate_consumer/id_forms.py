@@ -26,6 +26,7 @@ CLIENT_PREFIXES: dict[str, tuple[str, ...]] = {
     "azure": ("azure",),
     "azure_ai": ("azure-cognitive-services",),
     "bedrock": ("amazon-bedrock",),
+    "bedrock_mantle": ("amazon-bedrock",),  # Bedrock's OpenAI-compatible endpoint
     "cerebras": ("cerebras",),
     "cloudflare": ("cloudflare-workers-ai",),
     "cohere": ("cohere",),

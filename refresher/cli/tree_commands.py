@@ -79,7 +79,8 @@ def status(
         echo(json.dumps({"evaluated_at": format_instant(now), "providers": rows, "sources": sources,
                                "reviews_expiring": reviews}, indent=2))
         return
-    columns = ("provider", "offerings", "priced", "fresh", "aging", "stale", "conflict", "manual", "untracked")
+    columns = ("provider", "offerings", "priced", "fresh", "aging", "stale", "conflict", "manual", "untracked",
+               "provisional")
     header = [*columns, "oldest price"]
     table = [header] + [
         [str(r[c]) for c in columns] + [f"{r['oldest_price_age_days']} days" if r["oldest_price_confirmed"] else "-"]

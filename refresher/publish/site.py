@@ -35,7 +35,7 @@ from refresher.rules.text import visible
 __all__ = ["site_files"]
 
 _ASSETS = Path(__file__).parent / "site_assets"
-_BADGES = ("fresh", "aging", "stale", "conflict", "manual", "untracked")
+_BADGES = ("fresh", "aging", "stale", "conflict", "manual", "untracked", "provisional")
 _CAPABILITIES = ("tools", "reasoning", "structured_output", "attachments")
 
 
@@ -261,7 +261,8 @@ def _provider_page(catalog: Catalog, provider: str, now: datetime, judged_at: st
     (row,) = catalog.freshness_report(now, [provider])
     info = catalog.provider_info(provider)
     counts = "".join(f"<tr><th scope=\"row\">{k}</th><td>{getattr(row, k)}</td></tr>"
-                     for k in ("tracked", "fresh", "aging", "stale", "conflict", "manual", "untracked", "unpriced"))
+                     for k in ("tracked", "fresh", "aging", "stale", "conflict", "manual", "untracked", "provisional",
+                               "unpriced"))
     sources = []
     for name in catalog.source_names:
         source = catalog.source_info(name)

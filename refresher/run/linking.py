@@ -103,8 +103,8 @@ class Linker:
     def _link(self, obs: OfferingObservation, model_id: str) -> str:
         """Rules 1 to 4 for the canonical id ``model_id``."""
         target = self.links.vendor_aliases.get(model_id.lower())
-        if target is not None:
-            self.add_alias(self._model_record(target), target, obs.upstream_id)
+        if target is not None:  # its canonical spelling is the alias (a reseller's prefix is not the vendor's)
+            self.add_alias(self._model_record(target), target, model_id)
             return target
         if not self.exists(model_id) and model_id.lower() in self.alias_owner:
             return self.alias_owner[model_id.lower()]  # another name of a known model

@@ -32,6 +32,7 @@ from gate_consumer.facts import (
     set_fact,
 )
 from gate_consumer.instants import parse_instant
+from gate_consumer.names import normalized
 from gate_consumer.provenance import FactProvenance, record_provenance
 from refresher.rules.classify import classify
 from refresher.rules.text import name_problem
@@ -41,12 +42,13 @@ from refresher.run.evidence_book import (
 from refresher.run.ledger import keep_ledger
 from refresher.run.linking import Linker, RunLinks, run_links
 from refresher.run.merge import FactMerger, RunListing, rank
+from refresher.run.provisional import is_first_party_offering, remember, settle_by_own_listing
 from refresher.run.summary import Summary
 from refresher.sources.base import MatchRule, OfferingObservation, Skipped, Snapshot
 from refresher.tree.record_schema import guards_of
 from refresher.tree.store import Tree
 
-__all__ = ["expand_rules", "reconcile", "run_listings"]
+__all__ = ["create_provisional", "expand_rules", "reconcile", "run_listings"]
 
 _MODEL_SECTIONS = ("limits.", "modalities.")
 #: where a name that is only the model's id stands: after the vendor's own offering (0) and any other (1)
@@ -82,6 +84,7 @@ class _Reconciler:
         self.summary.unmapped = snapshot.unmapped + unmatched
         self.linker = Linker(tree, self.rules, links, self._model_record, self.summary.warn, self._absorbed)
         self.merger = FactMerger(tree, snapshot, self.summary, self.guards.max_price_ratio, run_listings or {})
+        self.pending: list[OfferingObservation] = []  # a catalog's first-party offerings the tree lacks
 
     # -- providers ---------------------------------------------------------------------------
 
@@ -112,7 +115,11 @@ class _Reconciler:
         offerings = provider["offerings"]
         record = offerings.get(obs.upstream_id)
         if record is None and self.snap.confirms_only:
-            self.summary.unmapped[f"no such {obs.provider} offering in the catalog"] += 1
+            if is_first_party_offering(self.tree, self.rules, obs.provider, obs.upstream_id):
+                self.pending.append(obs)  # day-one pricing: created once another catalog agrees
+                self.summary.unmapped[f"new {obs.provider} offering, priced by this catalog alone: pending"] += 1
+            else:
+                self.summary.unmapped[f"no such {obs.provider} offering in the catalog"] += 1
             return
         if record is None:
             record = {"model": self.linker.link(obs)}
@@ -142,6 +149,9 @@ class _Reconciler:
                 self.summary.changed += 1
             else:
                 self.summary.unchanged += 1
+        if self.snap.confirms_only and record.get("provisional"):
+            # what day-one pricing created, every catalog pricing it names, as at its creation
+            self.model(record["model"], dataclasses.replace(obs, model_facts={}, aliases=()))
         if not self.snap.confirms_only:  # a catalog that only confirms leaves the models alone
             if self.rules.canonical_model_id(obs.provider, obs.upstream_id) != record["model"]:
                 # another name of the model (a snapshot, an alias): the model's own facts — its
@@ -159,7 +169,8 @@ class _Reconciler:
             self.linker.model_created(model_id)
         return models[slug]
 
-    def model(self, model_id: str, obs: OfferingObservation) -> None:
+    def model(self, model_id: str, obs: OfferingObservation, said: tuple[str, str] | None = None) -> None:
+        """What ``obs`` says of its model, as ``said`` (source, when; default: this snapshot's)."""
         slug = model_id.split("/", 1)[1]
         record = self._model_record(model_id)
         observed = dict(obs.model_facts)
@@ -167,8 +178,8 @@ class _Reconciler:
         # the weakest of statements, so any real name wins whichever came first.
         observed.setdefault("name", obs.facts.get("name") or slug)
         observed.update({p: v for p, v in obs.facts.items() if p.startswith(_MODEL_SECTIONS)})
-        self._state_model_facts(model_id, observed, FactProvenance(self.snap.source, self.now,
-                                                                   f"{obs.provider}/{obs.upstream_id}"))
+        source, when = said or (self.snap.source, self.now)
+        self._state_model_facts(model_id, observed, FactProvenance(source, when, f"{obs.provider}/{obs.upstream_id}"))
         for alias in obs.aliases:
             self.linker.add_alias(record, model_id, alias)
 
@@ -182,7 +193,10 @@ class _Reconciler:
             facts = self._model_facts[model_id] = record_provenance(record, MODEL_FACTS)
 
         def rank_of(path: str, value: Any, prov: FactProvenance) -> tuple[int, int, str, str]:
-            if path == "name" and value == slug:
+            # a name that is only an id — the model's, or the offering's that said it (a model
+            # made of another name, then absorbed) — is the weakest of names
+            if path == "name" and isinstance(value, str) and normalized(value) in (
+                    normalized(slug), normalized((prov.ref or "").rsplit("/", 1)[-1])):
                 return (_ONLY_THE_ID, *self._model_order(prov, vendor)[1:])
             return self._model_order(prov, vendor)
 
@@ -325,6 +339,38 @@ def reconcile(
         work.offering(obs)
     keep_ledger(tree, snapshot, work.offerings, work.summary, partial=only_providers, allow_shrink=allow_shrink,
                 guards=work.guards)
+    if snapshot.confirms_only and not only_providers:
+        remember(tree, snapshot, work.pending)
+    _confirmed, retired = settle_by_own_listing(tree, snapshot, work.merger.kind)
+    work.summary.retired += len(retired)
+    work.summary.retired_ids += retired
+    return work.summary
+
+
+def create_provisional(tree: Tree, links: RunLinks, provider: str, upstream_id: str,
+                       statements: Mapping[str, tuple[str, dict[str, Any]]], agreed: Iterable[str],
+                       run_listings: Mapping[str, RunListing] | None = None) -> Summary:
+    """Create the offering ``upstream_id`` of ``provider`` that the sources ``agreed`` (two or
+    more pricing it alike, :mod:`refresher.run.provisional`) price: ``provisional``, each of its
+    facts decided from every source's statement of it (``statements``, those that disagree too)
+    — the newest agreeing one speaks, the others' statements are on the record before it does,
+    so which came first changes nothing."""
+    speaker, (as_of, facts) = max(((s, statements[s]) for s in agreed), key=lambda kv: (kv[1][0], kv[0]))
+    work = _Reconciler(tree, Snapshot(speaker, as_of, confirms_only=True), None, links, False, run_listings or {})
+    obs = OfferingObservation(provider, upstream_id, facts)
+    record: dict[str, Any] = {"model": work.linker.link(obs), "provisional": True}
+    others: dict[str, list[dict[str, Any]]] = {}
+    for source, (when, said) in sorted(statements.items()):
+        if source != speaker:
+            for path, value in said.items():
+                others.setdefault(path, []).append({"source": source, "value": value, "as_of": when})
+    if others:
+        record["disagreements"] = others
+    tree.providers[provider]["offerings"][upstream_id] = record
+    work.merger.merge(record, OFFERING_FACTS, facts, provider, f"{provider}/{upstream_id}", upstream_id)
+    for source, (when, said) in sorted(statements.items()):  # each names the model, as when it confirms it
+        work.model(record["model"], OfferingObservation(provider, upstream_id, said), (source, when))
+    work.summary.added += 1
     return work.summary
 
 

@@ -17,9 +17,19 @@ from typing import Any
 from refresher.rules.risks import RiskKind
 from refresher.run.hold_back import HeldBack, hold_back
 from refresher.run.hosts import one_provider_per_host
-from refresher.run.linking import run_links
+from refresher.run.linking import RunLinks, run_links
+from refresher.run.merge import RunListing, source_type
 from refresher.run.payloads import Payload, parse_payload
-from refresher.run.reconcile import reconcile, run_listings
+from refresher.run.provisional import (
+    agreeing_statements,
+    forget,
+    listed_by,
+    own_listing,
+    pending_of,
+    retire,
+    said_last,
+)
+from refresher.run.reconcile import create_provisional, reconcile, run_listings
 from refresher.run.summary import Summary
 from refresher.sources.base import Snapshot, SourceError
 from refresher.tree.bulk import gc_paused
@@ -171,8 +181,37 @@ def _reconcile_each(root: Path, work: Tree, snapshots: list[Snapshot], result: R
             summaries.append(summary)
             say(f"{snapshot.source}: reconciled")  # the summary itself is printed once, at the end
         else:
+            for line in _day_one(work, snapshots, links, listings):
+                say(line)
+                if summaries:
+                    summaries[-1].warn(line)
             result.summaries.extend(summaries)
             return work
+
+
+def _day_one(work: Tree, snapshots: list[Snapshot], links: RunLinks, listings: Mapping[str, RunListing]) -> list[str]:
+    """Create, provisional, the first-party offerings two sources price alike
+    (:mod:`refresher.run.provisional`); the ones the tree has now are no longer pending. One
+    line per offering created."""
+    lines = []
+    for (provider, upstream_id), statements in sorted(pending_of(work, [s for s in snapshots if s.rules]).items()):
+        if upstream_id not in work.providers.get(provider, {}).get("offerings", {}):
+            agreed = agreeing_statements(statements)
+            if not agreed:
+                continue
+            create_provisional(work, links, provider, upstream_id, statements, agreed, listings)
+            listed_by(work, provider, upstream_id, statements)
+            offering = work.providers[provider]["offerings"][upstream_id]
+            own = own_listing(work, provider, lambda source, p: source_type(work, source, p))
+            if own is not None and own[1] > said_last(offering):  # the provider's newer listing lacks it
+                retire(offering, *own)
+                lines.append(f"{provider}/{upstream_id}: priced alike by {', '.join(sorted(agreed))}, and not in "
+                             f"{own[0]}'s newer listing: created retired")
+            else:
+                lines.append(f"{provider}/{upstream_id}: created provisional, priced alike by "
+                             f"{', '.join(sorted(agreed))} (the provider's own listing will confirm or retire it)")
+        forget(work, provider, upstream_id)
+    return lines
 
 
 def write_if_valid(tree: Tree, root: Path, *, dry_run: bool = False, lock_wait: float = 0.0,

@@ -309,6 +309,22 @@ def parse_listing(
     return snapshot
 
 
+class ListedId(Upstream):
+    """An entry of a listing that says only which model is served (``{id, object, owned_by}``)."""
+
+    id: str
+
+
+def parse_ids(payload: bytes, observed_at: str, *, source: str, provider: ProviderObservation) -> Snapshot:
+    """An OpenAI-style ``/v1/models`` listing of ids only (Cerebras, Nebius, xAI): each entry an
+    active offering of ``provider`` — what it serves, and by absence what it stopped serving."""
+
+    def served(m: ListedId) -> OfferingObservation:
+        return OfferingObservation(provider.provider, check_upstream_id(m.id), {"status": "active"})
+
+    return parse_listing(payload, observed_at, source=source, provider=provider, model=ListedId, convert=served)
+
+
 def per_million(
     value: str | float | int | None, *, per_token: bool, field_name: str, cents: bool = False,
     tokens_per_unit: int = 1,

@@ -56,6 +56,7 @@ PROVIDERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "deepseek": ("deepseek", ("deepseek/",)),
     "bedrock": ("amazon-bedrock", ("bedrock/",)),
     "bedrock_converse": ("amazon-bedrock", ("bedrock/converse/", "bedrock/")),
+    "bedrock_mantle": ("amazon-bedrock", ("bedrock_mantle/",)),  # Bedrock's OpenAI-compatible endpoint
     "vertex_ai-anthropic_models": ("google-vertex-anthropic", ("vertex_ai/",)),
     "vertex_ai-language-models": ("google-vertex", ("vertex_ai/",)),
     "azure": ("azure", ("azure/",)),
@@ -78,7 +79,7 @@ PROVIDERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "snowflake": ("snowflake-cortex", ("snowflake/",)),
 }
 #: ``bedrock/<region>/<id>``: the price of ``<id>`` in one AWS region
-_REGION_PATH = re.compile(r"^bedrock/(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-\d)/(?P<id>.+)$")
+_REGION_PATH = re.compile(r"^bedrock(?:_mantle)?/(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-\d)/(?P<id>.+)$")
 _COMMITMENT = re.compile(r"^bedrock/\*/|/\d+-month-commitment/")
 #: a region inside another provider's key (``vertex_ai/us-central1/…``): no offering is named so
 _OTHER_REGION = re.compile(r"/[a-z]{2}-[a-z]+-?\d/")

@@ -11,25 +11,34 @@ from refresher.sources import (
     anthropic,
     aws_pricing,
     azure_retail,
+    cerebras,
+    cloudflare_ai_gateway,
     deepinfra,
     fireworks,
     genai_prices,
     google,
     groq,
+    huggingface,
     langfuse,
     litellm,
     mistral,
     modelsdev,
+    nebius,
+    novita,
     openai,
     openrouter,
     portkey,
     together,
+    vercel,
+    xai,
+    xai_language_models,
 )
 from refresher.sources.adapter import SourceAdapter
 
 ADAPTERS: dict[str, SourceAdapter] = {module.ADAPTER.id: module.ADAPTER for module in (
     modelsdev, openrouter, openai, anthropic, google, groq, together, deepinfra, mistral, fireworks, litellm,
-    genai_prices, portkey, langfuse, aws_pricing, azure_retail,
+    genai_prices, portkey, langfuse, aws_pricing, azure_retail, cerebras, nebius, novita, xai, xai_language_models,
+    vercel, huggingface, cloudflare_ai_gateway,
 )}
 
 

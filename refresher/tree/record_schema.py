@@ -270,6 +270,9 @@ class OfferingRecord(_Strict):
     name: DisplayName | None = None
     status: Lifecycle = "active"
     retired_at: Instant | None = None
+    provisional: bool | None = Field(
+        None, description="created from two catalogs pricing it alike before the provider's own listing has it "
+                          "(day-one pricing); the provider's listing confirms or retires it")
     free: Literal["free-tier", "quota", "subscription"] | None = Field(
         None, description="free-tier: a rate-limited free variant (OpenRouter's :free); quota: free up to a quota; "
                           "subscription: paid by a plan, not per token. Absent: paid per token, or unknown")
@@ -396,6 +399,11 @@ class SourcesFile(_Strict):
     sources: dict[Slug, Source]
 
 
+class PendingStatement(_Strict):
+    as_of: Instant
+    facts: dict[str, Any]
+
+
 class LedgerEntry(_Strict):
     checked_at: Instant = Field(description="the last run that fetched this source")
     succeeded_at: Instant | None = Field(
@@ -410,6 +418,9 @@ class LedgerEntry(_Strict):
     )
     observed: dict[Slug, dict[str, Instant]] = Field(
         default_factory=dict, description="observed usage only: provider → upstream id → its last agreeing bill")
+    pending: dict[Slug, dict[str, PendingStatement]] = Field(
+        default_factory=dict, description="a catalog's prices of first-party offerings the tree lacks: provider → "
+                                          "upstream id → what it says (created provisional once another source agrees)")
 
 
 class LedgerFile(_Strict):
