@@ -39,6 +39,7 @@ from gate_consumer.provenance import record_provenance
 from refresher.review.markdown import plain, render
 from refresher.rules.risks import RiskKind
 from refresher.rules.sanity import image_rate_problem, moves_beyond, same_value
+from refresher.run.verdict import IDENTITY
 from refresher.tree.bulk import gc_paused
 from refresher.tree.record_schema import guards_of
 from refresher.tree.store import Tree, load_tree
@@ -218,8 +219,8 @@ def compare(old: Tree, new: Tree, *, run: Mapping[str, Any] | None = None) -> Ch
 
 #: where a provider's API is, which key it takes, how it is called and billed: a change moves
 #: every route of the provider (and its keys and costs), so a reviewer looks at each one
-_IDENTITY = ("base_url", "api_key_env", "api_style", "route_type", "billing_mode")
 _CURATED = ("route_type", "api_style", "billing_mode")  # not tracked facts: no source states them
+_IDENTITY = IDENTITY | frozenset(_CURATED)
 
 
 def _compare_provider(report: ChangeReport, slug: str, old: Mapping[str, Any] | None,

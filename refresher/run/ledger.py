@@ -26,7 +26,7 @@ from refresher.sources.base import OfferingObservation, Snapshot
 from refresher.tree.record_schema import Guards
 from refresher.tree.store import Tree
 
-__all__ = ["keep_ledger"]
+__all__ = ["keep_ledger", "retire_offering"]
 
 
 def keep_ledger(tree: Tree, snapshot: Snapshot, offerings: list[OfferingObservation], summary: Summary, *,
@@ -111,6 +111,16 @@ def keep_ledger(tree: Tree, snapshot: Snapshot, offerings: list[OfferingObservat
     if snapshot.complete and not shrunk:
         _retire(tree, source, now, absences, summary, guards.retire_after_absences)
 
+def retire_offering(offering: dict[str, Any], source: str, at: str) -> None:
+    """Mark ``offering`` retired at ``at`` on ``source``'s word (never deleted; no longer
+    provisional: its fate is settled)."""
+    offering.pop("provisional", None)
+    facts = record_provenance(offering, OFFERING_FACTS)
+    offering["status"], offering["retired_at"] = "retired", at
+    facts["status"] = FactProvenance(source, at)
+    store_provenance(offering, facts)
+
+
 def _long_after(previous: str | None, now: str, days: int) -> bool:
     """Whether ``now`` is ``days`` or more after the previous listing ``previous`` (None: none)."""
     return bool(previous) and parse_instant(now) - parse_instant(previous) >= timedelta(days=days)  # type: ignore[arg-type]
@@ -134,10 +144,6 @@ def _retire(tree: Tree, source: str, now: str, absences: dict[str, dict[str, int
                 if other != source
             ):
                 continue  # another source still lists it
-            facts = record_provenance(offering, OFFERING_FACTS)
-            offering["status"] = "retired"
-            offering["retired_at"] = now
-            facts["status"] = FactProvenance(source, now)
-            store_provenance(offering, facts)
+            retire_offering(offering, source, now)
             summary.retired += 1
             summary.retired_ids.append(f"{provider}/{upstream_id}")

@@ -28,15 +28,15 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from gate_consumer.facts import OFFERING_FACTS
-from gate_consumer.provenance import FactProvenance, record_provenance
+from gate_consumer.provenance import record_provenance
 from refresher.rules.sanity import same_value
 from refresher.run.canonical import VendorRules
-from refresher.run.evidence_book import store_provenance
+from refresher.run.ledger import retire_offering
 from refresher.sources.base import OfferingObservation, Snapshot
 from refresher.tree.store import Tree
 
 __all__ = ["OWN_WORD", "Pending", "agreeing_statements", "forget", "is_first_party_offering", "listed_by", "own_listing",
-           "pending_of", "remember", "retire", "said_last", "settle_by_own_listing"]
+           "pending_of", "remember", "said_last", "settle_by_own_listing"]
 
 #: the source types that speak for the provider itself: its listing confirms or retires
 OWN_WORD = frozenset({"provider-api", "provider-pricing", "provider-docs"})
@@ -54,20 +54,24 @@ def is_first_party_offering(tree: Tree, rules: VendorRules, provider: str, upstr
     return rules.is_first_party(provider, vendor) or record.get("route_type") == "cloud"
 
 
-def remember(tree: Tree, snapshot: Snapshot, observations: Iterable[OfferingObservation]) -> int:
+def remember(tree: Tree, snapshot: Snapshot, observations: Iterable[OfferingObservation]) -> None:
     """Keep ``snapshot``'s statements of the offerings the tree lacks as its pending ones (its
-    previous ones go: a listing says what the catalog says now). Returns how many."""
+    previous ones go: a listing says what the catalog says now)."""
     pending: dict[str, dict[str, Any]] = {}
     for obs in observations:
         facts = {k: v for k, v in obs.facts.items() if v is not None}
         if "price.input" in facts and "price.output" in facts:
             pending.setdefault(obs.provider, {})[obs.upstream_id] = {"as_of": snapshot.observed_at, "facts": facts}
-    entry = tree.ledger.setdefault("sources", {}).setdefault(snapshot.source, {})
+    _keep_pending(tree, snapshot.source, pending)
+
+
+def _keep_pending(tree: Tree, source: str, pending: Mapping[str, Mapping[str, Any]]) -> None:
+    """``pending`` (provider → upstream id → statement) as ``source``'s pending statements, in order."""
+    entry = tree.ledger.setdefault("sources", {}).setdefault(source, {})
     if pending:
         entry["pending"] = {p: dict(sorted(ids.items())) for p, ids in sorted(pending.items())}
     else:
         entry.pop("pending", None)
-    return sum(len(ids) for ids in pending.values())
 
 
 def pending_of(tree: Tree, rule_snapshots: Iterable[Snapshot] = ()) -> Pending:
@@ -92,11 +96,7 @@ def pending_of(tree: Tree, rule_snapshots: Iterable[Snapshot] = ()) -> Pending:
             if "price.input" in facts and "price.output" in facts:
                 by_source[snapshot.source] = (snapshot.observed_at, facts)
                 said.setdefault(provider, {})[upstream_id] = {"as_of": snapshot.observed_at, "facts": facts}
-        entry = tree.ledger.setdefault("sources", {}).setdefault(snapshot.source, {})
-        if said:
-            entry["pending"] = {p: dict(sorted(ids.items())) for p, ids in sorted(said.items())}
-        else:
-            entry.pop("pending", None)
+        _keep_pending(tree, snapshot.source, said)
     return found
 
 
@@ -162,26 +162,17 @@ def own_listing(tree: Tree, provider: str, kind: Callable[[str, str], str]) -> t
     return source, when
 
 
-def retire(offering: dict[str, Any], source: str, at: str) -> None:
-    """The provider's own complete listing, newer than every statement of it, lacks it."""
-    offering.pop("provisional", None)
-    facts = record_provenance(offering, OFFERING_FACTS)
-    offering["status"], offering["retired_at"] = "retired", at
-    facts["status"] = FactProvenance(source, at)
-    store_provenance(offering, facts)
-
-
-def settle_by_own_listing(tree: Tree, snapshot: Snapshot, kind: Callable[[str, str], str]) -> tuple[int, list[str]]:
+def settle_by_own_listing(tree: Tree, snapshot: Snapshot, kind: Callable[[str, str], str]) -> list[str]:
     """A listing that creates offerings settles the provisional ones: any such listing of it
     confirms it (it would have created it, had it come first: ``provisional`` means that only
     catalogs state it); the provider's own complete listing without it, newer than every
-    statement of it, retires it. Returns (confirmed, retired keys)."""
+    statement of it, retires it. Returns the keys it retired."""
     if snapshot.confirms_only:
-        return 0, []
+        return []
     listed: dict[str, set[str]] = {}
     for obs in snapshot.offerings:
         listed.setdefault(obs.provider, set()).add(obs.upstream_id)
-    confirmed, retired = 0, []
+    retired = []
     for provider, record in tree.providers.items():
         own = kind(snapshot.source, provider) in OWN_WORD
         if not own and provider not in listed:
@@ -191,8 +182,7 @@ def settle_by_own_listing(tree: Tree, snapshot: Snapshot, kind: Callable[[str, s
                 continue
             if upstream_id in listed.get(provider, ()):
                 offering.pop("provisional")
-                confirmed += 1
             elif own and snapshot.complete and snapshot.observed_at > said_last(offering):
-                retire(offering, snapshot.source, snapshot.observed_at)
+                retire_offering(offering, snapshot.source, snapshot.observed_at)
                 retired.append(f"{provider}/{upstream_id}")
-    return confirmed, retired
+    return retired

@@ -36,9 +36,7 @@ from gate_consumer.names import normalized
 from gate_consumer.provenance import FactProvenance, record_provenance
 from refresher.rules.classify import classify
 from refresher.rules.text import name_problem
-from refresher.run.evidence_book import (
-    store_provenance,
-)
+from refresher.run.evidence_book import note_disagreement, store_provenance
 from refresher.run.ledger import keep_ledger
 from refresher.run.linking import Linker, RunLinks, run_links
 from refresher.run.merge import FactMerger, RunListing, rank
@@ -341,7 +339,7 @@ def reconcile(
                 guards=work.guards)
     if snapshot.confirms_only and not only_providers:
         remember(tree, snapshot, work.pending)
-    _confirmed, retired = settle_by_own_listing(tree, snapshot, work.merger.kind)
+    retired = settle_by_own_listing(tree, snapshot, work.merger.kind)
     work.summary.retired += len(retired)
     work.summary.retired_ids += retired
     return work.summary
@@ -363,7 +361,7 @@ def create_provisional(tree: Tree, links: RunLinks, provider: str, upstream_id: 
     for source, (when, said) in sorted(statements.items()):
         if source != speaker:
             for path, value in said.items():
-                others.setdefault(path, []).append({"source": source, "value": value, "as_of": when})
+                note_disagreement(others, path, source, value, when)
     if others:
         record["disagreements"] = others
     tree.providers[provider]["offerings"][upstream_id] = record

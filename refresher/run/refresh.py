@@ -17,6 +17,7 @@ from typing import Any
 from refresher.rules.risks import RiskKind
 from refresher.run.hold_back import HeldBack, hold_back
 from refresher.run.hosts import one_provider_per_host
+from refresher.run.ledger import retire_offering
 from refresher.run.linking import RunLinks, run_links
 from refresher.run.merge import RunListing, source_type
 from refresher.run.payloads import Payload, parse_payload
@@ -26,7 +27,6 @@ from refresher.run.provisional import (
     listed_by,
     own_listing,
     pending_of,
-    retire,
     said_last,
 )
 from refresher.run.reconcile import create_provisional, reconcile, run_listings
@@ -204,7 +204,7 @@ def _day_one(work: Tree, snapshots: list[Snapshot], links: RunLinks, listings: M
             offering = work.providers[provider]["offerings"][upstream_id]
             own = own_listing(work, provider, lambda source, p: source_type(work, source, p))
             if own is not None and own[1] > said_last(offering):  # the provider's newer listing lacks it
-                retire(offering, *own)
+                retire_offering(offering, *own)
                 lines.append(f"{provider}/{upstream_id}: priced alike by {', '.join(sorted(agreed))}, and not in "
                              f"{own[0]}'s newer listing: created retired")
             else:
