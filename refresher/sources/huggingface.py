@@ -80,7 +80,8 @@ def _offerings(m: RouterModel) -> list[OfferingObservation]:
                  "capabilities.tools": offer.supports_tools,
                  "capabilities.structured_output": offer.supports_structured_output, **modalities, **_prices(offer)}
         found.append(OfferingObservation(PROVIDER, check_upstream_id(f"{model_id}:{offer.provider}"), drop_none(facts)))
-    priced = {(p["price.input"], p["price.output"]) for o in live if (p := _prices(o)) and None not in p.values()}
+    priced = {(o.facts["price.input"], o.facts["price.output"]) for o in found  # each offer's price, read once
+              if "price.input" in o.facts and "price.output" in o.facts}
     routed: dict[str, Any] = {"status": "active", **modalities}
     if len(priced) == 1:  # every live provider with a price charges the same: the router's price is no guess
         routed["price.input"], routed["price.output"] = priced.pop()
