@@ -83,6 +83,9 @@ BAD_FILES = {
     "offering of a model the index lacks": ("providers/anthropic.json", lambda dist: provider_text(dist).replace(
         '"model":"anthropic/', '"model":"nobody/', 1)),
     "models file is a string": ("models.json", lambda dist: '"models"'),
+    "alias history names a model the index lacks": ("providers/anthropic.json", lambda dist: provider_text(
+        dist).replace('"model":"anthropic/', '"model_history":[{"model":"nobody/x","as_of":"2026-01-01T00:00:00Z",'
+                                             '"source":"s","by":"price"}],"model":"anthropic/', 1)),
     "off-peak hour 25": ("providers/anthropic.json", lambda dist: with_price_part(
         dist, "off_peak", {"input": 1.5, "windows": [{"hours_utc": ["25:00-01:00"]}]})),
     "off-peak weekday 8": ("providers/anthropic.json", lambda dist: with_price_part(
@@ -108,6 +111,7 @@ REASONS = {
     "date does not parse": "is not a date",
     "offering of a model the index lacks": "is not a model of the index",
     "models file is a string": "models.json: the file: expected an object",
+    "alias history names a model the index lacks": 'model_history[0].model: "nobody/x" is not a model of the index',
     "off-peak hour 25": 'price.off_peak.windows[0].hours_utc: \\"25:00-01:00\\" is not HH:MM-HH:MM',
     "off-peak weekday 8": "price.off_peak.windows[0].weekdays: 8 is not an ISO weekday (1 to 7)",
     "region multiplier 0": "price.regions.eu-west-1: a multiplier above 0 and at most 10",

@@ -186,8 +186,10 @@ class Catalog:
 
     # -- resolving ids -----------------------------------------------------------------------
 
-    def resolve(self, name: str) -> Resolution:
+    def resolve(self, name: str, *, at: datetime | str | None = None) -> Resolution:
         """Resolve any id a gateway meets to one model and its offerings (see :class:`Resolution`).
+        ``at``: as the id resolved then — a moving alias (``mistral-medium-latest``) to the model
+        it stood for at that instant (its :attr:`Offering.model_history`); None: now.
 
         The precedence, first match wins (``docs/consumer.md``, "Resolving ids"):
 
@@ -206,7 +208,12 @@ class Catalog:
         model whose own name it is; else :class:`AmbiguousModelError`. Raises
         :class:`UnknownModelError` with suggestions.
         """
-        return self._resolver.resolved.get(name) or self._resolver.resolve(name)
+        resolution = self._resolver.resolved.get(name) or self._resolver.resolve(name)
+        if at is None:
+            return resolution
+        key = resolution.offering_key or (resolution.named_keys[0] if len(resolution.named_keys) == 1 else None)
+        model_then = self._records.offering_by_key(key).model_at(as_instant(at)) if key else resolution.model.id
+        return resolution if model_then == resolution.model.id else resolution.standing_for(self._records.model(model_then))
 
     def pick_offering(self, name: str, provider: str | None = None) -> Offering:
         """The offering ``name`` prices on. With ``provider``: that provider's offering with this

@@ -304,6 +304,15 @@ def _check_provider(document: Any, models: Mapping[str, Any]) -> None:
             _instant(entry.get("until"), f"{at}.until")
             _string(entry.get("source"), f"{at}.source")
             _check_price(entry.get("price"), f"{at}.price")
+        for i, entry in enumerate(_expect(record.get("model_history", []), list, f"{where}.model_history")):
+            at = f"{where}.model_history[{i}]"
+            if _string(_mapping(entry, at).get("model"), f"{at}.model") not in models:
+                raise _Problem(f"{at}.model", f"\"{_escaped(entry['model'])}\" is not a model of the index")
+            _instant(entry.get("as_of"), f"{at}.as_of")
+            if entry.get("until") is not None:
+                _instant(entry["until"], f"{at}.until")
+            _string(entry.get("source"), f"{at}.source")
+            _string(entry.get("by"), f"{at}.by")
         _check_limits(record, where)
         for name, value in _optional_mapping(record, "capabilities", where).items():
             if value is not None:

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from gate_consumer.errors import UnknownModelError, UnpricedError
 from gate_consumer.facts import OFFERING_FACTS, get_fact
+from gate_consumer.instants import parse_instant
 from gate_consumer.names import close_matches
 from gate_consumer.pricing import PriceTable
 from gate_consumer.provenance import FactProvenance, fact_entry, record_provenance
 
-__all__ = ["Model", "Offering", "Records", "cheapest_first", "confirmed_at", "price_confirmations", "price_paths"]
+__all__ = ["Model", "ModelLink", "Offering", "Records", "cheapest_first", "confirmed_at", "price_confirmations", "price_paths"]
 
 
 class Model:
@@ -62,6 +64,19 @@ class Model:
         return f"Model({self.id!r})"
 
 
+class ModelLink(NamedTuple):
+    """A model a moving alias (``mistral-medium-latest``) stood for from ``since`` until
+    ``until`` (None: it still does). ``by``: ``linked`` (when the offering was made),
+    ``statement`` (its provider or vendor said so) or ``price`` (priced as that model), as
+    ``source`` said."""
+
+    model_id: str
+    since: str
+    until: str | None
+    source: str
+    by: str
+
+
 class Offering:
     """One provider's way to call a model, with its facts as the catalog publishes them."""
 
@@ -81,6 +96,22 @@ class Offering:
     @property
     def model_id(self) -> str:
         return self.record["model"]
+
+    @property
+    def model_history(self) -> tuple[ModelLink, ...]:
+        """The models a moving alias stood for, oldest first, the last the one it stands for
+        now; empty for an offering whose model never moved."""
+        return tuple(ModelLink(e["model"], e["as_of"], e.get("until"), e["source"], e["by"])
+                     for e in self.record.get("model_history", ()))
+
+    def model_at(self, at: datetime) -> str:
+        """The model the offering stood for at ``at``: its link of then (the first before it
+        began; its model for one that never moved)."""
+        history = self.model_history
+        for link in reversed(history):
+            if parse_instant(link.since) <= at:
+                return link.model_id
+        return history[0].model_id if history else self.model_id
 
     @property
     def status(self) -> str:

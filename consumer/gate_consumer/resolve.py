@@ -55,6 +55,11 @@ class Resolution:
     def offerings(self) -> tuple[Offering, ...]:
         return tuple(self._records.offering_by_key(k) for k in self.offering_keys)
 
+    def standing_for(self, model: Model) -> Resolution:
+        """The same match, naming ``model``: what a moving alias stood for at another time."""
+        return Resolution(self._records, self.name, model, self.matched_by, self.named_keys, self.offering_key,
+                          self.read)
+
     @property
     def named(self) -> tuple[Offering, ...]:
         return tuple(self._records.offering_by_key(k) for k in self.named_keys)

@@ -12,6 +12,7 @@ import typer
 from refresher.cli.support import (
     EXIT_USAGE,
     PriceAtOption,
+    ResolveAtOption,
     RootOption,
     app,
     echo,
@@ -64,15 +65,18 @@ def _catalog(location: str | None, *, quiet: bool = False):
 def resolve(
     model_id: Annotated[str, typer.Argument(metavar="ID", help="Any id a client sends (see docs/consumer.md).")],
     provider: Annotated[str | None, typer.Option(help="The provider the request goes to.")] = None,
+    at: ResolveAtOption = None,
     catalog_path: CatalogOption = None,
     as_json: bool = typer.Option(False, "--json", help="Print the resolution as JSON."),
 ):
     """How an id resolves: the model, how it matched (and which client form was read), the
     offering it prices on, and the model's offerings, cheapest first (input + output per 1M).
+    For a moving alias (mistral-medium-latest), the models it stood for and since when.
 
     \b
     Examples:
       faimeta resolve claude-sonnet-4-5
+      faimeta resolve mistral-medium-latest --at 2026-08-01
       faimeta resolve gemini/gemini-2.5-flash
       faimeta resolve arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0
       faimeta resolve gpt-4o-mini --provider openrouter --json
@@ -81,9 +85,11 @@ def resolve(
 
     catalog = _catalog(catalog_path, quiet=as_json)
     try:
-        resolution = catalog.resolve(model_id)
-    except gate_consumer.CatalogError as exc:
+        resolution = catalog.resolve(model_id, at=now_at(at) if at else None)
+    except (gate_consumer.CatalogError, ValueError) as exc:  # unknown id, or an --at that is no instant
         fail(str(exc), 2)
+    named = resolution.offering_key or (resolution.named_keys[0] if len(resolution.named_keys) == 1 else None)
+    links = catalog.offering_by_key(named).model_history if named else ()
     try:
         picked, why_not = catalog.pick_offering(model_id, provider).key, ""
     except gate_consumer.CatalogError as exc:
@@ -101,10 +107,15 @@ def resolve(
         echo(json.dumps({"id": model_id, "model": resolution.model.id, "name": resolution.model.name,
                                "matched_by": resolution.matched_by, "read": resolution.read or None,
                                "provider": provider, "prices_on": picked, "not_one_offering": why_not or None,
+                               "at": at, "model_history": [link._asdict() for link in links] or None,
                                "offerings": rows}, indent=2))
         return
-    echo(f"{model_id} → {resolution.model.id} ({resolution.model.name})")
+    echo(f"{model_id} → {resolution.model.id} ({resolution.model.name})" + (f" at {at}" if at else ""))
     echo(f"  matched by  {resolution.matched_by}" + (f" — {resolution.read}" if resolution.read else ""))
+    for link in links:  # a moving alias: what it stood for, and when
+        how = {"linked": "linked by", "statement": "as said by", "price": "priced as it by"}[link.by]
+        echo(f"  {named} " + (f"stood for {link.model_id} from {link.since} until {link.until}" if link.until
+                              else f"stands for {link.model_id} since {link.since}") + f" ({how} {link.source})")
     echo(f"  prices on   {picked}" if picked else f"  prices on   no single offering: {why_not}")
     echo(f"  offerings   {len(rows)}, cheapest first (input + output per 1M):")
     for row in rows:

@@ -129,6 +129,13 @@ PriceAtOption = Annotated[
                               "price history), its off-peak hours, and freshness judged then (e.g. 2026-07-20)."),
 ]
 
+#: ``resolve --at``: what an id named then
+ResolveAtOption = Annotated[
+    str | None,
+    typer.Option("--at", help="Resolve the id as it resolved at this instant or date: a moving alias "
+                              "(mistral-medium-latest) to the model it stood for then (e.g. 2026-07-20)."),
+]
+
 
 def now_at(at: str | None) -> datetime:
     if at is None:

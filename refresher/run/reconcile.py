@@ -40,6 +40,7 @@ from refresher.run.evidence_book import note_disagreement, store_provenance
 from refresher.run.ledger import keep_ledger
 from refresher.run.linking import Linker, RunLinks, run_links
 from refresher.run.merge import FactMerger, RunListing, rank
+from refresher.run.moving_aliases import relink
 from refresher.run.provisional import is_first_party_offering, remember, settle_by_own_listing
 from refresher.run.summary import Summary
 from refresher.sources.base import MatchRule, OfferingObservation, Skipped, Snapshot
@@ -128,8 +129,8 @@ class _Reconciler:
             changed = False
         relinked = False
         if obs.alias_of and not self.snap.confirms_only and changed is not None:
-            target = self.linker.link(obs)  # a moving -latest follows what its provider says it is now
-            relinked, record["model"] = target != record["model"], target
+            # a moving -latest follows what its provider says it is now
+            relinked = relink(record, self.linker.link(obs), self.snap.source, self.now, "statement")
         elif changed is not None and not self.snap.confirms_only and \
                 (renamed := self.rules.renamed(record["model"])) != record["model"]:
             # a model made before its vendor's rename is one with the new name, as one run makes it

@@ -20,6 +20,7 @@ from refresher.run.hosts import one_provider_per_host
 from refresher.run.ledger import retire_offering
 from refresher.run.linking import RunLinks, run_links
 from refresher.run.merge import RunListing, source_type
+from refresher.run.moving_aliases import follow_moving_aliases
 from refresher.run.payloads import Payload, parse_payload
 from refresher.run.provisional import (
     agreeing_statements,
@@ -181,7 +182,11 @@ def _reconcile_each(root: Path, work: Tree, snapshots: list[Snapshot], result: R
             summaries.append(summary)
             say(f"{snapshot.source}: reconciled")  # the summary itself is printed once, at the end
         else:
-            for line in _day_one(work, snapshots, links, listings):
+            listed = {o.provider for s in snapshots for o in s.offerings} | \
+                {p for s in snapshots for rule in s.rules for p in rule.providers}
+            began = min((s.observed_at for s in snapshots), default="")
+            for line in [*_day_one(work, snapshots, links, listings),
+                         *follow_moving_aliases(work, links.rules, listed, began)]:
                 say(line)
                 if summaries:
                     summaries[-1].warn(line)

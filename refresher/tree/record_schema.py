@@ -224,6 +224,18 @@ class PriceChange(_Strict):
     until: Instant
 
 
+class ModelLink(_Strict):
+    """A model a moving alias stood for (``until`` set) or stands for (the last, ``until`` absent)."""
+
+    model: ModelId
+    source: Slug
+    as_of: Instant
+    until: Instant | None = None
+    by: Literal["linked", "statement", "price"] = Field(
+        description="linked: by the linking rule when the offering was made; statement: its provider or its "
+                    "vendor said what it stands for; price: priced as that model of its family, nothing said")
+
+
 class Limits(_Strict):
     context: TokenCount | None = None
     input: TokenCount | None = None
@@ -282,6 +294,10 @@ class OfferingRecord(_Strict):
     modalities: Modalities | None = None
     provenance: RecordProvenance
     price_history: list[PriceChange] = Field(default_factory=list)
+    model_history: list[ModelLink] = Field(
+        default_factory=list,
+        description="a moving alias (mistral-medium-latest): the models it stood for, oldest first, the last the "
+                    "one it stands for now (refresher/run/moving_aliases.py)")
     disagreements: dict[FactPath, list[Disagreement]] = Field(default_factory=dict)
     agreements: dict[FactPath, list[Agreement]] = Field(
         default_factory=dict,

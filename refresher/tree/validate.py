@@ -244,12 +244,31 @@ def _integrity(tree: Tree) -> Iterator[Problem]:
                             if p.severity == "error")
                 if entry["until"] < entry["as_of"]:
                     yield Problem(file, record, f"price_history[{i}]", "until is before as_of")
+            if offering.get("model_history"):
+                yield from _model_history_problems(file, record, offering, model_ids)
     for source, entry in sorted(tree.ledger.get("sources", {}).items()):
         if source not in sources:
             yield Problem("metadata/ledger.json", f"source {source!r}", "", "not in metadata/sources.json")
         for provider in entry.get("listed", {}):
             if provider not in tree.providers:
                 yield Problem("metadata/ledger.json", f"source {source!r}", f"listed.{provider}", "no such provider")
+
+
+def _model_history_problems(file: str, record: str, offering: Mapping[str, Any],
+                            model_ids: Mapping[str, str]) -> Iterator[Problem]:
+    """A moving alias's links: oldest first, each until the next began, the last the one it stands for now."""
+    history = offering["model_history"]
+    for i, link in enumerate(history):
+        if link["model"].lower() not in model_ids:
+            yield Problem(file, record, f"model_history[{i}].model", f"model {link['model']!r} is not in metadata/models/")
+        last = i == len(history) - 1
+        if last and (link.get("until") is not None or link["model"] != offering["model"]):
+            yield Problem(file, record, f"model_history[{i}]", "the last link is the model it stands for now "
+                                                                 f"({offering['model']}), without until")
+        elif not last and link.get("until") != history[i + 1]["as_of"]:
+            yield Problem(file, record, f"model_history[{i}].until", "each link holds until the next one begins")
+        elif link.get("until") is not None and link["until"] < link["as_of"]:
+            yield Problem(file, record, f"model_history[{i}]", "until is before as_of")
 
 
 @gc_paused()
