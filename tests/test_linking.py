@@ -36,6 +36,11 @@ def test_a_moving_latest_follows_its_alias_target(empty_tree: Path) -> None:
     assert result.to_json()["sources"][0]["changed"] == 1
     tree = load_tree(empty_tree)
     assert "claude-sonnet-latest" not in tree.vendors["anthropic"]["models"]  # never a model of its own
+    assert tree.providers["openrouter"]["offerings"]["~anthropic/claude-sonnet-latest"]["model_history"] == [
+        {"model": "anthropic/claude-sonnet-4.5", "source": "openrouter", "as_of": "2026-07-01T00:00:00Z",
+         "until": "2026-07-08T00:00:00Z", "by": "linked"},
+        {"model": "anthropic/claude-sonnet-4.6", "source": "openrouter", "as_of": "2026-07-08T00:00:00Z",
+         "by": "statement"}]  # what it stood for, dated (issue 31, point 2)
 
 
 def test_without_an_alias_target_a_latest_id_is_linked_by_its_name(empty_tree: Path) -> None:
@@ -153,3 +158,31 @@ def test_a_model_made_before_the_rename_joins_its_new_name(empty_tree: Path) -> 
     run_refresh(empty_tree, [_openrouter("2026-07-02T00:00:00Z", *listed)], say=lambda _: None)
     assert _models(empty_tree)["qiniu/claude-4.5-sonnet"] == "anthropic/claude-sonnet-4.5"
     assert "claude-4.5-sonnet" not in load_tree(empty_tree).vendors["anthropic"]["models"]
+
+
+def test_azures_listings_name_models_of_their_vendors(empty_tree: Path) -> None:
+    """Azure lists other vendors' models under names of its own making — the vendor's name
+    before the model's (``cohere-command-a``, ``meta-llama-3.1-8b-instruct``) or a name no rule
+    knew (``mai-ds-r1``, ``computer-use-preview``) — and they were 14 models of a vendor
+    "azure" (issue 31, point 4). vendors.json says whose they are; the Azure spelling stays an
+    alias, so both listings of Azure and the vendor's own listing are one model."""
+    from refresher.run.canonical import VendorRules
+
+    rules = VendorRules(json.loads((empty_tree / "vendors.json").read_text())["vendors"])
+    for provider in ("azure", "azure-cognitive-services"):
+        assert [rules.canonical_model_id(provider, i) for i in (
+            "cohere-command-a", "cohere-command-r-plus-08-2024", "meta-llama-3.1-8b-instruct", "mai-ds-r1",
+            "computer-use-preview")] == ["cohere/command-a", "cohere/command-r-plus-08-2024",
+                                         "meta/llama-3.1-8b-instruct", "microsoft/mai-ds-r1",
+                                         "openai/computer-use-preview"]
+    assert rules.canonical_model_id("together", "meta-llama/Meta-Llama-3.1-8B-Instruct") == "meta/llama-3.1-8b-instruct"
+    assert rules.canonical_model_id("cohere", "command-a") == "cohere/command-a"
+    listed = [{"id": "cohere/command-a"}, {"id": "x/cohere-command-a"}, {"id": "meta-llama/llama-3.1-8b-instruct"},
+              {"id": "x/meta-llama-3.1-8b-instruct"}]
+    run_refresh(empty_tree, [_openrouter("2026-07-01T00:00:00Z", *listed)], say=lambda _: None)
+    linked = _models(empty_tree)
+    assert linked["x/cohere-command-a"] == linked["cohere/command-a"] == "cohere/command-a"
+    assert linked["x/meta-llama-3.1-8b-instruct"] == "meta/llama-3.1-8b-instruct"
+    tree = load_tree(empty_tree)
+    assert "cohere/cohere-command-a" in tree.vendors["cohere"]["models"]["command-a"]["aliases"]
+    assert set(tree.vendors["meta"]["models"]) == {"llama-3.1-8b-instruct"}
