@@ -147,3 +147,12 @@ def test_validate_refuses_a_hand_edited_history_that_does_not_hold(moved: Path, 
     path.write_text(json.dumps(data, indent=2))
     found = [str(p) for p in validate_tree(moved) if p.severity == "error"]
     assert any("mistral-medium-latest" in p and "model_history" in p and problem in p for p in found), found
+
+
+def test_relinking_an_offering_nothing_was_said_of_keeps_no_history() -> None:
+    from refresher.run.moving_aliases import relink
+
+    bare = {"model": "mistral/mistral-medium-2508"}
+    assert relink(bare, "mistral/mistral-medium-2604", "openrouter", LITELLM_AT)
+    assert bare == {"model": "mistral/mistral-medium-2604"}
+    assert not relink(bare, "mistral/mistral-medium-2604", "openrouter", LITELLM_AT)

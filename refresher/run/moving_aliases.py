@@ -45,18 +45,21 @@ __all__ = ["follow_moving_aliases", "relink"]
 _COMPARED = ("input", "output", "cache_read", "cache_write", "cache_write_1h", "reasoning")
 
 
-def relink(offering: dict[str, Any], model_id: str, source: str, as_of: str, by: str = "statement") -> bool:
+def relink(offering: dict[str, Any], model_id: str, source: str, as_of: str) -> bool:
     """``source`` said at ``as_of`` that ``offering`` stands for ``model_id``: link it so,
     keeping what it stood for until then; returns whether the link changed. Said no later than
     the current link began (an offering linked again as it is made), the current link is
     replaced, not kept: it never held."""
+    if "provenance" not in offering:  # no fact yet, so no date to keep a link from
+        changed, offering["model"] = offering["model"] != model_id, model_id
+        return changed
     links = _stated_links(offering)
     if links[-1]["model"] == model_id and offering["model"] == model_id:
         return False
     if as_of <= links[-1]["as_of"]:
-        links[-1] = {"model": model_id, "source": source, "as_of": links[-1]["as_of"], "by": by}
+        links[-1] = {"model": model_id, "source": source, "as_of": links[-1]["as_of"], "by": "statement"}
     else:
-        links.append({"model": model_id, "source": source, "as_of": as_of, "by": by})
+        links.append({"model": model_id, "source": source, "as_of": as_of, "by": "statement"})
     _write(offering, links)
     return True
 
@@ -71,7 +74,7 @@ def follow_moving_aliases(tree: Tree, rules: VendorRules, providers: Iterable[st
         own_prices: dict[str, list[Mapping[str, Any]]] | None = None
         for upstream_id, offering in sorted(offerings.items()):
             family = _family(rules, provider, upstream_id, offering)
-            if family is None:
+            if family is None or "provenance" not in offering:  # not a moving alias, or nothing said of it
                 continue
             if own_prices is None:  # read once per provider, and only for one that has a moving alias
                 own_prices = _own_prices(rules, provider, offerings)

@@ -130,7 +130,7 @@ class _Reconciler:
         relinked = False
         if obs.alias_of and not self.snap.confirms_only and changed is not None:
             # a moving -latest follows what its provider says it is now
-            relinked = relink(record, self.linker.link(obs), self.snap.source, self.now, "statement")
+            relinked = relink(record, self.linker.link(obs), self.snap.source, self.now)
         elif changed is not None and not self.snap.confirms_only and \
                 (renamed := self.rules.renamed(record["model"])) != record["model"]:
             # a model made before its vendor's rename is one with the new name, as one run makes it
