@@ -1,14 +1,18 @@
 """A published catalog served from a local HTTP server, as a consumer meets it: an ETag on the
-manifest, files that can be replaced or overridden, a log of what was downloaded."""
+manifest, files that can be replaced or overridden, gzip when asked for, the pack made of what
+is served, a log of what was downloaded."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+
+from gate_consumer.pack import PACK, unpack
 
 SONNET = "anthropic/claude-sonnet-4-5-20250929"
 
@@ -20,11 +24,14 @@ class Site:
         self.server, self.root = server, root
         self.overrides: dict[str, Response] = {}
         self.etag = '"one"'
+        self.gzip = True  # a host compresses what a client asks it to, as CDNs do
         server.expect_request("/v1/manifest.json").respond_with_handler(self.manifest)
+        server.expect_request(f"/v1/{PACK}").respond_with_handler(lambda req: self.encoded(req, self.pack()))
         for path in root.rglob("*.json"):
             rel = path.relative_to(root).as_posix()
             if rel != "manifest.json":
-                server.expect_request(f"/v1/{rel}").respond_with_handler(lambda req, rel=rel: self.file(rel))
+                server.expect_request(f"/v1/{rel}").respond_with_handler(
+                    lambda req, rel=rel: self.encoded(req, self.file(rel)))
 
     @property
     def url(self) -> str:
@@ -42,6 +49,33 @@ class Site:
         if rel in self.overrides:
             return self.overrides[rel]
         return Response((self.root / rel).read_bytes(), content_type="application/json")
+
+    def pack(self) -> Response:
+        """The published pack, each file in it as this site serves it now (overrides too)."""
+        if PACK in self.overrides:
+            return self.overrides[PACK]
+        if any(self.overrides[rel].is_streamed for rel in self.overrides):
+            return Response("no pack of an endless file", status=404)  # the consumer reads each file then
+        published = (self.root / PACK).read_bytes()
+        try:
+            files = unpack(published)
+        except ValueError:
+            return Response(published)  # a broken pack, published as such
+        served = {rel: (self.overrides[rel].get_data() if rel in self.overrides else data) for rel, data in files.items()}
+        if served == files:
+            return Response(published)
+        from gate_consumer.pack import pack
+
+        return Response(pack(served))  # no longer the bytes the manifest lists: the consumer says so
+
+    def encoded(self, request: Request, response: Response) -> Response:
+        """``response`` gzip-encoded when the client asks for it (and it is a plain 200)."""
+        asked = "gzip" in request.headers.get("Accept-Encoding", "")
+        if self.gzip and asked and response.status_code == 200 and not response.is_streamed \
+                and "Content-Encoding" not in response.headers:
+            body = gzip.compress(response.get_data(), mtime=0)
+            return Response(body, headers={"Content-Encoding": "gzip"}, content_type=response.content_type)
+        return response
 
     def downloads(self) -> list[str]:
         return [req.path for req, _ in self.server.log if not req.path.endswith("manifest.json")]

@@ -38,8 +38,7 @@ def test_first_load_downloads_and_caches_then_a_304_reuses_the_cache(site: Site,
     first = Catalog.load(site.url, cache_dir=cache)
     assert (first.origin, first.fallback_reason) == ("url", None)
     assert first.price(SONNET, input_tokens=1_000_000).total_usd == 3
-    downloaded = site.downloads()
-    assert "/v1/index.json" in downloaded and "/v1/catalog.json" not in downloaded  # only what the consumer needs
+    assert site.downloads() == ["/v1/consumer.pack"]  # what the consumer needs, in one request
     site.server.clear_log()
     second = Catalog.load(site.url, cache_dir=cache)
     assert (second.origin, second.version) == ("url", first.version)

@@ -121,10 +121,21 @@ def test_resellers_at_the_very_same_price_are_no_guess(catalog) -> None:
 def test_a_repeated_unknown_id_gives_the_same_answer_from_memory(catalog) -> None:
     with pytest.raises(UnknownModelError) as first:
         catalog.resolve("gpt-4o-minii")
-    assert catalog._resolver._unknown["gpt-4o-minii"] == first.value.suggestions  # remembered, bounded
+    assert catalog._resolver._unknown["gpt-4o-minii"]() == first.value.suggestions  # remembered, bounded
     with pytest.raises(UnknownModelError) as again:
         catalog.resolve("gpt-4o-minii")
     assert again.value.suggestions == first.value.suggestions and "openai/gpt-4o-mini" in first.value.suggestions
+
+
+def test_deciding_an_id_is_unknown_does_not_search_for_suggestions_until_they_are_read() -> None:
+    """Issue 28: the did-you-mean search (~480 µs) was paid by every new unknown id, though a
+    gateway that catches the error never reads it; now the message or ``suggestions`` pays."""
+    fresh = gate_consumer.Catalog.load(warm=False)  # a load's background warm-up would build it
+    with pytest.raises(UnknownModelError) as unknown:
+        fresh.resolve("gpt-4o-minii")
+    assert fresh._resolver._words is None  # the word index suggestions need: not built
+    assert "openai/gpt-4o-mini" in unknown.value.suggestions and "did you mean" in str(unknown.value)
+    assert fresh._resolver._words is not None
 
 
 def test_an_overlong_id_is_unknown_without_searching(catalog) -> None:
@@ -143,3 +154,18 @@ def test_offering_keys_that_differ_only_in_case_are_both_found() -> None:
     assert names.get("other") == [("v/a", "q/other")] and names.get("x") == [("v/b", None)]
     assert names.get("nothing") is None
     assert dict(names.items())["v/a"] == [("v/a", None)]
+
+
+def test_a_load_builds_the_resolving_indexes_off_the_request_thread() -> None:
+    """Issue 28: the first id needing the loose index (case, dashes, a route prefix, a snapshot,
+    an unknown id) built it on the request thread: 14–29 ms, and 39–102 ms for the first unknown
+    id. A load now warms them in a background thread; a request meanwhile waits for them."""
+    import threading
+
+    loaded = gate_consumer.Catalog.load()
+    warming = [t for t in threading.enumerate() if t.name == "gate-consumer-warm"]
+    for thread in warming:
+        thread.join(30)
+    resolver = loaded._resolver
+    assert resolver._exact is not None and resolver._loose is not None and resolver._words is not None
+    assert loaded.resolve("CLAUDE_SONNET_4.5").model.id == "anthropic/claude-sonnet-4.5"  # the loose index

@@ -62,6 +62,11 @@ def page(url: str) -> Iterator[object]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 900})
+        # a page is ready for the tests once its document is: they wait for what they read; the
+        # "load" event also waits for every subresource, which a busy 2-core runner can delay
+        # past the 30 s default (it did, twice, under a parallel suite)
+        page.set_default_navigation_timeout(90_000)
+        page.set_default_timeout(60_000)
         yield page
         browser.close()
 
@@ -191,7 +196,7 @@ def test_a_hostile_id_in_the_address_is_shown_as_text(page, url: str, text: str)
     """``compare.html?m=<img src=x onerror=…>`` and one click on "Price" ran the script: the
     unknown id went into the table through insertAdjacentHTML."""
     seen = _dialogs(page)
-    page.goto(url + "compare.html?" + urlencode({"m": text}))
+    page.goto(url + "compare.html?" + urlencode({"m": text}), wait_until="domcontentloaded")
     page.click("#c-run")
     cell = page.locator("#c-result tbody tr td").first
     cell.wait_for()
@@ -208,12 +213,12 @@ def test_a_hostile_id_in_the_address_is_shown_as_text(page, url: str, text: str)
 @pytest.mark.parametrize("index", range(len(HOSTILE)))
 def test_hostile_names_in_the_data_are_shown_as_text(page, hostile_url: str, index: int) -> None:
     seen = _dialogs(page)
-    page.goto(hostile_url + "compare.html?m=" + f"evil-{index}")
+    page.goto(hostile_url + "compare.html?m=" + f"evil-{index}", wait_until="domcontentloaded")
     page.click("#c-run")
     row = page.locator("#c-result tbody tr").first
     row.wait_for()
     assert row.locator("td").first.inner_text() == HOSTILE[index].strip()
-    page.goto(hostile_url + "index.html")
+    page.goto(hostile_url + "index.html", wait_until="domcontentloaded")
     page.fill("#q", f"evil-{index}")
     page.locator("#hit-link").wait_for()
     page.wait_for_timeout(50)

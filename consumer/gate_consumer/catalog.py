@@ -32,16 +32,19 @@ __all__ = ["Catalog", "FactFreshness", "Model", "Offering", "ProviderFreshness",
 Reader = Callable[[str], bytes]
 
 
-def _usage(tokens: Mapping[str, Any]) -> Usage:
+def _usage(tokens: dict[str, Any]) -> Usage:
     """A :class:`Usage` from keyword counts, each a whole number of tokens (not a bool, a float
-    or text: ``input_tokens=10.5`` is a caller's mistake, said so)."""
-    unknown = sorted(set(tokens) - set(Usage._fields))
-    if unknown:
-        raise TypeError(f"unknown token count(s) {', '.join(unknown)}; known: {', '.join(Usage._fields)}")
+    or text: ``input_tokens=10.5`` is a caller's mistake, said so). On the request path: the
+    counts are checked after the tuple is made, and the names only when one is wrong."""
+    try:
+        usage = Usage(**tokens)
+    except TypeError:
+        unknown = sorted(set(tokens) - set(Usage._fields))
+        raise TypeError(f"unknown token count(s) {', '.join(unknown)}; known: {', '.join(Usage._fields)}") from None
     for name, value in tokens.items():
         if type(value) is not int:
             raise TypeError(f"{name} must be a whole number of tokens (int), not {type(value).__name__} {value!r}")
-    return Usage(**tokens)
+    return usage
 
 
 class Catalog:
@@ -75,13 +78,21 @@ class Catalog:
     @classmethod
     def load(cls, url: str | None = None, *, strict_snapshots: bool = False, **options: Any) -> Catalog:
         """The bundled snapshot, or the catalog published at ``url`` with a cache and fallbacks;
-        see :func:`gate_consumer.loading.load` for ``options`` (``cache_dir``, ``timeout``).
+        see :func:`gate_consumer.loading.load` for ``options`` (``cache_dir``, ``timeout``,
+        ``warm``).
         ``strict_snapshots``: refuse a dated id the catalog does not list (see :class:`Resolution`)."""
         from gate_consumer.loading import load
 
         catalog = load(url, **options)
         catalog.strict_snapshots = strict_snapshots
         return catalog
+
+    def warm(self) -> None:
+        """Build the indexes resolving ids reads (:meth:`resolve`), now, in this thread. Every
+        load starts this in a background thread, so the first unusual id a request brings (one
+        ignoring case or dashes, a route prefix, a snapshot, an unknown one) finds them built;
+        :class:`~gate_consumer.loading.LiveCatalog` warms a new catalog before it swaps it in."""
+        self._resolver.warm()
 
     @property
     def strict_snapshots(self) -> bool:

@@ -330,27 +330,42 @@ def _check_provider(document: Any, models: Mapping[str, Any]) -> None:
         _check_provenance(record, OFFERING_FACTS, where)
 
 
-def check_files(files: Mapping[str, bytes], where: str) -> None:
+def check_files(files: Mapping[str, bytes], where: str, *, checked: Mapping[str, bytes] | None = None) -> None:
     """Check every file a catalog serves (``index.json``, ``models.json``, ``providers/*.json``,
     relative path → bytes); ``where`` (the catalog's URL) prefixes every message. Raises
-    :class:`CatalogLoadError` at the first problem."""
-    parsed = {rel: parse_json(data, f"{where}{rel}") for rel, data in files.items()}
-    order = ["index.json", "models.json", *sorted(rel for rel in parsed if rel.startswith("providers/"))]
+    :class:`CatalogLoadError` at the first problem.
+
+    ``checked``: the files of a catalog that passed these checks before (the cache's). A file
+    with the very same bytes is not checked again — a provider's file only while every model
+    the checked index had is still in the new one (its offerings name no other) — so a change
+    of one provider costs that provider, not the catalog."""
+    checked = checked or {}
+    same = {rel for rel, data in files.items() if rel in checked and (checked[rel] is data or checked[rel] == data)}
+    # an unchanged provider's offerings name models the checked index had: still there, still right
+    kept_models: set[str] | None = None if "index.json" in same or "index.json" not in checked else \
+        set(_mapping(parse_json(checked["index.json"], f"{where}index.json"), "index").get("models", ()))
+    order = ["index.json", "models.json", *sorted(rel for rel in files if rel.startswith("providers/"))]
     index: Any = None
+    unchanged_still_right = True
     for rel in order:
-        if rel not in parsed:
+        if rel not in files:
             raise CatalogLoadError(f"{where}: the manifest lists no {rel}")
+        if rel in same and rel != "index.json" and (rel == "models.json" or unchanged_still_right):
+            continue
+        document = parse_json(files[rel], f"{where}{rel}")
         try:
             if rel == "index.json":
-                _check_index(parsed[rel])
-                index = parsed[rel]
+                if rel not in same:
+                    _check_index(document)
+                index = document
+                unchanged_still_right = kept_models is None or kept_models <= set(index["models"])
             elif rel == "models.json":
-                _check_models(parsed[rel])
+                _check_models(document)
             else:
-                _check_provider(parsed[rel], index["models"])
+                _check_provider(document, index["models"])
         except _Problem as exc:
             raise CatalogLoadError(f"{where}{rel}: {exc}") from None
-    slugs = {rel.removeprefix("providers/").removesuffix(".json") for rel in parsed if rel.startswith("providers/")}
+    slugs = {rel.removeprefix("providers/").removesuffix(".json") for rel in files if rel.startswith("providers/")}
     missing = sorted(set(index["providers"]) - slugs)
     if missing:
         raise CatalogLoadError(f"{where}: the manifest lists no providers/{_escaped(missing[0])}.json, which the index names")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 __all__ = [
     "AmbiguousModelError",
     "CatalogError",
@@ -20,13 +22,24 @@ class CatalogLoadError(CatalogError):
 
 
 class UnknownModelError(CatalogError, LookupError):
-    """No model or offering has this id. ``suggestions`` are the closest known ids."""
+    """No model or offering has this id. ``suggestions`` are the closest known ids — found when
+    first read (the message reads them): deciding an id is unknown does not pay for them, so a
+    gateway that only catches the error never does."""
 
-    def __init__(self, name: str, suggestions: tuple[str, ...] = ()):
+    def __init__(self, name: str, suggestions: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()):
+        super().__init__(name)
         self.name = name
-        self.suggestions = suggestions
-        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"unknown model {name!r}{hint}")
+        self._suggestions = suggestions
+
+    @property
+    def suggestions(self) -> tuple[str, ...]:
+        if callable(self._suggestions):
+            self._suggestions = self._suggestions()
+        return self._suggestions
+
+    def __str__(self) -> str:
+        hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
+        return f"unknown model {self.name!r}{hint}"
 
 
 class AmbiguousModelError(CatalogError, LookupError):

@@ -8,9 +8,13 @@ With a URL (the published ``…/v1/`` folder) it:
 2. refuses a manifest whose major schema version is not the one this package reads;
 3. GETs each file the consumer needs (index, models, providers) that the cache does not already
    hold — the cache is content-addressed by sha256, so an unchanged file is never downloaded
-   twice — and checks its size and sha256 against the manifest;
+   twice — and checks its size and sha256 against the manifest: when many are missing (a cold
+   load), all of them in one request, from the pack (:mod:`gate_consumer.pack`), else — and
+   whatever the pack does not hold as the manifest lists it — one request each, on up to eight
+   connections; every request asks for gzip;
 4. checks the whole file set (:mod:`gate_consumer.checks`: the shapes the consumer reads,
-   finite non-negative prices below the magnitude bound, positive limits, dates, depth);
+   finite non-negative prices below the magnitude bound, positive limits, dates, depth) — the
+   files that changed since the cached catalog, which passed them already;
 5. only then makes that manifest the cache's current one (one atomic rename).
 
 Every request goes through :mod:`gate_consumer.transport`: one total deadline for the whole load,
@@ -40,8 +44,10 @@ from gate_consumer.catalog import Catalog
 from gate_consumer.checks import CHECKS_VERSION, check_files, parse_json
 from gate_consumer.errors import CatalogLoadError
 from gate_consumer.files import write_atomic
+from gate_consumer.pack import CONSUMER_FILES, PACK, unpack
 
-__all__ = ["SUPPORTED_SCHEMA_MAJOR", "LiveCatalog", "default_cache_dir", "load", "load_bundled", "load_directory"]
+__all__ = ["SUPPORTED_SCHEMA_MAJOR", "LiveCatalog", "default_cache_dir", "load", "load_bundled", "load_directory",
+           "warm_in_background"]
 
 SUPPORTED_SCHEMA_MAJOR = 1
 USER_AGENT = "fusionaize-gate-consumer/0.1"
@@ -49,7 +55,6 @@ USER_AGENT = "fusionaize-gate-consumer/0.1"
 DEFAULT_TIMEOUT = 30.0
 #: A manifest lists ~150 files in ~25 kB; nothing larger is read.
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
-_NEEDED = ("index.json", "models.json", "providers/")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 #: What a cache holds: the manifest, its files (verified), the ETag it was served with.
@@ -84,7 +89,7 @@ def _check_manifest(manifest: Any, where: str) -> dict[str, Any]:
 
 
 def _needed(manifest: dict[str, Any]) -> list[str]:
-    return sorted(rel for rel in manifest["files"] if rel.startswith(_NEEDED))
+    return sorted(rel for rel in manifest["files"] if rel.startswith(CONSUMER_FILES))
 
 
 _BUNDLED = os.path.join(os.path.dirname(__file__), "_data", "v1")
@@ -95,21 +100,31 @@ def _read_file(path: str) -> bytes:
         return handle.read()
 
 
-def load_bundled() -> Catalog:
-    """The snapshot shipped inside this package."""
+def load_bundled(*, warm: bool = True) -> Catalog:
+    """The snapshot shipped inside this package (``warm``: see :func:`warm_in_background`)."""
     manifest = _check_manifest(json.loads(_read_file(os.path.join(_BUNDLED, "manifest.json"))), "bundled manifest")
-    return Catalog(lambda rel: _read_file(os.path.join(_BUNDLED, rel)), manifest, origin="bundled",
-                   location="gate_consumer/_data/v1")
+    catalog = Catalog(lambda rel: _read_file(os.path.join(_BUNDLED, rel)), manifest, origin="bundled",
+                      location="gate_consumer/_data/v1")
+    return warm_in_background(catalog) if warm else catalog
 
 
-def load_directory(path: str | Path) -> Catalog:
-    """A ``v1`` folder on disk (a ``faimeta build`` output)."""
+def load_directory(path: str | Path, *, warm: bool = True) -> Catalog:
+    """A ``v1`` folder on disk (a ``faimeta build`` output; ``warm``: see :func:`warm_in_background`)."""
     root = Path(path)
     try:
         manifest = _check_manifest(json.loads((root / "manifest.json").read_bytes()), str(root / "manifest.json"))
     except (OSError, ValueError) as exc:
         raise CatalogLoadError(f"{root}: cannot read the manifest ({exc})") from None
-    return Catalog(lambda rel: (root / rel).read_bytes(), manifest, origin="directory", location=str(root))
+    catalog = Catalog(lambda rel: (root / rel).read_bytes(), manifest, origin="directory", location=str(root))
+    return warm_in_background(catalog) if warm else catalog
+
+
+def warm_in_background(catalog: Catalog) -> Catalog:
+    """Start :meth:`Catalog.warm` in a daemon thread and return the catalog at once: the load
+    does not wait for the indexes, and a request that needs one before it is built waits for
+    that one only."""
+    threading.Thread(target=catalog.warm, name="gate-consumer-warm", daemon=True).start()
+    return catalog
 
 
 class _Cache:
@@ -252,12 +267,18 @@ def _read_private(path: Path, max_bytes: int) -> bytes | None:
         return handle.read(max_bytes + 1)
 
 
+#: more files missing than this: the pack, one request, rather than a request each
+_PACK_AFTER = 4
+#: connections one load opens at most when it fetches files one by one
+_PARALLEL = 8
+
+
 def _download(url: str, cache: _Cache | None, cached: _Cached | None,
               deadline: float) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The catalog at ``url``: manifest and checked files (``cached``: what the cache holds);
-    the cache switches to it when it is new."""
-    import hashlib
-
+    the cache switches to it when it is new. The files the cache lacks come from the pack when
+    there are many (one request), else — and whatever the pack does not give right — one request
+    each, on up to :data:`_PARALLEL` connections."""
     from gate_consumer.transport import Session
 
     base = url if url.endswith("/") else url + "/"
@@ -269,34 +290,97 @@ def _download(url: str, cache: _Cache | None, cached: _Cached | None,
         manifest = _check_manifest(parse_json(body, base + "manifest.json"), base + "manifest.json")
         # by hash: what the cached catalog holds (already verified), then any other cached object
         have = {cached[0]["files"][rel]["sha256"]: data for rel, data in cached[1].items()} if cached else {}
-        files = {}
+        files, missing = {}, []
         for rel in _needed(manifest):
             expected = manifest["files"][rel]
             data = have.get(expected["sha256"])
             if data is None and cache is not None:
                 data = cache.read_object(expected)
             if data is None:
-                _, data, _ = session.get(base + rel, max_bytes=expected["size"])
-                if not _matches(data, expected):
-                    digest = hashlib.sha256(data).hexdigest()
-                    raise CatalogLoadError(
-                        f"{base}{rel}: {len(data):,} bytes with sha256 {digest[:12]}…, the manifest says "
-                        f"{expected['size']:,} bytes with {expected['sha256'][:12]}… (truncated or changed)"
-                    )
-            files[rel] = data
-    check_files(files, base)
+                missing.append(rel)
+            else:
+                files[rel] = data
+        if len(missing) > _PACK_AFTER:
+            files.update(_from_pack(session, base, manifest, missing))
+            missing = [rel for rel in missing if rel not in files]
+        files.update(_fetch_each(session, base, manifest, missing, deadline))
+    check_files(files, base, checked=cached[1] if cached else None)  # what changed since the cached catalog
     if cache is not None:
         cache.commit(manifest, etag, files)
     return manifest, files
 
 
-def load(url: str | None = None, *, cache_dir: str | Path | None = None, timeout: float = DEFAULT_TIMEOUT) -> Catalog:
+def _from_pack(session: Any, base: str, manifest: dict[str, Any], wanted: list[str]) -> dict[str, bytes]:
+    """The files of ``wanted`` the pack holds as the manifest lists them. A host without a pack,
+    or with a damaged or stale one, gives fewer (they are fetched one by one), never a wrong byte."""
+    entry = manifest["files"].get(PACK)
+    if entry is None:
+        return {}
+    try:
+        _, data, _ = session.get(base + PACK, max_bytes=entry["size"])
+        packed = unpack(data) if _matches(data, entry) else {}
+    except (CatalogLoadError, ValueError):
+        return {}
+    return {rel: packed[rel] for rel in wanted if rel in packed and _matches(packed[rel], manifest["files"][rel])}
+
+
+def _fetch_each(session: Any, base: str, manifest: dict[str, Any], rels: list[str],
+                deadline: float) -> dict[str, bytes]:
+    """Each of ``rels``, checked against its manifest entry: on ``session`` when they are few,
+    else on up to :data:`_PARALLEL` connections (the load's deadline bounds them all). Raises
+    :class:`CatalogLoadError` for the first that fails."""
+    import hashlib
+
+    from gate_consumer.transport import Session
+
+    def fetch(on: Any, rel: str) -> bytes:
+        expected = manifest["files"][rel]
+        _, data, _ = on.get(base + rel, max_bytes=expected["size"])
+        if not _matches(data, expected):
+            digest = hashlib.sha256(data).hexdigest()
+            raise CatalogLoadError(
+                f"{base}{rel}: {len(data):,} bytes with sha256 {digest[:12]}…, the manifest says "
+                f"{expected['size']:,} bytes with {expected['sha256'][:12]}… (truncated or changed)"
+            )
+        return data
+
+    if len(rels) <= 2:
+        return {rel: fetch(session, rel) for rel in rels}
+    fetched: dict[str, bytes] = {}
+    failed: list[BaseException] = []
+
+    def lane(share: list[str]) -> None:
+        try:
+            with Session(deadline, USER_AGENT) as own:
+                for rel in share:
+                    if failed:
+                        return
+                    fetched[rel] = fetch(own, rel)
+        except BaseException as exc:  # handed to the loading thread, which raises it
+            failed.append(exc)
+
+    lanes = min(_PARALLEL, len(rels))
+    threads = [threading.Thread(target=lane, args=(rels[i::lanes],), daemon=True) for i in range(lanes)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()) + 1.0)
+    if failed:
+        raise failed[0]
+    if len(fetched) < len(rels):
+        raise CatalogLoadError(f"{base}: the load's deadline passed")
+    return fetched
+
+
+def load(url: str | None = None, *, cache_dir: str | Path | None = None, timeout: float = DEFAULT_TIMEOUT,
+         warm: bool = True) -> Catalog:
     """Load a catalog (see the module docstring). ``timeout`` bounds the whole load in seconds
     (every request of it together). Never raises for anything the network or the cache serves:
     it falls back, and ``catalog.fallback_reason`` says why. Raises :class:`CatalogLoadError`
-    only if even the bundled snapshot cannot be read (a broken installation)."""
+    only if even the bundled snapshot cannot be read (a broken installation). ``warm``: build
+    the resolving indexes in a background thread (:func:`warm_in_background`)."""
     if url is None:
-        return load_bundled()
+        return load_bundled(warm=warm)
     deadline = time.monotonic() + timeout
     cache: _Cache | None = None
     cache_problem = None
@@ -310,7 +394,7 @@ def load(url: str | None = None, *, cache_dir: str | Path | None = None, timeout
         manifest, files = _download(url, cache, cached, deadline)
         catalog = Catalog(files.__getitem__, manifest, origin="url", location=url)
         catalog.cache_problem = cache_problem
-        return catalog
+        return catalog if not warm else warm_in_background(catalog)
     except Exception as exc:  # anything the network or the cache served: fall back, never fail
         reason = str(exc) if isinstance(exc, CatalogLoadError) else f"{url}: {type(exc).__name__}: {exc}"[:500]
     catalog = None
@@ -320,10 +404,10 @@ def load(url: str | None = None, *, cache_dir: str | Path | None = None, timeout
     except Exception as exc:
         reason += f"; the cache failed too ({type(exc).__name__}: {exc})"[:300]
     if catalog is None:
-        catalog = load_bundled()
+        catalog = load_bundled(warm=False)
     catalog.fallback_reason = reason
     catalog.cache_problem = cache_problem
-    return catalog
+    return catalog if not warm else warm_in_background(catalog)
 
 
 class LiveCatalog:
@@ -346,9 +430,9 @@ class LiveCatalog:
         self.url = url
         self.interval = interval
         self.timeout = timeout
-        self._load = lambda: load(url, cache_dir=cache_dir, timeout=timeout)
+        self._load = lambda: load(url, cache_dir=cache_dir, timeout=timeout, warm=False)
         self._on_error = on_error
-        self.current: Catalog = self._load()
+        self.current: Catalog = warm_in_background(self._load())
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -364,6 +448,7 @@ class LiveCatalog:
                 return False  # keep what we have
         if fresh.version == self.current.version and fresh.origin == self.current.origin:
             return False
+        fresh.warm()  # here, in the refresh thread: the requests meet it warm
         self.current = fresh
         return True
 

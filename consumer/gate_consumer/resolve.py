@@ -7,6 +7,9 @@ unknown ids with their suggestions — each bounded, so hostile ids cannot grow 
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 from gate_consumer.errors import AmbiguousModelError, UnknownModelError
 from gate_consumer.id_forms import Reading, readings
 from gate_consumer.ids import MAX_UPSTREAM_ID_LENGTH
@@ -72,6 +75,21 @@ class Resolution:
         return f"Resolution({self.name!r} → {self.model.id}, {self.matched_by})"
 
 
+class _Suggestions:
+    """The suggestions for one unknown id, found the first time they are asked for, then kept."""
+
+    __slots__ = ("_find", "_found", "_key")
+
+    def __init__(self, find: Callable[[str], tuple[str, ...]], key: str):
+        self._find, self._key = find, key
+        self._found: tuple[str, ...] | None = None
+
+    def __call__(self) -> tuple[str, ...]:
+        if self._found is None:
+            self._found = self._find(self._key)
+        return self._found
+
+
 class Resolver:
     """Resolves ids against one catalog's :class:`~gate_consumer.records.Records`."""
 
@@ -82,27 +100,50 @@ class Resolver:
         self._exact: NameIndex | None = None
         self._loose: dict[str, list[Entry]] | None = None
         self._words: dict[str, list[str]] | None = None
+        self._building = threading.RLock()  # one builder per index, whichever thread asks first
         #: what each id resolved to and which offering each (id, provider) picked: read directly
         #: on the request path (``resolved.get(name) or resolve(name)``); filled only here
         self.resolved: dict[str, Resolution] = {}
         self.picked: dict[tuple[str, str | None], Offering] = {}
-        self._unknown: dict[str, tuple[str, ...]] = {}
+        self._unknown: dict[str, _Suggestions] = {}
+
+    def warm(self) -> None:
+        """Build every index resolving reads — the names, the names ignoring case, dots and
+        dashes, and the words suggestions search — so no request builds one. A load does this
+        in a background thread; a request that needs an index meanwhile waits for it rather
+        than building it twice."""
+        self._word_index()
 
     def _names(self) -> NameIndex:
-        """Every name an id can match (built on the first resolve)."""
-        if self._exact is None:
-            self._exact = NameIndex(self._records.index["models"])
-        return self._exact
+        """Every name an id can match."""
+        names = self._exact
+        if names is None:
+            with self._building:
+                if self._exact is None:
+                    self._exact = NameIndex(self._records.index["models"])
+                names = self._exact
+        return names
 
     def _loose_names(self) -> dict[str, list[Entry]]:
-        if self._loose is None:
-            self._loose = loose_names(self._names())
-        return self._loose
+        loose = self._loose
+        if loose is None:
+            with self._building:
+                if self._loose is None:
+                    self._loose = loose_names(self._names())
+                loose = self._loose
+        return loose
+
+    def _word_index(self) -> dict[str, list[str]]:
+        words = self._words
+        if words is None:
+            with self._building:
+                if self._words is None:
+                    self._words = word_index(self._loose_names())
+                words = self._words
+        return words
 
     def _suggest(self, key: str) -> tuple[str, ...]:
-        if self._words is None:
-            self._words = word_index(self._loose_names())
-        return suggest(key, self._loose_names(), self._words)
+        return suggest(key, self._loose_names(), self._word_index())
 
     def _model(self, model_id: str) -> Model:
         return self._records.model(model_id)  # type: ignore[return-value]  # an id from the index
@@ -120,11 +161,11 @@ class Resolver:
         if not isinstance(name, str) or not name.strip() or len(name) > MAX_UPSTREAM_ID_LENGTH:
             raise UnknownModelError(str(name)[:80])
         unknown = self._unknown.get(name)
-        if unknown is not None:  # a client repeating a bad id does not pay for suggestions again
+        if unknown is not None:  # a client repeating a bad id pays neither the search nor suggestions again
             raise UnknownModelError(name, unknown)
         resolution = self._find(name, name.strip().lower(), 0)
         if resolution is None:
-            suggestions = self._suggest(name.strip().lower())
+            suggestions = _Suggestions(self._suggest, name.strip().lower())  # found only when read
             if len(self._unknown) < 10_000:  # a bound, so hostile ids cannot grow it forever
                 self._unknown[name] = suggestions
             raise UnknownModelError(name, suggestions)

@@ -7,7 +7,8 @@ in an HTTP stack. What it guarantees, whatever the server does:
   server can reset by sending one byte at a time: a watchdog shuts the socket down when the
   deadline passes, which unblocks any read in progress;
 * **a size bound** per body: a ``Content-Length`` above it is refused before reading, and a
-  body is read in chunks and cut as soon as it passes the bound;
+  body is read in chunks and cut as soon as it passes the bound — a gzip body (every request
+  asks for one) as soon as what it inflates to passes it;
 * **redirects only within the origin** (same scheme, host and port): never to another host,
   never from https to http, never to another scheme.
 """
@@ -19,6 +20,7 @@ import http.client
 import socket
 import threading
 import time
+import zlib
 from urllib.parse import urljoin, urlsplit
 
 from gate_consumer.errors import CatalogLoadError
@@ -125,7 +127,7 @@ class Session:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise CatalogLoadError(f"{_short(url)}: only http(s) URLs are loaded")
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
+        headers = {"User-Agent": self.user_agent, "Accept": "application/json", "Accept-Encoding": "gzip"}
         if etag:
             headers["If-None-Match"] = etag
         for attempt in (1, 2):
@@ -155,16 +157,34 @@ class Session:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _read(self, response: http.client.HTTPResponse, url: str, max_bytes: int) -> bytes:
+        encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
+        if encoding not in ("identity", "gzip"):
+            raise CatalogLoadError(f"{url}: served with Content-Encoding {shown(encoding, 40)}, which was not asked for")
+        inflate = zlib.decompressobj(wbits=31) if encoding == "gzip" else None
+        # gzip of incompressible bytes is a little larger than they are: the wire may carry that much more
+        wire_max = max_bytes if inflate is None else max_bytes + max_bytes // 100 + 1024
         declared = response.getheader("Content-Length")
-        if declared is not None and declared.strip().isdigit() and int(declared) > max_bytes:
+        if declared is not None and declared.strip().isdigit() and int(declared) > wire_max:
             raise CatalogLoadError(f"{url}: {int(declared):,} bytes, more than the {max_bytes:,} bytes expected")
-        chunks, size = [], 0
+        chunks, wire, size = [], 0, 0
         while True:
-            chunk = response.read(min(_CHUNK, max_bytes - size + 1))
+            chunk = response.read(min(_CHUNK, wire_max - wire + 1))
             if not chunk:
                 if self._expired:  # the watchdog's shutdown reads as the end of the body
                     raise CatalogLoadError(f"{url}: the load's deadline passed")
+                if inflate is not None and not inflate.eof:
+                    raise CatalogLoadError(f"{url}: the gzip body ends before its end")
                 return b"".join(chunks)
+            wire += len(chunk)
+            if wire > wire_max:
+                raise CatalogLoadError(f"{url}: more than the {max_bytes:,} bytes expected; cut there")
+            if inflate is not None:
+                try:
+                    chunk = inflate.decompress(chunk, max_bytes - size + 1)
+                except zlib.error as exc:
+                    raise CatalogLoadError(f"{url}: not a gzip body ({exc})") from None
+                if inflate.unconsumed_tail:  # it inflates past the bound: a bomb, not a catalog file
+                    raise CatalogLoadError(f"{url}: inflates to more than the {max_bytes:,} bytes expected; cut there")
             size += len(chunk)
             if size > max_bytes:
                 raise CatalogLoadError(f"{url}: more than the {max_bytes:,} bytes expected; cut there")

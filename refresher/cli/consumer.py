@@ -42,10 +42,10 @@ def _catalog(location: str | None, *, quiet: bool = False):
         if not quiet and Path("metadata/providers").is_dir():  # in a checkout: which data is this?
             echo(f"note: prices from the bundled snapshot (catalog {gate_consumer.CATALOG_VERSION}); "
                        "`faimeta build` brings it up to date with metadata/, or pass --catalog", err=True)
-        return gate_consumer.Catalog.load()
+        return gate_consumer.Catalog.load(warm=False)  # one command, one thread: built as it asks
     try:
         if location.startswith(("http://", "https://")):
-            catalog = gate_consumer.Catalog.load(location)
+            catalog = gate_consumer.Catalog.load(location, warm=False)
             if catalog.fallback_reason and not quiet:
                 echo(f"note: {location} was not used ({catalog.fallback_reason}); "
                            f"prices from the {catalog.origin} catalog {catalog.version}", err=True)
@@ -56,7 +56,7 @@ def _catalog(location: str | None, *, quiet: bool = False):
         if not (folder / "manifest.json").is_file():
             fail(f"--catalog {location}: no catalog there (a `faimeta build` output folder, its v1/, or a URL)",
                  EXIT_USAGE)
-        return load_directory(folder)
+        return load_directory(folder, warm=False)
     except gate_consumer.CatalogError as exc:
         fail(f"--catalog {location}: {exc}", EXIT_USAGE)
 
@@ -334,7 +334,7 @@ def observe(
     from gate_consumer.loading import load_directory
     from refresher.review.observe import observe_paths, summary
 
-    catalog = gate_consumer.Catalog.load() if catalog_path is None else load_directory(catalog_path)
+    catalog = gate_consumer.Catalog.load(warm=False) if catalog_path is None else load_directory(catalog_path, warm=False)
     try:
         observations = observe_paths(catalog, paths)
     except (OSError, ValueError) as exc:

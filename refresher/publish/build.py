@@ -9,6 +9,7 @@ Layout of the output folder (``dist/``)::
     v1/models.json            the canonical models' facts (name, dates, limits, modalities…)
     v1/providers/<slug>.json  one provider with all its offerings (what the consumer loads lazily)
     v1/catalog.json           index and every provider in one file
+    v1/consumer.pack          the files the consumer reads, byte for byte, in one (a cold load in one request)
     v1/schema/*.schema.json   the JSON Schemas of the metadata files
     v1/changes.json, .atom    the change feed (JSON Feed 1.1, Atom), and v1/changes/<provider>.*
                               per provider (see :mod:`refresher.publish.feeds`)
@@ -39,6 +40,7 @@ from typing import Any
 from gate_consumer.catalog import Catalog
 from gate_consumer.files import naming
 from gate_consumer.instants import format_instant, utc_now
+from gate_consumer.pack import CONSUMER_FILES, PACK, pack
 from gate_consumer.records import price_confirmations
 from refresher.publish.feeds import Change, changes, feed_files
 from refresher.tree.bulk import gc_paused
@@ -53,7 +55,7 @@ __all__ = [
 
 SCHEMA_VERSION = "1.0"
 #: The files of v1/ the consumer needs, and so what is bundled inside gate_consumer.
-BUNDLED = ("manifest.json", "index.json", "models.json", "providers/")
+BUNDLED = ("manifest.json", *CONSUMER_FILES)
 #: where the snapshot bundled in the gate-consumer distribution lives, relative to the repository
 BUNDLE_PATH = Path("consumer") / "gate_consumer" / "_data" / "v1"
 BUNDLE_DIR = Path(__file__).resolve().parents[2] / BUNDLE_PATH
@@ -163,6 +165,8 @@ def build_files(tree: Tree, schema_dir: Path, every: list[Change]) -> dict[str, 
     files["catalog.json"] = _object_text({**{k: dumps_canonical(v) for k, v in index.items()},
                                           "models": dumps_canonical(full_models),
                                           "providers": _object_text(provider_texts)})
+    # the consumer's files once more, in one file: a cold load in one request (gate_consumer.pack)
+    files[PACK] = pack({rel: text.encode() for rel, text in files.items() if rel.startswith(CONSUMER_FILES)}).decode()
     for path in sorted(schema_dir.glob("*.schema.json")):
         files[f"schema/{path.name}"] = path.read_text(encoding="utf-8")
     return files
@@ -333,7 +337,7 @@ def write_site(tree: Tree, out: Path, every: list[Change]) -> list[str]:
     from gate_consumer.loading import load_directory
     from refresher.publish.site import site_files
 
-    files = site_files(load_directory(out / "v1"), every, last_checked(tree) or build_time())
+    files = site_files(load_directory(out / "v1", warm=False), every, last_checked(tree) or build_time())
     written = write_files(out, files)
     for folder in ("models", "providers"):
         for path in sorted((out / folder).rglob("*.html")):

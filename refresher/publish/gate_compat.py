@@ -46,7 +46,7 @@ def write_gate_files(out: Path, routes: Mapping[str, Mapping[str, str]], manifes
     ``out/compat/gate/``; freshness is judged at the build time."""
     from refresher.tree.jsonio import dumps, write_atomic
 
-    result = export(load_directory(out / "v1"), routes, parse_instant(manifest["built_at"]))
+    result = export(load_directory(out / "v1", warm=False), routes, parse_instant(manifest["built_at"]))
     docs = documents(result, generated_at=manifest["built_at"],
                      source_repo=f"fusionAIze/metadata@{manifest.get('git_commit', 'unknown')}")
     for rel, doc in docs.items():

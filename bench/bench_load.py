@@ -1,0 +1,239 @@
+"""Benchmark of loading a catalog from a URL (issue 28), against genai-prices and the floor, in one run.
+
+    python -m pip install -e ./consumer -e '.[bench]' && python bench/bench_load.py [--runs N]
+
+The committed metadata is built once (``v1/`` with its pack) and served from a local HTTP
+server on 127.0.0.1 that adds a latency to every request (0, 20 and 50 ms: a host next door, a
+CDN, a host a continent away) and gzip-encodes what a client asks it to, as CDNs do. Rows:
+
+* **cold load** (an empty cache): ``gate_consumer`` as it loads (the manifest, then the pack);
+  the same host without a pack (every file on its own, on up to eight connections); against
+  **the floor** — one GET of the pack, gzip, inflated and hashed (the least a checked load
+  reads) — and genai-prices fetching its own ``data.json`` from the same server
+  (``UpdatePrices``: one GET and its validation).
+* **one provider changed**: the CPU time of a load whose cache holds the previous build — the
+  manifest, one provider's file, the index and models are new — against its floor: hashing and
+  parsing the files that changed.
+
+Wall times at a given latency are mostly waiting; the ratio to the floor says how many round
+trips, and how much work, a load adds. Budgets (issue 28): cold load at 50 ms ≤ 1 s; a
+one-provider change ≤ 50 ms of CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gzip
+import hashlib
+import http.server
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+GENAI_DATA = REPO.parent / "shared" / "fixtures" / "upstream" / "genai-prices" / "data.json"
+
+BUDGET_COLD_50MS_S = 1.0
+BUDGET_CHANGE_CPU_MS = 50.0
+
+
+class Host(http.server.ThreadingHTTPServer):
+    """A static host with a latency per request, gzip on request, and a switch for the pack."""
+
+    daemon_threads = True
+
+    def __init__(self, root: Path):
+        super().__init__(("127.0.0.1", 0), functools.partial(_Handler, directory=str(root)))
+        self.root = root
+        self.latency = 0.0
+        self.without_pack = False
+        self._gzipped: dict[str, bytes] = {}
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/{path}"
+
+    def gzipped(self, path: Path) -> bytes:
+        data = path.read_bytes()
+        key = hashlib.sha256(data).hexdigest()
+        if key not in self._gzipped:  # compressed once, as a CDN's cache would
+            self._gzipped[key] = gzip.compress(data, compresslevel=6, mtime=0)
+        return self._gzipped[key]
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    server: Host
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        time.sleep(self.server.latency)
+        path = self.server.root / self.path.lstrip("/").split("?", 1)[0]
+        if not path.is_file() or (self.server.without_pack and path.name == "consumer.pack"):
+            self.send_error(404)
+            return
+        gz = "gzip" in self.headers.get("Accept-Encoding", "")
+        body = self.server.gzipped(path) if gz else path.read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        if gz:
+            self.send_header("Content-Encoding", "gzip")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def build(out: Path, metadata: Path) -> Path:
+    from refresher.publish.build import build as build_v1
+    from refresher.tree.store import load_tree
+
+    build_v1(load_tree(metadata), out, schema_dir=REPO / "schema", built_at="2026-12-01T00:00:00Z", repo=REPO,
+             site=False)
+    return out / "v1"
+
+
+def changed_copy(v1: Path, out: Path) -> Path:
+    """The build again with one provider's price changed: its file, the index's confirmations
+    and the manifest are new, the rest is the same bytes."""
+    from gate_consumer.pack import PACK, pack
+
+    shutil.copytree(v1, out)
+    rel = "providers/anthropic.json"
+    document = json.loads((out / rel).read_text())
+    offering = next(o for o in document["offerings"].values() if (o.get("price") or {}).get("input"))
+    offering["price"]["input"] *= 1.1
+    (out / rel).write_text(json.dumps(document, sort_keys=True, separators=(",", ":")) + "\n")
+    manifest = json.loads((out / "manifest.json").read_text())
+    files = {r: (out / r).read_bytes() for r in unpack_names(out)}
+    (out / PACK).write_bytes(pack(files))
+    for name in (rel, PACK):
+        data = (out / name).read_bytes()
+        manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    manifest["catalog_version"] += "-changed"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    return out
+
+
+def unpack_names(v1: Path) -> list[str]:
+    from gate_consumer.pack import CONSUMER_FILES
+
+    manifest = json.loads((v1 / "manifest.json").read_text())
+    return sorted(rel for rel in manifest["files"] if rel.startswith(CONSUMER_FILES))
+
+
+def median_s(runs: int, once) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        once()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def ours(url: str) -> None:
+    from gate_consumer.loading import load
+
+    with tempfile.TemporaryDirectory() as cache:
+        catalog = load(url, cache_dir=cache, warm=False)
+        assert catalog.origin == "url", catalog.fallback_reason
+
+
+def floor(url: str, size: int) -> None:
+    """One GET of the pack, gzip, inflated and hashed: the least a checked cold load reads."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request) as response:
+        data = gzip.decompress(response.read())
+    assert len(data) == size
+    hashlib.sha256(data).hexdigest()
+
+
+def genai(url: str) -> None:
+    from genai_prices.update_prices import UpdatePrices
+
+    with UpdatePrices(url=url) as updater:
+        updater.start(wait=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3, help="loads per row (the median is shown)")
+    parser.add_argument("--latencies", type=float, nargs="+", default=[0, 20, 50], help="ms added to each request")
+    parser.add_argument("--metadata", type=Path, default=REPO / "metadata", help="the metadata/ folder to build")
+    args = parser.parse_args()
+
+    from gate_consumer.pack import PACK
+
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        v1 = build(tmp / "build", args.metadata.resolve())
+        (tmp / "site").mkdir()
+        shutil.copytree(v1, tmp / "site" / "v1")
+        changed_copy(v1, tmp / "site" / "v2")
+        if GENAI_DATA.is_file():
+            (tmp / "site" / "genai").mkdir()
+            shutil.copy(GENAI_DATA, tmp / "site" / "genai" / "data.json")
+        host = Host(tmp / "site")
+        pack_size = (v1 / PACK).stat().st_size
+        print(f"catalog: {len(unpack_names(v1))} files a consumer reads, {pack_size / 1e6:.1f} MB "
+              f"({len(host.gzipped(v1 / PACK)) / 1e6:.2f} MB gzip); {args.runs} runs per row, the median\n")
+        header = f"{'cold load':<34} {'latency':>8} {'ours':>9} {'floor':>9} {'ratio':>7} {'budget':>8}"
+        print(header + f" {'no pack':>9} {'genai-prices':>13}")
+        print("-" * (len(header) + 24))
+        for latency in args.latencies:
+            host.latency = latency / 1000
+            host.without_pack = False
+            mine = median_s(args.runs, lambda: ours(host.url("v1/")))
+            least = median_s(args.runs, lambda: floor(host.url(f"v1/{PACK}"), pack_size))
+            host.without_pack = True
+            each = median_s(args.runs, lambda: ours(host.url("v1/")))
+            host.without_pack = False
+            peer = median_s(args.runs, lambda: genai(host.url("genai/data.json"))) if GENAI_DATA.is_file() else None
+            budget = f"{BUDGET_COLD_50MS_S:.1f} s" if latency == 50 else ""
+            ok = "" if latency != 50 else (" ok" if mine <= BUDGET_COLD_50MS_S else " OVER")
+            print(f"{'gate_consumer (manifest + pack)':<34} {latency:>6.0f}ms {mine:>8.3f}s {least:>8.3f}s "
+                  f"{mine / least:>6.1f}× {budget:>8}{ok} {each:>8.3f}s "
+                  f"{(f'{peer:.3f}s' if peer is not None else 'n/a'):>13}")
+        host.latency = 0.0
+        print()
+        print(f"{'one provider changed':<34} {'CPU':>9} {'floor':>9} {'ratio':>7} {'budget':>8}")
+        cpu, least = [], []
+        from gate_consumer.loading import load
+
+        served = tmp / "site" / "now"
+        for _ in range(args.runs):
+            shutil.rmtree(served, ignore_errors=True)
+            shutil.copytree(v1, served)
+            with tempfile.TemporaryDirectory() as cache:
+                assert load(host.url("now/"), cache_dir=cache, warm=False).origin == "url"
+                shutil.rmtree(served)  # the host publishes the next build at the same URL
+                shutil.copytree(tmp / "site" / "v2", served)
+                start = time.process_time()
+                loaded = load(host.url("now/"), cache_dir=cache, warm=False)
+                cpu.append(time.process_time() - start)
+                assert loaded.origin == "url" and loaded.version.endswith("-changed"), loaded.fallback_reason
+            start = time.process_time()
+            new = json.loads((tmp / "site" / "v2" / "manifest.json").read_text())["files"]
+            old = json.loads((v1 / "manifest.json").read_text())["files"]
+            for rel in unpack_names(v1):
+                if new[rel] != old[rel]:
+                    data = (tmp / "site" / "v2" / rel).read_bytes()
+                    hashlib.sha256(data).hexdigest()
+                    json.loads(data)
+            least.append(time.process_time() - start)
+        mine_ms, least_ms = statistics.median(cpu) * 1000, max(statistics.median(least) * 1000, 0.01)
+        ok = "ok" if mine_ms <= BUDGET_CHANGE_CPU_MS else "OVER"
+        print(f"{'gate_consumer':<34} {mine_ms:>7.1f}ms {least_ms:>7.1f}ms {mine_ms / least_ms:>6.1f}× "
+              f"{BUDGET_CHANGE_CPU_MS:>5.0f} ms {ok}")
+        host.shutdown()
+
+
+if __name__ == "__main__":
+    main()
