@@ -197,8 +197,8 @@ class _Cache:
         objects no recent manifest refers to."""
         for rel, data in files.items():
             path = self.objects / manifest["files"][rel]["sha256"]
-            if not path.exists():
-                write_atomic(path, data, mode=0o600)
+            if not path.exists():  # not fsynced: an object a crash cut short fails its hash and is evicted
+                write_atomic(path, data, mode=0o600, durable=False)
         old = self.state()
         previous = [] if old is None else [_object_set(old["manifest"]), *old.get("previous", [])]
         state = {"format": _CACHE_FORMAT, "checked_by": CHECKS_VERSION, "etag": etag, "manifest": manifest,
