@@ -13,8 +13,12 @@ CDN, a host a continent away) and gzip-encodes what a client asks it to, as CDNs
   (``UpdatePrices``: one GET and its validation).
 * **one provider changed**: the CPU time of the loading thread (a change of a few files is
   fetched on it) for a load whose cache holds the previous build — the manifest, one
-  provider's file and the pack are new — against its floor: hashing and parsing the files that
-  changed.
+  provider's file and the pack are new — and for Gate's ``LiveCatalog`` refreshing (it holds
+  the files it checked), against their floor: hashing and parsing the files that changed.
+
+Each load's cache is a new folder where a user's cache lives (``$XDG_CACHE_HOME`` or
+``~/.cache``), not under ``/tmp``: creating a file there can cost ten times as much (measured:
+150 files in 113 ms under /tmp, 11 ms under ~/.cache on this machine).
 
 Wall times at a given latency are mostly waiting; the ratio to the floor says how many round
 trips, and how much work, a load adds. Budgets (issue 28): cold load at 50 ms ≤ 1 s; a
@@ -140,10 +144,19 @@ def median_s(runs: int, once) -> float:
     return statistics.median(times)
 
 
+def cache_folder() -> tempfile.TemporaryDirectory:
+    """A new, empty cache folder beside the default one (see the module docstring)."""
+    from gate_consumer.loading import default_cache_dir
+
+    parent = default_cache_dir().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    return tempfile.TemporaryDirectory(prefix="bench-load-", dir=parent)
+
+
 def ours(url: str) -> None:
     from gate_consumer.loading import load
 
-    with tempfile.TemporaryDirectory() as cache:
+    with cache_folder() as cache:
         catalog = load(url, cache_dir=cache, warm=False)
         assert catalog.origin == "url", catalog.fallback_reason
 
@@ -221,13 +234,13 @@ def main() -> None:
         print()
         print(f"{'one provider changed':<34} {'CPU':>9} {'floor':>9} {'ratio':>7} {'budget':>8}")
         cpu, least = [], []
-        from gate_consumer.loading import load
+        from gate_consumer.loading import LiveCatalog, load
 
         served = tmp / "site" / "now"
         for _ in range(args.runs):
             shutil.rmtree(served, ignore_errors=True)
             shutil.copytree(v1, served)
-            with tempfile.TemporaryDirectory() as cache:
+            with cache_folder() as cache:
                 assert load(host.url("now/"), cache_dir=cache, warm=False).origin == "url"
                 shutil.rmtree(served)  # the host publishes the next build at the same URL
                 shutil.copytree(tmp / "site" / "v2", served)
@@ -244,10 +257,23 @@ def main() -> None:
                     hashlib.sha256(data).hexdigest()
                     json.loads(data)
             least.append(time.process_time() - start)
-        mine_ms, least_ms = statistics.median(cpu) * 1000, max(statistics.median(least) * 1000, 0.01)
-        ok = "ok" if mine_ms <= BUDGET_CHANGE_CPU_MS else "OVER"
-        print(f"{'gate_consumer':<34} {mine_ms:>7.1f}ms {least_ms:>7.1f}ms {mine_ms / least_ms:>6.1f}× "
-              f"{BUDGET_CHANGE_CPU_MS:>5.0f} ms {ok}")
+        live_cpu = []
+        for _ in range(args.runs):
+            shutil.rmtree(served, ignore_errors=True)
+            shutil.copytree(v1, served)
+            with cache_folder() as cache:
+                live = LiveCatalog(host.url("now/"), cache_dir=cache)
+                shutil.rmtree(served)
+                shutil.copytree(tmp / "site" / "v2", served)
+                start = time.thread_time()
+                live._load()  # what refresh() does before it warms and swaps
+                live_cpu.append(time.thread_time() - start)
+        least_ms = max(statistics.median(least) * 1000, 0.01)
+        for label, times in (("gate_consumer load (cache)", cpu), ("LiveCatalog refresh (Gate)", live_cpu)):
+            mine_ms = statistics.median(times) * 1000
+            ok = "ok" if mine_ms <= BUDGET_CHANGE_CPU_MS else "OVER"
+            print(f"{label:<34} {mine_ms:>7.1f}ms {least_ms:>7.1f}ms {mine_ms / least_ms:>6.1f}× "
+                  f"{BUDGET_CHANGE_CPU_MS:>5.0f} ms {ok}")
         host.shutdown()
 
 

@@ -122,3 +122,38 @@ def test_an_unchanged_provider_is_checked_again_when_the_index_drops_a_model_it_
     files = {rel: (dist / rel).read_bytes() for rel in _needed(dist)}
     with pytest.raises(Exception, match="is not a model of the index"):
         check_files(files, "x/")
+
+
+def test_a_live_catalog_refresh_checks_what_changed_against_what_it_holds(site: Site, dist: Path,
+                                                                          tmp_path: Path) -> None:
+    """Gate's catalog refreshes in place (LiveCatalog): the files it holds were checked when it
+    loaded them, so a change costs the changed file — not the cache's 150 files read and hashed
+    again. Emptying the cache's objects proves they are not read."""
+    from gate_consumer import LiveCatalog
+
+    live = LiveCatalog(site.url, cache_dir=tmp_path / "cache")
+    assert live.current.origin == "url"
+    _new_sonnet_price(dist, site, 2.5)
+    for cached in (tmp_path / "cache").glob("*/objects/*"):
+        cached.unlink()
+    site.server.clear_log()
+    assert live.refresh()
+    assert site.downloads() == ["/v1/providers/anthropic.json"]
+    assert (live.current.origin, live.current.fallback_reason) == ("url", None)
+    assert live.current.price(SONNET, input_tokens=1_000_000).total_usd == 2.5
+    site.server.clear_log()
+    assert not live.refresh()  # the same catalog again: a 304, nothing swapped
+    assert site.downloads() == []
+
+
+def test_a_live_catalog_refresh_still_checks_the_change(site: Site, dist: Path, tmp_path: Path) -> None:
+    from gate_consumer import LiveCatalog
+
+    errors: list[str] = []
+    live = LiveCatalog(site.url, cache_dir=tmp_path / "cache", on_error=errors.append)
+    provider = json.loads((dist / "providers/anthropic.json").read_text())
+    provider["offerings"]["claude-sonnet-4-5-20250929"]["price"]["input"] = -1
+    publish(dist, "providers/anthropic.json", json.dumps(provider))
+    site.etag = '"two"'
+    assert not live.refresh()
+    assert "providers/anthropic.json" in errors[0] and live.current.price(SONNET, input_tokens=1_000_000).total_usd == 3

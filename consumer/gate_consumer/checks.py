@@ -334,10 +334,11 @@ def _check_provider(document: Any, models: Mapping[str, Any]) -> None:
         _check_provenance(record, OFFERING_FACTS, where)
 
 
-def check_files(files: Mapping[str, bytes], where: str, *, checked: Mapping[str, bytes] | None = None) -> None:
+def check_files(files: Mapping[str, bytes], where: str, *, checked: Mapping[str, bytes] | None = None) -> Any:
     """Check every file a catalog serves (``index.json``, ``models.json``, ``providers/*.json``,
     relative path → bytes); ``where`` (the catalog's URL) prefixes every message. Raises
-    :class:`CatalogLoadError` at the first problem.
+    :class:`CatalogLoadError` at the first problem. Returns ``index.json`` parsed (checked: a
+    catalog need not parse it again).
 
     ``checked``: the files of a catalog that passed these checks before (the cache's). A file
     with the very same bytes is not checked again — a provider's file only while every model
@@ -373,3 +374,4 @@ def check_files(files: Mapping[str, bytes], where: str, *, checked: Mapping[str,
     missing = sorted(set(index["providers"]) - slugs)
     if missing:
         raise CatalogLoadError(f"{where}: the manifest lists no providers/{_escaped(missing[0])}.json, which the index names")
+    return index

@@ -31,6 +31,7 @@ readers always see one whole catalog, old or new.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -144,6 +145,7 @@ class _Cache:
 
         self.dir = root / hashlib.sha256(url.encode()).hexdigest()[:16]
         self.objects = self.dir / "objects"
+        self._read: dict[str, Any] | None = None  # the state current() read: commit() follows it
         _private_dir(root, inside=False)
         _private_dir(self.dir, inside=True)
         _private_dir(self.objects, inside=True)
@@ -162,19 +164,20 @@ class _Cache:
 
     def read_object(self, entry: dict[str, Any]) -> bytes | None:
         """The object with this manifest entry's hash, re-hashed; a mismatch evicts it."""
-        path = self.objects / entry["sha256"]
+        path = os.path.join(self.objects, entry["sha256"])  # a str: a Path per object costs more than its read
         data = _read_private(path, entry["size"])
         if data is None:
             return None
         if not _matches(data, entry):
-            path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                os.unlink(path)
             return None
         return data
 
     def current(self) -> _Cached | None:
         """The cached catalog (manifest, verified files, ETag), or None if any part is missing,
         changed on disk, or fails the checks."""
-        state = self.state()
+        state = self._read = self.state()
         if state is None:
             return None
         manifest = state["manifest"]
@@ -196,10 +199,10 @@ class _Cache:
         """Store ``files`` and switch the cache to ``manifest`` in one rename; then remove the
         objects no recent manifest refers to."""
         for rel, data in files.items():
-            path = self.objects / manifest["files"][rel]["sha256"]
-            if not path.exists():  # not fsynced: an object a crash cut short fails its hash and is evicted
-                write_atomic(path, data, mode=0o600, durable=False)
-        old = self.state()
+            path = os.path.join(self.objects, manifest["files"][rel]["sha256"])
+            if not os.path.exists(path):  # not fsynced: an object a crash cut short fails its hash and is evicted
+                write_atomic(Path(path), data, mode=0o600, durable=False)
+        old = self._read if self._read is not None else self.state()
         previous = [] if old is None else [_object_set(old["manifest"]), *old.get("previous", [])]
         state = {"format": _CACHE_FORMAT, "checked_by": CHECKS_VERSION, "etag": etag, "manifest": manifest,
                  "previous": [p for p in previous if isinstance(p, list)][: KEEP_MANIFESTS - 1]}
@@ -257,14 +260,23 @@ def _private_dir(path: Path, *, inside: bool) -> None:
         raise CatalogLoadError(f"cache directory {path} is writable by every user: refusing it")
 
 
-def _read_private(path: Path, max_bytes: int) -> bytes | None:
+def _read_private(path: str | Path, max_bytes: int) -> bytes | None:
     """A cache file's bytes (at most ``max_bytes`` + 1), never through a symlink; None if absent."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return None
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read(max_bytes + 1)
+    try:
+        chunks, left = [], max_bytes + 1
+        while left > 0:  # a single read returns the whole file in practice; a short one is no end
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 #: more files missing than this: the pack, one request, rather than a request each
@@ -274,8 +286,9 @@ _PARALLEL = 8
 
 
 def _download(url: str, cache: _Cache | None, cached: _Cached | None,
-              deadline: float) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """The catalog at ``url``: manifest and checked files (``cached``: what the cache holds);
+              deadline: float) -> tuple[_Cached, Any]:
+    """The catalog at ``url`` (manifest, checked files, ETag) and — when it checked them — its
+    index parsed, else None (``cached``: a catalog checked before, the cache's or in memory);
     the cache switches to it when it is new. The files the cache lacks come from the pack when
     there are many (one request), else — and whatever the pack does not give right — one request
     each, on up to :data:`_PARALLEL` connections."""
@@ -286,7 +299,7 @@ def _download(url: str, cache: _Cache | None, cached: _Cached | None,
         status, body, etag = session.get(base + "manifest.json", max_bytes=MAX_MANIFEST_BYTES,
                                          etag=cached[2] if cached else None)
         if status == 304 and cached is not None:
-            return cached[0], cached[1]
+            return cached, None
         manifest = _check_manifest(parse_json(body, base + "manifest.json"), base + "manifest.json")
         # by hash: what the cached catalog holds (already verified), then any other cached object
         have = {cached[0]["files"][rel]["sha256"]: data for rel, data in cached[1].items()} if cached else {}
@@ -304,10 +317,17 @@ def _download(url: str, cache: _Cache | None, cached: _Cached | None,
             files.update(_from_pack(session, base, manifest, missing))
             missing = [rel for rel in missing if rel not in files]
         files.update(_fetch_each(session, base, manifest, missing, deadline))
-    check_files(files, base, checked=cached[1] if cached else None)  # what changed since the cached catalog
+    index = check_files(files, base, checked=cached[1] if cached else None)  # what changed since the cached catalog
     if cache is not None:
         cache.commit(manifest, etag, files)
-    return manifest, files
+    return (manifest, files, etag), index
+
+
+def _parsed_once(files: dict[str, bytes], index: Any) -> Callable[[str], Any]:
+    """A catalog's files parsed when first read, the index the checks parsed given as it is."""
+    def document(rel: str) -> Any:
+        return index if rel == "index.json" and index is not None else json.loads(files[rel])
+    return document
 
 
 def _from_pack(session: Any, base: str, manifest: dict[str, Any], wanted: list[str]) -> dict[str, bytes]:
@@ -381,6 +401,14 @@ def load(url: str | None = None, *, cache_dir: str | Path | None = None, timeout
     the resolving indexes in a background thread (:func:`warm_in_background`)."""
     if url is None:
         return load_bundled(warm=warm)
+    return _load(url, cache_dir, timeout, warm, held=None)[0]
+
+
+def _load(url: str, cache_dir: str | Path | None, timeout: float, warm: bool,
+          held: _Cached | None) -> tuple[Catalog, _Cached | None]:
+    """:func:`load` from a URL, and what it fetched when the catalog came from there (else
+    None). ``held``: a catalog from this URL the process holds (checked, in memory) — a change
+    then costs what changed, without reading the cache's files again."""
     deadline = time.monotonic() + timeout
     cache: _Cache | None = None
     cache_problem = None
@@ -390,24 +418,24 @@ def load(url: str | None = None, *, cache_dir: str | Path | None = None, timeout
         cache_problem = str(exc)
     cached: _Cached | None = None
     try:
-        cached = cache.current() if cache is not None else None
-        manifest, files = _download(url, cache, cached, deadline)
-        catalog = Catalog(files.__getitem__, manifest, origin="url", location=url)
+        cached = held if held is not None else cache.current() if cache is not None else None
+        fetched, index = _download(url, cache, cached, deadline)
+        catalog = Catalog(None, fetched[0], origin="url", location=url, documents=_parsed_once(fetched[1], index))
         catalog.cache_problem = cache_problem
-        return catalog if not warm else warm_in_background(catalog)
+        return (catalog if not warm else warm_in_background(catalog)), fetched
     except Exception as exc:  # anything the network or the cache served: fall back, never fail
         reason = str(exc) if isinstance(exc, CatalogLoadError) else f"{url}: {type(exc).__name__}: {exc}"[:500]
     catalog = None
     try:
-        if cached is not None:
-            catalog = Catalog(cached[1].__getitem__, cached[0], origin="cache", location=str(cache.dir))  # type: ignore[union-attr]
+        if cached is not None and cache is not None:
+            catalog = Catalog(cached[1].__getitem__, cached[0], origin="cache", location=str(cache.dir))
     except Exception as exc:
         reason += f"; the cache failed too ({type(exc).__name__}: {exc})"[:300]
     if catalog is None:
         catalog = load_bundled(warm=False)
     catalog.fallback_reason = reason
     catalog.cache_problem = cache_problem
-    return catalog if not warm else warm_in_background(catalog)
+    return (catalog if not warm else warm_in_background(catalog)), None
 
 
 class LiveCatalog:
@@ -430,11 +458,18 @@ class LiveCatalog:
         self.url = url
         self.interval = interval
         self.timeout = timeout
-        self._load = lambda: load(url, cache_dir=cache_dir, timeout=timeout, warm=False)
+        self._cache_dir = cache_dir
+        self._held: _Cached | None = None  # what the last load fetched from the URL: the next checks only what changed
         self._on_error = on_error
         self.current: Catalog = warm_in_background(self._load())
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def _load(self) -> Catalog:
+        catalog, fetched = _load(self.url, self._cache_dir, self.timeout, False, held=self._held)
+        if fetched is not None:
+            self._held = fetched
+        return catalog
 
     def refresh(self) -> bool:
         """Load again; swap if the result is a different catalog fetched from the URL. Returns
