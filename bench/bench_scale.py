@@ -81,6 +81,7 @@ def scaled_recordings(factor: int, into: Path, upstream: Path = UPSTREAM) -> Pat
     the source that lists every provider — listing each copy of :func:`scaled_tree` too, at the
     same moved prices: the inputs grow with the catalog."""
     out = into / "upstream"
+    upstream = upstream.resolve()  # linked from another folder: a relative path would point nowhere
     for path in sorted(upstream.rglob("*")):
         if path.is_file():
             (out / path.relative_to(upstream)).parent.mkdir(parents=True, exist_ok=True)

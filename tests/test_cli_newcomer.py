@@ -126,6 +126,21 @@ def test_token_counts_by_keyword_are_whole_numbers(catalog, tokens: dict, messag
         catalog.price("claude-sonnet-4-5", **tokens)
 
 
+def test_the_keyword_counts_of_price_are_the_fields_of_usage(catalog) -> None:
+    """``price(id, input_tokens=…)`` binds each count as a parameter (no dict on the request
+    path) and builds the Usage from them in field order: a field added to Usage and not here
+    would be priced as 0."""
+    import inspect
+
+    from gate_consumer import Catalog, Usage
+
+    parameters = inspect.signature(Catalog.price).parameters
+    counts = [p for p in parameters.values() if p.kind is p.KEYWORD_ONLY and p.name.endswith(("_tokens", "requests"))]
+    assert [(p.name, p.default) for p in counts] == list(Usage()._asdict().items())
+    counts = {"input_tokens": 300_000, "output_tokens": 2_000, "cache_read_tokens": 1_000, "requests": 2}
+    assert catalog.price("claude-sonnet-4-5", **counts) == catalog.price("claude-sonnet-4-5", Usage(**counts))
+
+
 @pytest.mark.parametrize(("model", "intent"), [
     ("claude-haiku-4-5", "eco"), ("claude-sonnet-4-5", "auto"), ("claude-opus-4-1", "premium"),
     ("gpt-5-mini", "eco"), ("gpt-5", "auto"), ("o3", "premium"), ("gemini-2.5-flash", "eco"),

@@ -32,19 +32,22 @@ __all__ = ["Catalog", "FactFreshness", "Model", "Offering", "ProviderFreshness",
 Reader = Callable[[str], bytes]
 
 
-def _usage(tokens: dict[str, Any]) -> Usage:
-    """A :class:`Usage` from keyword counts, each a whole number of tokens (not a bool, a float
-    or text: ``input_tokens=10.5`` is a caller's mistake, said so). On the request path: the
-    counts are checked after the tuple is made, and the names only when one is wrong."""
-    try:
-        usage = Usage(**tokens)
-    except TypeError:
-        unknown = sorted(set(tokens) - set(Usage._fields))
-        raise TypeError(f"unknown token count(s) {', '.join(unknown)}; known: {', '.join(Usage._fields)}") from None
-    for name, value in tokens.items():
-        if type(value) is not int:
-            raise TypeError(f"{name} must be a whole number of tokens (int), not {type(value).__name__} {value!r}")
-    return usage
+def _usage(values: tuple[Any, ...], unknown: dict[str, Any]) -> Usage:
+    """A :class:`Usage` from the keyword counts of :meth:`Catalog.price` (``values`` in the
+    order of its fields), each a whole number of tokens (not a bool, a float or text:
+    ``input_tokens=10.5`` is a caller's mistake, said so). On the request path: the counts are
+    checked in one pass, and a name only when one is wrong."""
+    if unknown:
+        raise TypeError(f"unknown token count(s) {', '.join(sorted(unknown))}; known: {', '.join(Usage._fields)}")
+    if set(map(type, values)) != _INT_ONLY:
+        for name, value in zip(Usage._fields, values, strict=True):
+            if type(value) is not int:
+                raise TypeError(f"{name} must be a whole number of tokens (int), not {type(value).__name__} {value!r}")
+    return _make_usage(Usage, values)
+
+
+_INT_ONLY = {int}
+_make_usage = tuple.__new__  # the counts in field order, without NamedTuple's keyword binding
 
 
 class Catalog:
@@ -248,7 +251,19 @@ class Catalog:
         region: str | None = None,
         service_tier: str = "standard",
         at: datetime | str | None = None,
-        **tokens: int,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        cache_read_tokens: int = 0,
+        cache_write_tokens: int = 0,
+        cache_write_1h_tokens: int = 0,
+        reasoning_tokens: int = 0,
+        requests: int = 1,
+        input_audio_tokens: int = 0,
+        input_image_tokens: int = 0,
+        cache_read_audio_tokens: int = 0,
+        output_audio_tokens: int = 0,
+        output_image_tokens: int = 0,
+        **unknown: int,
     ) -> Quote:
         """Price one request. ``target`` is an :class:`Offering` or any id :meth:`resolve`
         accepts (see :meth:`pick_offering` for which offering an id prices on; an id that names
@@ -261,8 +276,10 @@ class Catalog:
         with off-peak hours, whether it falls inside them (None: now). An unknown or unavailable
         region or tier raises :class:`UnpricedError` listing what exists; the :class:`Quote`
         says which dimensions applied (``pricing`` module docstring: how they stack)."""
-        if usage is None:
-            usage = _usage(tokens)
+        if usage is None:  # the counts as keywords: each a parameter, so Python binds them, not a dict
+            usage = _usage((input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens,
+                            reasoning_tokens, requests, input_audio_tokens, input_image_tokens, cache_read_audio_tokens,
+                            output_audio_tokens, output_image_tokens), unknown)
         if type(target) is Offering:
             offering = target
         else:

@@ -100,7 +100,9 @@ class Resolver:
         self._exact: NameIndex | None = None
         self._loose: dict[str, list[Entry]] | None = None
         self._words: dict[str, list[str]] | None = None
-        self._building = threading.RLock()  # one builder per index, whichever thread asks first
+        # one builder per index, whichever thread asks first; a lock each, so a request waiting
+        # for the names is not kept waiting while the background build goes on to the next
+        self._building = {"names": threading.Lock(), "loose": threading.Lock(), "words": threading.Lock()}
         #: what each id resolved to and which offering each (id, provider) picked: read directly
         #: on the request path (``resolved.get(name) or resolve(name)``); filled only here
         self.resolved: dict[str, Resolution] = {}
@@ -110,15 +112,17 @@ class Resolver:
     def warm(self) -> None:
         """Build every index resolving reads — the names, the names ignoring case, dots and
         dashes, and the words suggestions search — so no request builds one. A load does this
-        in a background thread; a request that needs an index meanwhile waits for it rather
-        than building it twice."""
+        in a background thread; a request that needs an index meanwhile waits for that one
+        (each is built under the lock on its own) rather than building it twice."""
+        self._names()
+        self._loose_names()
         self._word_index()
 
     def _names(self) -> NameIndex:
         """Every name an id can match."""
         names = self._exact
         if names is None:
-            with self._building:
+            with self._building["names"]:
                 if self._exact is None:
                     self._exact = NameIndex(self._records.index["models"])
                 names = self._exact
@@ -127,18 +131,20 @@ class Resolver:
     def _loose_names(self) -> dict[str, list[Entry]]:
         loose = self._loose
         if loose is None:
-            with self._building:
+            names = self._names()
+            with self._building["loose"]:
                 if self._loose is None:
-                    self._loose = loose_names(self._names())
+                    self._loose = loose_names(names)
                 loose = self._loose
         return loose
 
     def _word_index(self) -> dict[str, list[str]]:
         words = self._words
         if words is None:
-            with self._building:
+            loose = self._loose_names()
+            with self._building["words"]:
                 if self._words is None:
-                    self._words = word_index(self._loose_names())
+                    self._words = word_index(loose)
                 words = self._words
         return words
 
