@@ -25,6 +25,9 @@ size, each the best of ``--runs``:
 * build_output_io: encoding, hashing and writing the files that build wrote — what any build
   of that output must do, the build's own floor;
 * build_site: the static site beside it (~2,000 pages at 1×, rendered through the consumer);
+* build_unchanged, build_one_provider: a build into the folder of a clean one (with the site),
+  with its memory (:mod:`refresher.publish.memory`) — of the same tree, then with one
+  provider's price changed — as a share of that clean build (budgets: 10 % and 25 %);
 * consumer: DESIGN.md's budgets on the built catalog in fresh interpreters — cold start and its
   memory, a price, a resolve cached, first time and of an unknown id.
 
@@ -238,6 +241,30 @@ def _refresh_rows(row: dict[str, float], root: Path, changed: Path, recordings: 
     row["refresh_peak_mib"] = int(done.stdout.split()[-1]) / 1024  # Linux: KiB
 
 
+def _incremental_rows(row: dict[str, float], root: Path, work: Path) -> None:
+    """A clean build with the site (remembering what it made), then into the same folder: the
+    same tree again, and the tree with one provider's price changed (issue 28, point 3)."""
+    from refresher.publish.build import build
+    from refresher.tree.store import load_tree
+
+    out, memory = work / "incremental", work / "incremental-memory.json"
+
+    def build_now() -> float:
+        tree = load_tree(root)  # read from disk, as ``faimeta build`` does: not timed
+        start = time.perf_counter()
+        build(tree, out, schema_dir=REPO / "schema", repo=REPO, built_at="2026-12-01T00:00:00Z", memory=memory)
+        return time.perf_counter() - start
+
+    row["build_clean_with_site"] = build_now()
+    row["build_unchanged"] = build_now()
+    provider = root / "providers" / "anthropic.json"
+    document = json.loads(provider.read_text())
+    offering = next(o for o in document["offerings"].values() if (o.get("price") or {}).get("input"))
+    offering["price"]["input"] = round(offering["price"]["input"] * 1.1, 6)
+    provider.write_text(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    row["build_one_provider"] = build_now()
+
+
 def measure(factor: int, runs: int, upstream: Path | None = UPSTREAM) -> dict[str, float]:
     """One size's row; without ``upstream`` (the recorded sources) the refresh rows are left out."""
     from refresher.publish.build import build, write_site
@@ -290,6 +317,7 @@ def measure(factor: int, runs: int, upstream: Path | None = UPSTREAM) -> dict[st
     row["build"] = _seconds(clean_build, runs)
     every = changes(tree)
     row["build_site"] = _seconds(lambda: write_site(tree, outs[-1], every), 1)
+    _incremental_rows(row, root, work)
     built = {path.relative_to(outs[-1]): path.read_text(encoding="utf-8")
              for path in (outs[-1] / "v1").rglob("*") if path.is_file()}
     row["build_output_io"] = _seconds(lambda: _write_all(built, work / f"io-{time.monotonic_ns()}"), runs)
@@ -326,7 +354,9 @@ def main() -> None:
 #: The refresh reads the tree and the sources' responses: its floor is parsing both.
 _TREE_AND_INPUTS = ("refresh_nothing_new", "refresh_10pct_changed")
 _NOT_TIMES = ("factor", "files", "bytes", "input_bytes", "refresh_peak_mib", "refresh_10pct_files_written",
-              *CONSUMER_BUDGETS)
+              *CONSUMER_BUDGETS, "build_clean_with_site", "build_unchanged", "build_one_provider")
+#: an incremental build, as a share of a clean build with the site (issue 28)
+INCREMENTAL_BUDGETS = {"build_unchanged": 0.10, "build_one_provider": 0.25}
 
 
 def _floor(row: dict[str, float], op: str) -> float:
@@ -349,6 +379,13 @@ def render_table(rows: list[dict[str, float]]) -> str:
         lines.append(f"{'10 % changed: written':<22}" + "".join(f"{r['refresh_10pct_files_written']:>14.0f} files{'':>7}"
                                                                  for r in rows))
         lines.append("* its floor: parsing the tree and the sources' responses (parse + parse_inputs)")
+    lines.append(f"\n{'clean build + site':<22}" + "".join(f"{r['build_clean_with_site']:>10.3f} s{'':>15}" for r in rows)
+                 + (f"{rows[-1]['build_clean_with_site'] / rows[0]['build_clean_with_site']:>9.1f}×" if len(rows) > 1 else ""))
+    for key, budget in INCREMENTAL_BUDGETS.items():
+        cells = "".join(f"{r[key]:>10.3f} s {r[key] / r['build_clean_with_site'] * 100:>5.1f} % of clean".rjust(27)
+                        for r in rows)
+        verdict = "ok" if all(r[key] <= budget * r["build_clean_with_site"] for r in rows) else "OVER"
+        lines.append(f"{key:<22}{cells}  (budget ≤ {budget * 100:g} %: {verdict})")
     lines.append("\nthe consumer on the built catalog (DESIGN.md budgets):")
     for key, (budget, unit) in CONSUMER_BUDGETS.items():
         scale = 1000 if unit == "s" else 1

@@ -43,6 +43,13 @@ def frozen_clock():
 
 
 @pytest.fixture(autouse=True)
+def own_cache_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Caches a test makes by default (a build's memory, a consumer's downloads) go to a folder
+    of the test run's, not the user's home."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache-home"))
+
+
+@pytest.fixture(autouse=True)
 def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every source URL points at a closed local port unless a test serves it: no test can
     reach the internet by forgetting an override."""

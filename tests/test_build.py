@@ -11,7 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from refresher.cli import app
-from refresher.publish.build import BUNDLE_DIR, build
+from refresher.publish.build import build
+from refresher.publish.bundle import BUNDLE_DIR
 from refresher.tree.jsonio import dumps
 from refresher.tree.store import load_tree
 from tests.conftest import REPO

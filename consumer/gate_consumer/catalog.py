@@ -90,12 +90,13 @@ class Catalog:
         catalog.strict_snapshots = strict_snapshots
         return catalog
 
-    def warm(self) -> None:
+    def warm(self, pause: float = 0.0) -> None:
         """Build the indexes resolving ids reads (:meth:`resolve`), now, in this thread. Every
         load starts this in a background thread, so the first unusual id a request brings (one
         ignoring case or dashes, a route prefix, a snapshot, an unknown one) finds them built;
-        :class:`~gate_consumer.loading.LiveCatalog` warms a new catalog before it swaps it in."""
-        self._resolver.warm()
+        :class:`~gate_consumer.loading.LiveCatalog` warms a new catalog before it swaps it in.
+        ``pause``: see :meth:`~gate_consumer.resolve.Resolver.warm`."""
+        self._resolver.warm(pause)
 
     @property
     def strict_snapshots(self) -> bool:

@@ -120,11 +120,15 @@ def load_directory(path: str | Path, *, warm: bool = True) -> Catalog:
     return warm_in_background(catalog) if warm else catalog
 
 
+#: seconds the background build leaves a request arriving with the load (Resolver.warm)
+WARM_PAUSE = 0.05
+
+
 def warm_in_background(catalog: Catalog) -> Catalog:
     """Start :meth:`Catalog.warm` in a daemon thread and return the catalog at once: the load
     does not wait for the indexes, and a request that needs one before it is built waits for
     that one only."""
-    threading.Thread(target=catalog.warm, name="gate-consumer-warm", daemon=True).start()
+    threading.Thread(target=catalog.warm, args=(WARM_PAUSE,), name="gate-consumer-warm", daemon=True).start()
     return catalog
 
 

@@ -25,20 +25,25 @@ def build(
         typer.Option(help="Operator route mapping (JSON: {\"routes\": {key: {provider, model}}}) for the Gate files."),
     ] = None,
     strict: bool = typer.Option(False, help="Fail if a Gate route cannot be resolved or priced."),
-    bundle: bool = typer.Option(True, help="Also refresh the snapshot bundled in gate_consumer."),
+    with_bundle: bool = typer.Option(True, "--bundle/--no-bundle", help="Also refresh the snapshot bundled in gate_consumer."),
+    clean: bool = typer.Option(False, "--clean", help="Make every output again, even what the last build into "
+                               "--out made from inputs that did not change since."),
 ):
     """Publish the catalog as static JSON: v1/ (manifest, index, providers, catalog, schemas) and
     the Gate compatibility files; refresh the snapshot bundled in gate_consumer.
 
-    Deterministic apart from the build time (set SOURCE_DATE_EPOCH to fix it).
+    Deterministic apart from the build time (set SOURCE_DATE_EPOCH to fix it). A build into a
+    folder it built before makes again only what depends on what changed (its memory is kept
+    under ~/.cache/fusionaize-metadata/builds/); the result is the same bytes as --clean.
 
     \b
     Examples:
       faimeta build --out dist
+      faimeta build --out dist --clean
       faimeta build --gate-routes my-routes.json --strict
     """
     from refresher.publish import build as builder
-    from refresher.publish import gate_compat
+    from refresher.publish import bundle, gate_compat
     from refresher.tree.validate import tree_problems
 
     tree = load_tree_or_fail(root)
@@ -46,14 +51,18 @@ def build(
     if errors:
         fail("the metadata does not validate; nothing built:\n" + "\n".join(f"  {p}" for p in errors))
     repo = root.resolve().parent
-    result = builder.build(tree, out, schema_dir=repo / "schema", repo=repo)
+    from refresher.publish.memory import default_memory_path
+
+    result = builder.build(tree, out, schema_dir=repo / "schema", repo=repo,
+                           memory=None if clean else default_memory_path(out))
     manifest = result.manifest
+    kept = f", {len(result.kept):,} kept from the last build" if result.kept else ""
     echo(f"v1: catalog {manifest['catalog_version']}, {len(manifest['files'])} files, "
-               f"{sum(f['size'] for f in manifest['files'].values()):,} bytes, {len(result.written)} changed")
-    bundle_dir = repo / builder.BUNDLE_PATH
-    if bundle and bundle_dir.is_dir():
-        changed = builder.write_bundle(out, bundle_dir)
-        echo(f"{builder.BUNDLE_PATH.as_posix()}: {len(changed)} file(s) changed")
+               f"{sum(f['size'] for f in manifest['files'].values()):,} bytes, {len(result.written)} changed{kept}")
+    bundle_dir = repo / bundle.BUNDLE_PATH
+    if with_bundle and bundle_dir.is_dir():
+        changed = bundle.write_bundle(out, bundle_dir)
+        echo(f"{bundle.BUNDLE_PATH.as_posix()}: {len(changed)} file(s) changed")
     try:
         routes = dict(gate_compat.load_routes(root / "gate_routes.json"))
         if gate_routes is not None:

@@ -27,38 +27,37 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from gate_consumer.catalog import Catalog
-from gate_consumer.files import naming
 from gate_consumer.instants import format_instant, utc_now
 from gate_consumer.pack import CONSUMER_FILES, PACK, pack
 from gate_consumer.records import price_confirmations
 from refresher.publish.feeds import Change, changes, feed_files
+from refresher.publish.memory import (
+    BuildMemory,
+    SitePages,
+    code_version,
+    offering_fingerprints,
+    provider_fingerprints,
+    site_context,
+    tree_fingerprint,
+    vendor_fingerprints,
+)
+from refresher.publish.output import replace_dir, write_files
 from refresher.tree.bulk import gc_paused
 from refresher.tree.index import provider_extracts
 from refresher.tree.jsonio import dumps, dumps_canonical, write_atomic
 from refresher.tree.store import Tree
 
-__all__ = [
-    "SCHEMA_VERSION", "BuildResult", "build", "build_files", "catalog_of", "confirmations", "refresh_bundle",
-    "write_bundle",
-]
+__all__ = ["SCHEMA_VERSION", "BuildResult", "build", "build_files", "catalog_of", "confirmations", "last_checked"]
 
 SCHEMA_VERSION = "1.0"
-#: The files of v1/ the consumer needs, and so what is bundled inside gate_consumer.
-BUNDLED = ("manifest.json", *CONSUMER_FILES)
-#: where the snapshot bundled in the gate-consumer distribution lives, relative to the repository
-BUNDLE_PATH = Path("consumer") / "gate_consumer" / "_data" / "v1"
-BUNDLE_DIR = Path(__file__).resolve().parents[2] / BUNDLE_PATH
 
 _MODEL_KEYS = ("name", "aliases", "family", "release_date", "knowledge_cutoff", "open_weights", "status", "limits",
                "modalities", "capabilities", "provenance")
@@ -66,9 +65,13 @@ _MODEL_KEYS = ("name", "aliases", "family", "release_date", "knowledge_cutoff", 
 
 @dataclass
 class BuildResult:
+    """What a build made: ``written``, the files whose bytes changed; ``kept``, the outputs taken
+    from the last build into the same folder without being made again (see :func:`build`)."""
+
     out: Path
     manifest: dict[str, Any]
     written: list[str]
+    kept: list[str] = field(default_factory=list)
 
 
 def confirmations(tree: Tree, providers: Iterable[str] | None = None) -> dict[tuple[str, str], dict[str, str]]:
@@ -145,18 +148,32 @@ def index_documents(tree: Tree) -> tuple[dict[str, Any], dict[str, Any]]:
     return index, {"models": details}
 
 
-def build_files(tree: Tree, schema_dir: Path, every: list[Change]) -> dict[str, str]:
+def build_files(tree: Tree, schema_dir: Path, every: list[Change], *,
+                confirmed: Mapping[tuple[str, str], dict[str, str]] | None = None,
+                known: Mapping[str, str] | None = None,
+                ranges: dict[str, list[str] | None] | None = None) -> dict[str, str]:
     """Every v1 file but the manifest: relative path → text. ``tree`` was read by
     :func:`~refresher.tree.store.load_tree`, so its values are canonical (:func:`dumps_canonical`);
-    ``every`` is what :func:`refresher.publish.feeds.changes` found in it."""
-    confirmed = confirmations(tree)
+    ``every`` is what :func:`refresher.publish.feeds.changes` found in it; ``confirmed`` its
+    :func:`confirmations`. ``known``: files of a provider whose inputs did not change since the
+    last build (its document and feeds, path → text), taken as they are. ``ranges``: per
+    provider, when its prices were least and most recently confirmed (filled in here for the
+    providers it lacks)."""
+    confirmed = confirmations(tree) if confirmed is None else confirmed
+    known = known or {}
     providers = {slug: provider_document(tree, slug, confirmed) for slug in sorted(tree.providers)}
     index, details = index_documents(tree)
-    confirmed_range = price_confirmations(offering for doc in providers.values() for offering in doc["offerings"].values())
-    if confirmed_range is not None:  # how old the data is, for describe() without reading every provider
-        index["prices_confirmed"] = dict(zip(("oldest", "newest"), confirmed_range, strict=True))
-    files = {f"providers/{slug}.json": dumps_canonical(doc) for slug, doc in providers.items()}
-    files.update(feed_files(every))
+    ranges = {} if ranges is None else ranges
+    for slug, doc in providers.items():
+        if slug not in ranges:
+            found = price_confirmations(doc["offerings"].values())
+            ranges[slug] = list(found) if found is not None else None
+    known_ranges = [r for r in ranges.values() if r is not None]
+    if known_ranges:  # how old the data is, for describe() without reading every provider
+        index["prices_confirmed"] = {"oldest": min(r[0] for r in known_ranges), "newest": max(r[1] for r in known_ranges)}
+    files = {f"providers/{slug}.json": known.get(f"providers/{slug}.json") or dumps_canonical(doc)
+             for slug, doc in providers.items()}
+    files.update(feed_files(every, known))
     files["index.json"] = dumps_canonical(index)
     files["models.json"] = dumps_canonical(details)
     full_models = {m: {**details["models"][m], **entry} for m, entry in index["models"].items()}
@@ -245,156 +262,112 @@ def manifest_for(files: Mapping[str, str], tree: Tree, *, built_at: str, commit:
     }
 
 
-#: threads that write a build's files: a file creation waits on the disk (~0.1–0.7 ms each
-#: here, thousands per build), so several in flight at once take a fraction of the time
-_WRITERS = 8
-
-
-def write_files(root: Path, files: Mapping[str, str]) -> list[str]:
-    """Write ``files`` (path under ``root`` → text); return those that changed, sorted.
-
-    A build is regenerated from the tree, so nothing is fsynced (a power cut costs a rebuild,
-    not data) and no reader ever sees half a file: a top-level folder that does not exist yet
-    (``v1/`` of a clean build, the site's ``models/``) is written whole beside its place and
-    renamed into it — one file creation per file, where replacing each one atomically costs two
-    directory operations, which on a busy disk was most of a build; in a folder that exists,
-    each file that changed is replaced atomically. Files are written by :data:`_WRITERS`
-    threads; the result does not depend on their order."""
-    groups: dict[str, dict[str, str]] = {}
-    for rel, text in files.items():
-        top, _, rest = rel.partition("/")
-        if rest and not (root / top).exists():
-            groups.setdefault(top, {})[rest] = text
-    in_place = sorted(rel for rel in files if rel.partition("/")[0] not in groups)
-    with ThreadPoolExecutor(_WRITERS) as pool:  # creating a file waits on the disk, not on Python
-        changed = pool.map(lambda rel: write_atomic(root / rel, files[rel], durable=False), in_place)
-        written = [rel for rel, wrote in zip(in_place, changed, strict=True) if wrote]
-        for top, members in groups.items():
-            staging = Path(tempfile.mkdtemp(prefix=f".{top}.", suffix=".tmp", dir=root))
-            try:
-                _write_new(pool, staging, members)
-                os.rename(staging, root / top)
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
-            written += [f"{top}/{rel}" for rel in members]
-    return sorted(written)
-
-
-def _write_new(pool: ThreadPoolExecutor, folder: Path, files: Mapping[str, str]) -> None:
-    """Create ``files`` (path under ``folder`` → text) in a new ``folder``, readable by all."""
-    made = {folder}
-    for rel in files:
-        parent = (folder / rel).parent
-        if parent not in made:
-            parent.mkdir(parents=True, exist_ok=True)
-            made.add(parent)
-    for directory in made:
-        directory.chmod(0o755)
-
-    def create(rel: str) -> None:
-        path = folder / rel
-        with naming(path):
-            path.write_bytes(files[rel].encode("utf-8"))
-        path.chmod(0o644)  # published: readable by all, whatever the umask
-
-    for _ in pool.map(create, files):  # every file written, or the first error raised
-        pass
-
-
-def _replace_dir(target: Path, files: Mapping[str, str]) -> list[str]:
-    """Write ``files`` under ``target`` (:func:`write_files`) and remove files there that are no
-    longer part of it."""
-    target.mkdir(parents=True, exist_ok=True)
-    written = write_files(target, files)
-    keep = {target / rel for rel in files}
-    for path in sorted(target.rglob("*"), reverse=True):
-        if path.is_file() and path not in keep:
-            path.unlink()
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
-    return written
-
-
 @gc_paused()
 def build(tree: Tree, out: Path, *, schema_dir: Path, built_at: str | None = None, repo: Path | None = None,
-          site: bool = True) -> BuildResult:
+          site: bool = True, memory: Path | None = None) -> BuildResult:
     """Write ``out/v1`` and the site beside it (see the module docstring); return the manifest
-    and what changed."""
-    every = changes(tree)  # the feeds and the site's "what changed" both tell it
-    files = build_files(tree, schema_dir, every)
+    and what changed. ``memory``: where the last build into ``out`` left what it saw and made
+    (:mod:`refresher.publish.memory`): what depends only on inputs that did not change since is
+    taken from there, not made again — for a tree read from disk and not changed since."""
+    recalled = BuildMemory.recall(memory, code_version()) if memory is not None else None
+    whole = tree_fingerprint(tree, schema_dir, site) if recalled is not None else None
+    if recalled is not None and whole is not None and recalled.whole == whole and recalled.all_intact(out):
+        current = _up_to_date(out, built_at=built_at or build_time(), commit=git_commit(repo or Path.cwd()))
+        if current is not None:
+            current.kept = sorted(recalled.outputs)
+            return current
+    confirmed = confirmations(tree)
+    fingerprints = provider_fingerprints(tree, confirmed) if recalled is not None else {}
+    same = {slug for slug, print_ in fingerprints.items() if recalled and recalled.providers.get(slug) == print_}
+    known_changes = {slug: [Change(*entry) for entry in recalled.changes[slug]]  # type: ignore[union-attr]
+                     for slug in same if slug in recalled.changes}  # type: ignore[union-attr]
+    every = changes(tree, known_changes)  # the feeds and the site's "what changed" both tell it
+    offering_prints = {} if recalled is None else {  # the pages show offerings: each its own fingerprint
+        slug: recalled.offerings[slug] if slug in same and slug in recalled.offerings
+        else offering_fingerprints(provider_document(tree, slug, confirmed)) for slug in fingerprints}
+    known = _known_files(out / "v1", recalled, same)
+    ranges = {slug: recalled.ranges[slug] for slug in same if slug in recalled.ranges} if recalled else {}
+    files = build_files(tree, schema_dir, every, confirmed=confirmed, known=known, ranges=ranges)
     manifest = manifest_for(files, tree, built_at=built_at or build_time(), commit=git_commit(repo or Path.cwd()))
-    written = [f"v1/{rel}" for rel in _replace_dir(out / "v1", {**files, "manifest.json": dumps(manifest)})]
+    written = [f"v1/{rel}" for rel in replace_dir(out / "v1", {**files, "manifest.json": dumps(manifest)}, known)]
+    remembered = BuildMemory(recalled.code) if recalled is not None else None
+    kept = [f"v1/{rel}" for rel in known]
     if site:
-        written += write_site(tree, out, every)
+        site_written, site_kept = write_site(tree, out, every, recalled=recalled, remembered=remembered,
+                                             same=same, fingerprints=fingerprints, offering_prints=offering_prints)
+        written += site_written
+        kept += site_kept
+    if remembered is not None and memory is not None:
+        by_provider: dict[str, list[list[str]]] = {slug: [] for slug in fingerprints}
+        for change in every:
+            if change.provider in by_provider:
+                by_provider[change.provider].append([change.at, change.kind, change.offering, change.model,
+                                                     change.title, change.summary, change.source])
+        remembered.providers, remembered.changes, remembered.offerings = fingerprints, by_provider, offering_prints
+        remembered.ranges = {slug: ranges[slug] for slug in fingerprints}
+        remembered.whole = whole or ""
+        remembered.stamp(out, [f"v1/{rel}" for rel in files] + list(remembered.outputs))
+        remembered.save(memory)
+    return BuildResult(out, manifest, written, sorted(kept))
+
+
+def _up_to_date(out: Path, *, built_at: str, commit: str | None) -> BuildResult | None:
+    """A build whose every input and output is as the last one left it: only the manifest's
+    build time and commit are new (None if the manifest cannot be read: build it all)."""
+    path = out / "v1" / "manifest.json"
+    try:
+        manifest = json.loads(path.read_bytes())
+        manifest["built_at"] = built_at
+    except (OSError, ValueError, TypeError):
+        return None
+    manifest.pop("git_commit", None)
+    manifest = {**manifest, **({"git_commit": commit} if commit else {})}
+    written = ["v1/manifest.json"] if write_atomic(path, dumps(manifest), durable=False) else []
     return BuildResult(out, manifest, written)
 
 
+def _known_files(v1: Path, recalled: BuildMemory | None, same: set[str]) -> dict[str, str]:
+    """The files of ``v1`` that depend only on a provider in ``same`` (its document and its
+    feeds) and are still as the last build wrote them: path → text."""
+    known = {}
+    if recalled is None:
+        return known
+    for slug in sorted(same):
+        for rel in (f"providers/{slug}.json", f"changes/{slug}.json", f"changes/{slug}.atom"):
+            if recalled.intact(v1.parent, f"v1/{rel}"):
+                known[rel] = (v1 / rel).read_text(encoding="utf-8")
+    return known
+
+
 @gc_paused()
-def write_site(tree: Tree, out: Path, every: list[Change]) -> list[str]:
-    """The static site beside ``out/v1`` (:mod:`refresher.publish.site`), read through the consumer from
-    the files just written; stale pages of models that went away are removed."""
-    from gate_consumer.loading import load_directory
+def write_site(tree: Tree, out: Path, every: list[Change], *, recalled: BuildMemory | None = None,
+               remembered: BuildMemory | None = None, same: set[str] = frozenset(),  # type: ignore[assignment]
+               fingerprints: Mapping[str, str] | None = None,
+               offering_prints: Mapping[str, Mapping[str, str]] | None = None) -> tuple[list[str], list[str]]:
+    """The static site beside ``out/v1`` (:mod:`refresher.publish.site`), read through the consumer
+    from the tree (:func:`catalog_of`: the records the files just written hold, not parsed again
+    — a third of a clean build's time; ``tests/test_incremental_build.py`` holds the two sites
+    equal); stale pages of models that went away are removed. With a memory
+    (``recalled``, see :func:`build`), a page whose inputs are those of the last build and whose
+    file is still the one written is not made again; ``remembered`` is filled for the next.
+    Returns the files written and the pages kept."""
     from refresher.publish.site import site_files
 
-    files = site_files(load_directory(out / "v1", warm=False), every, last_checked(tree) or build_time())
+    catalog = catalog_of(tree, str(out / "v1"))  # what v1/ holds, without parsing it again
+    judged_at = last_checked(tree) or build_time()
+    code = (recalled or remembered).code if (recalled or remembered) is not None else ""  # type: ignore[union-attr]
+    by_key = {f"{slug}/{upstream_id}": print_ for slug, prints in (offering_prints or {}).items()
+              for upstream_id, print_ in prints.items()}
+    pages = SitePages(site_context(tree, judged_at, code), recalled, remembered, set(same), by_key,
+                      vendor_fingerprints(tree) if fingerprints else {},
+                      intact=lambda rel: recalled is not None and recalled.intact(out, rel))
+    files = site_files(catalog, every, judged_at, pages)
     written = write_files(out, files)
     for folder in ("models", "providers"):
         for path in sorted((out / folder).rglob("*.html")):
-            if path.relative_to(out).as_posix() not in files:
+            rel = path.relative_to(out).as_posix()
+            if rel not in files and rel not in pages.kept:
                 path.unlink()
-    return written
-
-
-def write_bundle(out: Path, bundle_dir: Path = BUNDLE_DIR) -> list[str]:
-    """Copy the consumer's files of a build (:data:`BUNDLED`) into ``gate_consumer/_data/v1``, and
-    write the distribution's version (:func:`package_version`) beside the package."""
-    source = out / "v1"
-    files = {
-        path.relative_to(source).as_posix(): path.read_text(encoding="utf-8")
-        for path in sorted(source.rglob("*.json"))
-        if any(path.relative_to(source).as_posix().startswith(prefix) for prefix in BUNDLED)
-    }
-    bundle_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        current = json.loads((bundle_dir / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        current = None
-    new = json.loads(files["manifest.json"])
-    if current is not None and (current["catalog_version"], current["files"]) == (new["catalog_version"], new["files"]):
-        files["manifest.json"] = (bundle_dir / "manifest.json").read_text(encoding="utf-8")  # same data: no churn
-        new = current
-    written = _replace_dir(bundle_dir, files)
-    if write_atomic(bundle_dir.parent.parent / "_version.py", _version_module(new, json.loads(files["index.json"]))):
-        written.append("_version.py")
-    return written
-
-
-def package_version(checked_at: str) -> str:
-    """The gate-consumer version of a snapshot whose newest source check was at ``checked_at``:
-    ``2026-11-20T04:05:34Z`` → ``2026.11.20.405`` (PEP 440: date, then hour and minute). The same
-    data always gets the same version."""
-    day, _, clock = checked_at.partition("T")
-    year, month, date = (int(part) for part in day.split("-"))
-    return f"{year}.{month}.{date}.{int(clock[:2] + clock[3:5] or 0)}"
-
-
-def _version_module(manifest: Mapping[str, Any], index: Mapping[str, Any]) -> str:
-    checked = max((s["succeeded_at"] for s in index.get("sources", {}).values() if s.get("succeeded_at")),
-                  default=manifest["built_at"])
-    return (
-        '"""Written by ``faimeta build``: the version of the snapshot bundled in this package."""\n\n'
-        f'__version__ = "{package_version(checked)}"\n'
-        f'CATALOG_VERSION = "{manifest["catalog_version"]}"\n'
-    )
-
-
-def refresh_bundle(tree: Tree, repo_dir: Path) -> list[str]:
-    """Rebuild the snapshot bundled in ``repo_dir``'s gate-consumer distribution from ``tree``."""
-
-    # Built "at" the newest check of a source, not the wall clock: the same refresh gives the
-    # same bundle, so a re-run that learns nothing new finds the refresh branch unchanged.
-    with tempfile.TemporaryDirectory(prefix="faimeta-bundle-") as scratch:
-        build(tree, Path(scratch), schema_dir=repo_dir / "schema", built_at=last_checked(tree) or None, repo=repo_dir,
-              site=False)
-        return write_bundle(Path(scratch), repo_dir / BUNDLE_PATH)
+    if remembered is not None:
+        remembered.outputs = dict.fromkeys([*files, *pages.kept])  # type: ignore[arg-type]  # stamped by build()
+    return written, sorted(pages.kept)

@@ -22,8 +22,8 @@ from gate_consumer.provenance import FactProvenance, fact_provenance, provenance
 from refresher.rules.text import visible
 from refresher.tree.store import Tree
 
-__all__ = ["MAX_ENTRIES", "Change", "atom_feed", "changes", "feed_files", "json_feed", "offering_page", "xml_attribute",
-           "xml_text"]
+__all__ = ["MAX_ENTRIES", "Change", "atom_feed", "changes", "feed_files", "json_feed", "offering_page",
+           "provider_changes", "xml_attribute", "xml_text"]
 
 MAX_ENTRIES = 500  # each feed's, the catalog's and every provider's
 FEED_TITLE = "fusionAIze metadata: catalog changes"
@@ -57,12 +57,23 @@ def offering_page(model: str, offering: str) -> str:
     return f"models/{model}.html#{offering}"
 
 
-def changes(tree: Tree) -> list[Change]:
-    """Every change the records tell of, newest first (ties in a stable order)."""
+def changes(tree: Tree, known: Mapping[str, list[Change]] | None = None) -> list[Change]:
+    """Every change the records tell of, newest first (ties in a stable order). ``known``: a
+    provider's changes already found (its file unchanged since), not looked for again."""
     found: list[Change] = []
-    for provider, record in sorted(tree.providers.items()):
-        for upstream_id, offering in sorted(record["offerings"].items()):
-            found.extend(_offering_changes(f"{provider}/{upstream_id}", offering))
+    for provider in sorted(tree.providers):
+        mine = (known or {}).get(provider)
+        found.extend(mine if mine is not None else provider_changes(provider, tree.providers[provider]))
+    return _newest_first(found)
+
+
+def provider_changes(provider: str, record: Mapping[str, Any]) -> list[Change]:
+    """The changes one provider's record tells of, in no particular order."""
+    return [change for upstream_id, offering in sorted(record["offerings"].items())
+            for change in _offering_changes(f"{provider}/{upstream_id}", offering)]
+
+
+def _newest_first(found: Iterable[Change]) -> list[Change]:
     return sorted(found, key=lambda c: (c.at, c.kind, c.offering, c.summary), reverse=True)
 
 
@@ -184,16 +195,21 @@ def xml_attribute(text: str) -> str:
     return f'"{quoted}"'
 
 
-def feed_files(every: list[Change]) -> dict[str, str]:
+def feed_files(every: list[Change], known: Mapping[str, str] | None = None) -> dict[str, str]:
     """The feed files of ``v1/`` for the changes :func:`changes` found: path → text (all of
-    them, and one feed per provider that has any)."""
+    them, and one feed per provider that has any). ``known``: feed files already made (path →
+    text) for providers whose changes are the same, not made again."""
     by_provider: dict[str, list[Change]] = {}
     for change in every:  # newest first within each, as in ``every``
         by_provider.setdefault(change.provider, []).append(change)
     scopes = [("changes", FEED_TITLE, every)] + [(f"changes/{provider}", f"{FEED_TITLE} ({provider})", mine)
                                                  for provider, mine in sorted(by_provider.items())]
+    known = known or {}
     files: dict[str, str] = {}
     for path, title, entries in scopes:
+        if f"{path}.json" in known and f"{path}.atom" in known:
+            files[f"{path}.json"], files[f"{path}.atom"] = known[f"{path}.json"], known[f"{path}.atom"]
+            continue
         prefix = "../" * (path.count("/") + 1)  # from v1/ (or v1/changes/) to the site beside it
         kept = entries[:MAX_ENTRIES]
         files[f"{path}.json"] = json.dumps(json_feed(kept, title=title, feed_path=f"{path.rpartition('/')[2]}.json",

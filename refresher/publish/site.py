@@ -30,6 +30,7 @@ from gate_consumer.id_forms import CLIENT_PREFIXES
 from gate_consumer.instants import parse_instant
 from gate_consumer.records import cheapest_first
 from refresher.publish.feeds import Change
+from refresher.publish.memory import SitePages
 from refresher.rules.text import visible
 
 __all__ = ["site_files"]
@@ -45,8 +46,10 @@ def _escape(text: str) -> str:
     return escape_html(visible(text))
 
 
-def site_files(catalog: Catalog, changes: list[Change], judged_at: str) -> dict[str, str]:
-    """Every file of the site: path (relative to ``dist/``) → text."""
+def site_files(catalog: Catalog, changes: list[Change], judged_at: str, pages: SitePages | None = None) -> dict[str, str]:
+    """Every file of the site: path (relative to ``dist/``) → text — but the pages ``pages``
+    keeps from the last build (:class:`~refresher.publish.memory.SitePages`: noted in its
+    ``kept``, their files left as they are)."""
     now = parse_instant(judged_at)
     by_offering: dict[str, list[Change]] = {}
     for change in changes:
@@ -54,13 +57,21 @@ def site_files(catalog: Catalog, changes: list[Change], judged_at: str) -> dict[
     rows, compare_data, files = [], {}, {}
     for model_id in catalog.model_ids:
         model = catalog.model(model_id)
+        reused = pages.reused_model(model) if pages is not None else None
+        if reused is not None:
+            row, compare_data[model_id] = reused
+            rows.append(row)
+            continue
         offerings = cheapest_first(catalog.offerings_of(model))
         facts = {o.key: catalog.price_facts(o, now) for o in offerings}  # judged once, shown on two pages
         rows.append(_index_row(catalog, model, offerings, facts))
         compare_data[model_id] = {"name": model.name, "offerings": [_price_data(o) for o in offerings if o.price]}
         files[f"models/{model_id}.html"] = _model_page(model, offerings, facts, by_offering, judged_at)
+        if pages is not None:
+            pages.made_model(model, rows[-1], compare_data[model_id])
     for provider in catalog.provider_ids:
-        files[f"providers/{provider}.html"] = _provider_page(catalog, provider, now, judged_at)
+        if pages is None or not pages.reused_provider(provider):
+            files[f"providers/{provider}.html"] = _provider_page(catalog, provider, now, judged_at)
     files["index.html"] = _index_page(catalog, rows, judged_at)
     files["compare.html"] = _compare_page(judged_at)
     files["search.json"] = json.dumps(_search_index(catalog), separators=(",", ":"), sort_keys=True) + "\n"

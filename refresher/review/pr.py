@@ -257,7 +257,7 @@ def open_refresh_pr(
     say: Callable[[str], None] = print,
 ) -> PullRequestResult:
     """After a refresh that wrote files: refresh the bundle, write the report, and :func:`publish`."""
-    from refresher.publish import build as builder
+    from refresher.publish import bundle as builder
     from refresher.review.report import compare
     from refresher.tree.jsonio import dumps, write_atomic
     from refresher.tree.store import load_tree
