@@ -198,6 +198,7 @@ def main() -> None:
     import gate_consumer
 
     catalog = gate_consumer.Catalog.load()
+    catalog.warm()  # the load's background build done (this waits for it): steady state, as a gateway serves
     usage = gate_consumer.Usage(input_tokens=12000, output_tokens=800, cache_read_tokens=2000)
     offering = catalog.pick_offering("claude-sonnet-4-5")
     catalog.price("claude-sonnet-4-5", usage)

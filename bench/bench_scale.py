@@ -139,6 +139,7 @@ catalog = load_directory(sys.argv[1])
 catalog.price("claude-sonnet-4-5", input_tokens=12000, output_tokens=800, cache_read_tokens=2000)
 cold = time.perf_counter() - start
 mib = peak() - before
+catalog.warm()  # the load's background build done (this waits for it): steady state, as a gateway serves
 usage = Usage(input_tokens=12000, output_tokens=800, cache_read_tokens=2000)
 offering = catalog.pick_offering("claude-sonnet-4-5")
 per = lambda call, n: min(timeit.repeat(call, number=n, repeat=5)) / n * 1e6
