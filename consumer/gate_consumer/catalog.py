@@ -278,9 +278,18 @@ class Catalog:
         region or tier raises :class:`UnpricedError` listing what exists; the :class:`Quote`
         says which dimensions applied (``pricing`` module docstring: how they stack)."""
         if usage is None:  # the counts as keywords: each a parameter, so Python binds them, not a dict
-            usage = _usage((input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens,
-                            reasoning_tokens, requests, input_audio_tokens, input_image_tokens, cache_read_audio_tokens,
-                            output_audio_tokens, output_image_tokens), unknown)
+            counts = (input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens,
+                      reasoning_tokens, requests, input_audio_tokens, input_image_tokens, cache_read_audio_tokens,
+                      output_audio_tokens, output_image_tokens)
+            if (type(input_tokens) is int and type(output_tokens) is int and type(cache_read_tokens) is int
+                    and type(cache_write_tokens) is int and type(requests) is int and not unknown
+                    and type(cache_write_1h_tokens) is int and type(reasoning_tokens) is int
+                    and type(input_audio_tokens) is int and type(input_image_tokens) is int
+                    and type(cache_read_audio_tokens) is int and type(output_audio_tokens) is int
+                    and type(output_image_tokens) is int):  # the common case, checked inline (~0.3 µs less)
+                usage = _make_usage(Usage, counts)
+            else:
+                usage = _usage(counts, unknown)
         if type(target) is Offering:
             offering = target
         else:
