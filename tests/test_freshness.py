@@ -44,3 +44,29 @@ def test_no_policy_is_untracked() -> None:
 def test_policy_must_be_ordered() -> None:
     with pytest.raises(ValueError):
         FreshnessPolicy(fresh_days=30, stale_days=7)
+
+
+def test_a_price_has_one_freshness_on_every_surface() -> None:
+    """`faimeta price` said "aging" (the input price alone) where the site's badge said "stale"
+    (the worst of the offering's prices) and Gate's export another: one function judges a price
+    at an instant — :meth:`Catalog.price_freshness` — and every surface asks it."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from gate_consumer import Catalog
+    from gate_consumer.gate_entries import GATE_FRESHNESS, gate_pricing
+    from gate_consumer.instants import parse_instant
+    from refresher.cli import app
+
+    catalog = Catalog.load(warm=False)
+    offering = catalog.offering_by_key("aihubmix/gemini-3.1-pro-preview")
+    now = "2026-12-06T12:00:00Z"
+    assert catalog.freshness(offering, "price.input", now).freshness.value == "aging"  # the input price alone
+    judged = catalog.price_freshness(offering, now)
+    assert judged is not None and judged.value == "stale"  # a price it quotes is older
+    said = CliRunner().invoke(app, ["price", offering.upstream_id, "--provider", "aihubmix", "--input", "1000",
+                                    "--at", now, "--json"])
+    assert said.exit_code == 0, said.output
+    assert json.loads(said.output[said.output.index("{"):])["freshness"] == judged.value
+    assert gate_pricing(catalog, offering, parse_instant(now))["freshness_status"] == GATE_FRESHNESS[judged]

@@ -53,7 +53,7 @@ def url(site: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page(url: str) -> Iterator[object]:
+def browser(url: str) -> Iterator[object]:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.fail("Chromium is not installed (apt-get install chromium; .ci/run does it): the site is untested")
@@ -61,14 +61,39 @@ def page(url: str) -> Iterator[object]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        # a page is ready for the tests once its document is: they wait for what they read; the
-        # "load" event also waits for every subresource, which a busy 2-core runner can delay
-        # past the 30 s default (it did, twice, under a parallel suite)
-        page.set_default_navigation_timeout(90_000)
-        page.set_default_timeout(60_000)
-        yield page
+        yield browser
         browser.close()
+
+
+def _new_page(browser, width: int, height: int):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    # a page is ready for the tests once its document is: they wait for what they read; the
+    # "load" event also waits for every subresource, which a busy 2-core runner can delay
+    # past the 30 s default (it did, twice, under a parallel suite)
+    page.set_default_navigation_timeout(90_000)
+    page.set_default_timeout(60_000)
+    return page
+
+
+@pytest.fixture(scope="module")
+def page(browser) -> Iterator[object]:
+    page = _new_page(browser, 1280, 900)
+    yield page
+    page.close()
+
+
+@pytest.fixture
+def browser_page_at(browser):
+    """A page of its own at a screen size (a phone: 390 × 844)."""
+    made = []
+
+    def at(width: int, height: int):
+        made.append(_new_page(browser, width, height))
+        return made[-1]
+
+    yield at
+    for page in made:
+        page.close()
 
 
 def _shot(page, name: str) -> None:
@@ -117,17 +142,40 @@ def test_the_calculator_computes_what_catalog_price_computes(page, url: str) -> 
     catalog = gate_consumer.Catalog.load()
     quote = catalog.price("anthropic/claude-sonnet-4-5", Usage(250_000, 1_000, cache_read_tokens=10_000))
     assert quote.tier == 200_000  # the long-context tier, in both
-    assert float(cell.inner_text()) == quote.total_usd
+    assert float(cell.get_attribute("data-usd")) == quote.total_usd
+    assert cell.inner_text().startswith("$")
     _shot(page, "compare")
+
+
+def test_compare_groups_by_model_the_vendors_price_first_in_dollars(page, url: str) -> None:
+    """Compare was a raw float table (0.0478992, no $) of 85 ungrouped rows for 3 models."""
+    page.goto(url + "compare.html?m=claude-sonnet-4.5, gpt-4o", wait_until="domcontentloaded")
+    page.fill("#c-input", "20000")
+    page.fill("#c-output", "1000")
+    page.select_option("#c-tier", "batch")
+    page.click("#c-run")
+    page.locator('#c-result tbody[data-model="openai/gpt-4o"] tr[data-offering]').first.wait_for()
+    catalog = gate_consumer.Catalog.load()
+    for model, vendor in (("anthropic/claude-sonnet-4.5", "anthropic/claude-sonnet-4-5"), ("openai/gpt-4o", "openai/gpt-4o")):
+        group = page.locator(f'#c-result tbody[data-model="{model}"]')
+        first = group.locator("tr[data-offering]").first
+        assert first.get_attribute("data-offering") == vendor and "vendor" in first.inner_text()
+        usd = first.locator("td.usd")
+        batch = catalog.price(vendor, Usage(20_000, 1_000), service_tier="batch")
+        assert float(usd.get_attribute("data-usd")) == batch.total_usd and usd.inner_text().startswith("$")
+        others = [float(v) for v in group.locator("tr[data-offering]:not(.headline) td.usd[data-usd]").evaluate_all(
+            "cells => cells.map(c => c.dataset.usd)")]
+        assert others == sorted(others)
+        assert first.locator(".badge").inner_text() in ("fresh", "aging", "stale", "conflict", "manual", "provisional")
+    _shot(page, "compare-grouped")
 
 
 def test_the_compare_view_takes_up_to_four_models(page, url: str) -> None:
     page.goto(url + "compare.html")
     page.fill("#c-models", "claude-sonnet-4.5, gpt-4o, gemini-2.5-flash, deepseek-chat, mistral-large-latest")
     page.click("#c-run")
-    page.locator("#c-result tbody tr").first.wait_for()
-    models = {page.locator("#c-result tbody tr").nth(i).locator("td").first.inner_text()
-              for i in range(page.locator("#c-result tbody tr").count())}
+    page.locator("#c-result tbody").first.wait_for()
+    models = page.locator("#c-result tbody").evaluate_all("groups => groups.map(g => g.dataset.model)")
     assert len(models) == 4 and "mistral/mistral-large-2512" not in models
 
 
@@ -142,6 +190,65 @@ def test_filters_narrow_the_model_list(page, url: str) -> None:
     assert 0 < reasoning <= shown
     page.select_option("#f-modality", "audio")
     assert int(page.locator("#count").inner_text().split()[0]) <= reasoning
+
+
+def test_the_home_page_shows_the_vendors_price_and_says_whose_it_is(page, url: str) -> None:
+    """It said Claude Sonnet 4.5 costs "$0.43 / $2.14 at qihang-ai" (a reseller no other source
+    confirms) and GPT-4o "$0 / $0" (GitHub Models' free quota)."""
+    page.goto(url + "index.html", wait_until="domcontentloaded")
+    for model, price, whose in (("anthropic/claude-sonnet-4.5", ("$3", "$15"), "Anthropic the vendor's price"),
+                                ("openai/gpt-4o", ("$2.5", "$10"), "OpenAI the vendor's price"),
+                                ("meta/llama-3.3-70b-instruct", ("$0.71", "$0.71"), "a cloud's price")):
+        row = page.locator(f'#models tr:has(a[href="models/{model}.html"])')
+        assert (row.locator("td.c-input").inner_text(), row.locator("td.c-output").inner_text()) == price, model
+        assert whose in " ".join(row.locator("td.c-whose").inner_text().split()), model
+    assert "qihang" not in " ".join(page.locator("#models td.c-whose").all_inner_texts()).lower()
+
+
+def _rows(page, column: str) -> list[str]:
+    return page.eval_on_selector_all(f"#models tbody tr:not([hidden]) td.c-{column}", "cells => cells.map(c => c.dataset.v)")
+
+
+def test_the_table_sorts_by_a_column_and_the_address_keeps_the_view(page, url: str) -> None:
+    page.goto(url + "index.html", wait_until="domcontentloaded")
+    page.click('button.sort[data-sort="context"]')
+    values = [int(v) for v in _rows(page, "context") if v]
+    assert values == sorted(values) and len(values) > 1000
+    page.click('button.sort[data-sort="context"]')
+    values = [int(v) for v in _rows(page, "context") if v]
+    assert values == sorted(values, reverse=True)
+    assert page.locator('th.c-context').get_attribute("aria-sort") == "descending"
+    page.select_option("#f-provider", "anthropic")
+    shared = page.url
+    assert "sort=context" in shared and "dir=desc" in shared and "provider=anthropic" in shared
+    page.goto(shared, wait_until="domcontentloaded")  # the view, shared: the same rows in the same order
+    page.wait_for_function("document.querySelector('th.c-context').getAttribute('aria-sort') === 'descending'")
+    assert page.locator("#f-provider").input_value() == "anthropic"
+    served = page.eval_on_selector_all("#models tbody tr:not([hidden])", "rows => rows.map(r => r.dataset.providers)")
+    assert served and all("anthropic" in providers.split() for providers in served)
+    contexts = [int(v) for v in _rows(page, "context") if v]
+    assert contexts == sorted(contexts, reverse=True)
+
+
+def test_search_completes_from_the_keyboard_and_suggests_a_near_id(page, url: str) -> None:
+    page.goto(url + "index.html", wait_until="domcontentloaded")
+    page.fill("#q", "gpt4o")  # found nothing, and said nothing more
+    page.wait_for_selector("#hit a.suggestion")
+    assert "did you mean" in page.locator("#hit").inner_text() and "openai/gpt-4o" in page.locator("#hit").inner_text()
+    page.press("#q", "Escape")
+    assert page.input_value("#q") == "" and page.locator("#hit").inner_text() == ""
+    page.fill("#q", "claude-sonnet-4.5")
+    page.wait_for_selector("#hit-link")
+    page.press("#q", "Enter")
+    page.wait_for_url("**/models/anthropic/claude-sonnet-4.5.html")
+
+
+def test_the_home_page_fits_a_phone(browser_page_at, url: str) -> None:
+    phone = browser_page_at(390, 844)
+    phone.goto(url + "index.html", wait_until="domcontentloaded")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width} px wide on a 390 px screen"
+    assert phone.locator("#models td.c-input").first.is_visible()
 
 
 def test_every_page_reads_without_javascript(site: Path) -> None:
@@ -198,9 +305,10 @@ def test_a_hostile_id_in_the_address_is_shown_as_text(page, url: str, text: str)
     seen = _dialogs(page)
     page.goto(url + "compare.html?" + urlencode({"m": text}), wait_until="domcontentloaded")
     page.click("#c-run")
-    cell = page.locator("#c-result tbody tr td").first
+    cell = page.locator("#c-result tbody th").first  # the group's heading: the id, as text
     cell.wait_for()
     assert cell.inner_text() == text.strip()
+    assert page.locator("#c-result tbody td").first.inner_text() == "no model has this id"
     page.fill("#c-models", text)
     page.click("#c-run")
     page.goto(url + "index.html")
@@ -215,9 +323,10 @@ def test_hostile_names_in_the_data_are_shown_as_text(page, hostile_url: str, ind
     seen = _dialogs(page)
     page.goto(hostile_url + "compare.html?m=" + f"evil-{index}", wait_until="domcontentloaded")
     page.click("#c-run")
-    row = page.locator("#c-result tbody tr").first
+    row = page.locator("#c-result tbody tr[data-offering]").first
     row.wait_for()
     assert row.locator("td").first.inner_text() == HOSTILE[index].strip()
+    assert page.locator("#c-result tbody th").first.inner_text().startswith(HOSTILE[index].strip())
     page.goto(hostile_url + "index.html", wait_until="domcontentloaded")
     page.fill("#q", f"evil-{index}")
     page.locator("#hit-link").wait_for()
@@ -241,3 +350,34 @@ def test_every_page_forbids_inline_script_and_the_script_builds_no_markup(site: 
         directives = dict(d.strip().split(" ", 1) for d in match.group(1).split(";") if d.strip())
         assert directives["script-src"] == "'self'" and directives["object-src"] == "'none'", path
         assert not re.search(r"<script(?![^>]*\bsrc=)", text) and not re.search(r"\son[a-z]+=", text), path
+
+
+AXE = REPO / "tests" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("path", ["index.html", "models/anthropic/claude-sonnet-4.5.html", "providers/anthropic.html",
+                                  "compare.html?m=claude-sonnet-4.5,gpt-4o", "changes.html"])
+def test_no_page_has_a_serious_accessibility_violation(browser, url: str, path: str) -> None:
+    """axe-core (the npm package, `npm ci --prefix tests/axe`, which .ci/run does) on each kind of
+    page: no serious or critical violation of WCAG 2 A/AA."""
+    if not AXE.is_file():
+        pytest.fail(f"axe-core is not installed ({AXE}): run `npm ci --prefix tests/axe` (.ci/run does)")
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1366, "height": 900})  # axe is injected
+    try:
+        page = context.new_page()
+        page.set_default_navigation_timeout(90_000)
+        page.set_default_timeout(60_000)
+        page.goto(url + path, wait_until="domcontentloaded")
+        if path.startswith("compare"):
+            page.click("#c-run")
+            page.locator("#c-result tbody").first.wait_for()
+        page.add_script_tag(path=str(AXE))
+        found = page.evaluate("""async () => {
+            const result = await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa"]},
+                                                    resultTypes: ["violations"]});
+            return result.violations.filter(v => ["serious", "critical"].includes(v.impact))
+                .map(v => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.length} node(s), e.g. ${v.nodes[0].target}`);
+        }""")
+        assert found == [], "\n".join(found)
+    finally:
+        context.close()

@@ -41,6 +41,7 @@ __all__ = [
     "FactProvenance",
     "Freshness",
     "FreshnessPolicy",
+    "Headline",
     "LiveCatalog",
     "Model",
     "Offering",
@@ -75,6 +76,7 @@ _LAZY = {
     "BilledCheck": "gate_consumer.observed",
     "ResponseUsage": "gate_consumer.observed",
     "usage_from_response": "gate_consumer.observed",
+    "Headline": "gate_consumer.headline",
 }
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from gate_consumer.errors import AmbiguousModelError, UnknownModelError, UnpricedError
 from gate_consumer.fact_freshness import FactFreshness, FreshnessJudge, ProviderFreshness
 from gate_consumer.freshness import Freshness
+from gate_consumer.headline import Headline, headline
 from gate_consumer.instants import as_instant, parse_instant, utc_now
 from gate_consumer.observed import BilledCheck, agrees, is_amount
 from gate_consumer.pricing import Quote, Usage
@@ -193,6 +194,15 @@ class Catalog:
     def iter_offerings(self) -> Iterator[Offering]:
         """Every offering of every provider (loads every provider file)."""
         return self._records.iter_offerings()
+
+    def headline(self, model: Model) -> Headline | None:
+        """The offering whose price a listing shows for ``model`` — what a user would pay the
+        vendor, never an unconfirmed reseller's price or a free quota (:mod:`gate_consumer.headline`);
+        None when no offering qualifies."""
+        vendor = model.id.partition("/")[0]
+        return headline(self.offerings_of(model), vendor, self.first_party_providers(vendor),
+                        lambda provider: self.provider_info(provider).get("route_type"),
+                        open_weights=bool(model.record.get("open_weights")))
 
     def first_party_providers(self, vendor: str) -> tuple[str, ...]:
         """The vendor's own APIs (``anthropic`` for Anthropic; ``alibaba`` then ``alibaba-cn``),

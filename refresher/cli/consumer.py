@@ -185,8 +185,10 @@ def price(
     except (gate_consumer.CatalogError, ValueError) as exc:  # unknown or unpriced id, impossible token counts
         fail(str(exc), EXIT_USAGE)
     fact = catalog.freshness(offering, offering.price_anchor, now_at(at))  # type: ignore[arg-type]
+    # the price's freshness is its worst fact's, as the site, the status and Gate's export judge it
+    freshness = catalog.price_freshness(offering, now_at(at)) or fact.freshness
     if as_json:
-        echo(json.dumps({**quote.as_dict(), "freshness": fact.freshness.value,
+        echo(json.dumps({**quote.as_dict(), "freshness": freshness.value,
                                "confirmed_at": fact.confirmed_at, "source_type": fact.source_type}, indent=2))
         return
     echo(f"{offering.key} ({offering.model_id}), catalog {quote.catalog_version}")
@@ -203,7 +205,7 @@ def price(
     echo(f"  {'total':<15} {'':>12}  ${quote.total_usd:,.6f} ({', '.join(applied)})")
     when = " (the price that held then)" if quote.historical else ""
     echo(f"price from {quote.price_source} ({fact.source_type}) as of {quote.price_as_of}{when}; "
-               f"confirmed {fact.confirmed_at}: {fact.freshness.value}")
+               f"confirmed {fact.confirmed_at}; the price: {freshness.value}")
 
 
 def _compare(catalog, model_ids: list[str], usage, *, provider: str | None, at: str | None, region: str | None,
@@ -217,9 +219,10 @@ def _compare(catalog, model_ids: list[str], usage, *, provider: str | None, at: 
             quote = catalog.price(model_id, usage, provider=provider, at=now_at(at) if at else None, region=region,
                                   service_tier=service_tier)
             offering = catalog.offering_by_key(quote.offering)
-            fact = catalog.freshness(offering, offering.price_anchor, now_at(at))
+            freshness = catalog.price_freshness(offering, now_at(at))
             rows.append({"id": model_id, "offering": offering.key, "total_usd": quote.total_usd,
-                         "freshness": fact.freshness.value, "tier_above_input_tokens": quote.tier})
+                         "freshness": freshness.value if freshness else "untracked",
+                         "tier_above_input_tokens": quote.tier})
         except (gate_consumer.CatalogError, ValueError) as exc:
             rows.append({"id": model_id, "offering": None, "total_usd": None, "error": str(exc)})
     rows.sort(key=lambda r: (r["total_usd"] is None, r["total_usd"] or 0))
