@@ -5,7 +5,8 @@
 Builds the site into a temporary folder (unless ``--dist`` names a ``faimeta build`` output),
 serves it on 127.0.0.1 and saves, at 1366 × 900 and on a 390-wide phone:
 
-* ``site-home.png`` — the table: the vendor's price and whose it is, sorted by context window;
+* ``site-home.png`` — the table as it opens: the vendor's price and whose it is, newest first;
+* ``site-home-sorted.png`` — a shared view: Anthropic's models, cheapest input first;
 * ``site-search.png`` — a search by an id form, and the did-you-mean of a near miss;
 * ``site-model.png`` — a model page: each price with its freshness, one expanded to its sources;
 * ``site-history.png`` — an offering's price history: the step chart and the sources of each step;
@@ -71,9 +72,11 @@ def shoot(dist: Path, out: Path) -> list[Path]:
                 saved.append(path)
                 print(f"  {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
 
-            page.goto(url + "index.html?sort=context&dir=desc&capability=reasoning")
-            page.wait_for_function("document.querySelector('th.c-context').getAttribute('aria-sort') === 'descending'")
+            page.goto(url + "index.html")
             save("site-home")
+            page.goto(url + "index.html?provider=anthropic&sort=input&dir=asc")
+            page.wait_for_function("document.querySelector('th.c-input').getAttribute('aria-sort') === 'ascending'")
+            save("site-home-sorted")
             page.goto(url + "index.html")
             page.fill("#q", "us.anthropic.claude-sonnet-4-5-20250929-v1:0")
             page.wait_for_selector("#hit-link")

@@ -33,7 +33,7 @@ from gate_consumer.records import cheapest_first
 from refresher.publish.feeds import Change
 from refresher.publish.memory import SitePages
 from refresher.publish.site_history import changes_page, history_chart
-from refresher.publish.site_home import index_page, index_row
+from refresher.publish.site_home import default_order, index_page, index_row
 from refresher.publish.site_html import badge, escape, page, usd
 
 __all__ = ["site_files"]
@@ -69,7 +69,7 @@ def site_files(catalog: Catalog, changes: list[Change], judged_at: str, pages: S
     for provider in catalog.provider_ids:
         if pages is None or not pages.reused_provider(provider):
             files[f"providers/{provider}.html"] = _provider_page(catalog, provider, now, judged_at)
-    files["index.html"] = index_page(catalog, rows, judged_at)
+    files["index.html"] = index_page(catalog, default_order(rows), judged_at)
     files["compare.html"] = _compare_page(judged_at)
     files["changes.html"] = changes_page(changes, judged_at)
     files["search.json"] = json.dumps(_search_index(catalog), separators=(",", ":"), sort_keys=True) + "\n"

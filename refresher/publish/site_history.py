@@ -22,8 +22,9 @@ def history_chart(offering: Offering) -> str:
     if not steps or (price.get("input") is None and price.get("output") is None):
         return ""
     anchor = offering.provenance(offering.price_anchor) if offering.price_anchor else None
-    steps.append((anchor.as_of if anchor else steps[-1][0], price.get("input"), price.get("output"),
-                  anchor.source if anchor else steps[-1][3]))
+    # the current price holds since the last step ended (its source may have said it before)
+    since = offering.record["price_history"][-1].get("until") or (anchor.as_of if anchor else steps[-1][0])
+    steps.append((since, price.get("input"), price.get("output"), anchor.source if anchor else steps[-1][3]))
     times = [parse_instant(at).timestamp() for at, *_ in steps]
     low, high = min(times), max(times) + 1
     top = max((v for _, i, o, _ in steps for v in (i, o) if v is not None), default=0) or 1

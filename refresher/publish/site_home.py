@@ -4,6 +4,7 @@ each cell carries the value it sorts by (the script sorts, filters and keeps the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,7 +12,7 @@ from gate_consumer.catalog import Catalog, FactFreshness, Model, Offering
 from gate_consumer.freshness import worst
 from refresher.publish.site_html import BADGES, badge, escape, page, usd
 
-__all__ = ["CAPABILITIES", "index_page", "index_row"]
+__all__ = ["CAPABILITIES", "default_order", "index_page", "index_row"]
 
 #: the capabilities the table shows and filters by
 CAPABILITIES = ("tools", "reasoning", "structured_output", "attachments")
@@ -81,6 +82,21 @@ def index_row(catalog: Catalog, model: Model, offerings: list[Offering], facts: 
             f'data-capabilities="{escape(" ".join(capabilities))}" '
             f'data-freshness="{escape(freshness)}" data-free="{free}" data-sources="{agreeing}">'
             + "".join(cells) + "</tr>")
+
+
+_RELEASED = re.compile(r'class="c-released" data-v="([^"]*)"')
+_WHOSE = re.compile(r'class="c-whose" data-v="([^"]*)"')
+
+
+def default_order(rows: list[str]) -> list[str]:
+    """The rows as the page first shows them: the models with a headline price first, newest
+    release first (read back from the rows' own sort values: a row kept from the last build is
+    text)."""
+    def key(row: str) -> tuple[bool, bool, str]:
+        whose, released = _WHOSE.search(row), _RELEASED.search(row)
+        date = released.group(1) if released else ""
+        return (whose is None or whose.group(1) == "~", not date, "".join(chr(0x10FFFF - ord(c)) for c in date))
+    return sorted(rows, key=key)
 
 
 def index_page(catalog: Catalog, rows: list[str], judged_at: str) -> str:
