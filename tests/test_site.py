@@ -170,6 +170,20 @@ def test_compare_groups_by_model_the_vendors_price_first_in_dollars(page, url: s
     _shot(page, "compare-grouped")
 
 
+def test_compare_prices_a_region_as_catalog_price_does(page, url: str) -> None:
+    page.goto(url + "compare.html?m=gpt-4.1", wait_until="domcontentloaded")
+    page.fill("#c-input", "20000")
+    page.fill("#c-output", "1000")
+    page.fill("#c-region", "data-zone")
+    page.click("#c-run")
+    cell = page.locator('#c-result tr[data-offering="azure/gpt-4.1"] td.usd')
+    cell.wait_for()
+    quote = gate_consumer.Catalog.load().price("azure/gpt-4.1", Usage(20_000, 1_000), region="data-zone")
+    assert float(cell.get_attribute("data-usd")) == quote.total_usd
+    elsewhere = page.locator('#c-result tr[data-offering="openai/gpt-4.1"] td.usd')
+    assert elsewhere.inner_text() == "no price in data-zone"  # OpenAI's API has no regions
+
+
 def test_the_compare_view_takes_up_to_four_models(page, url: str) -> None:
     page.goto(url + "compare.html")
     page.fill("#c-models", "claude-sonnet-4.5, gpt-4o, gemini-2.5-flash, deepseek-chat, mistral-large-latest")
@@ -218,7 +232,8 @@ def test_the_table_sorts_by_a_column_and_the_address_keeps_the_view(page, url: s
     values = [int(v) for v in _rows(page, "context") if v]
     assert values == sorted(values, reverse=True)
     assert page.locator('th.c-context').get_attribute("aria-sort") == "descending"
-    page.select_option("#f-provider", "anthropic")
+    page.click('#provider-chips button[data-p="anthropic"]')  # a vendor's chip: its own API
+    assert page.locator("#f-provider").input_value() == "anthropic"
     shared = page.url
     assert "sort=context" in shared and "dir=desc" in shared and "provider=anthropic" in shared
     page.goto(shared, wait_until="domcontentloaded")  # the view, shared: the same rows in the same order
@@ -381,3 +396,22 @@ def test_no_page_has_a_serious_accessibility_violation(browser, url: str, path: 
         assert found == [], "\n".join(found)
     finally:
         context.close()
+
+
+def test_price_history_is_a_chart_with_the_source_of_each_step_and_a_changes_page(page, url: str, site: Path) -> None:
+    """docs/site.md promised price-history charts; none was shown (issue 29, point 4)."""
+    feed = json.loads((site / "v1" / "changes.json").read_text())
+    change = next(i["_fusionaize"] for i in feed["items"] if i["_fusionaize"]["kind"] == "price-change")
+    page.goto(url + f"models/{change['model']}.html", wait_until="domcontentloaded")
+    section = page.locator(f'section[id="detail-{change["offering"]}"]')
+    assert section.locator("svg.history polyline").count() >= 1
+    steps = section.locator("table.history tbody tr")
+    assert steps.count() >= 2  # the price before and the price now, each with who said it
+    record = gate_consumer.Catalog.load().offering_by_key(change["offering"]).record
+    said = {entry["source"] for entry in record["price_history"]}
+    assert said <= set(steps.locator("td:last-child").all_inner_texts())
+    page.goto(url + "changes.html", wait_until="domcontentloaded")
+    first = page.locator("#changes tbody tr").first
+    assert change["offering"] in page.locator("#changes").inner_text()
+    dates = page.locator("#changes tbody tr td:first-child").all_inner_texts()
+    assert dates == sorted(dates, reverse=True) and first.locator("a").get_attribute("href").startswith("models/")

@@ -83,8 +83,9 @@ def site_files(catalog: Catalog, changes: list[Change], judged_at: str, pages: S
 # -- data -----------------------------------------------------------------------------------
 
 def _price_data(catalog: Catalog, offering: Offering, facts: list[FactFreshness], headline: Offering | None) -> dict[str, Any]:
-    """What the calculator needs of an offering: its standard price, context tiers and service
-    tiers (pricing.py's rules), whose price it is, its freshness and how many sources say it."""
+    """What the calculator needs of an offering: its standard price, context tiers, service
+    tiers and regions (pricing.py's rules), whose price it is, its freshness and how many
+    sources say it."""
     price = offering.price or {}
     keep = ("input", "output", "cache_read")
     info = catalog.provider_info(offering.provider)
@@ -94,6 +95,9 @@ def _price_data(catalog: Catalog, offering: Offering, facts: list[FactFreshness]
                       for t in sorted(price.get("tiers") or (), key=lambda t: t["above_input_tokens"])],
             **{tier: {k: price[tier][k] for k in keep if k in price[tier]}
                for tier in ("batch", "flex", "priority") if price.get(tier)},
+            **({"regions": {name: ({"multiplier": spec["multiplier"]} if spec.get("multiplier")
+                                   else {k: spec[k] for k in keep if k in spec})
+                            for name, spec in price["regions"].items()}} if price.get("regions") else {}),
             "provider": info.get("name", offering.provider), "route": info.get("route_type", ""),
             "headline": offering is headline, "freshness": getattr(status, "value", "untracked"),
             "sources": offering.price_sources}
@@ -189,7 +193,7 @@ def _compare_page(judged_at: str) -> str:
     body = f"""<h1>Compare models</h1>
 <p class="lede">Up to four models, one request: every offering priced in dollars exactly as <code>gate_consumer</code>'s
 <code>Catalog.price</code> prices it (uncached input, cache reads, output, the context tier above its threshold, the
-service tier). Each model's group starts with the price a user would pay the vendor, then every other offering,
+service tier, the region). Each model's group starts with the price a user would pay the vendor, then every other offering,
 cheapest first, with its freshness (judged at {escape(judged_at)}) and how many sources state it.</p>
 <form class="calculator">
 <label for="c-models">Models (ids, comma separated)</label><input id="c-models" size="60">
@@ -198,6 +202,8 @@ cheapest first, with its freshness (judged at {escape(judged_at)}) and how many 
 <label for="c-output">Output tokens</label><input id="c-output" type="number" min="0" value="1000">
 <label for="c-tier">Service tier</label><select id="c-tier"><option value="standard">standard</option>
 <option value="batch">batch</option><option value="flex">flex</option><option value="priority">priority</option></select>
+<label for="c-region">Region (empty: the default price)</label><input id="c-region" list="c-regions" autocomplete="off">
+<datalist id="c-regions"></datalist>
 <button id="c-run" type="button">Price</button>
 </form>
 <noscript><p>The calculator needs JavaScript; every model page reads without it.</p></noscript>

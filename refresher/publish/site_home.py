@@ -103,6 +103,10 @@ def index_page(catalog: Catalog, rows: list[str], judged_at: str) -> str:
     options = "".join(f'<option value="{escape(p)}">{escape(catalog.provider_info(p).get("name", p))}</option>'
                       for p in catalog.provider_ids)
     badges = "".join(f'<option value="{b}">{b}</option>' for b in BADGES)
+    own = sorted({api for vendor in {m.partition("/")[0] for m in catalog.model_ids}
+                  for api in catalog.first_party_providers(vendor)[:1] if api in catalog.provider_ids})
+    vendor_chips = "".join(f'<button type=button class=chip data-p="{escape(p)}">'
+                           f'{escape(catalog.provider_info(p).get("name", p))}</button>' for p in own)
     headings = "".join(
         f'<th scope="col" class="c-{key}" aria-sort="none"><button type="button" class="sort" data-sort="{key}">'
         f'{heading}</button></th>' for key, heading, _ in _COLUMNS)
@@ -121,6 +125,7 @@ Prices in USD per 1M tokens; freshness judged at {escape(judged_at)}.</p>
 <label for="f-free">Price</label><select id="f-free"><option value="">any</option><option value="free">free</option><option value="paid">paid</option></select>
 <label for="f-sources">Sources</label><select id="f-sources"><option value="">any</option><option value="2">2 or more agree</option></select>
 </form>
+<div class="chips" id="provider-chips"><span class="label">The vendors' own APIs:</span>{vendor_chips}</div>
 <p id="count">{len(rows)} models</p>
 <div class="scroll"><table id="models"><thead><tr>{headings}</tr></thead>
 <tbody>

@@ -184,15 +184,27 @@ async function search() {
 // The price of one request on one offering: gate_consumer's PriceTable.quote (same components,
 // same order of additions, so the same floating-point result). A service tier's prices are the
 // ones it states, and do not combine with a context tier (null: not priced so).
-function quote(p, input, cached, output, tier = "standard") {
-  let rates = p;
+function quote(p, input, cached, output, tier = "standard", region = "") {
+  let rates = p, contextTier = false;
   const thresholds = p.tiers.map((t) => t.above);
   if (tier !== "standard") {
     if (!p[tier] || (thresholds.length && input > thresholds[0])) return null;
     rates = p[tier];
   } else {
     const above = p.tiers.filter((t) => input > t.above);
-    if (above.length) rates = Object.assign({}, p, above[above.length - 1]);
+    if (above.length) { rates = Object.assign({}, p, above[above.length - 1]); contextTier = true; }
+  }
+  if (region) {  // a multiplier on the prices above, or the region's own (alone: no tier of any kind)
+    const spec = (p.regions || {})[region];
+    if (!spec) return null;
+    if (spec.multiplier === undefined) {
+      if (tier !== "standard" || contextTier) return null;
+      rates = spec;
+    } else {
+      const scaled = {};
+      for (const k of ["input", "output", "cache_read"]) if (rates[k] !== undefined) scaled[k] = rates[k] * spec.multiplier;
+      rates = scaled;
+    }
   }
   const uncached = input - cached;
   let total = 0.0;
@@ -222,6 +234,7 @@ async function compare() {
   const ids = document.getElementById("c-models").value.split(",").map((s) => s.trim()).filter(Boolean).slice(0, 4);
   const [input, cached, output] = ["c-input", "c-cached", "c-output"].map((id) => Number(document.getElementById(id).value) || 0);
   const tier = document.getElementById("c-tier").value;
+  const region = document.getElementById("c-region").value.trim();
   const table = document.getElementById("c-result");
   for (const old of Array.from(table.tBodies)) old.remove();
   for (const id of ids) {
@@ -241,7 +254,11 @@ async function compare() {
       why.textContent = model ? "no priced offering" : "no model has this id";
       continue;
     }
-    const priced = offerings.map((p) => ({ p, usd: cached > input ? null : quote(p, input, cached, output, tier) }));
+    const list = document.getElementById("c-regions");  // the regions these offerings price in
+    for (const name of offerings.flatMap((p) => Object.keys(p.regions || {}))) {
+      if (!Array.from(list.options).some((o) => o.value === name)) { const o = document.createElement("option"); o.value = name; list.appendChild(o); }
+    }
+    const priced = offerings.map((p) => ({ p, usd: cached > input ? null : quote(p, input, cached, output, tier, region) }));
     // the vendor's price first, then every other offering cheapest first, the unpriced last
     priced.sort((a, b) => (b.p.headline - a.p.headline) || ((a.usd === null) - (b.usd === null)) || (a.usd - b.usd)
                           || a.p.offering.localeCompare(b.p.offering));
@@ -254,7 +271,7 @@ async function compare() {
       row.insertCell().textContent = p.provider ? `${p.provider}: ${whose}` : whose;
       const cell = row.insertCell();
       cell.className = "usd num";
-      if (usd === null) cell.textContent = tier === "standard" ? "unpriced" : `no ${tier} price`;
+      if (usd === null) cell.textContent = region ? `no price in ${region}` : tier === "standard" ? "unpriced" : `no ${tier} price`;
       else { cell.dataset.usd = String(usd); cell.textContent = dollars(usd); }
       const fresh = row.insertCell();
       const badge = document.createElement("span");
@@ -290,11 +307,12 @@ document.addEventListener("DOMContentLoaded", () => {
         sortRows(key, sortKey === key && sortDir === "asc" ? "desc" : "asc");
       });
     }
-    document.getElementById("models").addEventListener("click", (e) => {  // a chip filters by itself
+    document.querySelector("main").addEventListener("click", (e) => {  // a chip filters by itself
       const chip = e.target.closest("button.chip");
       if (!chip) return;
       if (chip.dataset.c) document.getElementById("f-capability").value = chip.dataset.c;
       if (chip.dataset.m) document.getElementById("f-modality").value = chip.dataset.m;
+      if (chip.dataset.p) document.getElementById("f-provider").value = chip.dataset.p;
       filterRows();
     });
     if (restore()) search(); else if (location.search) filterRows();
