@@ -279,7 +279,7 @@ def build(tree: Tree, out: Path, *, schema_dir: Path, built_at: str | None = Non
     confirmed = confirmations(tree)
     fingerprints = provider_fingerprints(tree, confirmed) if recalled is not None else {}
     same = {slug for slug, print_ in fingerprints.items() if recalled and recalled.providers.get(slug) == print_}
-    known_changes = {slug: [Change(*entry) for entry in recalled.changes[slug]]  # type: ignore[union-attr]
+    known_changes = {slug: [Change(*entry) for entry in json.loads(recalled.changes[slug])]  # type: ignore[union-attr]
                      for slug in same if slug in recalled.changes}  # type: ignore[union-attr]
     every = changes(tree, known_changes)  # the feeds and the site's "what changed" both tell it
     offering_prints = {} if recalled is None else {  # the pages show offerings: each its own fingerprint
@@ -303,7 +303,8 @@ def build(tree: Tree, out: Path, *, schema_dir: Path, built_at: str | None = Non
             if change.provider in by_provider:
                 by_provider[change.provider].append([change.at, change.kind, change.offering, change.model,
                                                      change.title, change.summary, change.source])
-        remembered.providers, remembered.changes, remembered.offerings = fingerprints, by_provider, offering_prints
+        remembered.providers, remembered.offerings = fingerprints, offering_prints
+        remembered.changes = {slug: json.dumps(entries, ensure_ascii=False) for slug, entries in by_provider.items()}
         remembered.ranges = {slug: ranges[slug] for slug in fingerprints}
         remembered.whole = whole or ""
         remembered.stamp(out, [f"v1/{rel}" for rel in files] + list(remembered.outputs))

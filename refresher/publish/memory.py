@@ -40,7 +40,7 @@ from refresher.tree.store import Tree
 __all__ = ["BuildMemory", "SitePages", "code_version", "default_memory_path", "fingerprint", "offering_fingerprints",
            "provider_fingerprints", "site_context", "tree_fingerprint", "vendor_fingerprints"]
 
-_FORMAT = 1
+_FORMAT = 2  # 2: a provider's changes and a model's calculator entry kept as their JSON text
 #: the code whose change changes outputs: the publishing code, its assets, and the consumer's
 #: (a page judges freshness and orders offerings through it)
 _CODE = (Path(__file__).parent, Path(__file__).parent / "site_assets",
@@ -115,16 +115,17 @@ def default_memory_path(out: Path) -> Path:
 class BuildMemory:
     """What the last build into a folder saw and made (see the module docstring).
 
-    ``providers``: slug → fingerprint; ``changes``: slug → its feed entries (as lists);
+    ``providers``: slug → fingerprint; ``changes``: slug → its feed entries (lists, as JSON
+    text: the memory is read and written whole on every build, and a text costs little);
     ``ranges``: slug → when its prices were least and most recently confirmed (or None);
     ``context``: the site's context fingerprint; ``models``: model id → [fingerprint, home
-    page row, calculator entry]; ``outputs``: path under the output folder → [size, mtime_ns];
+    page row, calculator entry (JSON text)]; ``outputs``: path under the output folder → [size, mtime_ns];
     ``whole``: every input's fingerprint (:func:`tree_fingerprint`); ``offerings``: slug →
     upstream id → the offering's fingerprint (:func:`offering_fingerprints`)."""
 
     code: str
     providers: dict[str, str] = field(default_factory=dict)
-    changes: dict[str, list[list[str]]] = field(default_factory=dict)
+    changes: dict[str, str] = field(default_factory=dict)
     context: str = ""
     models: dict[str, list[Any]] = field(default_factory=dict)
     outputs: dict[str, list[int]] = field(default_factory=dict)
@@ -174,7 +175,8 @@ class BuildMemory:
                 "context": self.context, "models": self.models, "outputs": self.outputs, "ranges": self.ranges,
                 "whole": self.whole, "offerings": self.offerings}
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")), durable=False)
+        write_atomic(path, json.dumps(data, ensure_ascii=False, separators=(",", ":"), check_circular=False),
+                     durable=False)
 
 
 def site_context(tree: Tree, judged_at: str, code: str) -> str:

@@ -61,8 +61,9 @@ def site_files(catalog: Catalog, changes: list[Change], judged_at: str, pages: S
         facts = {o.key: catalog.price_facts(o, now) for o in offerings}  # judged once, shown on two pages
         rows.append(index_row(catalog, model, offerings, facts))
         chosen = catalog.headline(model)
-        compare_data[model_id] = {"name": model.name, "offerings": [
-            _price_data(catalog, o, facts[o.key], chosen.offering if chosen else None) for o in offerings if o.price]}
+        compare_data[model_id] = json.dumps({"name": model.name, "offerings": [  # its text: spliced into prices.json
+            _price_data(catalog, o, facts[o.key], chosen.offering if chosen else None) for o in offerings if o.price]},
+            separators=(",", ":"), sort_keys=True)
         files[f"models/{model_id}.html"] = _model_page(model, offerings, facts, by_offering, judged_at)
         if pages is not None:
             pages.made_model(model, rows[-1], compare_data[model_id])
@@ -73,7 +74,9 @@ def site_files(catalog: Catalog, changes: list[Change], judged_at: str, pages: S
     files["compare.html"] = _compare_page(judged_at)
     files["changes.html"] = changes_page(changes, judged_at)
     files["search.json"] = json.dumps(_search_index(catalog), separators=(",", ":"), sort_keys=True) + "\n"
-    files["prices.json"] = json.dumps(compare_data, separators=(",", ":"), sort_keys=True) + "\n"
+    # json.dumps(compare_data, separators=(",", ":"), sort_keys=True), from each model's text
+    files["prices.json"] = "{" + ",".join(f"{json.dumps(model_id)}:{compare_data[model_id]}"
+                                          for model_id in sorted(compare_data)) + "}\n"
     files["assets/site.css"] = (_ASSETS / "site.css").read_text(encoding="utf-8")
     files["assets/site.js"] = (_ASSETS / "site.js").read_text(encoding="utf-8").replace(
         "__CLIENT_PREFIXES__", json.dumps(sorted(CLIENT_PREFIXES)))
