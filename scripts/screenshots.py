@@ -8,7 +8,8 @@ serves it on 127.0.0.1 and saves, at 1366 × 900 and on a 390-wide phone:
 * ``site-home.png`` — the table as it opens: the vendor's price and whose it is, newest first;
 * ``site-home-sorted.png`` — a shared view: Anthropic's models, cheapest input first;
 * ``site-search.png`` — a search by an id form, and the did-you-mean of a near miss;
-* ``site-model.png`` — a model page: each price with its freshness, one expanded to its sources;
+* ``site-model.png`` — a model page: the vendor's price first, every offering labelled and ranked;
+* ``site-model-provenance.png`` — one price expanded to its source, dates and the sources agreeing;
 * ``site-history.png`` — an offering's price history: the step chart and the sources of each step;
 * ``site-compare.png`` — compare as a buyer: one request on several models, the vendor's price first;
 * ``site-changes.png`` — the price changes page;
@@ -85,8 +86,9 @@ def shoot(dist: Path, out: Path) -> list[Path]:
             page.wait_for_selector("#hit a.suggestion")
             save("site-search-suggestion", page.locator("form.search"))
             page.goto(url + "models/anthropic/claude-sonnet-4.5.html")
-            page.locator("section.offering details").first.locator("summary").click()
             save("site-model")
+            page.locator("section.offering details").first.locator("summary").click()
+            save("site-model-provenance", page.locator("section.offering").first)
             model, offering = offering_with_history(dist)
             page.goto(url + f"models/{model}.html")
             save("site-history", page.locator(f'section[id="detail-{offering}"]'))

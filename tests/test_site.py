@@ -125,6 +125,11 @@ def test_the_model_page_shows_prices_with_their_freshness_and_where_they_came_fr
     assert page.locator("h1").inner_text() == "Claude Sonnet 4.5"
     row = page.locator('tr[id="anthropic/claude-sonnet-4-5"]')
     assert row.locator('td[data-component="input"]').inner_text() == "$3"
+    # the vendor's price first, labelled; a reseller's $0.43 ranked after it, and said whose it is
+    first = page.locator("table.offerings tbody tr").first
+    assert first.get_attribute("id") == "anthropic/claude-sonnet-4-5" and first.locator("td.whose").inner_text() == \
+        "the vendor's price"
+    assert page.locator('tr[id="qihang-ai/claude-sonnet-4-5-20250929"] td.whose').inner_text() == "a host"
     assert row.locator(".badge").inner_text() in ("fresh", "aging", "stale", "conflict", "manual", "untracked")
     detail = page.locator('section[id="detail-anthropic/claude-sonnet-4-5"] details').first
     detail.locator("summary").click()

@@ -64,7 +64,10 @@ def site_files(catalog: Catalog, changes: list[Change], judged_at: str, pages: S
         compare_data[model_id] = json.dumps({"name": model.name, "offerings": [  # its text: spliced into prices.json
             _price_data(catalog, o, facts[o.key], chosen.offering if chosen else None) for o in offerings if o.price]},
             separators=(",", ":"), sort_keys=True)
-        files[f"models/{model_id}.html"] = _model_page(model, offerings, facts, by_offering, judged_at)
+        ranked = ([chosen.offering] if chosen else []) + [o for o in offerings if not chosen or o is not chosen.offering]
+        whose = {o.key: "the vendor's price" if chosen and o is chosen.offering else
+                 _ROUTE_LABELS.get(catalog.provider_info(o.provider).get("route_type", ""), "") for o in offerings}
+        files[f"models/{model_id}.html"] = _model_page(model, ranked, facts, by_offering, judged_at, whose)
         if pages is not None:
             pages.made_model(model, rows[-1], compare_data[model_id])
     for provider in catalog.provider_ids:
@@ -116,8 +119,15 @@ def _search_index(catalog: Catalog) -> dict[str, str]:
     return names
 
 
+#: how a model page labels an offering that is not the headline, by its provider's route type
+_ROUTE_LABELS = {"direct": "a host", "cloud": "a cloud", "aggregator": "an aggregator", "subscription": "a subscription",
+                 "local": "local"}
+
+
 def _model_page(model: Model, offerings: list[Offering], facts: Mapping[str, list[FactFreshness]],
-                changes: Mapping[str, list[Change]], judged_at: str) -> str:
+                changes: Mapping[str, list[Change]], judged_at: str, whose: Mapping[str, str]) -> str:
+    """``offerings``: the headline first (the price a user would pay the vendor), then every
+    other cheapest first; ``whose``: each one's label."""
     depth = model.id.count("/") + 1
     up = "../" * depth
     blocks = [_offering_block(o, facts[o.key], changes.get(o.key, []), up) for o in offerings]
@@ -125,16 +135,16 @@ def _model_page(model: Model, offerings: list[Offering], facts: Mapping[str, lis
     body = f"""<h1>{escape(model.name)}</h1>
 <p class="id">{escape(model.id)} · other names: {aliases}</p>
 <p><a href="{up}compare.html?m={escape(quote(model.id, safe="/"))}">Compare with other models</a></p>
-<h2>Offerings, cheapest first</h2>
-<table class="offerings"><thead><tr><th scope="col">Offering</th><th scope="col">Input</th><th scope="col">Output</th>
-<th scope="col">Cache read</th><th scope="col">Freshness</th></tr></thead><tbody>
-{"".join(_offering_row(o, facts[o.key], up) for o in offerings)}
-</tbody></table>
+<h2>Offerings: the vendor's price first, then every other cheapest first</h2>
+<div class="scroll"><table class="offerings"><thead><tr><th scope="col">Offering</th><th scope="col">Whose</th>
+<th scope="col">Input</th><th scope="col">Output</th><th scope="col">Cache read</th><th scope="col">Freshness</th></tr></thead><tbody>
+{"".join(_offering_row(o, facts[o.key], up, whose.get(o.key, "")) for o in offerings)}
+</tbody></table></div>
 {"".join(blocks)}"""
     return page(model.name, body, depth, judged_at)
 
 
-def _offering_row(offering: Offering, facts: list[FactFreshness], up: str) -> str:
+def _offering_row(offering: Offering, facts: list[FactFreshness], up: str, whose: str) -> str:
     price = offering.price or {}
     status = worst(f.freshness for f in facts) if price else None
     cells = "".join(f'<td class="price" data-component="{k}">{usd(price.get(k))}</td>'
@@ -142,7 +152,7 @@ def _offering_row(offering: Offering, facts: list[FactFreshness], up: str) -> st
     retired = " (retired)" if offering.status == "retired" else ""
     return (f'<tr id="{escape(offering.key)}"><td><a href="#detail-{escape(offering.key)}">{escape(offering.key)}</a>'
             f'{retired} <a class="provider" href="{up}providers/{escape(offering.provider)}.html">provider</a></td>'
-            f'{cells}<td>{badge(status) if status else "unpriced"}</td></tr>')
+            f'<td class="whose">{escape(whose)}</td>{cells}<td>{badge(status) if status else "unpriced"}</td></tr>')
 
 
 def _offering_block(offering: Offering, price_facts: list[FactFreshness], changes: list[Change], up: str) -> str:
