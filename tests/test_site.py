@@ -130,6 +130,7 @@ def test_the_model_page_shows_prices_with_their_freshness_and_where_they_came_fr
     assert first.get_attribute("id") == "anthropic/claude-sonnet-4-5" and first.locator("td.whose").inner_text() == \
         "the vendor's price"
     assert page.locator('tr[id="qihang-ai/claude-sonnet-4-5-20250929"] td.whose').inner_text() == "a host"
+    assert page.locator('tr[id="anthropic/claude-sonnet-4-5-20250929"] td.whose').inner_text() == "the vendor"
     assert row.locator(".badge").inner_text() in ("fresh", "aging", "stale", "conflict", "manual", "untracked")
     detail = page.locator('section[id="detail-anthropic/claude-sonnet-4-5"] details').first
     detail.locator("summary").click()

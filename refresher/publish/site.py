@@ -65,8 +65,10 @@ def site_files(catalog: Catalog, changes: list[Change], judged_at: str, pages: S
             _price_data(catalog, o, facts[o.key], chosen.offering if chosen else None) for o in offerings if o.price]},
             separators=(",", ":"), sort_keys=True)
         ranked = ([chosen.offering] if chosen else []) + [o for o in offerings if not chosen or o is not chosen.offering]
-        whose = {o.key: "the vendor's price" if chosen and o is chosen.offering else
-                 _ROUTE_LABELS.get(catalog.provider_info(o.provider).get("route_type", ""), "") for o in offerings}
+        vendor = model_id.partition("/")[0]
+        own = {vendor, *catalog.first_party_providers(vendor)}
+        whose = {o.key: "the vendor's price" if chosen and o is chosen.offering else "the vendor" if o.provider in own
+                 else _ROUTE_LABELS.get(catalog.provider_info(o.provider).get("route_type", ""), "") for o in offerings}
         files[f"models/{model_id}.html"] = _model_page(model, ranked, facts, by_offering, judged_at, whose)
         if pages is not None:
             pages.made_model(model, rows[-1], compare_data[model_id])
