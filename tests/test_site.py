@@ -153,13 +153,21 @@ def test_the_calculator_computes_what_catalog_price_computes(page, url: str) -> 
     _shot(page, "compare")
 
 
-def test_compare_groups_by_model_the_vendors_price_first_in_dollars(page, url: str) -> None:
-    """Compare was a raw float table (0.0478992, no $) of 85 ungrouped rows for 3 models."""
-    page.goto(url + "compare.html?m=claude-sonnet-4.5, gpt-4o", wait_until="domcontentloaded")
+def _price_on_compare(page, url: str, models: str, *, tier: str | None = None, region: str | None = None) -> None:
+    """One request of 20,000 input and 1,000 output tokens on ``models``, priced on compare.html."""
+    page.goto(url + f"compare.html?m={models}", wait_until="domcontentloaded")
     page.fill("#c-input", "20000")
     page.fill("#c-output", "1000")
-    page.select_option("#c-tier", "batch")
+    if tier is not None:
+        page.select_option("#c-tier", tier)
+    if region is not None:
+        page.fill("#c-region", region)
     page.click("#c-run")
+
+
+def test_compare_groups_by_model_the_vendors_price_first_in_dollars(page, url: str) -> None:
+    """Compare was a raw float table (0.0478992, no $) of 85 ungrouped rows for 3 models."""
+    _price_on_compare(page, url, "claude-sonnet-4.5, gpt-4o", tier="batch")
     page.locator('#c-result tbody[data-model="openai/gpt-4o"] tr[data-offering]').first.wait_for()
     catalog = gate_consumer.Catalog.load()
     for model, vendor in (("anthropic/claude-sonnet-4.5", "anthropic/claude-sonnet-4-5"), ("openai/gpt-4o", "openai/gpt-4o")):
@@ -177,11 +185,7 @@ def test_compare_groups_by_model_the_vendors_price_first_in_dollars(page, url: s
 
 
 def test_compare_prices_a_region_as_catalog_price_does(page, url: str) -> None:
-    page.goto(url + "compare.html?m=gpt-4.1", wait_until="domcontentloaded")
-    page.fill("#c-input", "20000")
-    page.fill("#c-output", "1000")
-    page.fill("#c-region", "data-zone")
-    page.click("#c-run")
+    _price_on_compare(page, url, "gpt-4.1", region="data-zone")
     cell = page.locator('#c-result tr[data-offering="azure/gpt-4.1"] td.usd')
     cell.wait_for()
     quote = gate_consumer.Catalog.load().price("azure/gpt-4.1", Usage(20_000, 1_000), region="data-zone")

@@ -59,8 +59,8 @@ def site_files(catalog: Catalog, changes: list[Change], judged_at: str, pages: S
             continue
         offerings = cheapest_first(catalog.offerings_of(model))
         facts = {o.key: catalog.price_facts(o, now) for o in offerings}  # judged once, shown on two pages
-        rows.append(index_row(catalog, model, offerings, facts))
-        chosen = catalog.headline(model)
+        chosen = catalog.headline(model)  # once: the row, the calculator and the page all show it
+        rows.append(index_row(catalog, model, offerings, facts, chosen))
         compare_data[model_id] = json.dumps({"name": model.name, "offerings": [  # its text: spliced into prices.json
             _price_data(catalog, o, facts[o.key], chosen.offering if chosen else None) for o in offerings if o.price]},
             separators=(",", ":"), sort_keys=True)

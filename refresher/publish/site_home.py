@@ -10,6 +10,7 @@ from typing import Any
 
 from gate_consumer.catalog import Catalog, FactFreshness, Model, Offering
 from gate_consumer.freshness import worst
+from gate_consumer.headline import Headline
 from refresher.publish.site_html import BADGES, badge, escape, page, usd
 
 __all__ = ["CAPABILITIES", "default_order", "index_page", "index_row"]
@@ -44,9 +45,10 @@ def _cell(key: str, shown: str, value: Any = "") -> str:
     return f'<td class="c-{key}{" " + css if css else ""}" data-v="{escape(str(value))}">{shown}</td>'
 
 
-def index_row(catalog: Catalog, model: Model, offerings: list[Offering], facts: Mapping[str, list[FactFreshness]]) -> str:
+def index_row(catalog: Catalog, model: Model, offerings: list[Offering], facts: Mapping[str, list[FactFreshness]],
+              chosen: Headline | None) -> str:
+    """The model's row; ``chosen``: its :meth:`~gate_consumer.catalog.Catalog.headline`."""
     priced = [o for o in offerings if (o.price or {}).get("input") is not None and o.status != "retired"]
-    chosen = catalog.headline(model)
     shown = chosen.offering if chosen else None
     status = worst(f.freshness for f in facts[shown.key]) if shown else None
     record = model.record
