@@ -169,3 +169,29 @@ def test_a_load_builds_the_resolving_indexes_off_the_request_thread() -> None:
     resolver = loaded._resolver
     assert resolver._exact is not None and resolver._loose is not None and resolver._words is not None
     assert loaded.resolve("CLAUDE_SONNET_4.5").model.id == "anthropic/claude-sonnet-4.5"  # the loose index
+
+
+@pytest.mark.parametrize("form", ["claude-sonnet-4-5", "CLAUDE_SONNET_4_5", "claude_sonnet_4.5-20250929",
+                                  "bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5-20991231",
+                                  "OpenRouter/Anthropic/Claude-Sonnet-4.5"])
+def test_a_request_at_the_instant_of_load_builds_and_waits_for_no_index(form) -> None:
+    """Issue 28: a request arriving as the load returned waited 56–68 ms for the index its form
+    needed, which the load's background thread was building. The load now builds the names
+    itself, and an id that differs only by case, dots or dashes is found through them (its
+    respellings), so no request builds or waits for the suggestion indexes."""
+    fresh = gate_consumer.Catalog.load(warm=False)  # no background build at all
+    assert fresh._resolver._exact is not None  # the load built the names
+    resolution = fresh.resolve(form)
+    assert resolution.model.id == "anthropic/claude-sonnet-4.5"
+    assert fresh._resolver._loose is None and fresh._resolver._words is None
+
+
+def test_the_respellings_find_what_the_loose_index_finds(catalog) -> None:
+    """The request path's loose lookup (:meth:`NameIndex.loose`) is the loose index, name by name."""
+    from gate_consumer.names import NameIndex, loose_names
+
+    names = NameIndex(catalog._records.index["models"])
+    loose = loose_names(names)
+    for normal, entries in loose.items():
+        assert sorted(names.loose(normal), key=repr) == sorted(entries, key=repr), normal
+    assert names.loose("no-such-model") is None

@@ -92,9 +92,9 @@ class Catalog:
         return catalog
 
     def warm(self, pause: float = 0.0) -> None:
-        """Build the indexes resolving ids reads (:meth:`resolve`), now, in this thread. Every
-        load starts this in a background thread, so the first unusual id a request brings (one
-        ignoring case or dashes, a route prefix, a snapshot, an unknown one) finds them built;
+        """Build the indexes an unknown id's suggestions search, now, in this thread. Resolving
+        needs none of them (a catalog builds the names it reads when it is made), but the first
+        did-you-mean read would build them: every load starts this in a background thread, and
         :class:`~gate_consumer.loading.LiveCatalog` warms a new catalog before it swaps it in.
         ``pause``: see :meth:`~gate_consumer.resolve.Resolver.warm`."""
         self._resolver.warm(pause)

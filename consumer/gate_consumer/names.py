@@ -78,7 +78,7 @@ class NameIndex:
     for. At 10× today's catalog (55,000 offerings) that is a third of the time of one loop of
     entries (issue 17)."""
 
-    __slots__ = ("_records", "clashes", "models", "offerings", "upstream")
+    __slots__ = ("_records", "clashes", "models", "offerings", "respelt", "upstream")
 
     def __init__(self, models: Mapping[str, Any]):
         self.models: dict[str, list[Entry]] = {}
@@ -112,6 +112,14 @@ class NameIndex:
                 self.upstream[upstream] = [lowered]
             else:
                 found.append(lowered)
+        #: a normalized name → the names that normalize to it spelt otherwise (with a dot or an
+        #: underscore; every name is lower case already): :meth:`loose` reads them, so an id
+        #: ignoring case, dots or dashes needs no index beyond this one (issue 28: the loose
+        #: index took 40 ms to build, and the first such request waited for it)
+        self.respelt: dict[str, list[str]] = {}
+        for name in {**dict.fromkeys(self.models), **dict.fromkeys(self.offerings), **dict.fromkeys(self.upstream)}:
+            if "." in name or "_" in name:
+                self.respelt.setdefault(name.replace(".", "-").replace("_", "-"), []).append(name)
 
     def _offering(self, lowered: str) -> list[Entry]:
         """The entries of the offering key ``lowered`` (two where keys differ only in case)."""
@@ -130,6 +138,14 @@ class NameIndex:
         for lowered in self.upstream.get(key, ()):
             found += self._offering(lowered)
         return found or default
+
+    def loose(self, normal: str) -> list[Entry] | None:
+        """Everything a name whose :func:`normalized` form is ``normal`` names, or None: what
+        :func:`loose_names` holds for it, found without building that index."""
+        found = self.get(normal, [])
+        for name in self.respelt.get(normal, ()):
+            found += self.get(name)
+        return found or None
 
     def items(self) -> Iterator[tuple[str, list[Entry]]]:
         for key in {**dict.fromkeys(self.models), **dict.fromkeys(self.offerings), **dict.fromkeys(self.upstream)}:

@@ -222,8 +222,10 @@ class PriceTable:
         cached = cache_read + cache_write + cache_write_1h
         media_in = audio_in + image_in
         media_out = audio_out + image_out
+        # the OR of ints is negative exactly when one of them is (cheaper than min() here)
         if (cached + media_in > prompt or reasoning + media_out > output or cache_read_audio > cache_read
-                or min(usage) < 0):
+                or (prompt | output | cache_read | cache_write | cache_write_1h | reasoning | requests
+                    | audio_in | image_in | cache_read_audio | audio_out | image_out) < 0):
             raise ValueError(_inconsistency(usage))
         window = None
         if service_tier == "standard" and region is None and self._window is not None:
@@ -246,17 +248,24 @@ class PriceTable:
             usd = uncached * p_in / _PER_MILLION
             total += usd
             breakdown.append(("input", uncached, usd))
-        if cached:
-            for component, tokens, per_million in (
-                ("cache_read", cache_read, p_cr), ("cache_write", cache_write, p_cw),
-                ("cache_write_1h", cache_write_1h, p_cw1h),
-            ):
-                if tokens:
-                    if per_million is None:
-                        raise _unpriced(name, component, tokens, where)
-                    usd = tokens * per_million / _PER_MILLION
-                    total += usd
-                    breakdown.append((component, tokens, usd))
+        if cache_read:
+            if p_cr is None:
+                raise _unpriced(name, "cache_read", cache_read, where)
+            usd = cache_read * p_cr / _PER_MILLION
+            total += usd
+            breakdown.append(("cache_read", cache_read, usd))
+        if cache_write:
+            if p_cw is None:
+                raise _unpriced(name, "cache_write", cache_write, where)
+            usd = cache_write * p_cw / _PER_MILLION
+            total += usd
+            breakdown.append(("cache_write", cache_write, usd))
+        if cache_write_1h:
+            if p_cw1h is None:
+                raise _unpriced(name, "cache_write_1h", cache_write_1h, where)
+            usd = cache_write_1h * p_cw1h / _PER_MILLION
+            total += usd
+            breakdown.append(("cache_write_1h", cache_write_1h, usd))
         generated = output - reasoning - media_out
         if generated:
             if p_out is None:

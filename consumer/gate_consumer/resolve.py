@@ -1,8 +1,9 @@
 """Resolving any id a gateway meets to one model, and picking the offering it prices on.
 
-A :class:`Resolver` owns what it has learnt: the name indexes (built on the first resolve, the
-loose and word indexes on the first id that needs them), the ids it resolved or picked, and the
-unknown ids with their suggestions — each bounded, so hostile ids cannot grow them forever.
+A :class:`Resolver` owns what it has learnt: the name index (built with it: every request reads
+it, an id ignoring case, dots or dashes too), the indexes suggestions search (built by
+:meth:`Resolver.warm`, else when a message is first read), the ids it resolved or picked, and
+the unknown ids with their suggestions — each bounded, so hostile ids cannot grow them forever.
 """
 
 from __future__ import annotations
@@ -98,12 +99,14 @@ class Resolver:
         self._records = records
         #: refuse a dated id the catalog does not list instead of resolving it to its undated model
         self.strict_snapshots = False
-        self._exact: NameIndex | None = None
+        # the names every request reads, built now: a load returns with them, and no request
+        # waits for an index (issue 28: one arriving with the load waited 56–68 ms)
+        self._exact = NameIndex(records.index["models"])
         self._loose: dict[str, list[Entry]] | None = None
         self._words: dict[str, list[str]] | None = None
-        # one builder per index, whichever thread asks first; a lock each, so a request waiting
-        # for the names is not kept waiting while the background build goes on to the next
-        self._building = {"names": threading.Lock(), "loose": threading.Lock(), "words": threading.Lock()}
+        # one builder per index, whichever thread asks first (the background warm-up, or an
+        # error message read before it is done)
+        self._building = {"loose": threading.Lock(), "words": threading.Lock()}
         #: what each id resolved to and which offering each (id, provider) picked: read directly
         #: on the request path (``resolved.get(name) or resolve(name)``); filled only here
         self.resolved: dict[str, Resolution] = {}
@@ -111,36 +114,23 @@ class Resolver:
         self._unknown: dict[str, _Suggestions] = {}
 
     def warm(self, pause: float = 0.0) -> None:
-        """Build every index resolving reads — the names, the names ignoring case, dots and
-        dashes, and the words suggestions search — so no request builds one. A load does this
-        in a background thread; a request that needs an index meanwhile waits for that one
-        (each is built under the lock on its own) rather than building it twice. ``pause``:
-        seconds between the names (every request needs them) and the rest, so that a request
-        arriving with the load has the interpreter to itself (two threads share it: measured,
-        the first price of a cold start took 85 ms beside the build, 65 ms after a pause)."""
-        self._names()
+        """Build the indexes suggestions search — the names ignoring case, dots and dashes, and
+        their words — so reading an unknown id's message does not build them. A load does this in
+        a background thread; a message read meanwhile waits for it rather than building it twice.
+        No request needs them: resolving reads the names alone. ``pause``: seconds before
+        starting, so that a request arriving with the load has the interpreter to itself (two
+        threads share it: measured, the first price of a cold start took 85 ms beside the
+        build, 65 ms after a pause)."""
         if pause:
             time.sleep(pause)
-        self._loose_names()
         self._word_index()
-
-    def _names(self) -> NameIndex:
-        """Every name an id can match."""
-        names = self._exact
-        if names is None:
-            with self._building["names"]:
-                if self._exact is None:
-                    self._exact = NameIndex(self._records.index["models"])
-                names = self._exact
-        return names
 
     def _loose_names(self) -> dict[str, list[Entry]]:
         loose = self._loose
         if loose is None:
-            names = self._names()
             with self._building["loose"]:
                 if self._loose is None:
-                    self._loose = loose_names(names)
+                    self._loose = loose_names(self._exact)
                 loose = self._loose
         return loose
 
@@ -187,10 +177,10 @@ class Resolver:
 
     def _find(self, name: str, key: str, depth: int) -> Resolution | None:
         """Steps 1–4 of :meth:`resolve` for ``key``; None when nothing matches."""
-        entries = self._names().get(key)
+        entries = self._exact.get(key)
         if entries is not None:
             return self._decide(name, key, entries, "")
-        entries = self._loose_names().get(normalized(key))
+        entries = self._exact.loose(normalized(key))
         if entries is not None:
             return self._decide(name, key, entries, "+normalized")
         if not self.strict_snapshots and (base_key := undated(key)) is not None:
@@ -210,7 +200,7 @@ class Resolver:
 
     def _reading(self, name: str, reading: Reading, depth: int) -> Resolution | None:
         """The resolution of one reading of ``name``, limited to the providers it names."""
-        names = self._names()
+        names = self._exact
         for provider in reading.providers:  # the provider's own id for it, exactly
             wanted = f"{provider}/{reading.id}"
             for model_id, key in names.get(wanted, ()):
