@@ -11,7 +11,7 @@ there. Rows, each the median of many calls:
 * the cost the plugin records for one request (``Catalog.price`` through the log wrapper's path),
   beside Gate's ``calc_cost``.
 
-Usage: ``python bench/bench_gate.py [--python PATH]`` (a Python with faigate and gate-consumer).
+Usage: ``python bench/bench_gate.py [--python PATH]`` (a Python with faigate and fusionaize-gate-consumer).
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ update_check:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--python", type=Path, help="a Python with faigate and gate-consumer installed")
+    parser.add_argument("--python", type=Path, help="a Python with faigate and fusionaize-gate-consumer installed")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inner:

@@ -27,7 +27,7 @@ def test_bare_faimeta_prints_help_and_succeeds_and_version_says_what_is_installe
     assert bare.exit_code == 0 and "Commands" in bare.output and "price" in bare.output
     version = runner.invoke(app, ["--version"])
     assert version.exit_code == 0
-    assert version.output.startswith("faimeta ") and f"gate-consumer {gate_consumer.__version__}" in version.output
+    assert version.output.startswith("faimeta ") and f"fusionaize-gate-consumer {gate_consumer.__version__}" in version.output
 
 
 @pytest.mark.parametrize("args", [

@@ -34,7 +34,7 @@ def test_status_of_one_provider_reads_that_provider_only(seeded_tree: Path) -> N
     provider_extracts(load_tree(seeded_tree, lazy=True))  # the index, as the first command leaves it
     tree = load_tree(seeded_tree, lazy=True)
     assert isinstance(tree.providers, LazyProviders) and len(tree.providers) > 2
-    (row,) = provider_status(tree, NOW, ["anthropic"])
+    (row,) = provider_status(catalog_of(tree, "metadata"), NOW, ["anthropic"])
     expiring_reviews(tree, NOW, providers=["anthropic"])
     assert row["provider"] == "anthropic" and row["priced"] == 24
     assert _loaded(tree) == {"anthropic"}

@@ -91,6 +91,12 @@ class Catalog:
         catalog.strict_snapshots = strict_snapshots
         return catalog
 
+    def document(self, path: str) -> Any:
+        """A file of the catalog's ``v1/``, parsed, as published: ``index.json``, ``models.json``
+        or ``providers/<slug>.json`` — for a tool that reads the records whole (``faimeta show``
+        outside a checkout). Read on every call; a catalog reads its own copy once."""
+        return self._records.document(path)
+
     def warm(self, pause: float = 0.0) -> None:
         """Build the indexes an unknown id's suggestions search, now, in this thread. Resolving
         needs none of them (a catalog builds the names it reads when it is made), but the first

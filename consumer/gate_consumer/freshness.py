@@ -34,6 +34,11 @@ SOURCE_RANK: dict[str, int] = {kind: i for i, kind in enumerate(SOURCE_TYPES)} |
 
 
 class Freshness(str, Enum):
+    """How far a fact can be trusted today, from its age and its source's policy: ``fresh``,
+    ``aging``, ``stale``; ``untracked`` (its source type has no policy), ``conflict`` (sources
+    disagree and none outranks the others), ``manual`` (a review pins it), ``provisional``. A
+    ``str``: ``Freshness.STALE == "stale"``, and ``.value`` prints as the CLI and the site say it."""
+
     FRESH = "fresh"
     AGING = "aging"
     STALE = "stale"

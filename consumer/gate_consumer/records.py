@@ -241,7 +241,7 @@ class Records:
     ``v1/`` parsed (``index.json``, ``models.json``, ``providers/<slug>.json``)."""
 
     def __init__(self, document: Callable[[str], Any]):
-        self._document = document
+        self.document = document
         self.index: Mapping[str, Any] = document("index.json")
         self._models: dict[str, Model] = {}
         self._details: Mapping[str, Mapping[str, Any]] | None = None
@@ -281,7 +281,7 @@ class Records:
     def model_details(self) -> Mapping[str, Mapping[str, Any]]:
         """Every model's facts (``models.json``), read on first use."""
         if self._details is None:
-            loaded = self._document("models.json")["models"]
+            loaded = self.document("models.json")["models"]
             with self._lock:
                 self._details = self._details or loaded
         return self._details
@@ -292,7 +292,7 @@ class Records:
         if offerings is None:
             if provider not in self.index["providers"]:
                 self.provider_info(provider)  # raises with suggestions
-            data = self._document(f"providers/{provider}.json")
+            data = self.document(f"providers/{provider}.json")
             loaded = {uid: Offering(provider, uid, rec) for uid, rec in data["offerings"].items()}
             with self._lock:  # two threads may both parse; only one result is kept
                 offerings = self._providers.setdefault(provider, loaded)

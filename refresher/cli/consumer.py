@@ -1,5 +1,6 @@
-"""``faimeta`` commands that read the published catalog the way Gate does (``gate_consumer``):
-``price``, ``resolve`` and ``observe``."""
+"""``faimeta`` commands that read a catalog the way Gate does (``gate_consumer``): ``price``,
+``resolve``, ``models`` and ``observe`` — the working tree inside a checkout, else the bundled
+snapshot, or ``--catalog`` (:mod:`refresher.cli.reading`)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import Annotated
 
 import typer
 
+from refresher.cli.reading import read_catalog
 from refresher.cli.support import (
     EXIT_USAGE,
+    CatalogOption,
     PriceAtOption,
     ResolveAtOption,
     RootOption,
@@ -26,47 +29,13 @@ from refresher.cli.support import (
 #: it is a typo, refused instead of priced at a 21-digit dollar amount
 MAX_TOKENS = 1_000_000_000
 
-CatalogOption = Annotated[
-    str | None, typer.Option("--catalog", help="A v1 folder or URL (default: the bundled snapshot).")
-]
-
-
-def _catalog(location: str | None, *, quiet: bool = False):
-    """The catalog at ``location``: the bundled snapshot (None), a URL, or a ``faimeta build``
-    output (its ``v1/`` folder, or the folder holding it). A location that holds no catalog is
-    an error (exit 2) naming it; a URL that fell back to the cache or the bundled snapshot says so."""
-    import gate_consumer
-    from gate_consumer.loading import load_directory
-
-    if location is None:
-        if not quiet and Path("metadata/providers").is_dir():  # in a checkout: which data is this?
-            echo(f"note: prices from the bundled snapshot (catalog {gate_consumer.CATALOG_VERSION}); "
-                       "`faimeta build` brings it up to date with metadata/, or pass --catalog", err=True)
-        return gate_consumer.Catalog.load(warm=False)  # one command, one thread: built as it asks
-    try:
-        if location.startswith(("http://", "https://")):
-            catalog = gate_consumer.Catalog.load(location, warm=False)
-            if catalog.fallback_reason and not quiet:
-                echo(f"note: {location} was not used ({catalog.fallback_reason}); "
-                           f"prices from the {catalog.origin} catalog {catalog.version}", err=True)
-            return catalog
-        folder = Path(location)
-        if not (folder / "manifest.json").is_file() and (folder / "v1" / "manifest.json").is_file():
-            folder = folder / "v1"  # the build's output folder, not its v1/
-        if not (folder / "manifest.json").is_file():
-            fail(f"--catalog {location}: no catalog there (a `faimeta build` output folder, its v1/, or a URL)",
-                 EXIT_USAGE)
-        return load_directory(folder, warm=False)
-    except gate_consumer.CatalogError as exc:
-        fail(f"--catalog {location}: {exc}", EXIT_USAGE)
-
-
 @app.command()
 def resolve(
     model_id: Annotated[str, typer.Argument(metavar="ID", help="Any id a client sends (see docs/consumer.md).")],
     provider: Annotated[str | None, typer.Option(help="The provider the request goes to.")] = None,
     at: ResolveAtOption = None,
     catalog_path: CatalogOption = None,
+    root: RootOption = Path("metadata"),
     as_json: bool = typer.Option(False, "--json", help="Print the resolution as JSON."),
 ):
     """How an id resolves: the model, how it matched (and which client form was read), the
@@ -83,7 +52,7 @@ def resolve(
     """
     import gate_consumer
 
-    catalog = _catalog(catalog_path, quiet=as_json)
+    catalog = read_catalog(root, catalog_path, quiet=as_json).catalog
     try:
         resolution = catalog.resolve(model_id, at=now_at(at) if at else None)
     except (gate_consumer.CatalogError, ValueError) as exc:  # unknown id, or an --at that is no instant
@@ -148,6 +117,7 @@ def price(
     ] = "standard",
     at: PriceAtOption = None,
     catalog_path: CatalogOption = None,
+    root: RootOption = Path("metadata"),
     as_json: bool = typer.Option(False, "--json", help="Print the quote as JSON."),
 ):
     """Price one request, with the breakdown, the price's source and freshness, and which
@@ -166,7 +136,7 @@ def price(
     """
     import gate_consumer
 
-    catalog = _catalog(catalog_path, quiet=as_json)
+    catalog = read_catalog(root, catalog_path, quiet=as_json).catalog
     if provider is not None:
         provider = providers_named([provider], catalog.provider_ids)[0]  # type: ignore[index]
     usage = gate_consumer.Usage(input_tokens, output_tokens, cache_read, cache_write, cache_write_1h, reasoning,
@@ -246,6 +216,7 @@ def models(
     provider: Annotated[str | None, typer.Option(help="Only models this provider serves.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 50,
     catalog_path: CatalogOption = None,
+    root: RootOption = Path("metadata"),
     as_json: bool = typer.Option(False, "--json", help="Every match as JSON."),
 ):
     """List or search the catalog's models: id, name, offerings, and the vendor's own (or the
@@ -261,7 +232,7 @@ def models(
     from gate_consumer.names import normalized
     from gate_consumer.records import cheapest_first
 
-    catalog = _catalog(catalog_path, quiet=as_json)
+    catalog = read_catalog(root, catalog_path, quiet=as_json).catalog
     if provider is not None:
         provider = providers_named([provider], catalog.provider_ids)[0]  # type: ignore[index]
     ids = catalog.model_ids
@@ -307,9 +278,7 @@ def models(
 def observe(
     paths: Annotated[list[Path], typer.Argument(help="Cassettes (.yaml), JSONL files, or folders of them.")],
     as_json: bool = typer.Option(False, "--json", help="Every observation and the totals as JSON."),
-    catalog_path: Annotated[
-        str | None, typer.Option("--catalog", help="A v1 folder (default: the bundled snapshot).")
-    ] = None,
+    catalog_path: CatalogOption = None,
     record: bool = typer.Option(False, "--record", help="Write the agreeing and differing bills into the metadata "
                                                         "as evidence (source observed-usage)."),
     root: RootOption = Path("metadata"),
@@ -333,11 +302,9 @@ def observe(
       faimeta observe gate-usage.jsonl --json
       faimeta observe gate-usage.jsonl --record && faimeta build
     """
-    import gate_consumer
-    from gate_consumer.loading import load_directory
     from refresher.review.observe import observe_paths, summary
 
-    catalog = gate_consumer.Catalog.load(warm=False) if catalog_path is None else load_directory(catalog_path, warm=False)
+    catalog = read_catalog(root, catalog_path, quiet=as_json).catalog
     try:
         observations = observe_paths(catalog, paths)
     except (OSError, ValueError) as exc:

@@ -17,6 +17,7 @@ from gate_consumer.errors import AmbiguousModelError, UnknownModelError
 from gate_consumer.facts import MODEL_FACTS, OFFERING_FACTS, fact_paths
 from gate_consumer.freshness import Freshness
 from gate_consumer.instants import format_instant, parse_instant
+from gate_consumer.provenance import record_provenance
 from refresher.publish.build import catalog_of
 from refresher.tree.store import Tree
 
@@ -53,12 +54,14 @@ class FactView:
         return out
 
 
-def provider_status(tree: Tree, now: datetime, providers: list[str] | None = None) -> list[dict[str, Any]]:
+def provider_status(catalog: Catalog, now: datetime, providers: list[str] | None = None) -> list[dict[str, Any]]:
     """The "cost truth" view: per provider, offerings, priced, price freshness counts, oldest age.
 
-    It is gate_consumer's report over the working tree, so it says what Gate's report says."""
+    It is gate_consumer's report over the catalog read (the working tree's, made in memory by
+    :func:`refresher.publish.build.catalog_of`, or a published one), so it says what Gate's
+    report says."""
     rows = []
-    for entry in catalog_of(tree, "metadata").freshness_report(now, sorted(providers or tree.providers)):
+    for entry in catalog.freshness_report(now, sorted(providers or catalog.provider_ids)):
         oldest = entry.oldest_price_confirmed
         rows.append(
             {
@@ -139,12 +142,14 @@ def record_facts(tree: Tree, hit: tuple[str, str, str | None], now: datetime,
     return {**head, "evaluated_at": format_instant(now), "facts": facts}
 
 
-def source_ages(tree: Tree, now: datetime) -> list[dict[str, Any]]:
-    """Per registered source: its type, when it was last checked and last listed completely."""
+def source_ages(tree: Tree, now: datetime, providers: list[str] | None = None) -> list[dict[str, Any]]:
+    """Per registered source: its type, when it was last checked and last listed completely.
+    ``providers``: only the sources that state a fact of theirs (published, agreeing or not)."""
     ledger = tree.ledger.get("sources", {})
+    speaking = None if providers is None else sources_of(tree, providers)
     out = []
     for name, info in sorted(tree.sources.get("sources", {}).items()):
-        if info["type"] == "manual-review":
+        if info["type"] == "manual-review" or (speaking is not None and name not in speaking):
             continue  # reviews are not fetched; `status` lists the expiring ones
         entry = ledger.get(name, {})
         succeeded = entry.get("succeeded_at")
@@ -152,6 +157,18 @@ def source_ages(tree: Tree, now: datetime) -> list[dict[str, Any]]:
                     "succeeded_at": succeeded,
                     "age_days": (now - parse_instant(succeeded)).days if succeeded else None})
     return out
+
+
+def sources_of(tree: Tree, providers: list[str]) -> set[str]:
+    """The sources that state a fact of these providers' offerings: published, agreeing or not."""
+    named: set[str] = set()
+    for slug in providers:
+        for offering in tree.providers[slug]["offerings"].values():
+            named.update(fact.source for fact in record_provenance(offering, OFFERING_FACTS).values())
+            for kind in ("agreements", "disagreements"):
+                for entries in offering.get(kind, {}).values():
+                    named.update(entry["source"] for entry in entries)
+    return named
 
 
 def unit_of(path: str) -> str:

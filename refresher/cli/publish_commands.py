@@ -1,4 +1,4 @@
-"""``faimeta build``: the static catalog, its Gate files and the bundled snapshot."""
+"""``faimeta build``: the static catalog, its Gate files, the site, and (``--bundle``) the bundled snapshot."""
 
 from __future__ import annotations
 
@@ -25,12 +25,14 @@ def build(
         typer.Option(help="Operator route mapping (JSON: {\"routes\": {key: {provider, model}}}) for the Gate files."),
     ] = None,
     strict: bool = typer.Option(False, help="Fail if a Gate route cannot be resolved or priced."),
-    with_bundle: bool = typer.Option(True, "--bundle/--no-bundle", help="Also refresh the snapshot bundled in gate_consumer."),
+    with_bundle: bool = typer.Option(False, "--bundle/--no-bundle",
+                                     help="Also rewrite the snapshot bundled in gate_consumer (consumer/gate_consumer/"
+                                          "_data/v1, tracked files: commit them with the metadata change)."),
     clean: bool = typer.Option(False, "--clean", help="Make every output again, even what the last build into "
                                "--out made from inputs that did not change since."),
 ):
-    """Publish the catalog as static JSON: v1/ (manifest, index, providers, catalog, schemas) and
-    the Gate compatibility files; refresh the snapshot bundled in gate_consumer.
+    """Publish the catalog as static JSON: v1/ (manifest, index, providers, catalog, schemas), the
+    Gate compatibility files and the site; with --bundle, the snapshot bundled in gate_consumer too.
 
     Deterministic apart from the build time (set SOURCE_DATE_EPOCH to fix it). A build into a
     folder it built before makes again only what depends on what changed (its memory is kept
@@ -40,6 +42,7 @@ def build(
     Examples:
       faimeta build --out dist
       faimeta build --out dist --clean
+      faimeta build --out dist --bundle   # and the snapshot the package ships (commit it)
       faimeta build --gate-routes my-routes.json --strict
     """
     from refresher.publish import build as builder
@@ -60,7 +63,9 @@ def build(
     echo(f"v1: catalog {manifest['catalog_version']}, {len(manifest['files'])} files, "
                f"{sum(f['size'] for f in manifest['files'].values()):,} bytes, {len(result.written)} changed{kept}")
     bundle_dir = repo / bundle.BUNDLE_PATH
-    if with_bundle and bundle_dir.is_dir():
+    if with_bundle:
+        if not bundle_dir.is_dir():
+            fail(f"--bundle: no {bundle.BUNDLE_PATH.as_posix()} beside {root} (it is rewritten in a checkout only)", 2)
         changed = bundle.write_bundle(out, bundle_dir)
         echo(f"{bundle.BUNDLE_PATH.as_posix()}: {len(changed)} file(s) changed")
     try:

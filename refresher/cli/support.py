@@ -78,7 +78,7 @@ def _version(value: bool) -> None:
             own = version("fusionaize-metadata")
         except PackageNotFoundError:
             own = "unknown"
-        typer.echo(f"faimeta {own} (gate-consumer {gate_consumer.__version__}, bundled catalog "
+        typer.echo(f"faimeta {own} (fusionaize-gate-consumer {gate_consumer.__version__}, bundled catalog "
                    f"{gate_consumer.CATALOG_VERSION})")
         raise typer.Exit()
 
@@ -114,6 +114,12 @@ def providers_named(values: list[str] | None, known: Iterable[str], root: Path |
         fail(f"unknown provider(s){where}: {'; '.join(hints)}", EXIT_USAGE)
     return named
 
+CatalogOption = Annotated[
+    str | None,
+    typer.Option("--catalog", metavar="DIR|URL",
+                 help="Read this published catalog: a `faimeta build` output folder, its v1/, or a URL "
+                      "(default: the working tree inside a checkout, else the snapshot bundled in the package)."),
+]
 RootOption = Annotated[
     Path,
     typer.Option("--root", envvar="FAIMETA_ROOT", help="The metadata/ folder.", show_default=True),
@@ -152,6 +158,25 @@ def echo(text: str = "", *, err: bool = False) -> None:
     from refresher.rules.text import visible
 
     typer.echo("\n".join(visible(line) for line in text.split("\n")), err=err)
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 offering``, ``2 offerings``, ``1,204 offerings``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def echo_table(rows: list[list[str]], *, indent: str = "", numeric: bool = True,
+               rules_after: tuple[int, ...] = ()) -> None:
+    """Print ``rows`` in columns as wide as their widest cell: the first column left-aligned,
+    the others right-aligned when ``numeric`` (else left); a rule of dashes after each row
+    index in ``rules_after``."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))] if rows else []
+    for n, row in enumerate(rows):
+        cells = (cell.ljust(w) if i == 0 or not numeric else cell.rjust(w)
+                 for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
+        echo(indent + "  ".join(cells).rstrip())
+        if n in rules_after:
+            echo(indent + "  ".join("-" * w for w in widths))
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> None:

@@ -1,4 +1,6 @@
-"""``faimeta`` commands that read the metadata tree: validate, status, agreement, show, schema."""
+"""``faimeta`` commands that read the metadata tree: validate, status, agreement, show, schema.
+``status``, ``agreement`` and ``show`` read a published catalog as well — outside a checkout the
+bundled snapshot, or ``--catalog`` (:mod:`refresher.cli.reading`)."""
 
 from __future__ import annotations
 
@@ -9,14 +11,17 @@ from typing import Annotated
 import typer
 
 from gate_consumer.instants import format_instant
+from refresher.cli.reading import read_tree
 from refresher.cli.support import (
     EXIT_USAGE,
     AtOption,
+    CatalogOption,
     RootOption,
     app,
+    counted,
     echo,
+    echo_table,
     fail,
-    load_tree_or_fail,
     now_at,
     providers_named,
     ready_tree,
@@ -54,6 +59,7 @@ def status(
     provider: Annotated[list[str] | None, typer.Option("--provider", "-p", help="Only these providers.")] = None,
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     at: AtOption = None,
+    catalog_path: CatalogOption = None,
 ):
     """The cost-truth view: per provider, how many prices are fresh, aging, stale or in conflict.
 
@@ -61,9 +67,9 @@ def status(
     """
     from refresher.cli.inspect import provider_status, source_ages
 
-    tree = load_tree_or_fail(root, lazy=True)  # reads only the providers it reports on
+    tree, reading = read_tree(root, catalog_path)  # reads only the providers it reports on
     now = now_at(at)
-    provider = providers_named(provider, tree.providers, root)
+    provider = providers_named(provider, tree.providers, reading.root)
     first = min((e["succeeded_at"] for e in tree.ledger.get("sources", {}).values() if e.get("succeeded_at")),
                 default=None)
     if first is not None and now < now_at(first):
@@ -72,32 +78,32 @@ def status(
     from refresher.review.manual import expiring_reviews
 
     with tree_read_or_fail(root):
-        rows = provider_status(tree, now, provider)
+        rows = provider_status(reading.catalog, now, provider)
         reviews = expiring_reviews(tree, now, providers=provider)
-    sources = source_ages(tree, now)
+        sources = source_ages(tree, now, provider)
     if as_json:
-        echo(json.dumps({"evaluated_at": format_instant(now), "providers": rows, "sources": sources,
-                               "reviews_expiring": reviews}, indent=2))
+        echo(json.dumps({"evaluated_at": format_instant(now), "read": reading.what, "providers": rows,
+                         "sources": sources, "reviews_expiring": reviews}, indent=2))
         return
     columns = ("provider", "offerings", "priced", "fresh", "aging", "stale", "conflict", "manual", "untracked",
                "provisional")
     header = [*columns, "oldest price"]
     table = [header] + [
-        [str(r[c]) for c in columns] + [f"{r['oldest_price_age_days']} days" if r["oldest_price_confirmed"] else "-"]
+        [r["provider"], *(f"{r[c]:,}" for c in columns[1:]),
+         counted(r["oldest_price_age_days"], "day") if r["oldest_price_confirmed"] else "-"]
         for r in rows
     ]
-    totals = ["total", *(str(sum(r[c] for r in rows)) for c in columns[1:]), ""]
-    table.append(totals)
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    echo(f"prices evaluated at {format_instant(now)}")
-    for n, row in enumerate(table):
-        if n in (1, len(table) - 1):
-            echo("  ".join("-" * w for w in widths))
-        echo("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
+    total = {c: sum(r[c] for r in rows) for c in columns[1:]}
+    table.append(["total", *(f"{total[c]:,}" for c in columns[1:]), ""])
+    echo(f"{counted(total['offerings'], 'offering')} of {counted(len(rows), 'provider')}, "
+         f"{total['priced']:,} priced: {total['fresh']:,} fresh, {total['aging']:,} aging, {total['stale']:,} stale, "
+         f"{total['conflict']:,} in conflict")
+    echo(f"read from {reading.what}; prices evaluated at {format_instant(now)}\n")
+    echo_table(table, rules_after=(0, len(table) - 2))
     echo("\nsources (last complete listing):")
-    for src in sources:
-        age = f"{src['age_days']} days ago" if src["age_days"] is not None else "never"
-        echo(f"  {src['source']:<12} {src['type']:<18} {src['succeeded_at'] or '-':<21} {age}")
+    echo_table([[src["source"], src["type"], src["succeeded_at"] or "-",
+                 f"{counted(src['age_days'], 'day')} ago" if src["age_days"] is not None else "never"]
+                for src in sources], indent="  ", numeric=False)
     if reviews:
         echo(f"\nmanual reviews expiring within 30 days ({len(reviews)}):")
         for r in reviews:
@@ -111,6 +117,7 @@ def agreement(
     provider: Annotated[list[str] | None, typer.Option("--provider", "-p", help="Only these providers.")] = None,
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     top: Annotated[int, typer.Option(help="How many of the largest disagreements to list.")] = 20,
+    catalog_path: CatalogOption = None,
 ):
     """How far the price sources agree with the published prices, and the largest disagreements.
 
@@ -121,8 +128,8 @@ def agreement(
     """
     from refresher.review.agreement import agreement_report
 
-    tree = load_tree_or_fail(root)
-    provider = providers_named(provider, tree.providers, root)
+    tree, reading = read_tree(root, catalog_path, lazy=False)
+    provider = providers_named(provider, tree.providers, reading.root)
     report = agreement_report(tree, provider, top)
     if as_json:
         echo(json.dumps(report, indent=2, ensure_ascii=False))
@@ -151,6 +158,7 @@ def show(
     root: RootOption = Path("metadata"),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     at: AtOption = None,
+    catalog_path: CatalogOption = None,
 ):
     """A model or offering with every fact: value, source, dates and freshness.
 
@@ -159,12 +167,11 @@ def show(
     faimeta show anthropic/claude-sonnet-4-5-20250929
     """
     from refresher.cli.inspect import NotFound, find, priced_offerings, record_facts, unit_of
-    from refresher.publish.build import catalog_of
 
-    tree = load_tree_or_fail(root, lazy=True)  # reads the index and the providers it shows
+    tree, reading = read_tree(root, catalog_path)  # reads the index and the providers it shows
     now = now_at(at)
     with tree_read_or_fail(root):
-        catalog = catalog_of(tree, "metadata")
+        catalog = reading.catalog
         try:
             hits = find(tree, record_id, catalog)
         except NotFound as exc:

@@ -1,4 +1,4 @@
-"""The snapshot of the catalog bundled in the gate-consumer distribution (``gate_consumer/_data/v1``)."""
+"""The snapshot of the catalog bundled in the fusionaize-gate-consumer distribution (``gate_consumer/_data/v1``)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ __all__ = ["BUNDLED", "BUNDLE_DIR", "BUNDLE_PATH", "package_version", "refresh_b
 
 #: The files of v1/ the consumer needs, and so what is bundled inside gate_consumer.
 BUNDLED = ("manifest.json", *CONSUMER_FILES)
-#: where the snapshot bundled in the gate-consumer distribution lives, relative to the repository
+#: where the snapshot bundled in the fusionaize-gate-consumer distribution lives, relative to the repository
 BUNDLE_PATH = Path("consumer") / "gate_consumer" / "_data" / "v1"
 BUNDLE_DIR = Path(__file__).resolve().parents[2] / BUNDLE_PATH
 
@@ -48,7 +48,7 @@ def write_bundle(out: Path, bundle_dir: Path = BUNDLE_DIR) -> list[str]:
 
 
 def package_version(checked_at: str) -> str:
-    """The gate-consumer version of a snapshot whose newest source check was at ``checked_at``:
+    """The fusionaize-gate-consumer version of a snapshot whose newest source check was at ``checked_at``:
     ``2026-11-20T04:05:34Z`` → ``2026.11.20.405`` (PEP 440: date, then hour and minute). The same
     data always gets the same version."""
     day, _, clock = checked_at.partition("T")
@@ -67,7 +67,7 @@ def _version_module(manifest: Mapping[str, Any], index: Mapping[str, Any]) -> st
 
 
 def refresh_bundle(tree: Tree, repo_dir: Path) -> list[str]:
-    """Rebuild the snapshot bundled in ``repo_dir``'s gate-consumer distribution from ``tree``."""
+    """Rebuild the snapshot bundled in ``repo_dir``'s fusionaize-gate-consumer distribution from ``tree``."""
 
     # Built "at" the newest check of a source, not the wall clock: the same refresh gives the
     # same bundle, so a re-run that learns nothing new finds the refresh branch unchanged.
