@@ -14,8 +14,8 @@ from tests.conftest import REPO
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 
 
-def test_there_are_the_three_workflows() -> None:
-    assert [p.name for p in WORKFLOWS] == ["ci.yml", "publish.yml", "refresh.yml"]
+def test_there_are_the_four_workflows() -> None:
+    assert [p.name for p in WORKFLOWS] == ["ci.yml", "publish.yml", "refresh.yml", "release.yml"]
 
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
@@ -69,8 +69,28 @@ def test_publish_deploys_pages_from_main_only() -> None:
 
 def test_ci_runs_lint_validate_tests_docs_and_build() -> None:
     text = (REPO / ".github/workflows/ci.yml").read_text()
-    for step in ("ruff check", "faimeta validate", "python -m pytest", "mkdocs build --strict", "faimeta build"):
+    for step in ("ruff check", "faimeta validate", "python -m pytest", "mkdocs build --strict", "faimeta build",
+                 "python scripts/install_check.py"):
         assert step in text
+
+
+def test_release_publishes_on_a_tag_what_it_checked_with_trusted_publishing() -> None:
+    """Issue 30: there was no release path. A tag builds, checks and installs both distributions
+    outside the checkout; only then does a job holding an OIDC identity (no stored token)
+    publish the very files it built, attested."""
+    import yaml
+
+    workflow = yaml.safe_load((REPO / ".github/workflows/release.yml").read_text())
+    assert workflow[True] == {"push": {"tags": ["v*"]}}  # YAML 1.1 reads the key `on` as True
+    build, publish = workflow["jobs"]["build"], workflow["jobs"]["publish"]
+    assert build["permissions"] == {"contents": "read"}
+    assert any("scripts/install_check.py --dist dist --tag" in s.get("run", "") for s in build["steps"])
+    assert publish["needs"] == "build" and publish["permissions"] == {"id-token": "write"}
+    assert publish["environment"]["name"] == "pypi"
+    (upload,) = [s for s in publish["steps"] if s["uses"].startswith("pypa/gh-action-pypi-publish@")]
+    assert upload["with"] == {"attestations": True}  # no password: trusted publishing
+    text = (REPO / ".github/workflows/release.yml").read_text()
+    assert "secrets." not in text and "password" not in text
 
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
