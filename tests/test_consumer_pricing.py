@@ -175,8 +175,9 @@ def test_price_on_the_command_line() -> None:
     assert text.exit_code == 0, text.output
     assert "google/gemini-2.5-pro (google/gemini-2.5-pro)" in text.output
     assert "tier above 200,000 input tokens" in text.output
-    assert "price from litellm (community-catalog) as of 2026-06-02T04:24:00Z" in text.output
-    assert text.output.rstrip().endswith(": fresh")
+    # the context tier's components name the source of the tiers (issue 30: per component)
+    assert "input                 50,000  $0.125000  langfuse, 2026-07-01; held since 2026-06-02; 3 agree" in text.output
+    assert "the price: fresh (its oldest fact's); confirmed 2026-11-20T04:05:34Z" in text.output
     as_json = runner.invoke(app, ["price", "claude-sonnet-4-5", "--input", "1000", "--output", "10", "--json"])
     data = json.loads(as_json.output)
     assert (data["offering"], data["total_usd"], data["source_type"]) == (

@@ -37,6 +37,7 @@ __all__ = [
     "Catalog",
     "CatalogError",
     "CatalogLoadError",
+    "ComponentSource",
     "FactFreshness",
     "FactProvenance",
     "Freshness",
@@ -77,6 +78,7 @@ _LAZY = {
     "ResponseUsage": "gate_consumer.observed",
     "usage_from_response": "gate_consumer.observed",
     "Headline": "gate_consumer.headline",
+    "ComponentSource": "gate_consumer.attribution",
 }
 
 

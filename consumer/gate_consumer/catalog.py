@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from gate_consumer.attribution import ComponentSource, attribute
 from gate_consumer.errors import AmbiguousModelError, UnknownModelError, UnpricedError
 from gate_consumer.fact_freshness import FactFreshness, FreshnessJudge, ProviderFreshness
 from gate_consumer.freshness import Freshness
@@ -321,6 +322,12 @@ class Catalog:
                 return table.quote(offering.key, usage, self._version)
             return table.quote(offering.key, usage, self._version, service_tier=service_tier, region=region)
         return self._quotes.quote_at(offering, usage, as_instant(at), service_tier, region, self._version)
+
+    def attribution(self, quote: Quote) -> tuple[ComponentSource, ...]:
+        """Each priced component of ``quote`` with its own fact, source and dates — where a
+        quote's ``price_source`` names the price's anchor only (:mod:`gate_consumer.attribution`).
+        Off the request path: it reads the offering's provenance."""
+        return attribute(quote, self._records.offering_by_key(quote.priced_via or quote.offering))
 
     def _agreeing_quote(self, ambiguity: AmbiguousModelError, usage: Usage, at: datetime | str | None,
                         service_tier: str, region: str | None) -> Quote:

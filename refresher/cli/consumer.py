@@ -120,7 +120,8 @@ def price(
     root: RootOption = Path("metadata"),
     as_json: bool = typer.Option(False, "--json", help="Print the quote as JSON."),
 ):
-    """Price one request, with the breakdown, the price's source and freshness, and which
+    """Price one request, with the breakdown — each component with the source that states its
+    price, when it said so, and since when any source has — the price's freshness, and which
     region, service tier, off-peak window and context tier applied. Audio and image tokens are
     parts of --input and --output, each at its own price (docs/consumer.md, "Tokens by modality").
 
@@ -157,13 +158,17 @@ def price(
     fact = catalog.freshness(offering, offering.price_anchor, now_at(at))  # type: ignore[arg-type]
     # the price's freshness is its worst fact's, as the site, the status and Gate's export judge it
     freshness = catalog.price_freshness(offering, now_at(at)) or fact.freshness
+    sources = catalog.attribution(quote)  # each component's own source and dates
     if as_json:
         echo(json.dumps({**quote.as_dict(), "freshness": freshness.value,
-                               "confirmed_at": fact.confirmed_at, "source_type": fact.source_type}, indent=2))
+                         "confirmed_at": fact.confirmed_at, "source_type": fact.source_type,
+                         "components": [c._asdict() for c in sources]}, indent=2))
         return
     echo(f"{offering.key} ({offering.model_id}), catalog {quote.catalog_version}")
-    for component, tokens, usd in quote.breakdown:
-        echo(f"  {component:<15} {tokens:>12,}  ${usd:,.6f}")
+    for (component, tokens, usd), said in zip(quote.breakdown, sources, strict=True):
+        held = f"; held since {said.held_since[:10]}" if said.held_since != said.said_at else ""
+        agree = f"; {len(said.agreeing)} agree" if said.agreeing else ""
+        echo(f"  {component:<15} {tokens:>12,}  ${usd:,.6f}  {said.source}, {said.said_at[:10]}{held}{agree}")
     if reasoning and not any(component == "reasoning" for component, _, _ in quote.breakdown):
         echo(f"  (the output includes {reasoning:,} reasoning tokens, at the output price: "
                    "this offering has no reasoning price of its own)")
@@ -173,9 +178,8 @@ def price(
     applied += [f"context tier above {quote.tier:,} input tokens"] if quote.tier is not None else []
     applied += [f"{', '.join(quote.billed_as_text)} billed as text"] if quote.billed_as_text else []
     echo(f"  {'total':<15} {'':>12}  ${quote.total_usd:,.6f} ({', '.join(applied)})")
-    when = " (the price that held then)" if quote.historical else ""
-    echo(f"price from {quote.price_source} ({fact.source_type}) as of {quote.price_as_of}{when}; "
-               f"confirmed {fact.confirmed_at}; the price: {freshness.value}")
+    when = "; the price that held then" if quote.historical else ""
+    echo(f"the price: {freshness.value} (its oldest fact's); confirmed {fact.confirmed_at}{when}")
 
 
 def _compare(catalog, model_ids: list[str], usage, *, provider: str | None, at: str | None, region: str | None,
