@@ -35,8 +35,13 @@ def validate(
     strict: bool = typer.Option(False, help="Fail on warnings too."),
     schema: bool = typer.Option(False, "--schema", help="Also check every file against the published JSON "
                                                         "Schema (slower; CI does it)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="List the acknowledged warnings too."),
 ):
     """Check schema, referential integrity and sanity of every file.
+
+    A warning a reviewer looked at and kept is listed under "acknowledged" in
+    metadata/sources.json (file, record, field, why, until): it counts as acknowledged, not as a
+    warning, until it lapses. --strict fails on errors and warnings.
 
     Example: faimeta validate --root metadata
     """
@@ -46,9 +51,12 @@ def validate(
     problems = validate_tree(root, schema=schema)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
+    acknowledged = [p for p in problems if p.severity == "acknowledged"]
     for problem in problems:
-        echo(str(problem), err=True)
-    echo(f"{len(errors)} error(s), {len(warnings)} warning(s) in {root}")
+        if problem.severity != "acknowledged" or verbose:
+            echo(str(problem), err=True)
+    kept = f", {len(acknowledged)} acknowledged (metadata/sources.json; -v lists them)" if acknowledged else ""
+    echo(f"{len(errors)} error(s), {len(warnings)} warning(s){kept} in {root}")
     if errors or (strict and warnings):
         raise typer.Exit(1)
 

@@ -403,6 +403,18 @@ def guards_of(sources: Mapping[str, Any]) -> Guards:
     return Guards.model_construct(**sources.get("guards", {}))
 
 
+class Acknowledgement(_Strict):
+    """A validation warning a reviewer looked at and kept: ``faimeta validate`` counts it as
+    acknowledged (``--strict`` passes it) until ``until``, when it is a warning again. Never an
+    error: an error is fixed, not acknowledged."""
+
+    file: str = Field(description="the file, as validate names it (metadata/providers/amazon-bedrock.json)")
+    record: str = Field("*", description="the record, as validate names it (offering 'x'); shell-style wildcards")
+    field: str = Field(description="the field, as validate names it (price.regions.us-gov-west-1); wildcards")
+    why: Annotated[str, StringConstraints(min_length=20)] = Field(description="what the reviewer found")
+    until: Instant = Field(description="when the acknowledgement lapses and the warning counts again")
+
+
 class SourcesFile(_Strict):
     """``metadata/sources.json``: the source registry and the freshness policy per source type."""
 
@@ -413,6 +425,8 @@ class SourcesFile(_Strict):
     freshness_policy: dict[SourceType, FreshnessPolicyModel]
     guards: Guards = Guards()
     sources: dict[Slug, Source]
+    acknowledged: list[Acknowledgement] = Field(
+        default_factory=list, description="validation warnings a reviewer looked at and kept, each until it lapses")
 
 
 class PendingStatement(_Strict):

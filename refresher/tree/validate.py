@@ -16,7 +16,8 @@ Checks, each problem naming the file, the record and the field:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from gate_consumer.facts import (
     fact_paths,
     get_fact,
 )
+from gate_consumer.instants import parse_instant, utc_now
 from gate_consumer.provenance import dangling_problem
 from refresher.rules.sanity import image_rate_problem, token_price_problems
 from refresher.rules.text import host_owners
@@ -43,7 +45,7 @@ from refresher.tree.bulk import gc_paused
 from refresher.tree.record_schema import FILE_KINDS
 from refresher.tree.store import Tree, TreeProblem, load_tree
 
-__all__ = ["Problem", "tree_problems", "validate_tree"]
+__all__ = ["Problem", "acknowledge", "tree_problems", "validate_tree"]
 
 
 @dataclass(frozen=True, order=True)
@@ -162,11 +164,15 @@ def _provenance_problems(
                 yield Problem(file, record, f"agreements.{path}", "agreement with a fact the record does not hold")
 
 
-def _price_problems(file: str, record: str, price: dict[str, Any], where: str = "price") -> Iterator[Problem]:
+def _price_problems(file: str, record: str, price: dict[str, Any], where: str = "price",
+                    agreements: Mapping[str, Any] | None = None) -> Iterator[Problem]:
     for path, message in token_price_problems(price, where):
         yield Problem(file, record, path, message)
-    # Output at 0 is normal (embeddings, rerankers); cheaper-but-paid output is worth a look.
-    if where == "price" and 0 < price.get("output", 0) < price.get("input", 0):
+    # Output at 0 is normal (embeddings, rerankers); cheaper-but-paid output is worth a look —
+    # unless other sources state the same input and output (a classifier, an OCR model: two
+    # catalogs do not make the same slip on the same row)
+    confirmed = agreements is not None and all(agreements.get(f"price.{c}") for c in ("input", "output"))
+    if where == "price" and 0 < price.get("output", 0) < price.get("input", 0) and not confirmed:
         yield Problem(
             file, record, "price.output", f"output {price['output']} is cheaper than input {price['input']}", "warning"
         )
@@ -236,7 +242,7 @@ def _integrity(tree: Tree) -> Iterator[Problem]:
                 yield Problem(file, record, "model", f"model {offering.get('model')!r} is not in metadata/models/")
             yield from _provenance_problems(file, record, offering, OFFERING_FACTS, sources)
             if offering.get("price"):
-                yield from _price_problems(file, record, offering["price"])
+                yield from _price_problems(file, record, offering["price"], agreements=offering.get("agreements") or {})
                 yield from _image_rate_problems(file, record, offering)
                 yield from _region_problems(file, record, offering["price"], data.get("regions"))
             for i, entry in enumerate(offering.get("price_history", [])):
@@ -272,14 +278,46 @@ def _model_history_problems(file: str, record: str, offering: Mapping[str, Any],
 
 
 @gc_paused()
-def validate_tree(root: Path, *, schema: bool = False) -> list[Problem]:
-    """Every problem in the tree at ``root`` (``metadata/``), errors and warnings, sorted;
-    ``schema``: check every file against the published JSON Schema too (slower; see ``_shape``)."""
+def validate_tree(root: Path, *, schema: bool = False, now: datetime | None = None) -> list[Problem]:
+    """Every problem in the tree at ``root`` (``metadata/``), errors and warnings, sorted; a
+    warning ``sources.json`` acknowledges (until after ``now``) has the severity
+    ``acknowledged``. ``schema``: check every file against the published JSON Schema too
+    (slower; see ``_shape``)."""
     try:
         tree = load_tree(root)
     except TreeProblem as exc:
         return [Problem(p.split(": ", 1)[0], "", "", p.split(": ", 1)[-1]) for p in exc.problems]
-    return tree_problems(tree, schema=schema, texts=tree.texts)
+    problems = tree_problems(tree, schema=schema, texts=tree.texts)
+    return acknowledge(problems, tree.sources.get("acknowledged", []), now or utc_now())
+
+
+def acknowledge(problems: list[Problem], acknowledgements: list[Mapping[str, Any]], now: datetime) -> list[Problem]:
+    """``problems`` with each warning an acknowledgement matches (file, record and field, with
+    shell-style wildcards) marked ``acknowledged``; a lapsed acknowledgement matches nothing and
+    is a warning of its own (look again), as is one that matches nothing (its warning is gone:
+    remove it). Errors are never acknowledged."""
+    from fnmatch import fnmatchcase
+
+    standing = [a for a in acknowledgements if parse_instant(a["until"]) > now]
+    used: set[int] = set()
+    out = []
+    for problem in problems:
+        match = next((i for i, a in enumerate(standing) if problem.severity == "warning"
+                      and fnmatchcase(problem.file, a["file"]) and fnmatchcase(problem.record, a.get("record", "*"))
+                      and fnmatchcase(problem.field, a["field"])), None)
+        if match is not None:
+            used.add(match)
+            problem = replace(problem, severity="acknowledged")
+        out.append(problem)
+    where = "metadata/sources.json"
+    for a in acknowledgements:
+        label = f"acknowledged {a['file']} {a.get('record', '*')} {a['field']}"
+        if parse_instant(a["until"]) <= now:
+            out.append(Problem(where, label, "until", f"lapsed on {a['until']}: the warning counts again; look at it "
+                                                      "and fix it, or acknowledge it anew", "warning"))
+        elif standing.index(a) not in used:
+            out.append(Problem(where, label, "", "matches no warning: remove it", "warning"))
+    return sorted(out)
 
 
 @gc_paused()
