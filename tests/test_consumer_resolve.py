@@ -195,3 +195,17 @@ def test_the_respellings_find_what_the_loose_index_finds(catalog) -> None:
     for normal, entries in loose.items():
         assert sorted(names.loose(normal), key=repr) == sorted(entries, key=repr), normal
     assert names.loose("no-such-model") is None
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("gpt4o", "openai/gpt-4o"),
+    ("gpt4omini", "openai/gpt-4o-mini"),
+    ("claudesonnet45", "anthropic/claude-sonnet-4.5"),
+    ("gemini25pro", "google/gemini-2.5-pro"),
+    ("openai/gpt4o", "openai/gpt-4o"),
+])
+def test_an_id_typed_without_its_separators_suggests_the_model_first(catalog, typed, meant) -> None:
+    """Issue 30: ``gpt4o`` suggested nothing — it shares no word with ``gpt-4o``."""
+    with pytest.raises(UnknownModelError) as unknown:
+        catalog.resolve(typed)
+    assert unknown.value.suggestions[0] == meant

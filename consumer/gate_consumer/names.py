@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-__all__ = ["Entry", "NameIndex", "close_matches", "loose_names", "normalized", "suggest", "undated", "word_index"]
+__all__ = ["Entry", "NameIndex", "close_matches", "compact", "compact_index", "loose_names", "normalized", "suggest",
+           "undated", "word_index"]
 
 #: what a name matches: (model id, the offering key it names, or None for the model itself)
 Entry = tuple[str, "str | None"]
@@ -25,6 +26,8 @@ _SNAPSHOT = re.compile(r"^(?P<base>.+?)-(?:(?P<ymd>\d{4}-\d{2}-\d{2})|(?P<compac
 _DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 #: what separates the words of a name, for suggestions
 _WORDS = re.compile(r"[-/:@\[\] ]+")
+#: every separator a name may be typed without
+_SEPARATORS = re.compile(r"[-/:@\[\]. _]+")
 
 
 def undated(key: str) -> str | None:
@@ -175,13 +178,32 @@ def word_index(loose: Mapping[str, list[Entry]]) -> dict[str, list[str]]:
     return index
 
 
-def suggest(key: str, loose: Mapping[str, list[Entry]], words: Mapping[str, list[str]]) -> tuple[str, ...]:
-    """Up to five model ids close to an unknown ``key``: compared only with the names that
-    share a word with it (``words``), so an unknown id costs under a millisecond."""
+def compact(name: str) -> str:
+    """``name`` without case or any separator: ``gpt4o`` and ``GPT-4o`` are one compact name."""
+    return _SEPARATORS.sub("", name.lower())
+
+
+def compact_index(loose: Mapping[str, list[Entry]]) -> dict[str, list[str]]:
+    """compact form (:func:`compact`) → the normalized names that have it: the did-you-mean of
+    an id typed without its dashes or dots (``gpt4o``), which shares no word with its model."""
+    index: dict[str, list[str]] = {}
+    for name in loose:
+        index.setdefault(compact(name), []).append(name)
+    return index
+
+
+def suggest(key: str, loose: Mapping[str, list[Entry]], words: Mapping[str, list[str]],
+            compacts: Mapping[str, list[str]] | None = None) -> tuple[str, ...]:
+    """Up to five model ids close to an unknown ``key``: first those it is but for separators
+    (``compacts``), then the nearest among the names that share a word with it (``words``), so
+    an unknown id costs under a millisecond."""
     close: list[str] = []
     key = normalized(key)
     # the id, and without its first segment (a misspelt provider or route prefix)
     for probe in dict.fromkeys(p for p in (key, key.partition("/")[2]) if p):
+        spelt_apart = (compacts or {}).get(compact(probe), [])
+        if spelt_apart:  # the nearest spelling first
+            close += close_matches(probe, spelt_apart, n=len(spelt_apart), cutoff=0)
         shared: dict[str, int] = {}
         for word in {w for w in _WORDS.split(probe) if len(w) > 1}:
             for candidate in words.get(word, ()):

@@ -18,6 +18,7 @@ from gate_consumer.ids import MAX_UPSTREAM_ID_LENGTH
 from gate_consumer.names import (
     Entry,
     NameIndex,
+    compact_index,
     loose_names,
     normalized,
     suggest,
@@ -104,9 +105,10 @@ class Resolver:
         self._exact = NameIndex(records.index["models"])
         self._loose: dict[str, list[Entry]] | None = None
         self._words: dict[str, list[str]] | None = None
+        self._compacts: dict[str, list[str]] | None = None
         # one builder per index, whichever thread asks first (the background warm-up, or an
         # error message read before it is done)
-        self._building = {"loose": threading.Lock(), "words": threading.Lock()}
+        self._building = {"loose": threading.Lock(), "words": threading.Lock(), "compact": threading.Lock()}
         #: what each id resolved to and which offering each (id, provider) picked: read directly
         #: on the request path (``resolved.get(name) or resolve(name)``); filled only here
         self.resolved: dict[str, Resolution] = {}
@@ -124,6 +126,7 @@ class Resolver:
         if pause:
             time.sleep(pause)
         self._word_index()
+        self._compact_index()
 
     def _loose_names(self) -> dict[str, list[Entry]]:
         loose = self._loose
@@ -144,8 +147,18 @@ class Resolver:
                 words = self._words
         return words
 
+    def _compact_index(self) -> dict[str, list[str]]:
+        compacts = self._compacts
+        if compacts is None:
+            loose = self._loose_names()
+            with self._building["compact"]:
+                if self._compacts is None:
+                    self._compacts = compact_index(loose)
+                compacts = self._compacts
+        return compacts
+
     def _suggest(self, key: str) -> tuple[str, ...]:
-        return suggest(key, self._loose_names(), self._word_index())
+        return suggest(key, self._loose_names(), self._word_index(), self._compact_index())
 
     def _model(self, model_id: str) -> Model:
         return self._records.model(model_id)  # type: ignore[return-value]  # an id from the index
