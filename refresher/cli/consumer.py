@@ -18,7 +18,9 @@ from refresher.cli.support import (
     ResolveAtOption,
     RootOption,
     app,
+    counted,
     echo,
+    echo_table,
     fail,
     now_at,
     providers_named,
@@ -273,9 +275,48 @@ def models(
         fail(f"no model matches {query!r}", EXIT_USAGE)
     for row in rows:
         cost = f"{row['input']:g} / {row['output']:g} at {row['offering']}" if row["offering"] else "unpriced"
-        echo(f"{row['model']:<48} {row['offerings']:>3} offerings  {cost}")
+        echo(f"{row['model']:<48} {counted(row['offerings'], 'offering'):>13}  {cost}")
     if len(ids) > limit:
         echo(f"… {len(ids) - limit} more (--limit)")
+
+
+@app.command()
+def providers(
+    query: Annotated[str | None, typer.Argument(help="Part of a provider's id or name.")] = None,
+    route_type: Annotated[str | None, typer.Option(help="Only this kind: direct, cloud, aggregator, local…")] = None,
+    catalog_path: CatalogOption = None,
+    root: RootOption = Path("metadata"),
+    as_json: bool = typer.Option(False, "--json", help="Every match as JSON."),
+):
+    """List the catalog's providers: id, name, kind of route, offerings, API style and base URL.
+
+    \b
+    Examples:
+      faimeta providers
+      faimeta providers open
+      faimeta providers --route-type aggregator --json
+    """
+    catalog = read_catalog(root, catalog_path, quiet=as_json).catalog
+    rows = []
+    for slug in catalog.provider_ids:
+        info = catalog.provider_info(slug)
+        if query and query.lower() not in slug.lower() and query.lower() not in str(info.get("name", "")).lower():
+            continue
+        if route_type and info.get("route_type") != route_type:
+            continue
+        rows.append({"provider": slug, "name": info.get("name"), "route_type": info.get("route_type"),
+                     "offerings": info.get("offerings", 0), "api_style": info.get("api_style"),
+                     "base_url": info.get("base_url")})
+    if as_json:
+        echo(json.dumps({"matches": len(rows), "providers": rows}, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        kinds = sorted({str(catalog.provider_info(p).get("route_type")) for p in catalog.provider_ids})
+        fail(f"no provider matches {query or route_type!r}" + ("" if query else f" (kinds: {', '.join(kinds)})"),
+             EXIT_USAGE)
+    echo_table([[r["provider"], r["name"] or "", r["route_type"] or "", counted(r["offerings"], "offering"),
+                 r["api_style"] or "", r["base_url"] or ""] for r in rows], numeric=False)
+    echo(f"{counted(len(rows), 'provider')}")
 
 
 @app.command()

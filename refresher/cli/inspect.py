@@ -112,6 +112,17 @@ def find(tree: Tree, query: str, catalog: Catalog | None = None) -> list[tuple[s
         return [("offering", *key.split("/", 1)) for key in exc.candidates]  # type: ignore[misc]
 
 
+def offering_named(catalog: Catalog, key: str) -> tuple[str, str, str | None]:
+    """The offering ``provider/upstream-id`` exactly (``show --offering``), as :func:`find`
+    names a hit; :class:`NotFound` with the provider's closest ids."""
+    provider, _, upstream_id = key.partition("/")
+    try:
+        catalog.offering(provider, upstream_id)
+    except UnknownModelError as exc:
+        raise NotFound(key, list(exc.suggestions)) from None
+    return ("offering", provider, upstream_id)
+
+
 def record_facts(tree: Tree, hit: tuple[str, str, str | None], now: datetime,
                  catalog: Catalog | None = None) -> dict[str, Any]:
     """A record with every fact's value, source, dates and freshness, for ``show``."""

@@ -44,10 +44,31 @@ def machine_fault(exc: OSError) -> str | None:
     return f"faimeta: {where}{exc.strerror} ({errno.errorcode[exc.errno]}): {advice}"  # type: ignore[index]
 
 
+#: what people type for a command that has another name here
+_OTHER_NAMES = {"list": "models", "ls": "models", "search": "models", "find": "models", "compare": "price",
+                "cost": "price", "quote": "price", "lookup": "resolve", "info": "show", "get": "show",
+                "check": "validate", "lint": "validate", "update": "refresh", "pull": "refresh", "fetch": "refresh",
+                "publish": "build", "provider": "providers", "model": "models"}
+#: how the command meant does what the other name says, where it is not obvious
+_HOW = {"compare": " (several ids compare: faimeta price ID ID… --input N)",
+        "search": " (faimeta models QUERY)", "find": " (faimeta models QUERY)"}
+
+
 class _Commands(TyperGroup):
     """Every command ends a fault of the machine with :func:`machine_fault`'s one line and exit
     1, not a traceback: the tree is as it was (a write is one transaction), and the reader
-    needs the path and the fix."""
+    needs the path and the fix. An unknown command gets the one meant (exit 2)."""
+
+    def resolve_command(self, ctx, args):  # type: ignore[no-untyped-def]
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in self.commands:
+            import difflib
+
+            meant = _OTHER_NAMES.get(name.lower()) or next(
+                iter(difflib.get_close_matches(name.lower(), list(self.commands), n=1, cutoff=0.6)), None)
+            if meant in self.commands:
+                ctx.fail(f"No such command {name!r}. Did you mean {meant!r}?{_HOW.get(name.lower(), '')}")
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx):  # type: ignore[no-untyped-def]
         try:

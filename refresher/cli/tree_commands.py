@@ -167,21 +167,36 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     at: AtOption = None,
     catalog_path: CatalogOption = None,
+    offering: bool = typer.Option(False, "--offering", help="ID is an offering, provider/upstream-id, even where "
+                                                            "a model has the same id (openai/gpt-4o)."),
 ):
     """A model or offering with every fact: value, source, dates and freshness.
 
-    Examples: faimeta show anthropic/claude-sonnet-4.5 ;
-    faimeta show openrouter/anthropic/claude-sonnet-4.5 ;
-    faimeta show anthropic/claude-sonnet-4-5-20250929
+    An id is resolved as gateways send it: a model's id shows the model, with its offerings;
+    --offering shows the offering provider/upstream-id instead.
+
+    \b
+    Examples:
+      faimeta show anthropic/claude-sonnet-4.5
+      faimeta show --offering openai/gpt-4o
+      faimeta show openrouter/anthropic/claude-sonnet-4.5
+      faimeta show anthropic/claude-sonnet-4-5-20250929
     """
-    from refresher.cli.inspect import NotFound, find, priced_offerings, record_facts, unit_of
+    from refresher.cli.inspect import (
+        NotFound,
+        find,
+        offering_named,
+        priced_offerings,
+        record_facts,
+        unit_of,
+    )
 
     tree, reading = read_tree(root, catalog_path)  # reads the index and the providers it shows
     now = now_at(at)
     with tree_read_or_fail(root):
         catalog = reading.catalog
         try:
-            hits = find(tree, record_id, catalog)
+            hits = [offering_named(catalog, record_id)] if offering else find(tree, record_id, catalog)
         except NotFound as exc:
             fail(str(exc), EXIT_USAGE)
         if len(hits) > 1:
@@ -196,7 +211,7 @@ def show(
     if view["kind"] == "model":
         echo(f"  aliases: {', '.join(view['aliases']) or '-'}")
         echo(f"  offered by {len(view['offerings'])}, cheapest first (USD per 1M input / output; "
-                   "`faimeta show <provider>/<id>` shows one):")
+             "`faimeta show --offering <provider>/<id>` shows one):")
         for row in priced_offerings(tree, view["offerings"]):
             echo(f"    {row}")
     for path, fact in view["facts"].items():
