@@ -95,3 +95,22 @@ def test_status_of_a_provider_lists_the_sources_that_speak_for_it(seeded_tree: P
 def test_an_explicit_root_without_a_tree_is_an_error_not_the_snapshot(tmp_path: Path) -> None:
     result = runner.invoke(app, ["price", "claude-sonnet-4-5", "--input", "10", "--root", str(tmp_path / "nothing")])
     assert result.exit_code == 2 and "no metadata folder here" in result.output
+
+
+def test_build_writes_the_bundled_snapshot_only_when_asked(seeded_tree: Path) -> None:
+    """`faimeta build --out X` rewrote four tracked files under consumer/."""
+    import shutil
+
+    repo = seeded_tree.parent
+    shutil.copytree(Path(__file__).resolve().parent.parent / "schema", repo / "schema")
+    shutil.copy(Path(__file__).resolve().parent.parent / "metadata" / "gate_routes.json", seeded_tree)
+    bundle = repo / "consumer" / "gate_consumer" / "_data" / "v1"
+    bundle.mkdir(parents=True)
+    committed = (Path(__file__).resolve().parent.parent / "consumer/gate_consumer/_data/v1/manifest.json").read_text()
+    (bundle / "manifest.json").write_text(committed)
+    plain = runner.invoke(app, ["build", "--root", str(seeded_tree), "--out", str(repo / "dist")])
+    assert plain.exit_code == 0, plain.output
+    assert (bundle / "manifest.json").read_text() == committed and "_data/v1" not in plain.output
+    asked = runner.invoke(app, ["build", "--root", str(seeded_tree), "--out", str(repo / "dist"), "--bundle"])
+    assert asked.exit_code == 0, asked.output
+    assert (bundle / "manifest.json").read_text() != committed and "_data/v1" in asked.output
