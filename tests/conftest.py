@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -77,6 +78,16 @@ def seeded_tree(empty_tree: Path) -> Path:
     result = run_refresh(empty_tree, payloads, say=lambda _: None)
     assert result.ok, result.to_json()
     return empty_tree
+
+
+@pytest.fixture
+def repo_tree(seeded_tree: Path) -> Path:
+    """The seeded tree inside a git repository with an identity (the reviewer)."""
+    repo = seeded_tree.parent
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "config", "user.name", "Rita Reviewer"], cwd=repo, check=True)
+    subprocess.run(["git", "config", "user.email", "rita@example.test"], cwd=repo, check=True)
+    return seeded_tree
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ else the bundled snapshot, or ``--catalog DIR|URL`` — and says which only wher
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -48,14 +47,6 @@ def test_status_says_once_which_catalog_it_read(tmp_path: Path, monkeypatch) -> 
     assert data["read"] == f"the bundled snapshot {gate_consumer.CATALOG_VERSION}"
 
 
-@pytest.fixture
-def repo_tree(seeded_tree: Path) -> Path:
-    """The seeded tree inside a git repository with an identity (the reviewer)."""
-    repo = seeded_tree.parent
-    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
-    subprocess.run(["git", "config", "user.name", "Rita Reviewer"], cwd=repo, check=True)
-    subprocess.run(["git", "config", "user.email", "rita@example.test"], cwd=repo, check=True)
-    return seeded_tree
 
 
 def test_inside_a_checkout_price_quotes_what_show_shows_after_a_review(repo_tree: Path) -> None:

@@ -20,14 +20,6 @@ runner = CliRunner()
 SONNET = "claude-sonnet-4-5-20250929"
 
 
-@pytest.fixture
-def repo_tree(seeded_tree: Path) -> Path:
-    """The seeded tree inside a git repository with an identity (the reviewer)."""
-    repo = seeded_tree.parent
-    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
-    subprocess.run(["git", "config", "user.name", "Rita Reviewer"], cwd=repo, check=True)
-    subprocess.run(["git", "config", "user.email", "rita@example.test"], cwd=repo, check=True)
-    return seeded_tree
 
 
 def _review(root: Path, *args: str):
