@@ -105,3 +105,12 @@ def test_build_writes_the_bundled_snapshot_only_when_asked(seeded_tree: Path) ->
     asked = runner.invoke(app, ["build", "--root", str(seeded_tree), "--out", str(repo / "dist"), "--bundle"])
     assert asked.exit_code == 0, asked.output
     assert (bundle / "manifest.json").read_text() != committed and "_data/v1" in asked.output
+
+
+def test_inside_a_checkout_nothing_is_said_about_which_catalog(monkeypatch) -> None:
+    """Every call printed "note: prices from the bundled snapshot…", even when the two agreed:
+    inside a checkout the working tree answers, and there is nothing to say."""
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    result = runner.invoke(app, ["price", "claude-sonnet-4-5", "--input", "1000"])
+    assert result.exit_code == 0 and "note:" not in result.output
+    assert "catalog working-tree" in result.output
