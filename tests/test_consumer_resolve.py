@@ -179,11 +179,24 @@ def test_a_request_at_the_instant_of_load_builds_and_waits_for_no_index(form) ->
     needed, which the load's background thread was building. The load now builds the names
     itself, and an id that differs only by case, dots or dashes is found through them (its
     respellings), so no request builds or waits for the suggestion indexes."""
-    fresh = gate_consumer.Catalog.load(warm=False)  # no background build at all
-    assert fresh._resolver._exact is not None  # the load built the names
-    resolution = fresh.resolve(form)
-    assert resolution.model.id == "anthropic/claude-sonnet-4.5"
-    assert fresh._resolver._loose is None and fresh._resolver._words is None
+    import threading
+
+    fresh = gate_consumer.Catalog.load()
+    assert fresh._resolver._exact is not None  # the load built the names before it returned
+    building = [t for t in threading.enumerate() if t.name == "gate-consumer-warm"]
+    answered: dict[str, object] = {}
+    fresh._resolver._building["loose"].acquire()  # the suggestion indexes cannot be built meanwhile
+    try:
+        request = threading.Thread(target=lambda: answered.update(resolution=fresh.resolve(form)))
+        request.start()
+        request.join(10)
+        assert not request.is_alive(), "the request waited for an index the load had not built"
+    finally:
+        fresh._resolver._building["loose"].release()
+    for thread in building:
+        thread.join(30)
+    resolution = answered["resolution"]
+    assert resolution.model.id == "anthropic/claude-sonnet-4.5"  # type: ignore[attr-defined]
 
 
 def test_the_respellings_find_what_the_loose_index_finds(catalog) -> None:

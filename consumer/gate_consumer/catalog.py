@@ -99,12 +99,17 @@ class Catalog:
         return self._records.document(path)
 
     def warm(self, pause: float = 0.0) -> None:
-        """Build the indexes an unknown id's suggestions search, now, in this thread. Resolving
-        needs none of them (a catalog builds the names it reads when it is made), but the first
-        did-you-mean read would build them: every load starts this in a background thread, and
+        """Build every index resolving and its suggestions read, now, in this thread: the names
+        (:meth:`index_names`), then what an unknown id's did-you-mean searches. A load builds the
+        names before it returns and starts the rest in a background thread;
         :class:`~gate_consumer.loading.LiveCatalog` warms a new catalog before it swaps it in.
         ``pause``: see :meth:`~gate_consumer.resolve.Resolver.warm`."""
         self._resolver.warm(pause)
+
+    def index_names(self) -> None:
+        """Build the name index every resolve reads, now (a load does, before it returns, so no
+        request waits for it; made with ``warm=False``, the first resolve does)."""
+        self._resolver.index_names()
 
     @property
     def strict_snapshots(self) -> bool:

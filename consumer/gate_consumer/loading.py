@@ -125,9 +125,10 @@ WARM_PAUSE = 0.05
 
 
 def warm_in_background(catalog: Catalog) -> Catalog:
-    """Start :meth:`Catalog.warm` in a daemon thread and return the catalog at once: the load
-    does not wait for the indexes, and a request that needs one before it is built waits for
-    that one only."""
+    """Build the name index every request reads (:meth:`Catalog.index_names`), then start
+    :meth:`Catalog.warm` for the suggestion indexes in a daemon thread and return: no request
+    waits for an index, and the load does not wait for those only a did-you-mean reads."""
+    catalog.index_names()
     threading.Thread(target=catalog.warm, args=(WARM_PAUSE,), name="gate-consumer-warm", daemon=True).start()
     return catalog
 

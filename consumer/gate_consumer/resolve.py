@@ -100,15 +100,17 @@ class Resolver:
         self._records = records
         #: refuse a dated id the catalog does not list instead of resolving it to its undated model
         self.strict_snapshots = False
-        # the names every request reads, built now: a load returns with them, and no request
-        # waits for an index (issue 28: one arriving with the load waited 56–68 ms)
-        self._exact = NameIndex(records.index["models"])
+        # the names every request reads: a load builds them before it returns (index_names), so
+        # no request waits for an index (issue 28: one arriving with the load waited 56–68 ms);
+        # a catalog made without warming builds them on its first resolve
+        self._exact: NameIndex | None = None
         self._loose: dict[str, list[Entry]] | None = None
         self._words: dict[str, list[str]] | None = None
         self._compacts: dict[str, list[str]] | None = None
         # one builder per index, whichever thread asks first (the background warm-up, or an
         # error message read before it is done)
-        self._building = {"loose": threading.Lock(), "words": threading.Lock(), "compact": threading.Lock()}
+        self._building = {"names": threading.Lock(), "loose": threading.Lock(), "words": threading.Lock(),
+                          "compact": threading.Lock()}
         #: what each id resolved to and which offering each (id, provider) picked: read directly
         #: on the request path (``resolved.get(name) or resolve(name)``); filled only here
         self.resolved: dict[str, Resolution] = {}
@@ -116,24 +118,37 @@ class Resolver:
         self._unknown: dict[str, _Suggestions] = {}
 
     def warm(self, pause: float = 0.0) -> None:
-        """Build the indexes suggestions search — the names ignoring case, dots and dashes, and
-        their words — so reading an unknown id's message does not build them. A load does this in
-        a background thread; a message read meanwhile waits for it rather than building it twice.
-        No request needs them: resolving reads the names alone. ``pause``: seconds before
-        starting, so that a request arriving with the load has the interpreter to itself (two
-        threads share it: measured, the first price of a cold start took 85 ms beside the
-        build, 65 ms after a pause)."""
+        """Build every index: the names (:meth:`index_names`, which resolving reads), then the
+        indexes suggestions search — the names ignoring case, dots and dashes, their words and
+        their compact forms — so reading an unknown id's message does not build them. A load
+        builds the names before it returns and the rest in a background thread; a message read
+        meanwhile waits for them rather than building them twice. ``pause``: seconds between
+        the names and the rest, so that a request arriving with the load has the interpreter to
+        itself (two threads share it: measured, the first price of a cold start took 85 ms
+        beside the build, 65 ms after a pause)."""
+        self.index_names()
         if pause:
             time.sleep(pause)
         self._word_index()
         self._compact_index()
+
+    def index_names(self) -> NameIndex:
+        """The name index every resolve reads, built now if it is not yet (once, whichever
+        thread asks first)."""
+        names = self._exact
+        if names is None:
+            with self._building["names"]:
+                if self._exact is None:
+                    self._exact = NameIndex(self._records.index["models"])
+                names = self._exact
+        return names
 
     def _loose_names(self) -> dict[str, list[Entry]]:
         loose = self._loose
         if loose is None:
             with self._building["loose"]:
                 if self._loose is None:
-                    self._loose = loose_names(self._exact)
+                    self._loose = loose_names(self.index_names())
                 loose = self._loose
         return loose
 
@@ -190,10 +205,10 @@ class Resolver:
 
     def _find(self, name: str, key: str, depth: int) -> Resolution | None:
         """Steps 1–4 of :meth:`resolve` for ``key``; None when nothing matches."""
-        entries = self._exact.get(key)
+        entries = (self._exact or self.index_names()).get(key)
         if entries is not None:
             return self._decide(name, key, entries, "")
-        entries = self._exact.loose(normalized(key))
+        entries = (self._exact or self.index_names()).loose(normalized(key))
         if entries is not None:
             return self._decide(name, key, entries, "+normalized")
         if not self.strict_snapshots and (base_key := undated(key)) is not None:
@@ -213,7 +228,7 @@ class Resolver:
 
     def _reading(self, name: str, reading: Reading, depth: int) -> Resolution | None:
         """The resolution of one reading of ``name``, limited to the providers it names."""
-        names = self._exact
+        names = self._exact or self.index_names()
         for provider in reading.providers:  # the provider's own id for it, exactly
             wanted = f"{provider}/{reading.id}"
             for model_id, key in names.get(wanted, ()):
