@@ -122,6 +122,8 @@ class Quote(NamedTuple):
         }
 
 
+_make_quote = tuple.__new__
+
 _TOKEN_COMPONENTS = ("input", "output", "cache_read", "cache_write", "cache_write_1h", "reasoning",
                      "input_audio", "input_image", "cache_read_audio", "output_audio", "image_output")
 #: The input modalities that can be billed as text (at the input price) when listed.
@@ -228,13 +230,15 @@ class PriceTable:
                     | audio_in | image_in | cache_read_audio | audio_out | image_out) < 0):
             raise ValueError(_inconsistency(usage))
         window = None
-        if service_tier == "standard" and region is None and self._window is not None:
-            rates, tier, window, where = self._standard(name, prompt, at)
-        elif service_tier == "standard" and region is None:
-            rates, tier = self._context(prompt)
-            where = ""
-        else:
+        where = ""
+        if service_tier != "standard" or region is not None:
             rates, tier, window, where = self._dimensions(name, prompt, service_tier, region, at)
+        elif self._window is not None:
+            rates, tier, window, where = self._standard(name, prompt, at)
+        elif not self._thresholds or prompt <= self._thresholds[0]:  # the base price, inline: most requests
+            rates, tier = self._base, None
+        else:
+            rates, tier = self._context(prompt)
         p_in, p_out, p_cr, p_cw, p_cw1h, p_reason, _, _, _, _, _ = rates
         if p_reason is None:
             reasoning = 0  # reasoning tokens are output tokens at the output price
@@ -287,8 +291,10 @@ class PriceTable:
             breakdown.append(("request", requests, usd))
         # to a trillionth of a dollar: the sum of float products says 0.0045000000000000005 for
         # 0.0045, and no bill is finer
-        return Quote(name, round(total * 1e12) / 1e12, tuple(breakdown), tier, self.source, self.as_of, historical, catalog_version,
-                     service_tier, region, window, self.priced_via, as_text, self.retired_at)
+        # every field in order, without NamedTuple's keyword binding (~0.3 µs less)
+        return _make_quote(Quote, (name, round(total * 1e12) / 1e12, tuple(breakdown), tier, self.source, self.as_of,
+                                   historical, catalog_version, service_tier, region, window, self.priced_via, as_text,
+                                   self.retired_at))
 
     def _media(self, name: str, rates: _Rates, usage: Usage, where: str,
                breakdown: list[tuple[str, int, float]]) -> tuple[float, tuple[str, ...]]:
