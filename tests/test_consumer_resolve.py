@@ -185,14 +185,14 @@ def test_a_request_at_the_instant_of_load_builds_and_waits_for_no_index(form) ->
     assert fresh._resolver._exact is not None  # the load built the names before it returned
     building = [t for t in threading.enumerate() if t.name == "gate-consumer-warm"]
     answered: dict[str, object] = {}
-    fresh._resolver._building["loose"].acquire()  # the suggestion indexes cannot be built meanwhile
+    fresh._resolver._building["_loose"].acquire()  # the suggestion indexes cannot be built meanwhile
     try:
         request = threading.Thread(target=lambda: answered.update(resolution=fresh.resolve(form)))
         request.start()
         request.join(10)
         assert not request.is_alive(), "the request waited for an index the load had not built"
     finally:
-        fresh._resolver._building["loose"].release()
+        fresh._resolver._building["_loose"].release()
     for thread in building:
         thread.join(30)
     resolution = answered["resolution"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from gate_consumer.errors import AmbiguousModelError, UnknownModelError
 from gate_consumer.id_forms import Reading, readings
@@ -28,6 +29,8 @@ from gate_consumer.names import (
 from gate_consumer.records import Model, Offering, Records
 
 __all__ = ["Resolution", "Resolver"]
+
+_Index = TypeVar("_Index")
 
 
 class Resolution:
@@ -109,8 +112,7 @@ class Resolver:
         self._compacts: dict[str, list[str]] | None = None
         # one builder per index, whichever thread asks first (the background warm-up, or an
         # error message read before it is done)
-        self._building = {"names": threading.Lock(), "loose": threading.Lock(), "words": threading.Lock(),
-                          "compact": threading.Lock()}
+        self._building = {name: threading.Lock() for name in ("_exact", "_loose", "_words", "_compacts")}
         #: what each id resolved to and which offering each (id, provider) picked: read directly
         #: on the request path (``resolved.get(name) or resolve(name)``); filled only here
         self.resolved: dict[str, Resolution] = {}
@@ -133,44 +135,29 @@ class Resolver:
         self._compact_index()
 
     def index_names(self) -> NameIndex:
-        """The name index every resolve reads, built now if it is not yet (once, whichever
-        thread asks first)."""
-        names = self._exact
-        if names is None:
-            with self._building["names"]:
-                if self._exact is None:
-                    self._exact = NameIndex(self._records.index["models"])
-                names = self._exact
-        return names
+        """The name index every resolve reads, built now if it is not yet."""
+        return self._once("_exact", lambda: NameIndex(self._records.index["models"]))
 
     def _loose_names(self) -> dict[str, list[Entry]]:
-        loose = self._loose
-        if loose is None:
-            with self._building["loose"]:
-                if self._loose is None:
-                    self._loose = loose_names(self.index_names())
-                loose = self._loose
-        return loose
+        return self._once("_loose", lambda: loose_names(self.index_names()))
 
     def _word_index(self) -> dict[str, list[str]]:
-        words = self._words
-        if words is None:
-            loose = self._loose_names()
-            with self._building["words"]:
-                if self._words is None:
-                    self._words = word_index(loose)
-                words = self._words
-        return words
+        return self._once("_words", lambda: word_index(self._loose_names()))
 
     def _compact_index(self) -> dict[str, list[str]]:
-        compacts = self._compacts
-        if compacts is None:
-            loose = self._loose_names()
-            with self._building["compact"]:
-                if self._compacts is None:
-                    self._compacts = compact_index(loose)
-                compacts = self._compacts
-        return compacts
+        return self._once("_compacts", lambda: compact_index(self._loose_names()))
+
+    def _once(self, attribute: str, build: Callable[[], _Index]) -> _Index:
+        """The index kept in ``attribute``, built by whichever thread asks first — under a lock
+        of its own, so a request waiting for one is not kept waiting while another is built."""
+        built = getattr(self, attribute)
+        if built is None:
+            with self._building[attribute]:
+                built = getattr(self, attribute)
+                if built is None:
+                    built = build()
+                    setattr(self, attribute, built)
+        return built
 
     def _suggest(self, key: str) -> tuple[str, ...]:
         return suggest(key, self._loose_names(), self._word_index(), self._compact_index())
