@@ -192,6 +192,23 @@ def compact_index(loose: Mapping[str, list[Entry]]) -> dict[str, list[str]]:
     return index
 
 
+def _nearest(shared: Mapping[str, int], size: int, k: int) -> list[str]:
+    """The ``k`` names sharing the most words, nearest in length to ``size`` first, then by name
+    (a bounded pool for difflib): whole groups by count while they fit, then the nearest of the
+    next — the order a sort by (-count, length gap, name) gives, without a key call per name
+    (thousands of names share one common word)."""
+    groups: dict[int, list[str]] = {}
+    for name, count in shared.items():
+        groups.setdefault(count, []).append(name)
+    pool: list[str] = []
+    for count in sorted(groups, reverse=True):
+        group = groups[count]
+        if len(pool) + len(group) > k:
+            return pool + [name for _, name in heapq.nsmallest(k - len(pool), [(abs(len(n) - size), n) for n in group])]
+        pool += group
+    return pool
+
+
 def suggest(key: str, loose: Mapping[str, list[Entry]], words: Mapping[str, list[str]],
             compacts: Mapping[str, list[str]] | None = None) -> tuple[str, ...]:
     """Up to five model ids close to an unknown ``key``: first those it is but for separators
@@ -208,8 +225,5 @@ def suggest(key: str, loose: Mapping[str, list[Entry]], words: Mapping[str, list
         for word in {w for w in _WORDS.split(probe) if len(w) > 1}:
             for candidate in words.get(word, ()):
                 shared[candidate] = shared.get(candidate, 0) + 1
-        # the names sharing the most words, nearest in length first (a bounded pool for difflib)
-        size = len(probe)
-        pool = heapq.nsmallest(60, shared, key=lambda c: (-shared[c], abs(len(c) - size), c))
-        close += close_matches(probe, pool, n=5, cutoff=0.75)
+        close += close_matches(probe, _nearest(shared, len(probe), 60), n=5, cutoff=0.75)
     return tuple(dict.fromkeys(m for c in close for m in sorted({m for m, _ in loose[c]})))[:5]
