@@ -117,13 +117,23 @@ def test_a_models_freshness_of_a_price_points_to_its_offerings(catalog) -> None:
 
 @pytest.mark.parametrize(("tokens", "message"), [
     ({"input_tokens": 10.5}, "input_tokens must be a whole number of tokens \\(int\\), not float 10.5"),
-    ({"input_tokens": True}, "not bool True"),
+    ({"output_tokens": 10.5}, "output_tokens must be a whole number of tokens \\(int\\), not float 10.5"),
     ({"input_tokens": "10"}, "not str '10'"),
+    ({"cache_read_tokens": None}, "cache_read_tokens must be a whole number of tokens \\(int\\), not NoneType"),
+    ({"input_tokens": 10, "cache_read_tokens": 20.0}, "cache_read_tokens .* not float 20.0"),  # not "exceeds"
     ({"inputs": 10}, "unknown token count\\(s\\) inputs"),
 ])
-def test_token_counts_by_keyword_are_whole_numbers(catalog, tokens: dict, message: str) -> None:
+def test_token_counts_are_whole_numbers(catalog, tokens: dict, message: str) -> None:
+    """By keyword or in a Usage: the quote's own arithmetic refuses what is no int, and names it."""
     with pytest.raises(TypeError, match=message):
         catalog.price("claude-sonnet-4-5", **tokens)
+    if "inputs" not in tokens:
+        with pytest.raises(TypeError, match=message):
+            catalog.price("claude-sonnet-4-5", gate_consumer.Usage(**tokens))
+
+
+def test_a_bool_count_is_an_int_as_python_has_it(catalog) -> None:
+    assert catalog.price("claude-sonnet-4-5", input_tokens=True).breakdown == (("input", 1, 3e-06),)
 
 
 def test_the_keyword_counts_of_price_are_the_fields_of_usage(catalog) -> None:

@@ -221,13 +221,18 @@ class PriceTable:
         # Written out component by component: this is the hot path (budget: 3 µs per request).
         (prompt, output, cache_read, cache_write, cache_write_1h, reasoning, requests,
          audio_in, image_in, cache_read_audio, audio_out, image_out) = usage
-        cached = cache_read + cache_write + cache_write_1h
-        media_in = audio_in + image_in
-        media_out = audio_out + image_out
-        # the OR of ints is negative exactly when one of them is (cheaper than min() here)
-        if (cached + media_in > prompt or reasoning + media_out > output or cache_read_audio > cache_read
-                or (prompt | output | cache_read | cache_write | cache_write_1h | reasoning | requests
-                    | audio_in | image_in | cache_read_audio | audio_out | image_out) < 0):
+        try:  # free unless raised: a count that is no whole number fails the arithmetic here
+            # the OR of ints is negative exactly when one of them is (cheaper than min() here),
+            # and the OR of anything but ints (a float, a text, None) is a TypeError
+            if (prompt | output | cache_read | cache_write | cache_write_1h | reasoning | requests
+                    | audio_in | image_in | cache_read_audio | audio_out | image_out) < 0:
+                raise ValueError(_inconsistency(usage))
+            cached = cache_read + cache_write + cache_write_1h
+            media_in = audio_in + image_in
+            media_out = audio_out + image_out
+        except TypeError:
+            raise TypeError(_not_whole(usage)) from None
+        if cached + media_in > prompt or reasoning + media_out > output or cache_read_audio > cache_read:
             raise ValueError(_inconsistency(usage))
         window = None
         where = ""
@@ -382,6 +387,15 @@ class PriceTable:
                 rates = scaled
             where += f" in region {region}"
         return rates, tier, window, where
+
+
+def _not_whole(usage: Usage) -> str:
+    """The first count of ``usage`` that is no whole number of tokens, named (``input_tokens=10.5``
+    is a caller's mistake: said so, never priced). A bool is an int, as Python has it."""
+    for name, value in zip(Usage._fields, usage, strict=True):
+        if not isinstance(value, int):
+            return f"{name} must be a whole number of tokens (int), not {type(value).__name__} {value!r}"
+    return f"token counts must be whole numbers: {usage!r}"
 
 
 def _inconsistency(usage: Usage) -> str:
