@@ -92,3 +92,20 @@ def test_faimeta_price_prints_each_components_source(tmp_path, monkeypatch) -> N
     assert data["components"][0] == {"component": "input", "fact": "price.input", "source": "litellm",
                                      "said_at": "2026-07-01T02:29:00Z", "held_since": "2026-06-02T04:24:00Z",
                                      "agreeing": ["genai-prices", "langfuse", "modelsdev", "portkey"]}
+
+
+def test_an_offering_that_lost_its_price_is_priced_at_the_price_it_had(catalog) -> None:
+    """Noticed this session: ten offerings whose price a source stopped stating keep a history,
+    but a request of that time could not be priced — the current table, which they lack, was
+    asked for before the history."""
+    lost = [o for o in catalog._records.iter_offerings() if o.price_anchor is None and o.record.get("price_history")]
+    assert len(lost) >= 5
+    for offering in lost:
+        entry = offering.record["price_history"][-1]
+        if entry["price"].get("input") is None:
+            continue
+        quote = catalog.price(offering, input_tokens=1000, at=entry["as_of"])
+        assert quote.historical and quote.price_source == entry["source"]
+        assert quote.total_usd == pytest.approx(entry["price"]["input"] * 1000 / 1e6)
+        with pytest.raises(gate_consumer.UnpricedError, match="no token price"):
+            catalog.price(offering, input_tokens=1000)  # now: still none

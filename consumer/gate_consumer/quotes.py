@@ -53,13 +53,24 @@ class QuoteTables:
 
     def quote_at(self, offering: Offering, usage: Usage, at: datetime, service_tier: str, region: str | None,
                  version: str) -> Quote:
-        table = self.quoting.get(offering) or self.table(offering)
-        if at >= table.since:
+        """The price that held at ``at``: the current one from when it holds, else the history's
+        entry for that instant — also for an offering whose price no source states any more (it
+        has no current table, but the request of its time had a price)."""
+        history = offering.record.get("price_history", ())
+        try:
+            table: PriceTable | None = self.quoting.get(offering) or self.table(offering)
+        except UnpricedError:
+            if not history:
+                raise
+            table = None
+        if table is not None and at >= table.since:
             return table.quote(offering.key, usage, version, service_tier=service_tier, region=region, at=at)
-        for entry in reversed(offering.record.get("price_history", ())):
+        for entry in reversed(history):
             if parse_instant(entry["as_of"]) <= at < parse_instant(entry["until"]):
-                old = PriceTable(entry["price"], entry["source"], entry["as_of"], table.input_modalities, table.retired_at)
+                modalities = table.input_modalities if table is not None else self.input_modalities(offering)
+                old = PriceTable(entry["price"], entry["source"], entry["as_of"], modalities,
+                                 offering.record.get("retired_at"))
                 return old.quote(offering.key, usage, version, historical=True, service_tier=service_tier,
                                  region=region, at=at)
-        raise UnpricedError(offering.key, f"no price is known for {at:%Y-%m-%dT%H:%M:%SZ} (the earliest is "
-                                          f"{min([table.as_of, *(e['as_of'] for e in offering.record.get('price_history', ()))])})")
+        earliest = min([*([table.as_of] if table is not None else []), *(e["as_of"] for e in history)])
+        raise UnpricedError(offering.key, f"no price is known for {at:%Y-%m-%dT%H:%M:%SZ} (the earliest is {earliest})")
