@@ -17,6 +17,9 @@ from gate_consumer.records import Offering
 
 __all__ = ["ComponentSource", "attribute"]
 
+#: the input components of a modality that may be billed as text
+_MODALITY = {"input_audio": "audio", "cache_read_audio": "audio", "input_image": "image"}
+
 
 class ComponentSource(NamedTuple):
     """Where one component of a quote (``input``, ``cache_read``, ``input_audio``…) got its price.
@@ -65,7 +68,7 @@ def _fact(quote: Quote, component: str, price: Mapping[str, Any]) -> str:
         return "price_history"
     if component == "request":
         return "price.request"
-    modality = {"input_audio": "audio", "cache_read_audio": "audio", "input_image": "image"}.get(component)
+    modality = _MODALITY.get(component)
     if modality in quote.billed_as_text:
         return "price.cache_read" if component == "cache_read_audio" else "price.input"
     if quote.service_tier != "standard":

@@ -120,7 +120,7 @@ class NameIndex:
         #: ignoring case, dots or dashes needs no index beyond this one (issue 28: the loose
         #: index took 40 ms to build, and the first such request waited for it)
         self.respelt: dict[str, list[str]] = {}
-        for name in {**dict.fromkeys(self.models), **dict.fromkeys(self.offerings), **dict.fromkeys(self.upstream)}:
+        for name in self._names():
             if "." in name or "_" in name:
                 self.respelt.setdefault(name.replace(".", "-").replace("_", "-"), []).append(name)
 
@@ -151,8 +151,12 @@ class NameIndex:
         return found or None
 
     def items(self) -> Iterator[tuple[str, list[Entry]]]:
-        for key in {**dict.fromkeys(self.models), **dict.fromkeys(self.offerings), **dict.fromkeys(self.upstream)}:
+        for key in self._names():
             yield key, self.get(key)
+
+    def _names(self) -> dict[str, None]:
+        """Every name once, in a fixed order: the models', the offering keys, the upstream ids."""
+        return {**dict.fromkeys(self.models), **dict.fromkeys(self.offerings), **dict.fromkeys(self.upstream)}
 
 
 def loose_names(exact: NameIndex) -> dict[str, list[Entry]]:
@@ -210,7 +214,7 @@ def _nearest(shared: Mapping[str, int], size: int, k: int) -> list[str]:
 
 
 def suggest(key: str, loose: Mapping[str, list[Entry]], words: Mapping[str, list[str]],
-            compacts: Mapping[str, list[str]] | None = None) -> tuple[str, ...]:
+            compacts: Mapping[str, list[str]]) -> tuple[str, ...]:
     """Up to five model ids close to an unknown ``key``: first those it is but for separators
     (``compacts``), then the nearest among the names that share a word with it (``words``), so
     an unknown id costs under a millisecond."""
@@ -218,7 +222,7 @@ def suggest(key: str, loose: Mapping[str, list[Entry]], words: Mapping[str, list
     key = normalized(key)
     # the id, and without its first segment (a misspelt provider or route prefix)
     for probe in dict.fromkeys(p for p in (key, key.partition("/")[2]) if p):
-        spelt_apart = (compacts or {}).get(compact(probe), [])
+        spelt_apart = compacts.get(compact(probe), [])
         if spelt_apart:  # the nearest spelling first
             close += close_matches(probe, spelt_apart, n=len(spelt_apart), cutoff=0)
         shared: dict[str, int] = {}

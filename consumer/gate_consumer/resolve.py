@@ -1,9 +1,10 @@
 """Resolving any id a gateway meets to one model, and picking the offering it prices on.
 
-A :class:`Resolver` owns what it has learnt: the name index (built with it: every request reads
-it, an id ignoring case, dots or dashes too), the indexes suggestions search (built by
-:meth:`Resolver.warm`, else when a message is first read), the ids it resolved or picked, and
-the unknown ids with their suggestions — each bounded, so hostile ids cannot grow them forever.
+A :class:`Resolver` owns what it has learnt: the name index (every request reads it, an id
+ignoring case, dots or dashes too; a load builds it before it returns, else the first resolve),
+the indexes suggestions search (built by :meth:`Resolver.warm`, else when a message is first
+read), the ids it resolved or picked, and the unknown ids with their suggestions — each
+bounded, so hostile ids cannot grow them forever.
 """
 
 from __future__ import annotations
@@ -136,7 +137,7 @@ class Resolver:
 
     def index_names(self) -> NameIndex:
         """The name index every resolve reads, built now if it is not yet."""
-        return self._once("_exact", lambda: NameIndex(self._records.index["models"]))
+        return self._exact or self._once("_exact", lambda: NameIndex(self._records.index["models"]))
 
     def _loose_names(self) -> dict[str, list[Entry]]:
         return self._once("_loose", lambda: loose_names(self.index_names()))
@@ -192,10 +193,10 @@ class Resolver:
 
     def _find(self, name: str, key: str, depth: int) -> Resolution | None:
         """Steps 1–4 of :meth:`resolve` for ``key``; None when nothing matches."""
-        entries = (self._exact or self.index_names()).get(key)
+        entries = self.index_names().get(key)
         if entries is not None:
             return self._decide(name, key, entries, "")
-        entries = (self._exact or self.index_names()).loose(normalized(key))
+        entries = self.index_names().loose(normalized(key))
         if entries is not None:
             return self._decide(name, key, entries, "+normalized")
         if not self.strict_snapshots and (base_key := undated(key)) is not None:
@@ -215,7 +216,7 @@ class Resolver:
 
     def _reading(self, name: str, reading: Reading, depth: int) -> Resolution | None:
         """The resolution of one reading of ``name``, limited to the providers it names."""
-        names = self._exact or self.index_names()
+        names = self.index_names()
         for provider in reading.providers:  # the provider's own id for it, exactly
             wanted = f"{provider}/{reading.id}"
             for model_id, key in names.get(wanted, ()):
