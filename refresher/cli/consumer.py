@@ -157,9 +157,10 @@ def price(
         offering = catalog.offering_by_key(quote.offering)
     except (gate_consumer.CatalogError, ValueError) as exc:  # unknown or unpriced id, impossible token counts
         fail(str(exc), EXIT_USAGE)
-    fact = catalog.freshness(offering, offering.price_anchor, now_at(at))  # type: ignore[arg-type]
+    now = now_at(at)  # one instant for every judgement of this quote
+    fact = catalog.freshness(offering, offering.price_anchor, now)  # type: ignore[arg-type]
     # the price's freshness is its worst fact's, as the site, the status and Gate's export judge it
-    freshness = catalog.price_freshness(offering, now_at(at)) or fact.freshness
+    freshness = catalog.price_freshness(offering, now) or fact.freshness
     sources = catalog.attribution(quote)  # each component's own source and dates
     if as_json:
         echo(json.dumps({**quote.as_dict(), "freshness": freshness.value,
@@ -190,12 +191,13 @@ def _compare(catalog, model_ids: list[str], usage, *, provider: str | None, at: 
     import gate_consumer
 
     rows = []
+    now = now_at(at)  # every row judged at one instant
     for model_id in model_ids:
         try:
             quote = catalog.price(model_id, usage, provider=provider, at=now_at(at) if at else None, region=region,
                                   service_tier=service_tier)
             offering = catalog.offering_by_key(quote.offering)
-            freshness = catalog.price_freshness(offering, now_at(at))
+            freshness = catalog.price_freshness(offering, now)
             rows.append({"id": model_id, "offering": offering.key, "total_usd": quote.total_usd,
                          "freshness": freshness.value if freshness else "untracked",
                          "tier_above_input_tokens": quote.tier})

@@ -127,16 +127,14 @@ class _PublishedProviders(Mapping[str, dict[str, Any]]):
 
 
 def tree_of_catalog(catalog: Catalog) -> Tree:
-    """A published catalog as a read-only tree: its providers (read on demand), its models by
-    vendor, its sources with their freshness policy, each source's last complete listing (the
-    ledger's ``succeeded_at``) and the vendors' own APIs — what ``status``, ``show`` and
-    ``agreement`` read. Not for writing back: a catalog holds no ledger of listings."""
+    """A published catalog as a read-only tree: its providers (read on demand), its sources
+    with their freshness policy, each source's last complete listing (the ledger's
+    ``succeeded_at``) and the vendors' own APIs — what ``status``, ``show`` and ``agreement``
+    read. No models: what they show of a model comes from the catalog itself. Not for writing
+    back: a catalog holds no ledger of listings."""
     index = catalog.document("index.json")
     tree = Tree()
     tree.providers = _PublishedProviders(catalog)  # type: ignore[assignment]  # read-only, on demand
-    for model_id, record in catalog.document("models.json")["models"].items():
-        vendor, _, slug = model_id.partition("/")
-        tree.vendors.setdefault(vendor, {"vendor": vendor, "models": {}})["models"][slug] = record
     sources = {name: {k: v for k, v in info.items() if k != "succeeded_at"} for name, info in index["sources"].items()}
     tree.sources = {"freshness_policy": index["freshness_policy"], "sources": sources}
     tree.ledger = {"sources": {name: {"succeeded_at": info["succeeded_at"]}

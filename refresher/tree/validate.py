@@ -298,11 +298,11 @@ def acknowledge(problems: list[Problem], acknowledgements: list[Mapping[str, Any
     remove it). Errors are never acknowledged."""
     from fnmatch import fnmatchcase
 
-    standing = [a for a in acknowledgements if parse_instant(a["until"]) > now]
+    standing = [parse_instant(a["until"]) > now for a in acknowledgements]
     used: set[int] = set()
     out = []
     for problem in problems:
-        match = next((i for i, a in enumerate(standing) if problem.severity == "warning"
+        match = next((i for i, a in enumerate(acknowledgements) if standing[i] and problem.severity == "warning"
                       and fnmatchcase(problem.file, a["file"]) and fnmatchcase(problem.record, a.get("record", "*"))
                       and fnmatchcase(problem.field, a["field"])), None)
         if match is not None:
@@ -310,12 +310,12 @@ def acknowledge(problems: list[Problem], acknowledgements: list[Mapping[str, Any
             problem = replace(problem, severity="acknowledged")
         out.append(problem)
     where = "metadata/sources.json"
-    for a in acknowledgements:
+    for i, a in enumerate(acknowledgements):
         label = f"acknowledged {a['file']} {a.get('record', '*')} {a['field']}"
-        if parse_instant(a["until"]) <= now:
+        if not standing[i]:
             out.append(Problem(where, label, "until", f"lapsed on {a['until']}: the warning counts again; look at it "
                                                       "and fix it, or acknowledge it anew", "warning"))
-        elif standing.index(a) not in used:
+        elif i not in used:
             out.append(Problem(where, label, "", "matches no warning: remove it", "warning"))
     return sorted(out)
 
