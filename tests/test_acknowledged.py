@@ -79,3 +79,8 @@ def test_an_acknowledgement_without_a_reason_is_refused_by_the_schema(seeded_tre
     (seeded_tree / "sources.json").write_text(json.dumps(sources))
     result = runner.invoke(app, ["validate", "--root", str(seeded_tree)])
     assert result.exit_code == 1 and "acknowledged" in result.output and "why" in result.output
+
+
+def test_a_repeated_acknowledgement_is_one_too_many() -> None:
+    out = acknowledge([REGION], [_ack(), _ack()], NOW)
+    assert [p.message for p in out if p.file == "metadata/sources.json"] == ["matches no warning: remove it"]
