@@ -63,6 +63,9 @@ class Catalog:
         self._version: str = manifest["catalog_version"]
         self._resolver = Resolver(self._records)
         self._quotes = QuoteTables(self._records)
+        # the two caches every price reads, held here: one attribute lookup less per request
+        self._picked = self._resolver.picked
+        self._quoting = self._quotes.quoting
         self._judge = FreshnessJudge(self._records)
 
     @classmethod
@@ -271,7 +274,6 @@ class Catalog:
         cache_read_audio_tokens: int = 0,
         output_audio_tokens: int = 0,
         output_image_tokens: int = 0,
-        **unknown: int,
     ) -> Quote:
         """Price one request. ``target`` is an :class:`Offering` or any id :meth:`resolve`
         accepts (see :meth:`pick_offering` for which offering an id prices on; an id that names
@@ -284,10 +286,9 @@ class Catalog:
         with off-peak hours, whether it falls inside them (None: now). An unknown or unavailable
         region or tier raises :class:`UnpricedError` listing what exists; the :class:`Quote`
         says which dimensions applied (``pricing`` module docstring: how they stack)."""
-        if usage is None:  # the counts as keywords: each a parameter, so Python binds them, not a dict
-            if unknown:
-                raise TypeError(f"unknown token count(s) {', '.join(sorted(unknown))}; "
-                                f"known: {', '.join(Usage._fields)}")
+        # the counts as keywords: each a parameter, so Python binds them (no **dict per request,
+        # ~0.2 µs) and refuses a misspelt one by its name ("unexpected keyword argument 'inputs'")
+        if usage is None:
             # in field order; the quote refuses a count that is no whole number (PriceTable.quote)
             usage = _make_usage(Usage, (input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
                                         cache_write_1h_tokens, reasoning_tokens, requests, input_audio_tokens,
@@ -296,14 +297,14 @@ class Catalog:
         if type(target) is Offering:
             offering = target
         else:
-            offering = self._resolver.picked.get((target, provider))  # type: ignore[assignment]
+            offering = self._picked.get((target, provider))  # type: ignore[assignment]
             if offering is None:
                 try:
                     offering = self.pick_offering(target, provider)  # type: ignore[arg-type]
                 except AmbiguousModelError as ambiguity:
                     return self._agreeing_quote(ambiguity, usage, at, service_tier, region)
         if at is None:
-            table = self._quotes.quoting.get(offering) or self._quotes.table(offering)
+            table = self._quoting.get(offering) or self._quotes.table(offering)
             if service_tier == "standard" and region is None:
                 return table.quote(offering.key, usage, self._version)
             return table.quote(offering.key, usage, self._version, service_tier=service_tier, region=region)

@@ -55,6 +55,7 @@ from gate_consumer.instants import parse_instant, utc_now
 __all__ = ["SERVICE_TIERS", "PriceTable", "Quote", "Usage"]
 
 _PER_MILLION = 1_000_000.0
+_ANY_SIZE = 1 << 62  # a prompt no request reaches: the bound of a price with no context tier
 
 
 class Usage(NamedTuple):
@@ -173,7 +174,7 @@ class _Window:
 class PriceTable:
     """One price (base + context tiers + its dimensions), compiled for fast repeated quoting."""
 
-    __slots__ = ("_base", "_off_peak", "_regions", "_scaled", "_service", "_since", "_thresholds", "_tiers", "_window",
+    __slots__ = ("_base", "_base_upto", "_off_peak", "_regions", "_scaled", "_service", "_since", "_thresholds", "_tiers", "_window",
                  "as_of", "input_modalities", "priced_via", "request", "retired_at", "source")
 
     def __init__(self, price: Mapping[str, Any], source: str, as_of: str, input_modalities: Any = (),
@@ -192,6 +193,9 @@ class PriceTable:
         self._scaled: dict[tuple[str, int], _Rates] = {}
         # off-peak prices replace the base components they state (never a context tier's)
         self._off_peak = _rates(price["off_peak"], self._base) if self._window is not None else self._base
+        # the largest prompt a standard request in the default region pays the base price for,
+        # known without a clock: one comparison decides most requests (-1: never, off-peak hours)
+        self._base_upto = -1 if self._window is not None else self._thresholds[0] if self._thresholds else _ANY_SIZE
         self.request = price.get("request")
         # the input modalities the offering lists: billed as text where they have no price of their own
         self.input_modalities = _TEXT_BILLABLE.intersection(input_modalities)
@@ -236,12 +240,12 @@ class PriceTable:
             raise ValueError(_inconsistency(usage))
         window = None
         where = ""
-        if service_tier != "standard" or region is not None:
+        if prompt <= self._base_upto and service_tier == "standard" and region is None:  # most requests
+            rates, tier = self._base, None
+        elif service_tier != "standard" or region is not None:
             rates, tier, window, where = self._dimensions(name, prompt, service_tier, region, at)
         elif self._window is not None:
             rates, tier, window, where = self._standard(name, prompt, at)
-        elif not self._thresholds or prompt <= self._thresholds[0]:  # the base price, inline: most requests
-            rates, tier = self._base, None
         else:
             rates, tier = self._context(prompt)
         p_in, p_out, p_cr, p_cw, p_cw1h, p_reason, _, _, _, _, _ = rates

@@ -80,18 +80,16 @@ class ModelLink(NamedTuple):
 class Offering:
     """One provider's way to call a model, with its facts as the catalog publishes them."""
 
-    __slots__ = ("_provenance", "_tables", "provider", "record", "upstream_id")
+    __slots__ = ("_provenance", "_tables", "key", "provider", "record", "upstream_id")
 
     def __init__(self, provider: str, upstream_id: str, record: Mapping[str, Any]):
         self.provider = provider
         self.upstream_id = upstream_id
+        #: ``provider/upstream-id``: made once, as every quote names it (the request path)
+        self.key = f"{provider}/{upstream_id}"
         self.record = record
         self._tables: dict[tuple[str, ...], PriceTable] = {}  # by the input modalities asked for
         self._provenance: dict[str, FactProvenance] | None = None
-
-    @property
-    def key(self) -> str:
-        return f"{self.provider}/{self.upstream_id}"
 
     @property
     def model_id(self) -> str:
