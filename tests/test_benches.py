@@ -48,3 +48,27 @@ def test_bench_children_run_as_an_installed_wheel(bench_modules, monkeypatch: py
     assert environment["PATH"] == os.environ["PATH"]
     cached = list((REPO / "consumer" / "gate_consumer" / "__pycache__").glob("catalog.*.pyc"))
     assert cached, "the consumer's modules are compiled"
+
+
+def test_paired_timings_alternate_so_both_meet_the_same_machine(bench_modules) -> None:
+    """On a shared machine a row timed minutes after its peer compared two machines: the price
+    rows read 4.1–5.8 µs in runs where genai-prices read 165–232 µs (93–162 µs on quiet days)."""
+    import bench_consumer
+
+    order: list[str] = []
+    ours, peer = bench_consumer.paired_us("order.append('ours')", "order.append('peer')", {"order": order},
+                                          number=2, peer_number=1, rounds=3)
+    assert order == ["ours", "ours", "peer"] * 3
+    assert ours > 0 and peer > 0
+
+
+@pytest.mark.parametrize(("ours", "peer", "design_peer", "expected"), [
+    (3.1, 185.0, 100.0, 3.1 * 100 / 185),  # a busy machine: the peer at 1.85× its design time
+    (2.0, 100.0, 100.0, 2.0),  # the design's machine: as measured
+    (77.0, 387.0, 180.0, 77.0 * 180 / 387),  # start-up, against the peer's 0.18 s
+])
+def test_paced_is_ours_at_the_pace_the_peer_had_on_the_design_machine(
+        bench_modules, ours: float, peer: float, design_peer: float, expected: float) -> None:
+    import bench_consumer
+
+    assert bench_consumer.paced(ours, peer, design_peer) == pytest.approx(expected)
