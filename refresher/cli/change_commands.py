@@ -9,6 +9,7 @@ import typer
 
 from gate_consumer.instants import utc_now
 from refresher.cli.support import (
+    DEFAULT_ROOT,
     RootOption,
     WaitOption,
     app,
@@ -22,7 +23,7 @@ from refresher.cli.support import (
 
 @app.command()
 def refresh(
-    root: RootOption = Path("metadata"),
+    root: RootOption = DEFAULT_ROOT,
     source: Annotated[
         list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable; default: all).")
     ] = None,
@@ -165,7 +166,7 @@ def _print_refresh(result, dry_run: bool) -> None:
 @app.command(name="pr")
 def pull_request(
     report: Annotated[Path, typer.Option(help="The run's report, as `faimeta refresh --report` wrote it.")],
-    root: RootOption = Path("metadata"),
+    root: RootOption = DEFAULT_ROOT,
     source: Annotated[
         list[str] | None, typer.Option("--source", "-s", help="The run's sources, for the lane's name.")
     ] = None,
@@ -264,7 +265,7 @@ def review(
                                                        "comma-separated).")] = ...,  # type: ignore[assignment]
     source_url: Annotated[str, typer.Option("--source-url", help="Where the reviewer read it (the provider's page).")] = ...,  # type: ignore[assignment]
     expires: Annotated[str, typer.Option(help="How long the review pins the value: 90d, 12w, or a date.")] = "90d",
-    root: RootOption = Path("metadata"),
+    root: RootOption = DEFAULT_ROOT,
     wait: WaitOption = 30.0,
 ):
     """Pin a fact by hand: a manual review beats every automated source until it expires.

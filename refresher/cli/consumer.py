@@ -12,6 +12,7 @@ import typer
 
 from refresher.cli.reading import read_catalog
 from refresher.cli.support import (
+    DEFAULT_ROOT,
     EXIT_USAGE,
     CatalogOption,
     PriceAtOption,
@@ -37,7 +38,7 @@ def resolve(
     provider: Annotated[str | None, typer.Option(help="The provider the request goes to.")] = None,
     at: ResolveAtOption = None,
     catalog_path: CatalogOption = None,
-    root: RootOption = Path("metadata"),
+    root: RootOption = DEFAULT_ROOT,
     as_json: bool = typer.Option(False, "--json", help="Print the resolution as JSON."),
 ):
     """How an id resolves: the model, how it matched (and which client form was read), the
@@ -119,7 +120,7 @@ def price(
     ] = "standard",
     at: PriceAtOption = None,
     catalog_path: CatalogOption = None,
-    root: RootOption = Path("metadata"),
+    root: RootOption = DEFAULT_ROOT,
     as_json: bool = typer.Option(False, "--json", help="Print the quote as JSON."),
 ):
     """Price one request, with the breakdown — each component with the source that states its
@@ -224,7 +225,7 @@ def models(
     provider: Annotated[str | None, typer.Option(help="Only models this provider serves.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 50,
     catalog_path: CatalogOption = None,
-    root: RootOption = Path("metadata"),
+    root: RootOption = DEFAULT_ROOT,
     as_json: bool = typer.Option(False, "--json", help="Every match as JSON."),
 ):
     """List or search the catalog's models: id, name, offerings, and the vendor's own (or the
@@ -287,7 +288,7 @@ def providers(
     query: Annotated[str | None, typer.Argument(help="Part of a provider's id or name.")] = None,
     route_type: Annotated[str | None, typer.Option(help="Only this kind: direct, cloud, aggregator, local…")] = None,
     catalog_path: CatalogOption = None,
-    root: RootOption = Path("metadata"),
+    root: RootOption = DEFAULT_ROOT,
     as_json: bool = typer.Option(False, "--json", help="Every match as JSON."),
 ):
     """List the catalog's providers: id, name, kind of route, offerings, API style and base URL.
@@ -328,7 +329,7 @@ def observe(
     catalog_path: CatalogOption = None,
     record: bool = typer.Option(False, "--record", help="Write the agreeing and differing bills into the metadata "
                                                         "as evidence (source observed-usage)."),
-    root: RootOption = Path("metadata"),
+    root: RootOption = DEFAULT_ROOT,
 ):
     """Check the catalog's prices against what providers billed, response by response.
 

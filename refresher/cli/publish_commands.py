@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from refresher.cli.support import (
+    DEFAULT_ROOT,
     RootOption,
     app,
     echo,
@@ -18,7 +19,7 @@ from refresher.cli.support import (
 
 @app.command()
 def build(
-    root: RootOption = Path("metadata"),
+    root: RootOption = DEFAULT_ROOT,
     out: Annotated[Path, typer.Option(help="Output folder for v1/ and compat/.")] = Path("dist"),
     gate_routes: Annotated[
         Path | None,

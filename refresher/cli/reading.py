@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from gate_consumer import Catalog
-from refresher.cli.support import EXIT_USAGE, echo, fail, load_tree_or_fail, tree_read_or_fail
+from refresher.cli.support import (
+    DEFAULT_ROOT,
+    EXIT_USAGE,
+    echo,
+    fail,
+    load_tree_or_fail,
+    tree_read_or_fail,
+)
 from refresher.tree.store import Tree
 
 __all__ = ["Reading", "published_catalog", "read_catalog", "read_tree", "tree_of_catalog"]
@@ -36,10 +43,6 @@ class Reading:
     what: str
     #: the working tree's folder, when that is what is read (None: a published catalog)
     root: Path | None = None
-
-
-#: ``--root``'s default: where a checkout keeps its tree
-DEFAULT_ROOT = Path("metadata")
 
 
 def _in_checkout(root: Path, location: str | None) -> bool:

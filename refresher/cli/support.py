@@ -141,6 +141,8 @@ CatalogOption = Annotated[
                  help="Read this published catalog: a `faimeta build` output folder, its v1/, or a URL "
                       "(default: the working tree inside a checkout, else the snapshot bundled in the package)."),
 ]
+#: ``--root``'s default: where a checkout keeps its tree
+DEFAULT_ROOT = Path("metadata")
 RootOption = Annotated[
     Path,
     typer.Option("--root", envvar="FAIMETA_ROOT", help="The metadata/ folder.", show_default=True),

@@ -13,6 +13,7 @@ import typer
 from gate_consumer.instants import format_instant
 from refresher.cli.reading import read_tree
 from refresher.cli.support import (
+    DEFAULT_ROOT,
     EXIT_USAGE,
     AtOption,
     CatalogOption,
@@ -31,7 +32,7 @@ from refresher.cli.support import (
 
 @app.command()
 def validate(
-    root: RootOption = Path("metadata"),
+    root: RootOption = DEFAULT_ROOT,
     strict: bool = typer.Option(False, help="Fail on warnings too."),
     schema: bool = typer.Option(False, "--schema", help="Also check every file against the published JSON "
                                                         "Schema (slower; CI does it)."),
@@ -63,7 +64,7 @@ def validate(
 
 @app.command()
 def status(
-    root: RootOption = Path("metadata"),
+    root: RootOption = DEFAULT_ROOT,
     provider: Annotated[list[str] | None, typer.Option("--provider", "-p", help="Only these providers.")] = None,
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     at: AtOption = None,
@@ -121,7 +122,7 @@ def status(
 
 @app.command()
 def agreement(
-    root: RootOption = Path("metadata"),
+    root: RootOption = DEFAULT_ROOT,
     provider: Annotated[list[str] | None, typer.Option("--provider", "-p", help="Only these providers.")] = None,
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     top: Annotated[int, typer.Option(help="How many of the largest disagreements to list.")] = 20,
@@ -163,7 +164,7 @@ def agreement(
 @app.command()
 def show(
     record_id: Annotated[str, typer.Argument(metavar="ID", help="A model id, alias, provider/upstream_id or upstream id.")],
-    root: RootOption = Path("metadata"),
+    root: RootOption = DEFAULT_ROOT,
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     at: AtOption = None,
     catalog_path: CatalogOption = None,
