@@ -6,8 +6,11 @@ The committed metadata is built once (``v1/`` with its pack) and served from a l
 server on 127.0.0.1 that adds a latency to every request (0, 20 and 50 ms: a host next door, a
 CDN, a host a continent away) and gzip-encodes what a client asks it to, as CDNs do. Rows:
 
-* **cold load** (an empty cache): ``gate_consumer`` as it loads (the manifest, then the pack);
-  the same host without a pack (every file on its own, on up to eight connections); against
+* **cold load** (an empty cache): ``gate_consumer`` as it loads (the manifest, then the pack)
+  — the committed metadata's build, whose files the bundled snapshot holds as a package
+  released with it does (only what differs from the bundle is checked), and **unlike bundle**:
+  the same facts re-encoded, so that no file is the bundle's and every one is checked (an old
+  package); the same host without a pack (every file on its own, on up to eight connections); against
   **the floor** — one GET of the pack, gzip, inflated and hashed (the least a checked load
   reads) — and genai-prices fetching its own ``data.json`` from the same server
   (``UpdatePrices``: one GET and its validation).
@@ -128,6 +131,28 @@ def changed_copy(v1: Path, out: Path) -> Path:
     return out
 
 
+def unlike_bundle(v1: Path, out: Path) -> Path:
+    """The build with every file a consumer reads re-encoded (the same facts, other bytes): a
+    catalog that shares no file with the snapshot bundled in the package, as an old package
+    meets it — every file is checked on a cold load (one that shares the bundle's files checks
+    only those that differ)."""
+    from gate_consumer.pack import PACK, pack
+
+    shutil.copytree(v1, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    files = {}
+    for rel in unpack_names(out):
+        files[rel] = (json.dumps(json.loads((out / rel).read_bytes()), indent=1) + "\n").encode()
+        (out / rel).write_bytes(files[rel])
+    (out / PACK).write_bytes(pack(files))
+    for name in [*files, PACK]:
+        data = (out / name).read_bytes()
+        manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    manifest["catalog_version"] += "-unlike"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    return out
+
+
 def unpack_names(v1: Path) -> list[str]:
     from gate_consumer.pack import CONSUMER_FILES
 
@@ -206,6 +231,7 @@ def main() -> None:
         (tmp / "site").mkdir()
         shutil.copytree(v1, tmp / "site" / "v1")
         changed_copy(v1, tmp / "site" / "v2")
+        unlike_bundle(v1, tmp / "site" / "unlike")
         if GENAI_DATA.is_file():
             (tmp / "site" / "genai").mkdir()
             shutil.copy(GENAI_DATA, tmp / "site" / "genai" / "data.json")
@@ -214,21 +240,22 @@ def main() -> None:
         print(f"catalog: {len(unpack_names(v1))} files a consumer reads, {pack_size / 1e6:.1f} MB "
               f"({len(host.gzipped(v1 / PACK)) / 1e6:.2f} MB gzip); {args.runs} runs per row, the median\n")
         header = f"{'cold load':<34} {'latency':>8} {'ours':>9} {'floor':>9} {'ratio':>7} {'budget':>8}"
-        print(header + f" {'no pack':>9} {'genai-prices':>13}")
-        print("-" * (len(header) + 24))
+        print(header + f" {'unlike bundle':>14} {'no pack':>9} {'genai-prices':>13}")
+        print("-" * (len(header) + 39))
         for latency in args.latencies:
             host.latency = latency / 1000
             host.without_pack = False
             mine = median_s(args.runs, lambda: ours(host.url("v1/")))
+            unlike = median_s(args.runs, lambda: ours(host.url("unlike/")))
             least = median_s(args.runs, lambda: floor(host.url(f"v1/{PACK}"), pack_size))
             host.without_pack = True
             each = median_s(args.runs, lambda: ours(host.url("v1/")))
             host.without_pack = False
             peer = genai(host.url("genai/data.json"), args.runs) if GENAI_DATA.is_file() else None
             budget = f"{BUDGET_COLD_50MS_S:.1f} s" if latency == 50 else ""
-            ok = "" if latency != 50 else (" ok" if mine <= BUDGET_COLD_50MS_S else " OVER")
+            ok = "" if latency != 50 else (" ok" if max(mine, unlike) <= BUDGET_COLD_50MS_S else " OVER")
             print(f"{'gate_consumer (manifest + pack)':<34} {latency:>6.0f}ms {mine:>8.3f}s {least:>8.3f}s "
-                  f"{mine / least:>6.1f}× {budget:>8}{ok} {each:>8.3f}s "
+                  f"{mine / least:>6.1f}× {budget:>8}{ok} {unlike:>13.3f}s {each:>8.3f}s "
                   f"{(f'{peer:.3f}s' if peer is not None else 'n/a'):>13}")
         host.latency = 0.0
         print()

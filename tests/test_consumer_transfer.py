@@ -157,3 +157,71 @@ def test_a_live_catalog_refresh_still_checks_the_change(site: Site, dist: Path, 
     site.etag = '"two"'
     assert not live.refresh()
     assert "providers/anthropic.json" in errors[0] and live.current.price(SONNET, input_tokens=1_000_000).total_usd == 3
+
+
+@pytest.fixture
+def bundle_site(host, tmp_path: Path) -> tuple[Site, Path]:
+    """The bundled snapshot, published at a URL as the next build would be: a cold load there
+    (no cache) meets files the package already holds."""
+    import shutil
+
+    from gate_consumer.bundled import BUNDLED_DIR
+
+    served = tmp_path / "served" / "v1"
+    shutil.copytree(BUNDLED_DIR, served)
+    return Site(host, served), served
+
+
+def _count_provider_checks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The providers' files the checks read (a spy that still checks them)."""
+    from gate_consumer import checks
+
+    seen: list[object] = []
+    real = checks._check_provider
+
+    def spy(document, models):
+        seen.append(document)
+        return real(document, models)
+
+    monkeypatch.setattr(checks, "_check_provider", spy)
+    return seen
+
+
+def _anthropic_input_price(served: Path, price: float) -> None:
+    provider = json.loads((served / "providers/anthropic.json").read_text())
+    offering = provider["offerings"]["claude-sonnet-4-5-20250929"]
+    offering["price"]["input"] = price
+    publish(served, "providers/anthropic.json", json.dumps(provider))
+
+
+def test_a_cold_load_checks_what_differs_from_the_bundled_snapshot_not_all_of_it(
+        bundle_site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold load checked all 148 providers' files (~0.5 s of CPU, 0.6–0.8 s a load; 1.08 s at
+    50 ms a request in one run, over the 1 s budget), though the package holds most of them
+    byte for byte, checked."""
+    site, served = bundle_site
+    _anthropic_input_price(served, 2.5)
+    seen = _count_provider_checks(monkeypatch)
+    loaded = Catalog.load(site.url, cache_dir=tmp_path / "cache", warm=False)
+    assert (loaded.origin, loaded.fallback_reason) == ("url", None)
+    assert loaded.price("anthropic/claude-sonnet-4-5-20250929", input_tokens=100_000).total_usd == 0.25
+    assert len(seen) == 1
+
+
+def test_a_file_unlike_the_bundled_one_is_checked_on_a_cold_load(bundle_site, tmp_path: Path) -> None:
+    site, served = bundle_site
+    _anthropic_input_price(served, -1)
+    loaded = Catalog.load(site.url, cache_dir=tmp_path / "cache", warm=False)
+    assert loaded.origin == "bundled"
+    assert "providers/anthropic.json" in loaded.fallback_reason and "input" in loaded.fallback_reason
+
+
+def test_a_bundled_provider_is_checked_again_when_the_index_drops_a_model_it_names(
+        bundle_site, tmp_path: Path) -> None:
+    site, served = bundle_site
+    index = json.loads((served / "index.json").read_text())
+    del index["models"]["anthropic/claude-sonnet-4.5"]  # Anthropic's file, the bundle's bytes, still names it
+    publish(served, "index.json", json.dumps(index))
+    loaded = Catalog.load(site.url, cache_dir=tmp_path / "cache", warm=False)
+    assert loaded.origin == "bundled"
+    assert '"anthropic/claude-sonnet-4.5" is not a model of the index' in loaded.fallback_reason

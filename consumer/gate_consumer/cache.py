@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from gate_consumer.bundled import BundledFiles
 from gate_consumer.checks import CHECKS_VERSION, check_files
 from gate_consumer.errors import CatalogLoadError
 from gate_consumer.files import write_atomic
@@ -82,7 +83,7 @@ class Cache:
             files[rel] = data
         if state.get("checked_by") != CHECKS_VERSION:
             try:
-                check_files(files, "cached ")
+                check_files(files, "cached ", checked=BundledFiles())
             except CatalogLoadError:
                 return None
         etag = state.get("etag")

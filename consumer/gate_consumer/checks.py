@@ -340,12 +340,13 @@ def check_files(files: Mapping[str, bytes], where: str, *, checked: Mapping[str,
     :class:`CatalogLoadError` at the first problem. Returns ``index.json`` parsed (checked: a
     catalog need not parse it again).
 
-    ``checked``: the files of a catalog that passed these checks before (the cache's). A file
+    ``checked``: the files of a catalog that passed these checks before (the cache's, or the
+    bundled snapshot's: :class:`~gate_consumer.bundled.BundledFiles`). A file
     with the very same bytes is not checked again — a provider's file only while every model
     the checked index had is still in the new one (its offerings name no other) — so a change
     of one provider costs that provider, not the catalog."""
     checked = checked or {}
-    same = {rel for rel, data in files.items() if rel in checked and (checked[rel] is data or checked[rel] == data)}
+    same = {rel for rel, data in files.items() if (old := checked.get(rel)) is data or old == data}
     # an unchanged provider's offerings name models the checked index had: still there, still right
     kept_models: set[str] | None = None if "index.json" in same or "index.json" not in checked else \
         set(_mapping(parse_json(checked["index.json"], f"{where}index.json"), "index").get("models", ()))

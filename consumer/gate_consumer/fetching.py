@@ -9,6 +9,7 @@ import threading
 import time
 from typing import Any
 
+from gate_consumer.bundled import BundledFiles
 from gate_consumer.cache import Cache, Cached
 from gate_consumer.checks import check_files, parse_json
 from gate_consumer.errors import CatalogLoadError
@@ -56,7 +57,8 @@ def download(url: str, cache: Cache | None, cached: Cached | None,
             files.update(_from_pack(session, base, manifest, missing))
             missing = [rel for rel in missing if rel not in files]
         files.update(_fetch_each(session, base, manifest, missing, deadline))
-    index = check_files(files, base, checked=cached[1] if cached else None)  # what changed since the cached catalog
+    # what changed since the cached catalog, else since the bundled snapshot
+    index = check_files(files, base, checked=cached[1] if cached else BundledFiles())
     if cache is not None:
         cache.commit(manifest, etag, files)
     return (manifest, files, etag), index

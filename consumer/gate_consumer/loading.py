@@ -39,6 +39,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from gate_consumer.bundled import bundled_manifest, read_bundled
 from gate_consumer.cache import Cache, Cached
 from gate_consumer.catalog import Catalog
 from gate_consumer.errors import CatalogLoadError
@@ -57,19 +58,9 @@ def default_cache_dir() -> Path:
     return Path(base) / "fusionaize-metadata"
 
 
-_BUNDLED = os.path.join(os.path.dirname(__file__), "_data", "v1")
-
-
-def _read_file(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
-
-
 def load_bundled(*, warm: bool = True) -> Catalog:
     """The snapshot shipped inside this package (``warm``: see :func:`warm_in_background`)."""
-    manifest = check_manifest(json.loads(_read_file(os.path.join(_BUNDLED, "manifest.json"))), "bundled manifest")
-    catalog = Catalog(lambda rel: _read_file(os.path.join(_BUNDLED, rel)), manifest, origin="bundled",
-                      location="gate_consumer/_data/v1")
+    catalog = Catalog(read_bundled, bundled_manifest(), origin="bundled", location="gate_consumer/_data/v1")
     return warm_in_background(catalog) if warm else catalog
 
 
