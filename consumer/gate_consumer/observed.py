@@ -157,6 +157,9 @@ _CHAT_KNOWN = frozenset(_OPENAI_KNOWN | {"prompt_tokens_details", "completion_to
 _RESPONSES_KNOWN = frozenset(_OPENAI_KNOWN | {"input_tokens_details", "output_tokens_details"})
 
 
+_make = tuple.__new__
+
+
 def _openai(data: Mapping[str, Any], usage: Mapping[str, Any], prompt: str, completion: str,
             prompt_details: str, completion_details: str, known: frozenset[str],
             billed: float | None = None, upstream: str | None = None,
@@ -167,12 +170,14 @@ def _openai(data: Mapping[str, Any], usage: Mapping[str, Any], prompt: str, comp
     for name, value in usage.items():
         if name not in known and _nonzero(value):
             unrecognized.append(f"usage.{name}")
-    result = Usage(_count(usage.get(prompt)), _count(usage.get(completion)), _count(inputs.get("cached_tokens")),
-                   _count(inputs.get("cache_write_tokens")), 0, _count(outputs.get("reasoning_tokens")))
+    # every field in order, without NamedTuple's binding: this runs on every response a gateway sees
+    result = _make(Usage, (_count(usage.get(prompt)), _count(usage.get(completion)), _count(inputs.get("cached_tokens")),
+                           _count(inputs.get("cache_write_tokens")), 0, _count(outputs.get("reasoning_tokens")),
+                           1, 0, 0, 0, 0, 0))
     if inputs.get("audio_tokens") or inputs.get("image_tokens") or outputs.get("audio_tokens") \
             or outputs.get("image_tokens"):  # off the text-only path
         result = _with_modalities(result, inputs, outputs)
-    return ResponseUsage(result, _model(data), billed, upstream, tuple(unrecognized), split)
+    return _make(ResponseUsage, (result, _model(data), billed, upstream, tuple(unrecognized), split))
 
 
 def _with_modalities(usage: Usage, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Usage:
