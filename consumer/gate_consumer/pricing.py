@@ -174,8 +174,8 @@ class _Window:
 class PriceTable:
     """One price (base + context tiers + its dimensions), compiled for fast repeated quoting."""
 
-    __slots__ = ("_base", "_base_upto", "_off_peak", "_regions", "_scaled", "_service", "_since", "_thresholds", "_tiers", "_window",
-                 "as_of", "input_modalities", "priced_via", "request", "retired_at", "source")
+    __slots__ = ("_base", "_base_upto", "_off_peak", "_regions", "_scaled", "_service", "_since", "_thresholds",
+                 "_tiers", "_window", "as_of", "input_modalities", "priced_via", "request", "retired_at", "source")
 
     def __init__(self, price: Mapping[str, Any], source: str, as_of: str, input_modalities: Any = (),
                  retired_at: str | None = None):
