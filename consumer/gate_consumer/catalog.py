@@ -34,7 +34,7 @@ __all__ = ["Catalog", "FactFreshness", "Model", "Offering", "ProviderFreshness",
 Reader = Callable[[str], bytes]
 
 
-_make_usage = tuple.__new__  # the counts in field order, without NamedTuple's keyword binding
+_make_named = tuple.__new__  # a NamedTuple from every field in order, without its keyword binding (request path)
 
 
 class Catalog:
@@ -290,7 +290,7 @@ class Catalog:
         # ~0.2 µs) and refuses a misspelt one by its name ("unexpected keyword argument 'inputs'")
         if usage is None:
             # in field order; the quote refuses a count that is no whole number (PriceTable.quote)
-            usage = _make_usage(Usage, (input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+            usage = _make_named(Usage, (input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
                                         cache_write_1h_tokens, reasoning_tokens, requests, input_audio_tokens,
                                         input_image_tokens, cache_read_audio_tokens, output_audio_tokens,
                                         output_image_tokens))
@@ -358,7 +358,8 @@ class Catalog:
         if not is_amount(billed_usd) or not is_amount(quote.total_usd):
             return BilledCheck("no-bill", billed_usd, quote, reason="the response states no bill")
         verdict = "agrees" if agrees(quote.total_usd, billed_usd) else "differs"
-        return BilledCheck(verdict, billed_usd, quote, quote.total_usd - billed_usd)
+        # every field in order, without NamedTuple's binding: this runs on every response
+        return _make_named(BilledCheck, (verdict, billed_usd, quote, quote.total_usd - billed_usd, ""))
 
     # -- freshness ---------------------------------------------------------------------------
 

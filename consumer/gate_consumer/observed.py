@@ -314,6 +314,8 @@ def _number(value: Any) -> bool:
 
 def is_amount(value: Any) -> bool:
     """Whether ``value`` is an amount a bill can be: a finite number, not negative."""
+    if type(value) is float:  # the common case, first (on every response): NaN and inf fail the comparison
+        return 0.0 <= value < math.inf
     if not _number(value):
         return False
     try:
