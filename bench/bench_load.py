@@ -112,23 +112,12 @@ def build(out: Path, metadata: Path) -> Path:
 def changed_copy(v1: Path, out: Path) -> Path:
     """The build again with one provider's price changed: its file, the index's confirmations
     and the manifest are new, the rest is the same bytes."""
-    from gate_consumer.pack import PACK, pack
-
-    shutil.copytree(v1, out)
     rel = "providers/anthropic.json"
-    document = json.loads((out / rel).read_text())
+    document = json.loads((v1 / rel).read_text())
     offering = next(o for o in document["offerings"].values() if (o.get("price") or {}).get("input"))
     offering["price"]["input"] *= 1.1
-    (out / rel).write_text(json.dumps(document, sort_keys=True, separators=(",", ":")) + "\n")
-    manifest = json.loads((out / "manifest.json").read_text())
-    files = {r: (out / r).read_bytes() for r in unpack_names(out)}
-    (out / PACK).write_bytes(pack(files))
-    for name in (rel, PACK):
-        data = (out / name).read_bytes()
-        manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-    manifest["catalog_version"] += "-changed"
-    (out / "manifest.json").write_text(json.dumps(manifest))
-    return out
+    changed = (json.dumps(document, sort_keys=True, separators=(",", ":")) + "\n").encode()
+    return republished(v1, out, {rel: changed}, "-changed")
 
 
 def unlike_bundle(v1: Path, out: Path) -> Path:
@@ -136,19 +125,24 @@ def unlike_bundle(v1: Path, out: Path) -> Path:
     catalog that shares no file with the snapshot bundled in the package, as an old package
     meets it — every file is checked on a cold load (one that shares the bundle's files checks
     only those that differ)."""
+    files = {rel: (v1 / rel).read_bytes() + b" " for rel in unpack_names(v1)}  # other bytes, the same JSON and size
+    return republished(v1, out, files, "-unlike")
+
+
+def republished(v1: Path, out: Path, changed: dict[str, bytes], version_suffix: str) -> Path:
+    """A copy of the build ``v1`` at ``out`` with the files of ``changed`` replaced, its pack made
+    again of what it now serves, and its manifest listing them (a new catalog version)."""
     from gate_consumer.pack import PACK, pack
 
     shutil.copytree(v1, out)
+    for rel, data in changed.items():
+        (out / rel).write_bytes(data)
+    (out / PACK).write_bytes(pack({rel: (out / rel).read_bytes() for rel in unpack_names(out)}))
     manifest = json.loads((out / "manifest.json").read_text())
-    files = {}
-    for rel in unpack_names(out):
-        files[rel] = (out / rel).read_bytes() + b" "  # other bytes, the same JSON and size
-        (out / rel).write_bytes(files[rel])
-    (out / PACK).write_bytes(pack(files))
-    for name in [*files, PACK]:
+    for name in [*changed, PACK]:
         data = (out / name).read_bytes()
         manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-    manifest["catalog_version"] += "-unlike"
+    manifest["catalog_version"] += version_suffix
     (out / "manifest.json").write_text(json.dumps(manifest))
     return out
 

@@ -187,20 +187,13 @@ def _count_provider_checks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     return seen
 
 
-def _anthropic_input_price(served: Path, price: float) -> None:
-    provider = json.loads((served / "providers/anthropic.json").read_text())
-    offering = provider["offerings"]["claude-sonnet-4-5-20250929"]
-    offering["price"]["input"] = price
-    publish(served, "providers/anthropic.json", json.dumps(provider))
-
-
 def test_a_cold_load_checks_what_differs_from_the_bundled_snapshot_not_all_of_it(
         bundle_site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A cold load checked all 148 providers' files (~0.5 s of CPU, 0.6–0.8 s a load; 1.08 s at
     50 ms a request in one run, over the 1 s budget), though the package holds most of them
     byte for byte, checked."""
     site, served = bundle_site
-    _anthropic_input_price(served, 2.5)
+    _new_sonnet_price(served, site, 2.5)
     seen = _count_provider_checks(monkeypatch)
     loaded = Catalog.load(site.url, cache_dir=tmp_path / "cache", warm=False)
     assert (loaded.origin, loaded.fallback_reason) == ("url", None)
@@ -210,7 +203,7 @@ def test_a_cold_load_checks_what_differs_from_the_bundled_snapshot_not_all_of_it
 
 def test_a_file_unlike_the_bundled_one_is_checked_on_a_cold_load(bundle_site, tmp_path: Path) -> None:
     site, served = bundle_site
-    _anthropic_input_price(served, -1)
+    _new_sonnet_price(served, site, -1)
     loaded = Catalog.load(site.url, cache_dir=tmp_path / "cache", warm=False)
     assert loaded.origin == "bundled"
     assert "providers/anthropic.json" in loaded.fallback_reason and "input" in loaded.fallback_reason
