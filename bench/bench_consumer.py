@@ -369,33 +369,33 @@ def main() -> None:
     print("-" * len(header))
 
     def row(name: str, ours: float, budget: float, unit: str, peer: float | None = None,
-            pace: float | None = None) -> None:
-        """``peer``: genai-prices doing the same; ``pace``: this machine's speed against the
-        design's (DESIGN.md's genai-prices time ÷ its time here), by which ``ok`` is judged."""
-        judged = ours if pace is None else ours * pace
+            pace_peer: float | None = None, design_peer: float = DESIGN_PEER_PRICE_US) -> None:
+        """``peer``: genai-prices doing the same; ``pace_peer``: genai-prices' time here in the
+        same moments, against its ``design_peer`` on DESIGN.md's machine — ``ok`` is judged on
+        ours :func:`paced` by them."""
+        judged = ours if pace_peer is None else paced(ours, pace_peer, design_peer)
         ok = "yes" if judged <= budget else "NO"
-        paced_text = f"{judged:>8.2f} {unit:<2}" if pace is not None else f"{'—':>11}"
+        paced_text = f"{judged:>8.2f} {unit:<2}" if pace_peer is not None else f"{'—':>11}"
         ratio = f"{ours / peer:.2f}×" if peer else "—"
         peer_text = f"{peer:.2f} {unit}" if peer is not None else "—"
         print(f"{name:<48} {ours:>8.2f} {unit:<2} {paced_text} {budget:>7.1f} {unit:<2} {ok:>4} {peer_text:>13} "
               f"{ratio:>12}")
 
-    price_pace = DESIGN_PEER_PRICE_US / peer_price
-    row("import + load + first price: time", ours_s * 1000, BUDGET_START_MS, "ms", peer_s * 1000,
-        paced(1.0, peer_s * 1000, DESIGN_PEER_START_MS))
+    row("import + load + first price: time", ours_s * 1000, BUDGET_START_MS, "ms", peer_s * 1000, peer_s * 1000,
+        DESIGN_PEER_START_MS)
     row("import + load + first price: memory over bare", ours_mib - bare_mib, BUDGET_START_MIB, "MiB",
         peer_mib - bare_mib)
     for name, (ours, pace_peer, peer) in timed.items():
-        row(name, ours, BUDGET_PRICE_US, "µs", peer, paced(1.0, pace_peer, DESIGN_PEER_PRICE_US))
-    row("resolve an id, cached", resolve_cached, BUDGET_RESOLVE_CACHED_US, "µs", peer_cached, price_pace)
-    row("resolve an id, first time (median)", resolve_first, BUDGET_RESOLVE_FIRST_US, "µs", peer_first, price_pace)
+        row(name, ours, BUDGET_PRICE_US, "µs", peer, pace_peer)
+    row("resolve an id, cached", resolve_cached, BUDGET_RESOLVE_CACHED_US, "µs", peer_cached, peer_price)
+    row("resolve an id, first time (median)", resolve_first, BUDGET_RESOLVE_FIRST_US, "µs", peer_first, peer_price)
     row("resolve an unknown id, first time (median)", resolve_unknown, BUDGET_UNKNOWN_DECIDED_US, "µs",
-        peer_unknown, price_pace)
+        peer_unknown, peer_price)
     row("  … and its message read (did-you-mean)", unknown_message, BUDGET_RESOLVE_UNKNOWN_US, "µs", None,
-        price_pace)
+        peer_price)
     row("first request of each form, load's build done", first_warm, BUDGET_FIRST_REQUEST_US, "µs", None,
-        price_pace)
-    row("first request of each form, at load", first_now, BUDGET_FIRST_REQUEST_US, "µs", None, price_pace)
+        peer_price)
+    row("first request of each form, at load", first_now, BUDGET_FIRST_REQUEST_US, "µs", None, peer_price)
     print(f"\npaced: ours at the pace of the machine the budgets were set on, where genai-prices takes "
           f"{DESIGN_PEER_PRICE_US:.0f} µs a request and {DESIGN_PEER_START_MS:.0f} ms to import and price one "
           f"(here, in the same moments: {peer_price:.0f} µs, {peer_s * 1000:.0f} ms)")
