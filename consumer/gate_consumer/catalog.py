@@ -24,7 +24,7 @@ from gate_consumer.freshness import Freshness
 from gate_consumer.headline import Headline, headline
 from gate_consumer.instants import as_instant, parse_instant, utc_now
 from gate_consumer.observed import BilledCheck, agrees, is_amount
-from gate_consumer.pricing import Quote, Usage
+from gate_consumer.pricing import Quote, Usage, from_fields
 from gate_consumer.quotes import QuoteTables
 from gate_consumer.records import Model, Offering, Records, price_confirmations
 from gate_consumer.resolve import Resolution, Resolver
@@ -34,7 +34,6 @@ __all__ = ["Catalog", "FactFreshness", "Model", "Offering", "ProviderFreshness",
 Reader = Callable[[str], bytes]
 
 
-_make_named = tuple.__new__  # a NamedTuple from every field in order, without its keyword binding (request path)
 
 
 class Catalog:
@@ -290,7 +289,7 @@ class Catalog:
         # ~0.2 µs) and refuses a misspelt one by its name ("unexpected keyword argument 'inputs'")
         if usage is None:
             # in field order; the quote refuses a count that is no whole number (PriceTable.quote)
-            usage = _make_named(Usage, (input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+            usage = from_fields(Usage, (input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
                                         cache_write_1h_tokens, reasoning_tokens, requests, input_audio_tokens,
                                         input_image_tokens, cache_read_audio_tokens, output_audio_tokens,
                                         output_image_tokens))
@@ -359,7 +358,7 @@ class Catalog:
             return BilledCheck("no-bill", billed_usd, quote, reason="the response states no bill")
         verdict = "agrees" if agrees(quote.total_usd, billed_usd) else "differs"
         # every field in order, without NamedTuple's binding: this runs on every response
-        return _make_named(BilledCheck, (verdict, billed_usd, quote, quote.total_usd - billed_usd, ""))
+        return from_fields(BilledCheck, (verdict, billed_usd, quote, quote.total_usd - billed_usd, ""))
 
     # -- freshness ---------------------------------------------------------------------------
 

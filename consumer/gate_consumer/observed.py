@@ -48,7 +48,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from gate_consumer.pricing import Quote, Usage
+from gate_consumer.pricing import Quote, Usage, from_fields
 
 __all__ = [
     "APIS", "MAX_TOKENS", "TOLERANCE_SHARE", "TOLERANCE_USD", "BilledCheck", "ResponseUsage", "is_amount",
@@ -157,9 +157,6 @@ _CHAT_KNOWN = frozenset(_OPENAI_KNOWN | {"prompt_tokens_details", "completion_to
 _RESPONSES_KNOWN = frozenset(_OPENAI_KNOWN | {"input_tokens_details", "output_tokens_details"})
 
 
-_make = tuple.__new__
-
-
 def _openai(data: Mapping[str, Any], usage: Mapping[str, Any], prompt: str, completion: str,
             prompt_details: str, completion_details: str, known: frozenset[str],
             billed: float | None = None, upstream: str | None = None,
@@ -170,14 +167,13 @@ def _openai(data: Mapping[str, Any], usage: Mapping[str, Any], prompt: str, comp
     for name, value in usage.items():
         if name not in known and _nonzero(value):
             unrecognized.append(f"usage.{name}")
-    # every field in order, without NamedTuple's binding: this runs on every response a gateway sees
-    result = _make(Usage, (_count(usage.get(prompt)), _count(usage.get(completion)), _count(inputs.get("cached_tokens")),
-                           _count(inputs.get("cache_write_tokens")), 0, _count(outputs.get("reasoning_tokens")),
-                           1, 0, 0, 0, 0, 0))
+    result = Usage(_count(usage.get(prompt)), _count(usage.get(completion)), _count(inputs.get("cached_tokens")),
+                   _count(inputs.get("cache_write_tokens")), 0, _count(outputs.get("reasoning_tokens")))
     if inputs.get("audio_tokens") or inputs.get("image_tokens") or outputs.get("audio_tokens") \
             or outputs.get("image_tokens"):  # off the text-only path
         result = _with_modalities(result, inputs, outputs)
-    return _make(ResponseUsage, (result, _model(data), billed, upstream, tuple(unrecognized), split))
+    # every field in order: this runs on every response a gateway sees
+    return from_fields(ResponseUsage, (result, _model(data), billed, upstream, tuple(unrecognized), split))
 
 
 def _with_modalities(usage: Usage, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Usage:

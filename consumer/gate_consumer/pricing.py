@@ -123,7 +123,9 @@ class Quote(NamedTuple):
         }
 
 
-_make_quote = tuple.__new__
+#: A NamedTuple made of every field in order, without NamedTuple's keyword binding (~0.3 µs
+#: less): for what the request path makes per request (a Quote, a Usage from keywords, a verdict).
+from_fields = tuple.__new__
 
 _TOKEN_COMPONENTS = ("input", "output", "cache_read", "cache_write", "cache_write_1h", "reasoning",
                      "input_audio", "input_image", "cache_read_audio", "output_audio", "image_output")
@@ -300,8 +302,7 @@ class PriceTable:
             breakdown.append(("request", requests, usd))
         # to a trillionth of a dollar: the sum of float products says 0.0045000000000000005 for
         # 0.0045, and no bill is finer
-        # every field in order, without NamedTuple's keyword binding (~0.3 µs less)
-        return _make_quote(Quote, (name, round(total * 1e12) / 1e12, tuple(breakdown), tier, self.source, self.as_of,
+        return from_fields(Quote, (name, round(total * 1e12) / 1e12, tuple(breakdown), tier, self.source, self.as_of,
                                    historical, catalog_version, service_tier, region, window, self.priced_via, as_text,
                                    self.retired_at))
 
