@@ -349,7 +349,7 @@ def check_files(files: Mapping[str, bytes], where: str, *, checked: Mapping[str,
     same = {rel for rel, data in files.items() if (old := checked.get(rel)) is data or old == data}
     # an unchanged provider's offerings name models the checked index had: still there, still right
     kept_models: set[str] | None = None if "index.json" in same or "index.json" not in checked else \
-        set(_mapping(parse_json(checked["index.json"], f"{where}index.json"), "index").get("models", ()))
+        set(_mapping(json.loads(checked["index.json"]), "index").get("models", ()))  # checked: no depth walk
     order = ["index.json", "models.json", *sorted(rel for rel in files if rel.startswith("providers/"))]
     index: Any = None
     unchanged_still_right = True
@@ -358,7 +358,7 @@ def check_files(files: Mapping[str, bytes], where: str, *, checked: Mapping[str,
             raise CatalogLoadError(f"{where}: the manifest lists no {rel}")
         if rel in same and rel != "index.json" and (rel == "models.json" or unchanged_still_right):
             continue
-        # the checked index's very bytes: parsed, not walked again (its depth held before; ~10 ms)
+        # a checked file's very bytes: parsed, not walked for depth again (it held before; ~10 ms an index)
         document = json.loads(files[rel]) if rel in same else parse_json(files[rel], f"{where}{rel}")
         try:
             if rel == "index.json":
