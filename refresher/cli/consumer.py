@@ -152,13 +152,13 @@ def price(
                  as_json=as_json)
         return
     model_id = model_ids[0]
+    now = now_at(at)  # one instant: the request's (with --at), and every judgement of its quote
     try:
-        quote = catalog.price(model_id, usage, provider=provider, at=now_at(at) if at else None, region=region,
+        quote = catalog.price(model_id, usage, provider=provider, at=now if at else None, region=region,
                               service_tier=service_tier)
         offering = catalog.offering_by_key(quote.offering)
     except (gate_consumer.CatalogError, ValueError) as exc:  # unknown or unpriced id, impossible token counts
         fail(str(exc), EXIT_USAGE)
-    now = now_at(at)  # one instant for every judgement of this quote
     fact = catalog.freshness(offering, offering.price_anchor, now)  # type: ignore[arg-type]
     # the price's freshness is its worst fact's, as the site, the status and Gate's export judge it
     freshness = catalog.price_freshness(offering, now) or fact.freshness
@@ -192,10 +192,10 @@ def _compare(catalog, model_ids: list[str], usage, *, provider: str | None, at: 
     import gate_consumer
 
     rows = []
-    now = now_at(at)  # every row judged at one instant
+    now = now_at(at)  # every row priced and judged at one instant
     for model_id in model_ids:
         try:
-            quote = catalog.price(model_id, usage, provider=provider, at=now_at(at) if at else None, region=region,
+            quote = catalog.price(model_id, usage, provider=provider, at=now if at else None, region=region,
                                   service_tier=service_tier)
             offering = catalog.offering_by_key(quote.offering)
             freshness = catalog.price_freshness(offering, now)
